@@ -1,0 +1,85 @@
+"""Vietnamese text analysis, used identically when indexing and when querying.
+
+``normalize`` gives the canonical spelling (NFC, one ``Đ``, no zero-width characters, the new
+tone-mark style ``hoà``/``thuỷ``); ``fold`` strips every diacritic (``đ`` → ``d``) for
+accent-insensitive matching; ``tokens`` splits text into syllables with their offsets in the
+text as given, so snippets can be cut from the original.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_ZERO_WIDTH_RE = re.compile(f"[{_ZERO_WIDTH}]")
+_COMBINING = "\u0300-\u036f"
+# A syllable: letters and digits, with combining marks and zero-width characters inside it.
+_TOKEN_RE = re.compile(f"(?:[^\\W_]|[{_COMBINING}{_ZERO_WIDTH}])+")
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+# Old-style tone on the first vowel of an open oa/oe/uy syllable (hòa, khỏe, thủy, ủy).
+_OLD_STYLE_RE = re.compile(
+    "(?<![qQ])([òóỏõọÒÓỎÕỌ][aAeE]|[ùúủũụÙÚỦŨỤ][yY])(?![^\\W_]|[" + _COMBINING + "])"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One syllable: its canonical lowercase form and where it stands in the source text."""
+
+    term: str
+    start: int
+    end: int
+
+
+def _move_tone(match: re.Match[str]) -> str:
+    pair = match.group(1)
+    first, second = pair[0], pair[1]
+    decomposed = unicodedata.normalize("NFD", first)
+    tone = "".join(ch for ch in decomposed if ch in _TONE_MARKS)
+    bare = "".join(ch for ch in decomposed if ch not in _TONE_MARKS)
+    return unicodedata.normalize("NFC", bare) + unicodedata.normalize("NFC", second + tone)
+
+
+def normalize(text: str) -> str:
+    """The canonical spelling of ``text``; case is kept."""
+    text = unicodedata.normalize("NFC", text)
+    text = _ZERO_WIDTH_RE.sub("", text).replace("Ð", "Đ").replace("ð", "đ")
+    return _OLD_STYLE_RE.sub(_move_tone, text)
+
+
+def fold(text: str) -> str:
+    """Lowercase ``text`` with every diacritic removed (``Đảng`` → ``dang``)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _ZERO_WIDTH_RE.sub("", bare.replace("Ð", "D").replace("ð", "d")).lower()
+
+
+def has_diacritics(word: str) -> bool:
+    """True when ``word`` carries any Vietnamese diacritic (so it can be matched exactly)."""
+    return fold(word) != normalize(word).lower()
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """The syllables of ``text`` with their offsets in ``text`` as given."""
+    for match in _TOKEN_RE.finditer(text):
+        term = normalize(match.group()).lower()
+        if term:
+            yield Token(term, match.start(), match.end())
+
+
+def terms(text: str) -> list[str]:
+    """The canonical lowercase syllables of ``text``."""
+    return [token.term for token in tokens(text)]
+
+
+def exact_field(text: str) -> str:
+    """Text for an exact (accent-sensitive) field: syllables joined by spaces."""
+    return " ".join(terms(text))
+
+
+def folded_field(text: str) -> str:
+    """Text for a folded (accent-insensitive) field: folded syllables joined by spaces."""
+    return " ".join(fold(term) for term in terms(text))

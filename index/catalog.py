@@ -1,0 +1,266 @@
+"""``catalog.sqlite``: the archive's source of truth.
+
+Files (path, SHA-256, size, status, error), documents (metadata), pages (text and how it was
+obtained). The tantivy index is derived from it and can always be rebuilt from it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from index.errors import ArchiveError, SchemaVersionError
+from index.records import DocumentMeta, PageMethod, PageText, Secrecy, StoredDocument
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    sha256 TEXT,
+    size INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('done', 'failed', 'duplicate')),
+    error TEXT,
+    document_id TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_sha256 ON files (sha256);
+CREATE TABLE IF NOT EXISTS documents (
+    num INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('document', 'record')),
+    source TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT '',
+    symbol TEXT NOT NULL DEFAULT '',
+    doc_type TEXT NOT NULL DEFAULT '',
+    issuer TEXT NOT NULL DEFAULT '',
+    fond TEXT NOT NULL DEFAULT '',
+    inventory TEXT NOT NULL DEFAULT '',
+    box TEXT NOT NULL DEFAULT '',
+    file_no TEXT NOT NULL DEFAULT '',
+    date TEXT NOT NULL DEFAULT '',
+    year INTEGER,
+    secrecy TEXT NOT NULL DEFAULT 'public',
+    extra TEXT NOT NULL DEFAULT '{}',
+    sources TEXT NOT NULL DEFAULT '{}',
+    indexed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS pages (
+    document_num INTEGER NOT NULL REFERENCES documents (num) ON DELETE CASCADE,
+    page INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    method TEXT NOT NULL,
+    confidence REAL,
+    PRIMARY KEY (document_num, page)
+);
+"""
+
+_META_COLUMNS = (
+    ["title", "symbol", "doc_type", "issuer", "fond", "inventory", "box", "file_no", "date", "year", "secrecy"]
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Catalog:
+    """A connection to ``catalog.sqlite``; one writer at a time, any number of readers."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = False) -> Catalog:
+        if not path.exists() and not create:
+            raise ArchiveError("catalogue is missing", path=path)
+        try:
+            db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(f"catalogue is unreadable: {exc}", path=path) from exc
+        catalog = cls(db, path)
+        catalog._check_schema(create)
+        return catalog
+
+    def _check_schema(self, create: bool) -> None:
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.OperationalError:
+            row = None
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(f"catalogue is not a SQLite database: {exc}", path=self.path) from exc
+        if row is None:
+            if not create:
+                raise ArchiveError("catalogue has no schema version", path=self.path)
+            with self._db:
+                self._db.executescript(_SCHEMA)
+                self._db.execute(
+                    "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                )
+        elif int(row[0]) != SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"archive has catalogue schema version {row[0]}, this archive-search reads "
+                f"version {SCHEMA_VERSION}: use the matching archive-search release",
+                path=self.path,
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ---- files ---------------------------------------------------------------------------
+
+    def file_state(self, path: str) -> tuple[str, str | None] | None:
+        """(status, sha256) of a file path seen before, or None."""
+        row = self._db.execute("SELECT status, sha256 FROM files WHERE path = ?", (path,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def document_for_sha(self, sha256: str) -> str | None:
+        row = self._db.execute(
+            "SELECT document_id FROM files WHERE sha256 = ? AND status = 'done'", (sha256,)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def record_file(
+        self,
+        path: str,
+        *,
+        sha256: str | None,
+        size: int | None,
+        status: str,
+        error: str | None = None,
+        document_id: str | None = None,
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO files (path, sha256, size, status, error, document_id, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256,"
+            " size = excluded.size, status = excluded.status, error = excluded.error,"
+            " document_id = excluded.document_id, updated_at = excluded.updated_at",
+            (path, sha256, size, status, error, document_id, _now()),
+        )
+
+    def failures(self) -> list[tuple[str, str]]:
+        """(path, reason) of every file whose last ingestion failed."""
+        rows = self._db.execute(
+            "SELECT path, error FROM files WHERE status = 'failed' ORDER BY path"
+        ).fetchall()
+        return [(str(path), str(error or "")) for path, error in rows]
+
+    # ---- documents and pages -------------------------------------------------------------
+
+    def put_document(
+        self, doc_id: str, *, kind: str, source: str, meta: DocumentMeta, pages: Sequence[PageText]
+    ) -> int:
+        """Insert or replace a document and its pages; returns its number."""
+        values = {column: getattr(meta, column) for column in _META_COLUMNS}
+        values["secrecy"] = meta.secrecy.value
+        row = self._db.execute("SELECT num FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        params = (
+            kind, source, *values.values(), json.dumps(meta.extra, ensure_ascii=False),
+            json.dumps(meta.sources, ensure_ascii=False),
+        )
+        columns = ["kind", "source", *_META_COLUMNS, "extra", "sources"]
+        if row:
+            num = int(row[0])
+            assignments = ", ".join(f"{column} = ?" for column in columns)
+            self._db.execute(
+                f"UPDATE documents SET {assignments}, indexed = 0 WHERE num = ?", (*params, num)
+            )
+            self._db.execute("DELETE FROM pages WHERE document_num = ?", (num,))
+        else:
+            marks = ", ".join("?" for _ in range(len(columns) + 1))
+            cursor = self._db.execute(
+                f"INSERT INTO documents (id, {', '.join(columns)}) VALUES ({marks})",
+                (doc_id, *params),
+            )
+            num = int(cursor.lastrowid or 0)
+        self._db.executemany(
+            "INSERT INTO pages (document_num, page, text, method, confidence) VALUES (?, ?, ?, ?, ?)",
+            [(num, p.number, p.text, p.method.value, p.confidence) for p in pages],
+        )
+        return num
+
+    def transaction(self) -> sqlite3.Connection:
+        """``with catalog.transaction():`` commits on success, rolls back on error."""
+        return self._db
+
+    def _document(self, row: sqlite3.Row | tuple[object, ...]) -> StoredDocument:
+        (num, doc_id, kind, source, *meta_values, extra, sources, page_count) = row
+        meta = DocumentMeta(**dict(zip(_META_COLUMNS, meta_values, strict=True)))
+        meta.secrecy = Secrecy(str(meta.secrecy))
+        meta.extra = json.loads(str(extra))
+        meta.sources = json.loads(str(sources))
+        return StoredDocument(int(str(num)), str(doc_id), str(kind), str(source), meta, int(str(page_count)))
+
+    _SELECT = (
+        "SELECT d.num, d.id, d.kind, d.source, "
+        + ", ".join(f"d.{column}" for column in _META_COLUMNS)
+        + ", d.extra, d.sources, (SELECT count(*) FROM pages p WHERE p.document_num = d.num)"
+        " FROM documents d"
+    )
+
+    def documents_by_num(self, nums: Iterable[int]) -> dict[int, StoredDocument]:
+        wanted = list(nums)
+        if not wanted:
+            return {}
+        marks = ", ".join("?" for _ in wanted)
+        rows = self._db.execute(f"{self._SELECT} WHERE d.num IN ({marks})", wanted).fetchall()
+        return {int(row[0]): self._document(row) for row in rows}
+
+    def document_by_id(self, doc_id: str) -> StoredDocument | None:
+        row = self._db.execute(f"{self._SELECT} WHERE d.id = ?", (doc_id,)).fetchone()
+        return self._document(row) if row else None
+
+    def iter_documents(self) -> Iterator[StoredDocument]:
+        for row in self._db.execute(f"{self._SELECT} ORDER BY d.num"):
+            yield self._document(row)
+
+    def pages(self, document_num: int, numbers: Iterable[int] | None = None) -> list[PageText]:
+        query = "SELECT page, text, method, confidence FROM pages WHERE document_num = ?"
+        params: list[int] = [document_num]
+        if numbers is not None:
+            wanted = list(numbers)
+            query += f" AND page IN ({', '.join('?' for _ in wanted)})"
+            params += wanted
+        rows = self._db.execute(query + " ORDER BY page", params).fetchall()
+        return [PageText(int(p), str(t), PageMethod(m), c) for p, t, m, c in rows]
+
+    def unindexed(self) -> list[int]:
+        """Numbers of documents committed to the catalogue but not yet to the index."""
+        rows = self._db.execute("SELECT num FROM documents WHERE indexed = 0 ORDER BY num")
+        return [int(row[0]) for row in rows]
+
+    def mark_indexed(self, nums: Iterable[int]) -> None:
+        with self._db:
+            self._db.executemany("UPDATE documents SET indexed = 1 WHERE num = ?", [(n,) for n in nums])
+
+    def mark_all_unindexed(self) -> None:
+        with self._db:
+            self._db.execute("UPDATE documents SET indexed = 0")
+
+    def counts(self) -> dict[str, int]:
+        """Numbers of documents, records, pages and failed files."""
+        one = self._db.execute
+        return {
+            "documents": one("SELECT count(*) FROM documents WHERE kind = 'document'").fetchone()[0],
+            "records": one("SELECT count(*) FROM documents WHERE kind = 'record'").fetchone()[0],
+            "pages": one("SELECT count(*) FROM pages").fetchone()[0],
+            "ocr_pages": one("SELECT count(*) FROM pages WHERE method = 'ocr'").fetchone()[0],
+            "failed_files": one("SELECT count(*) FROM files WHERE status = 'failed'").fetchone()[0],
+        }
+
+
+def meta_as_dict(meta: DocumentMeta) -> dict[str, object]:
+    """Metadata as plain JSON-ready values."""
+    values = asdict(meta)
+    values["secrecy"] = meta.secrecy.value
+    return values

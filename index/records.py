@@ -1,0 +1,90 @@
+"""The plain data the catalogue stores and the index is built from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Secrecy(str, Enum):
+    """Secrecy levels, lowest first; a search sees documents up to its clearance."""
+
+    PUBLIC = "public"
+    MAT = "mat"
+    TOI_MAT = "toi-mat"
+    TUYET_MAT = "tuyet-mat"
+
+    @property
+    def rank(self) -> int:
+        return list(Secrecy).index(self)
+
+    @classmethod
+    def parse(cls, value: str) -> Secrecy:
+        """A level from its code or its Vietnamese name (``Mật``, ``TỐI MẬT``…); blank is public."""
+        key = _SECRECY_NAMES.get(" ".join(value.lower().replace("-", " ").replace("_", " ").split()))
+        if key is None:
+            raise ValueError(
+                f"unknown secrecy level {value!r}: use public, mat, toi-mat or tuyet-mat"
+            )
+        return cls(key)
+
+    def visible(self) -> list[Secrecy]:
+        """The levels a reader with this clearance may see."""
+        return [level for level in Secrecy if level.rank <= self.rank]
+
+
+_SECRECY_NAMES = {
+    "": "public", "public": "public", "thường": "public", "thuong": "public",
+    "mat": "mat", "mật": "mat",
+    "toi mat": "toi-mat", "tối mật": "toi-mat",
+    "tuyet mat": "tuyet-mat", "tuyệt mật": "tuyet-mat",
+}
+
+
+class PageMethod(str, Enum):
+    """How a page's text was obtained."""
+
+    TEXT_LAYER = "text"
+    OCR = "ocr"
+    PLAIN_TEXT = "plain"
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """The text of one page, numbered from 1."""
+
+    number: int
+    text: str
+    method: PageMethod
+    confidence: float | None = None
+
+
+@dataclass(slots=True)
+class DocumentMeta:
+    """Descriptive metadata of a document or a catalogue record; every field optional."""
+
+    title: str = ""
+    symbol: str = ""
+    doc_type: str = ""
+    issuer: str = ""
+    fond: str = ""
+    inventory: str = ""
+    box: str = ""
+    file_no: str = ""
+    date: str = ""
+    year: int | None = None
+    secrecy: Secrecy = Secrecy.PUBLIC
+    extra: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class StoredDocument:
+    """A document as the catalogue holds it."""
+
+    num: int
+    id: str
+    kind: str
+    source: str
+    meta: DocumentMeta
+    page_count: int

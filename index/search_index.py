@@ -1,0 +1,176 @@
+"""The tantivy index, derived from the catalogue.
+
+Each document is indexed once at document level (title and whole text: ranking, totals,
+facets) and once per page (page hits). Text fields come in two spellings, analysed in Python
+by ``index.analysis`` and split on whitespace by tantivy: ``*_exact`` keeps diacritics,
+``*_fold`` drops them. Metadata used for filters and facets are raw fast fields.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from index.analysis import exact_field, folded_field, terms
+from index.errors import IndexUnavailableError
+from index.records import PageText, StoredDocument
+
+LEVEL_DOCUMENT = "doc"
+LEVEL_PAGE = "page"
+TEXT_FIELDS = ("title_exact", "title_fold", "body_exact", "body_fold")
+FACET_FIELDS = ("fond", "doc_type", "issuer", "secrecy", "kind")
+_WRITER_HEAP = 128_000_000
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("num", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("page", stored=True, indexed=True, fast=True)
+    builder.add_text_field("level", tokenizer_name="raw")
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, tokenizer_name="whitespace")
+    builder.add_text_field("symbol", tokenizer_name="raw", fast=True)
+    for name in FACET_FIELDS:
+        builder.add_text_field(name, tokenizer_name="raw", fast=True)
+    builder.add_integer_field("year", indexed=True, fast=True)
+    builder.add_integer_field("date_key", indexed=True, fast=True)
+    return builder.build()
+
+
+def symbol_key(symbol: str) -> str:
+    """The canonical form of a document symbol: ``Số 36 NQ/TW`` → ``36-nq/tw``."""
+    parts = terms(symbol)
+    if parts and parts[0] == "số":
+        parts = parts[1:]
+    if len(parts) < 2:
+        return "-".join(parts)
+    return f"{parts[0]}-{parts[1]}" + "".join(f"/{part}" for part in parts[2:])
+
+
+def date_key(date: str, year: int | None) -> int:
+    """A sortable integer for an ISO date (or a bare year); 0 when unknown."""
+    digits = date.replace("-", "")
+    if len(digits) == 8 and digits.isdigit():
+        return int(digits)
+    return year * 10_000 if year else 0
+
+
+def _metadata_fields(doc: StoredDocument) -> dict[str, Any]:
+    meta = doc.meta
+    fields: dict[str, Any] = {
+        "num": doc.num,
+        "kind": doc.kind,
+        "fond": meta.fond,
+        "doc_type": meta.doc_type,
+        "issuer": meta.issuer,
+        "secrecy": meta.secrecy.value,
+        "date_key": date_key(meta.date, meta.year),
+    }
+    if meta.year is not None:
+        fields["year"] = meta.year
+    if meta.symbol:
+        fields["symbol"] = symbol_key(meta.symbol)
+    return fields
+
+
+def index_documents(doc: StoredDocument, pages: Sequence[PageText]) -> list[tantivy.Document]:
+    """The tantivy documents for one catalogue document: one for it, one per page."""
+    metadata = _metadata_fields(doc)
+    title = " ".join(part for part in (doc.meta.title, doc.meta.symbol) if part)
+    body = "\n".join(page.text for page in pages)
+    whole = tantivy.Document(
+        level=LEVEL_DOCUMENT,
+        page=0,
+        title_exact=exact_field(title),
+        title_fold=folded_field(title),
+        body_exact=exact_field(body),
+        body_fold=folded_field(body),
+        **metadata,
+    )
+    per_page = [
+        tantivy.Document(
+            level=LEVEL_PAGE,
+            page=page.number,
+            body_exact=exact_field(page.text),
+            body_fold=folded_field(page.text),
+            **metadata,
+        )
+        for page in pages
+    ]
+    return [whole, *per_page]
+
+
+class SearchIndex:
+    """The tantivy index in ``ARCHIVE/index``."""
+
+    def __init__(self, index: tantivy.Index, path: Path) -> None:
+        self._index = index
+        self.path = path
+        self.schema = index.schema
+        self._writer: tantivy.IndexWriter | None = None
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = False) -> SearchIndex:
+        if not (path / "meta.json").exists():
+            if not create:
+                raise IndexUnavailableError(
+                    "search index is missing: run `archive-search reindex` to rebuild it", path=path
+                )
+            path.mkdir(parents=True, exist_ok=True)
+            return cls(tantivy.Index(build_schema(), str(path)), path)
+        try:
+            return cls(tantivy.Index.open(str(path)), path)
+        except ValueError as exc:
+            raise IndexUnavailableError(
+                f"search index is unreadable ({exc}): run `archive-search reindex`", path=path
+            ) from exc
+
+    def searcher(self) -> tantivy.Searcher:
+        self._index.reload()
+        return self._index.searcher()
+
+    def _writer_or_new(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self._index.writer(_WRITER_HEAP, 1)
+        return self._writer
+
+    def replace(self, doc: StoredDocument, pages: Sequence[PageText]) -> None:
+        """Stage a document (and its pages), replacing any earlier version of it."""
+        writer = self._writer_or_new()
+        writer.delete_documents_by_term("num", doc.num)
+        for item in index_documents(doc, pages):
+            writer.add_document(item)
+
+    def commit(self) -> None:
+        """Make everything staged visible to new searches, atomically."""
+        if self._writer is not None:
+            self._writer.commit()
+            self._writer.wait_merging_threads()
+            self._writer = None
+            self._index.reload()
+
+    def count(self) -> int:
+        return int(self.searcher().num_docs)
+
+
+def rebuild(path: Path, documents: Iterable[tuple[StoredDocument, Sequence[PageText]]]) -> int:
+    """Build a fresh index at ``path`` from catalogue documents; swap it in when complete."""
+    staging = path.with_name(path.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    fresh = SearchIndex.open(staging, create=True)
+    count = 0
+    for doc, pages in documents:
+        fresh.replace(doc, pages)
+        count += 1
+    fresh.commit()
+    retired = path.with_name(path.name + ".old")
+    shutil.rmtree(retired, ignore_errors=True)
+    if path.exists():
+        path.rename(retired)
+    staging.rename(path)
+    shutil.rmtree(retired, ignore_errors=True)
+    return count

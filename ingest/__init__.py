@@ -1,0 +1,1 @@
+"""Turning files and manifests into catalogue entries; imports only ``index``."""

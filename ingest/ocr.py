@@ -1,0 +1,67 @@
+"""The one seam for tesseract: every OCR call goes through ``ocr_image``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from functools import cache
+
+import pytesseract
+from PIL import Image
+
+from index.errors import MissingDependencyError, OcrError
+
+LANGUAGE = "vie"
+_INSTALL_HINT = "install it with: apt-get install tesseract-ocr tesseract-ocr-vie"
+
+
+@dataclass(frozen=True, slots=True)
+class OcrText:
+    text: str
+    confidence: float | None
+
+
+@cache
+def check_tesseract() -> None:
+    """Raise ``MissingDependencyError`` unless tesseract and its Vietnamese model are installed."""
+    if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
+        raise MissingDependencyError(f"tesseract is not installed: {_INSTALL_HINT}")
+    if LANGUAGE not in pytesseract.get_languages(config=""):
+        raise MissingDependencyError(
+            f"tesseract has no Vietnamese model ({LANGUAGE}): {_INSTALL_HINT}"
+        )
+
+
+def _lines(data: dict[str, list[object]]) -> tuple[str, float | None]:
+    lines: dict[tuple[int, int, int], list[str]] = {}
+    confidences: list[float] = []
+    for word, conf, *key in zip(
+        data["text"], data["conf"], data["block_num"], data["par_num"], data["line_num"], strict=True
+    ):
+        text = str(word).strip()
+        if not text:
+            continue
+        lines.setdefault((int(str(key[0])), int(str(key[1])), int(str(key[2]))), []).append(text)
+        if float(str(conf)) >= 0:
+            confidences.append(float(str(conf)))
+    body = "\n".join(" ".join(words) for words in lines.values())
+    return body, (sum(confidences) / len(confidences) if confidences else None)
+
+
+def ocr_image(image: Image.Image, *, timeout: float) -> OcrText:
+    """Recognise Vietnamese text on a page image with one tesseract thread."""
+    check_tesseract()
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        data = pytesseract.image_to_data(
+            image, lang=LANGUAGE, timeout=timeout, output_type=pytesseract.Output.DICT
+        )
+    except RuntimeError as exc:
+        if "timeout" in str(exc).lower():
+            raise OcrError(f"tesseract took longer than {timeout:g} s on a page") from exc
+        raise OcrError(f"tesseract failed: {exc}") from exc
+    except pytesseract.TesseractError as exc:
+        raise OcrError(f"tesseract failed: {exc.message}") from exc
+    text, confidence = _lines(data)
+    return OcrText(text, confidence)

@@ -1,0 +1,63 @@
+"""The one place PDFs are read: text layers through pdfminer.six, page images through pdfium."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pdfminer.high_level import extract_pages
+from pdfminer.layout import LTTextContainer
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.psparser import PSException
+from PIL import Image
+
+from index.errors import CorruptFileError, EmptyFileError, EncryptedFileError
+
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+
+def _check_header(path: Path) -> None:
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+    if not head:
+        raise EmptyFileError("file is empty", path=path)
+    if b"%PDF-" not in head:
+        raise CorruptFileError("not a PDF: the file has no PDF header", path=path)
+
+
+def text_layers(path: Path) -> list[str]:
+    """The text layer of every page, in order ('' for a page without one)."""
+    _check_header(path)
+    try:
+        pages = [
+            "".join(item.get_text() for item in page if isinstance(item, LTTextContainer))
+            for page in extract_pages(path)
+        ]
+    except (PDFEncryptionError, PDFPasswordIncorrect) as exc:
+        raise EncryptedFileError("PDF is encrypted: decrypt it and ingest it again", path=path) from exc
+    except (PDFSyntaxError, PSException) as exc:
+        raise CorruptFileError(f"PDF is damaged ({exc or type(exc).__name__})", path=path) from exc
+    except Exception as exc:  # pdfminer raises many untyped errors on broken files
+        if "encrypt" in str(exc).lower():
+            raise EncryptedFileError("PDF is encrypted: decrypt it and ingest it again", path=path) from exc
+        raise CorruptFileError(f"PDF is damaged ({type(exc).__name__}: {exc})", path=path) from exc
+    if not pages:
+        raise EmptyFileError("PDF has no pages", path=path)
+    return [page.strip() for page in pages]
+
+
+def render_page(path: Path, index: int, *, dpi: int) -> Image.Image:
+    """Page ``index`` (from 0) as a greyscale image at ``dpi``."""
+    import pypdfium2  # imported here: only OCR needs it
+
+    try:
+        document = pypdfium2.PdfDocument(str(path))
+        try:
+            bitmap = document[index].render(scale=dpi / 72, grayscale=True)
+            image: Image.Image = bitmap.to_pil().convert("L")
+            return image
+        finally:
+            document.close()
+    except pypdfium2.PdfiumError as exc:
+        raise CorruptFileError(f"PDF page {index + 1} cannot be rendered ({exc})", path=path) from exc

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything archive-search needs on Debian/Ubuntu: tesseract with its Vietnamese model,
+# a DejaVu font (the tests draw Vietnamese scans with it), a virtualenv in .venv, the project.
+# Idempotent: a second run installs nothing new.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v tesseract >/dev/null || missing+=(tesseract-ocr)
+{ command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie; } || missing+=(tesseract-ocr-vie)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+python=${PYTHON:-python3}
+command -v "$python" >/dev/null || missing+=(python3)
+"$python" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    echo "installing Debian packages: ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+"$python" - <<'PY'
+import sys
+if sys.version_info < (3, 11):
+    sys.exit(f"archive-search needs Python 3.11 or newer, found {sys.version.split()[0]}")
+PY
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+echo "ready: .venv/bin/archive-search" >&2

@@ -1,0 +1,163 @@
+"""The command line: exact output and exit codes, through click's CliRunner and a real process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from archive_search import ExitCode, IngestReport
+from cli import cli, main
+from tests.conftest import Corpus
+
+
+def run(*args: str, archive: Path | None = None) -> Result:
+    prefix = ["--archive", str(archive)] if archive else []
+    return CliRunner().invoke(cli, [*prefix, *args], catch_exceptions=False, standalone_mode=True)
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Through ``main``, the one place errors become exit codes."""
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return int(exited.value.code or 0), out, err
+
+
+def test_search_prints_ranked_documents_with_pages_and_snippets(
+    ingested: tuple[Path, IngestReport],
+) -> None:
+    result = run("search", "cong", "nghe", "thong", "tin", archive=ingested[0])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "1 document matches 'cong nghe thong tin' (showing 1-1)"
+    assert lines[1:4] == ["  fond: TU (1)", "  year: 2019 (1)", "  doc_type: NQ (1)"]
+    assert lines[5] == "  1. 31-NQ/TU  Nghị quyết về đẩy mạnh ứng dụng công nghệ thông tin  [TU · 2019-03-15 · NQ]"
+    assert lines[6].endswith("2019-31-NQ-TU.pdf")
+    assert lines[7].startswith("     p. 1: ")
+    assert "[công nghệ thông tin]" in lines[7]
+    assert lines[8].startswith("     p. 2: ")
+
+
+def test_search_json_shape(ingested: tuple[Path, IngestReport]) -> None:
+    result = run("search", "--json", "36-NQ/TW", archive=ingested[0])
+    data = json.loads(result.output)
+    assert set(data) == {"query", "total", "offset", "hits", "facets"}
+    assert (data["query"], data["total"], data["offset"]) == ("36-NQ/TW", 1, 0)
+    hit = data["hits"][0]
+    assert set(hit) == {
+        "id", "kind", "title", "symbol", "doc_type", "fond", "year", "date", "issuer", "source", "score", "pages",
+    }
+    assert (hit["kind"], hit["symbol"], hit["year"], hit["fond"]) == ("document", "31-NQ/TU", 2019, "TU")
+    assert hit["pages"] == [{"page": 2, "snippet": hit["pages"][0]["snippet"]}]
+    assert "<b>36-NQ/TW</b>" in hit["pages"][0]["snippet"]
+    assert data["facets"]["year"] == [{"value": "2019", "count": 1}]
+
+
+def test_search_filters_from_the_command_line(ingested: tuple[Path, IngestReport]) -> None:
+    result = run("search", "--json", "--year", "2015..2016", "--type", "CT", "", archive=ingested[0])
+    data = json.loads(result.output)
+    assert [hit["symbol"] for hit in data["hits"]] == ["05-CT/TU"]
+    result = run("search", "--json", "--fond", "HU-HTB", "--fond", "TU", "--year", "2021", "", archive=ingested[0])
+    assert [hit["symbol"] for hit in json.loads(result.output)["hits"]] == ["12-KL/HU"]
+
+
+def test_show_prints_metadata_and_one_page(ingested: tuple[Path, IngestReport]) -> None:
+    doc_id = json.loads(run("search", "--json", "31-NQ/TU", archive=ingested[0]).output)["hits"][0]["id"]
+    result = run("show", doc_id, "--page", "2", archive=ingested[0])
+    assert result.exit_code == 0
+    assert "  symbol: 31-NQ/TU" in result.output.splitlines()
+    assert "--- page 2 (text) ---" in result.output
+    assert "--- page 1" not in result.output
+
+
+def test_stats_and_failures(ingested: tuple[Path, IngestReport], corpus: Corpus) -> None:
+    stats = json.loads(run("stats", "--json", archive=ingested[0]).output)
+    assert stats == {"documents": 7, "records": 1, "pages": 9, "ocr_pages": 2, "failed_files": 4}
+    listed = run("failures", archive=ingested[0]).output.splitlines()
+    assert f"{corpus.broken['encrypted'].resolve()}: PDF is encrypted: decrypt it and ingest it again" in listed
+    assert len(listed) == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["search", '"open'], ExitCode.QUERY, 'Error: unbalanced quote in query: close the phrase with a second "'),
+        (["search", "x", "--year", "soon"], ExitCode.QUERY, "Error: bad year 'soon'"),
+        (["show", "nope"], ExitCode.NOT_FOUND, "Error: no document with id 'nope'"),
+    ],
+)
+def test_errors_are_one_line_with_an_exit_code(
+    capsys: pytest.CaptureFixture[str], ingested: tuple[Path, IngestReport],
+    args: list[str], code: int, message: str,
+) -> None:
+    status, out, err = run_main(capsys, "--archive", str(ingested[0]), *args)
+    assert (status, out) == (code, "")
+    assert err.startswith(message)
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_missing_archive(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    status, _, err = run_main(capsys, "--archive", str(tmp_path / "none"), "search", "x")
+    assert status == ExitCode.ARCHIVE
+    assert err == (
+        "Error: no archive here: ingest files first (`archive-search ingest PATH`) or pass --archive "
+        f"({tmp_path / 'none'})\n"
+    )
+
+
+def test_archive_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, ingested: tuple[Path, IngestReport]
+) -> None:
+    monkeypatch.setenv("ARCHIVE_SEARCH_HOME", str(ingested[0]))
+    assert json.loads(run("search", "--json", "05-CT/TU").output)["total"] >= 1
+
+
+def test_ingest_with_failures_exits_6_after_indexing_the_good_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, corpus: Corpus
+) -> None:
+    good = corpus.root / "documents" / "2016-05-CT-TU.pdf"
+    status, out, err = run_main(
+        capsys, "--archive", str(tmp_path / "a"), "ingest", "--workers", "1", "--fond", "TU",
+        str(good), str(corpus.broken["fake"]),
+    )
+    assert status == ExitCode.SOME_FILES_FAILED
+    assert out.startswith("1 new, 0 unchanged, 0 duplicates, 0 catalogue records, 1 pages (0 OCR), 1 failed in ")
+    assert err.splitlines() == [
+        f"failed: {corpus.broken['fake'].resolve()}: not a PDF: the file has no PDF header",
+        "Error: 1 file(s) failed; every other file is indexed (`archive-search failures` lists them)",
+    ]
+    _, out, _ = run_main(capsys, "--archive", str(tmp_path / "a"), "search", "--json", "dang vien")
+    assert json.loads(out)["hits"][0]["fond"] == "TU"
+
+
+def test_verbose_shows_the_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    status, _, err = run_main(capsys, "-v", "--archive", str(tmp_path / "none"), "search", "x")
+    assert status == ExitCode.ARCHIVE
+    assert "Traceback" in err
+
+
+def test_reindex_command(archive_copy: Path) -> None:
+    result = run("reindex", archive=archive_copy)
+    assert (result.exit_code, result.output) == (0, "reindexed 8 documents\n")
+
+
+def test_python_dash_m_runs_the_cli(ingested: tuple[Path, IngestReport]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "archive_search", "--archive", str(ingested[0]), "search", "--json", "\"hoa binh\""],
+        capture_output=True, text=True, check=False, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["hits"][0]["symbol"] == "31-NQ/TU"
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert cli.commands[command].help

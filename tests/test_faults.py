@@ -1,0 +1,76 @@
+"""Faults injected at their one seam: tesseract missing, its model missing, a foreign catalogue."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytesseract
+import pytest
+
+from archive_search import Archive, ExitCode, IngestOptions, MissingDependencyError, SchemaVersionError
+from cli import main
+from ingest import ocr
+from tests.conftest import Corpus
+
+
+@pytest.fixture()
+def fresh_tesseract_check() -> Iterator[None]:
+    ocr.check_tesseract.cache_clear()
+    yield
+    ocr.check_tesseract.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_tesseract_check")
+def test_missing_tesseract_stops_with_exit_3_and_keeps_finished_work(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, corpus: Corpus
+) -> None:
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract"))
+    with pytest.raises(SystemExit) as exited:
+        main(["--archive", str(tmp_path / "a"), "ingest", "--workers", "1", "--quiet",
+              str(corpus.root / "documents" / "2016-05-CT-TU.pdf"),
+              str(corpus.root / "documents" / "2020-15-TB-TU.png")])
+    assert exited.value.code == ExitCode.MISSING_DEPENDENCY
+    assert capsys.readouterr().err == (
+        "Error: tesseract is not installed: install it with: apt-get install tesseract-ocr tesseract-ocr-vie\n"
+    )
+    with Archive.open(tmp_path / "a") as archive:
+        assert archive.search("dang vien").total == 1
+
+
+@pytest.mark.usefixtures("fresh_tesseract_check")
+def test_missing_vietnamese_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pytesseract, "get_languages", lambda config="": ["eng", "osd"])
+    with pytest.raises(MissingDependencyError, match="no Vietnamese model"):
+        ocr.check_tesseract()
+
+
+def test_other_schema_version_is_refused_clearly(archive_copy: Path) -> None:
+    db = sqlite3.connect(archive_copy / "catalog.sqlite")
+    with db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.close()
+    with pytest.raises(SchemaVersionError, match="schema version 99, this archive-search reads version 1"):
+        Archive.open(archive_copy)
+
+
+def test_search_without_an_index_says_to_reindex(archive_copy: Path) -> None:
+    import shutil
+
+    shutil.rmtree(archive_copy / "index")
+    with Archive.open(archive_copy) as archive:
+        with pytest.raises(Exception, match="reindex"):
+            archive.search("x")
+        archive.reindex()
+        assert archive.search("dang vien").total == 1
+
+
+def test_ocr_timeout_fails_the_file_only(tmp_path: Path, corpus: Corpus) -> None:
+    with Archive.open(tmp_path / "a", create=True) as archive:
+        report = archive.ingest(
+            [corpus.root / "documents" / "2020-15-TB-TU.png", corpus.root / "documents" / "2016-05-CT-TU.pdf"],
+            options=IngestOptions(workers=1, ocr_timeout=0.01),
+        )
+    assert report.new == 1
+    assert [f.reason for f in report.failures] == ["tesseract took longer than 0.01 s on a page"]

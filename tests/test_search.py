@@ -1,0 +1,121 @@
+"""Search through the Python API over the real ingested archive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archive_search import Archive, FacetCount, IngestOptions, QueryError, SearchQuery
+
+
+def _symbols(archive: Archive, text: str, **options: object) -> list[str]:
+    return [hit.symbol for hit in archive.search(text, **options).hits]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text", ["công nghệ thông tin", "cong nghe thong tin", "CÔNG NGHỆ THÔNG TIN", "Cong Nghe thong tin"]
+)
+def test_with_and_without_diacritics(archive: Archive, text: str) -> None:
+    assert _symbols(archive, text) == ["31-NQ/TU"]
+
+
+@pytest.mark.parametrize(
+    ("text", "symbol"),
+    [
+        ('"hoà bình"', "31-NQ/TU"),  # printed hòa bình
+        ('"hòa bình"', "31-NQ/TU"),
+        ('"khóa XII"', "05-CT/TU"),  # printed khoá XII
+        ("thủy lợi", "12-KL/HU"),  # printed thuỷ lợi
+    ],
+)
+def test_tone_mark_styles_find_each_other(archive: Archive, text: str, symbol: str) -> None:
+    assert _symbols(archive, text) == [symbol]
+
+
+@pytest.mark.parametrize("text", ["36-NQ/TW", "36-nq/tw", "36 NQ/TW", "số 36-NQ/TW", "Nghị quyết 36-NQ/TW"])
+def test_cited_symbol_is_found_as_typed_on_its_page(archive: Archive, text: str) -> None:
+    results = archive.search(text)
+    assert [hit.symbol for hit in results.hits] == ["31-NQ/TU"]
+    assert [page.page for page in results.hits[0].pages] == [2]
+    assert "<b>36-NQ/TW</b>" in results.hits[0].pages[0].snippet
+
+
+def test_own_symbol_ranks_its_document_first(archive: Archive) -> None:
+    assert _symbols(archive, "05-CT/TU")[0] == "05-CT/TU"
+
+
+def test_phrases_keep_word_order(archive: Archive) -> None:
+    assert archive.search('"cong nghe thong tin"').total == 1
+    assert archive.search('"thong tin cong nghe"').total == 0
+
+
+def test_exclusion(archive: Archive) -> None:
+    assert "31-NQ/TU" in _symbols(archive, "ban thuong vu")
+    assert "31-NQ/TU" not in _symbols(archive, "ban thuong vu -\"cong nghe\"")
+
+
+def test_page_hits_name_each_matching_page_with_a_snippet(archive: Archive) -> None:
+    hit = archive.search("cong nghe thong tin").hits[0]
+    assert [page.page for page in hit.pages] == [1, 2]
+    assert "<b>công nghệ thông tin</b>" in hit.pages[0].snippet
+
+
+def test_catalogue_records_are_found_by_title_and_symbol(archive: Archive) -> None:
+    for text in ("can bo nhiem ky", "45-NQ/TU"):
+        hits = archive.search(text).hits
+        assert [(hit.kind, hit.symbol, hit.source) for hit in hits] == [("record", "45-NQ/TU", "")]
+
+
+def test_filters(archive: Archive) -> None:
+    assert _symbols(archive, "cong tac", fond=["HU-HTB"]) == ["12-KL/HU"]
+    assert sorted(_symbols(archive, "", year=["2015..2016"])) == ["03-BC/TU", "05-CT/TU"]
+    assert sorted(_symbols(archive, "", doc_type=["NQ"])) == ["31-NQ/TU", "45-NQ/TU"]
+    assert sorted(_symbols(archive, "", year=["2010", "2021"])) == ["12-KL/HU", "45-NQ/TU"]
+
+
+def test_facets_count_documents_and_ignore_their_own_filter(archive: Archive) -> None:
+    results = archive.search("", year=["2019"])
+    assert results.total == 1
+    assert results.facets["year"] == (
+        FacetCount("2010", 1), FacetCount("2015", 1), FacetCount("2016", 1), FacetCount("2017", 1),
+        FacetCount("2019", 1), FacetCount("2020", 1), FacetCount("2021", 1),
+    )
+    assert results.facets["fond"] == (FacetCount("TU", 1),)
+    assert results.facets["doc_type"] == (FacetCount("NQ", 1),)
+
+
+def test_secret_documents_stay_hidden_below_clearance(archive: Archive) -> None:
+    public = archive.search("bao ve bi mat")
+    assert (public.total, public.hits) == (0, ())
+    assert all(count.value != "2018" for count in archive.search("").facets["year"])
+    cleared = archive.search("bao ve bi mat", clearance="mat")
+    assert [hit.symbol for hit in cleared.hits] == ["07-NQ/TU"]
+
+
+def test_sort_by_date_and_paging(archive: Archive) -> None:
+    newest = _symbols(archive, "", sort="date", limit=3)
+    assert newest == ["12-KL/HU", "15-TB/TU", "31-NQ/TU"]
+    assert _symbols(archive, "", sort="date-asc", limit=2, offset=1) == ["03-BC/TU", "05-CT/TU"]
+    assert archive.search("", limit=2).total == 7  # eight, less the secret one
+
+
+def test_bad_options_are_query_errors(archive: Archive) -> None:
+    with pytest.raises(QueryError, match="year"):
+        archive.search("x", year=["soon"])
+    with pytest.raises(QueryError, match="limit"):
+        SearchQuery(text="x", limit=-1)
+
+
+def test_exact_spelling_ranks_above_accent_insensitive(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "dang.txt").write_text("Đại hội đảng bộ tỉnh; đảng viên mới", encoding="utf-8")
+    (tmp_path / "docs" / "dang-khac.txt").write_text(
+        "Công trình đang thi công theo dạng hợp đồng; đang làm", encoding="utf-8"
+    )
+    with Archive.open(tmp_path / "a", create=True) as archive:
+        archive.ingest([tmp_path / "docs"], options=IngestOptions(workers=1))
+        accented = [Path(hit.source).name for hit in archive.search("đảng").hits]
+        bare = archive.search("dang").total
+    assert accented == ["dang.txt", "dang-khac.txt"]
+    assert bare == 2
