@@ -1,7 +1,8 @@
 """``catalog.sqlite``: the archive's source of truth.
 
 Files (path, SHA-256, size, status, error), documents (metadata), pages (text and how it was
-obtained). The tantivy index is derived from it and can always be rebuilt from it.
+obtained), and the OCR cache (page-image hash → tesseract's text). The tantivy index is derived
+from it and can always be rebuilt from it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from pathlib import Path
 
 from index.errors import ArchiveError, SchemaVersionError
 from index.records import DocumentMeta, PageMethod, PageText, Secrecy, StoredDocument
+from index.segment import compounds
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,8 +49,14 @@ CREATE TABLE IF NOT EXISTS documents (
     date TEXT NOT NULL DEFAULT '',
     year INTEGER,
     secrecy TEXT NOT NULL DEFAULT 'public',
+    urgency TEXT NOT NULL DEFAULT '',
+    issuer_name TEXT NOT NULL DEFAULT '',
+    place TEXT NOT NULL DEFAULT '',
+    term TEXT NOT NULL DEFAULT '',
+    signer TEXT NOT NULL DEFAULT '',
     extra TEXT NOT NULL DEFAULT '{}',
     sources TEXT NOT NULL DEFAULT '{}',
+    title_words TEXT,
     indexed INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS pages (
@@ -57,13 +65,22 @@ CREATE TABLE IF NOT EXISTS pages (
     text TEXT NOT NULL,
     method TEXT NOT NULL,
     confidence REAL,
+    error TEXT,
+    words TEXT,
     PRIMARY KEY (document_num, page)
+);
+CREATE TABLE IF NOT EXISTS removed (num INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS ocr_cache (
+    image_hash TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    confidence REAL
 );
 """
 
-_META_COLUMNS = (
-    ["title", "symbol", "doc_type", "issuer", "fond", "inventory", "box", "file_no", "date", "year", "secrecy"]
-)
+_META_COLUMNS = [
+    "title", "symbol", "doc_type", "issuer", "fond", "inventory", "box", "file_no", "date", "year", "secrecy",
+    "urgency", "issuer_name", "place", "term", "signer",
+]
 
 
 def _now() -> str:
@@ -140,6 +157,7 @@ class Catalog:
         error: str | None = None,
         document_id: str | None = None,
     ) -> None:
+        held = self.document_of_file(path)
         self._db.execute(
             "INSERT INTO files (path, sha256, size, status, error, document_id, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256,"
@@ -147,6 +165,54 @@ class Catalog:
             " document_id = excluded.document_id, updated_at = excluded.updated_at",
             (path, sha256, size, status, error, document_id, _now()),
         )
+        if held is not None and held != document_id:  # the file changed: its old content may be gone
+            self.release_document(held)
+
+    def paths_with_status(self, status: str) -> list[str]:
+        rows = self._db.execute("SELECT path FROM files WHERE status = ? ORDER BY path", (status,))
+        return [str(row[0]) for row in rows]
+
+    def all_paths(self) -> list[str]:
+        return [str(row[0]) for row in self._db.execute("SELECT path FROM files ORDER BY path")]
+
+    def document_of_file(self, path: str) -> str | None:
+        row = self._db.execute("SELECT document_id FROM files WHERE path = ?", (path,)).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def forget_file(self, path: str) -> None:
+        """Remove a file's row (the file is gone) and release its document."""
+        held = self.document_of_file(path)
+        self._db.execute("DELETE FROM files WHERE path = ?", (path,))
+        if held is not None:
+            self.release_document(held)
+
+    def release_document(self, doc_id: str) -> None:
+        """Delete a document that no file holds any more; a surviving duplicate takes it over.
+
+        The number of a deleted document stays in ``removed`` until the index has dropped it
+        too (``clear_removed``), so a run killed in between leaves nothing stale behind.
+        """
+        holders = self._db.execute(
+            "SELECT path, status FROM files WHERE document_id = ? ORDER BY path", (doc_id,)
+        ).fetchall()
+        if any(status != "duplicate" for _, status in holders):
+            return
+        if holders:
+            self._db.execute("UPDATE files SET status = 'done' WHERE path = ?", (holders[0][0],))
+            self._db.execute("UPDATE documents SET source = ?, indexed = 0 WHERE id = ?", (holders[0][0], doc_id))
+            return
+        row = self._db.execute("SELECT num FROM documents WHERE id = ? AND kind = 'document'", (doc_id,)).fetchone()
+        if row is not None:
+            self._db.execute("DELETE FROM documents WHERE num = ?", (row[0],))
+            self._db.execute("INSERT OR IGNORE INTO removed (num) VALUES (?)", (row[0],))
+
+    def removed(self) -> list[int]:
+        """Numbers of documents deleted from the catalogue and not yet from the index."""
+        return [int(row[0]) for row in self._db.execute("SELECT num FROM removed ORDER BY num")]
+
+    def clear_removed(self, nums: Iterable[int]) -> None:
+        with self._db:
+            self._db.executemany("DELETE FROM removed WHERE num = ?", [(n,) for n in nums])
 
     def failures(self) -> list[tuple[str, str]]:
         """(path, reason) of every file whose last ingestion failed."""
@@ -166,9 +232,9 @@ class Catalog:
         row = self._db.execute("SELECT num FROM documents WHERE id = ?", (doc_id,)).fetchone()
         params = (
             kind, source, *values.values(), json.dumps(meta.extra, ensure_ascii=False),
-            json.dumps(meta.sources, ensure_ascii=False),
+            json.dumps(meta.sources, ensure_ascii=False), " ".join(compounds(meta.title)),
         )
-        columns = ["kind", "source", *_META_COLUMNS, "extra", "sources"]
+        columns = ["kind", "source", *_META_COLUMNS, "extra", "sources", "title_words"]
         if row:
             num = int(row[0])
             assignments = ", ".join(f"{column} = ?" for column in columns)
@@ -184,27 +250,38 @@ class Catalog:
             )
             num = int(cursor.lastrowid or 0)
         self._db.executemany(
-            "INSERT INTO pages (document_num, page, text, method, confidence) VALUES (?, ?, ?, ?, ?)",
-            [(num, p.number, p.text, p.method.value, p.confidence) for p in pages],
+            "INSERT INTO pages (document_num, page, text, method, confidence, error, words)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(num, p.number, p.text, p.method.value, p.confidence, p.error, p.words) for p in pages],
         )
         return num
+
+    def put_ocr(self, pages: Iterable[PageText]) -> None:
+        """Remember what tesseract read on each page image, by the image's hash."""
+        self._db.executemany(
+            "INSERT OR IGNORE INTO ocr_cache (image_hash, text, confidence) VALUES (?, ?, ?)",
+            [(p.image_hash, p.text, p.confidence) for p in pages if p.image_hash and not p.from_cache],
+        )
 
     def transaction(self) -> sqlite3.Connection:
         """``with catalog.transaction():`` commits on success, rolls back on error."""
         return self._db
 
     def _document(self, row: sqlite3.Row | tuple[object, ...]) -> StoredDocument:
-        (num, doc_id, kind, source, *meta_values, extra, sources, page_count) = row
+        (num, doc_id, kind, source, *meta_values, extra, sources, title_words, page_count) = row
         meta = DocumentMeta(**dict(zip(_META_COLUMNS, meta_values, strict=True)))
         meta.secrecy = Secrecy(str(meta.secrecy))
         meta.extra = json.loads(str(extra))
         meta.sources = json.loads(str(sources))
-        return StoredDocument(int(str(num)), str(doc_id), str(kind), str(source), meta, int(str(page_count)))
+        return StoredDocument(
+            int(str(num)), str(doc_id), str(kind), str(source), meta, int(str(page_count)),
+            None if title_words is None else str(title_words),
+        )
 
     _SELECT = (
         "SELECT d.num, d.id, d.kind, d.source, "
         + ", ".join(f"d.{column}" for column in _META_COLUMNS)
-        + ", d.extra, d.sources, (SELECT count(*) FROM pages p WHERE p.document_num = d.num)"
+        + ", d.extra, d.sources, d.title_words, (SELECT count(*) FROM pages p WHERE p.document_num = d.num)"
         " FROM documents d"
     )
 
@@ -225,14 +302,14 @@ class Catalog:
             yield self._document(row)
 
     def pages(self, document_num: int, numbers: Iterable[int] | None = None) -> list[PageText]:
-        query = "SELECT page, text, method, confidence FROM pages WHERE document_num = ?"
+        query = "SELECT page, text, method, confidence, error, words FROM pages WHERE document_num = ?"
         params: list[int] = [document_num]
         if numbers is not None:
             wanted = list(numbers)
             query += f" AND page IN ({', '.join('?' for _ in wanted)})"
             params += wanted
         rows = self._db.execute(query + " ORDER BY page", params).fetchall()
-        return [PageText(int(p), str(t), PageMethod(m), c) for p, t, m, c in rows]
+        return [PageText(int(p), str(t), PageMethod(m), c, error=e, words=w) for p, t, m, c, e, w in rows]
 
     def unindexed(self) -> list[int]:
         """Numbers of documents committed to the catalogue but not yet to the index."""
@@ -264,3 +341,28 @@ def meta_as_dict(meta: DocumentMeta) -> dict[str, object]:
     values = asdict(meta)
     values["secrecy"] = meta.secrecy.value
     return values
+
+
+class OcrCacheReader:
+    """Read-only access to the catalogue's OCR cache, for extraction workers (which never write)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._db: sqlite3.Connection | None = None
+        if path is not None and path.exists():
+            self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+
+    def get(self, image_hash: str) -> tuple[str, float | None] | None:
+        """(text, confidence) cached for an image, or None."""
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute(
+                "SELECT text, confidence FROM ocr_cache WHERE image_hash = ?", (image_hash,)
+            ).fetchone()
+        except sqlite3.DatabaseError:
+            return None  # a cache that cannot be read is only a missed shortcut
+        return (str(row[0]), row[1]) if row else None
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()

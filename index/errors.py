@@ -75,6 +75,12 @@ class IndexUnavailableError(ArchiveError):
     """The search index is missing or unreadable; `archive-search reindex` rebuilds it."""
 
 
+class UsageError(ArchiveSearchError):
+    """An option given through the API has a value it cannot take."""
+
+    exit_code = ExitCode.USAGE
+
+
 class MissingDependencyError(ArchiveSearchError):
     """An external program or model is not installed."""
 

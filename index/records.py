@@ -47,6 +47,8 @@ class PageMethod(str, Enum):
     TEXT_LAYER = "text"
     OCR = "ocr"
     PLAIN_TEXT = "plain"
+    BLANK = "blank"  # no ink on the page image: not sent to tesseract
+    FAILED = "failed"  # tesseract failed or timed out on this page; ``error`` says why
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,14 @@ class PageText:
     text: str
     method: PageMethod
     confidence: float | None = None
+    #: SHA-256 of the page image sent to tesseract (the OCR cache key); not stored with the page.
+    image_hash: str | None = None
+    #: True when the OCR text came from the cache instead of a tesseract run.
+    from_cache: bool = False
+    error: str | None = None  # why a FAILED page has no text
+    #: The page's compound words, space-separated (index/segment.py): segmented by the worker that
+    #: extracted the page and kept in the catalogue, so reindex never segments again.
+    words: str | None = None
 
 
 @dataclass(slots=True)
@@ -74,6 +84,11 @@ class DocumentMeta:
     date: str = ""
     year: int | None = None
     secrecy: Secrecy = Secrecy.PUBLIC
+    urgency: str = ""
+    issuer_name: str = ""
+    place: str = ""
+    term: str = ""
+    signer: str = ""
     extra: dict[str, str] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -88,3 +103,4 @@ class StoredDocument:
     source: str
     meta: DocumentMeta
     page_count: int
+    title_words: str | None = None  # the title's compound words, as cached in the catalogue

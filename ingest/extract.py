@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from index.catalog import OcrCacheReader
 from index.errors import (
     CorruptFileError,
     EmptyFileError,
     InputFileError,
+    OcrError,
     UnsupportedFileError,
 )
 from index.records import PageMethod, PageText
+from index.segment import compounds
 from ingest import ocr, pdf
+from ingest.encoding import Decoded, decode_bytes, repair_text
 
 PDF_SUFFIXES = frozenset({".pdf"})
 TEXT_SUFFIXES = frozenset({".txt"})
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 SUPPORTED_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES | IMAGE_SUFFIXES
 Image.MAX_IMAGE_PIXELS = 200_000_000  # ~A0 at 300 dpi; larger is a decompression bomb
+_BLANK_INK_SHARE = 0.0001  # fewer dark pixels than this share: dust, not text
 _WORD_RE = re.compile(r"[^\W\d_]+")
 _VIETNAMESE_LETTERS = frozenset(
     "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵfjwz"
@@ -44,6 +51,7 @@ class ExtractTask:
     ocr_mode: OcrMode = OcrMode.AUTO
     dpi: int = 300
     ocr_timeout: float = 180.0
+    ocr_cache: Path | None = None  # the catalogue, read (never written) for OCR cache hits
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +61,7 @@ class ExtractResult:
     path: Path
     pages: tuple[PageText, ...] = ()
     error: str | None = None
+    encodings: frozenset[str] = frozenset()  # legacy encodings converted to Unicode
 
 
 def text_layer_usable(text: str) -> bool:
@@ -64,45 +73,86 @@ def text_layer_usable(text: str) -> bool:
     return good / len(words) >= 0.7
 
 
-def _ocr_page(image: Image.Image, number: int, task: ExtractTask) -> PageText:
-    result = ocr.ocr_image(image, timeout=task.ocr_timeout)
-    return PageText(number, result.text, PageMethod.OCR, result.confidence)
+def image_hash(image: Image.Image) -> str:
+    """The OCR cache key of a page image: its pixels, size and mode, and the OCR language."""
+    digest = hashlib.sha256(f"{ocr.LANGUAGE}:{image.mode}:{image.size}:".encode())
+    digest.update(image.tobytes())
+    return digest.hexdigest()
 
 
-def _pdf_pages(task: ExtractTask) -> Iterator[PageText]:
-    for index, layer in enumerate(pdf.text_layers(task.path)):
-        wants_ocr = task.ocr_mode is OcrMode.ALWAYS or (
-            task.ocr_mode is OcrMode.AUTO and not text_layer_usable(layer)
-        )
-        if not wants_ocr:
-            yield PageText(index + 1, layer, PageMethod.TEXT_LAYER)
-            continue
-        image = pdf.render_page(task.path, index, dpi=task.dpi)
-        if _is_blank(image):
-            yield PageText(index + 1, layer, PageMethod.TEXT_LAYER)
-            continue
-        yield _ocr_page(image, index + 1, task)
-
-
-def _is_blank(image: Image.Image) -> bool:
+def is_blank(image: Image.Image) -> bool:
     """A page with (almost) no ink: not worth a tesseract call."""
-    low, high = image.convert("L").getextrema()
-    return float(high) - float(low) < 40  # type: ignore[arg-type]
+    grey = image.convert("L")
+    low, high = grey.getextrema()
+    if float(high) - float(low) < 40:  # type: ignore[arg-type]
+        return True
+    dark = sum(grey.histogram()[:128])
+    return dark < grey.width * grey.height * _BLANK_INK_SHARE
 
 
-def _image_pages(task: ExtractTask) -> Iterator[PageText]:
-    if task.ocr_mode is OcrMode.NEVER:
-        raise UnsupportedFileError("image needs OCR but --ocr never was given", path=task.path)
-    try:
-        with Image.open(task.path) as image:
-            for index, frame in enumerate(ImageOps.exif_transpose(f) for f in _frames(image)):
-                page = frame.convert("L")
-                if _is_blank(page):
-                    yield PageText(index + 1, "", PageMethod.OCR, None)
-                else:
-                    yield _ocr_page(page, index + 1, task)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise CorruptFileError(f"image cannot be read ({exc})", path=task.path) from exc
+class _Reader:
+    """Reads one file's pages; OCR goes through the cache, so an image is never read twice."""
+
+    def __init__(self, task: ExtractTask) -> None:
+        self.task = task
+        self.cache = OcrCacheReader(task.ocr_cache)
+        self.seen: dict[str, PageText] = {}
+        self.encodings: set[str] = set()
+
+    def ocr_page(self, image: Image.Image, number: int) -> PageText:
+        grey = image.convert("L")
+        if is_blank(grey):
+            return PageText(number, "", PageMethod.BLANK)
+        key = image_hash(grey)
+        if key in self.seen:
+            return replace(self.seen[key], number=number, from_cache=True)
+        if (hit := self.cache.get(key)) is not None:
+            return PageText(number, hit[0], PageMethod.OCR, hit[1], image_hash=key, from_cache=True)
+        try:
+            result = ocr.ocr_image(grey, timeout=self.task.ocr_timeout)
+        except OcrError as exc:  # this page only: the others are kept
+            return PageText(number, "", PageMethod.FAILED, error=exc.message)
+        self.seen[key] = PageText(number, result.text, PageMethod.OCR, result.confidence, image_hash=key)
+        return self.seen[key]
+
+    def pdf_pages(self) -> Iterator[PageText]:
+        mode = self.task.ocr_mode
+        for index, raw in enumerate(pdf.text_layers(self.task.path)):
+            layer = repair_text(raw) if raw else Decoded("")
+            self.encodings |= layer.encodings
+            unusable = layer.needs_ocr or not text_layer_usable(layer.text)
+            if mode is OcrMode.NEVER or (mode is OcrMode.AUTO and not unusable):
+                yield PageText(index + 1, layer.text, PageMethod.TEXT_LAYER)
+                continue
+            page = self.ocr_page(pdf.render_page(self.task.path, index, dpi=self.task.dpi), index + 1)
+            if page.method is PageMethod.BLANK and layer.text.strip():
+                page = PageText(index + 1, layer.text, PageMethod.TEXT_LAYER)
+            yield page
+
+    def image_pages(self) -> Iterator[PageText]:
+        if self.task.ocr_mode is OcrMode.NEVER:
+            raise UnsupportedFileError("image needs OCR but --ocr never was given", path=self.task.path)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(self.task.path) as image:
+                    for index, frame in enumerate(_frames(image)):
+                        yield self.ocr_page(ImageOps.exif_transpose(frame), index + 1)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise CorruptFileError(
+                f"image is too large to read safely ({exc}): a decompression bomb?", path=self.task.path
+            ) from exc
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise CorruptFileError(f"image cannot be read ({exc})", path=self.task.path) from exc
+
+    def text_pages(self) -> Iterator[PageText]:
+        decoded = decode_bytes(self.task.path.read_bytes())
+        if decoded is None:
+            raise CorruptFileError("text file is not UTF-8 nor a known Vietnamese encoding", path=self.task.path)
+        self.encodings |= decoded.encodings
+        for index, page in enumerate(decoded.text.split("\f")):
+            if page.strip():
+                yield PageText(index + 1, page.strip(), PageMethod.PLAIN_TEXT)
 
 
 def _frames(image: Image.Image) -> Iterator[Image.Image]:
@@ -111,40 +161,31 @@ def _frames(image: Image.Image) -> Iterator[Image.Image]:
         yield image.copy()
 
 
-def _text_pages(task: ExtractTask) -> Iterator[PageText]:
-    raw = task.path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorruptFileError(
-            f"text file is not UTF-8 (byte {exc.start}): convert it to UTF-8", path=task.path
-        ) from exc
-    for index, page in enumerate(text.split("\f")):
-        if page.strip():
-            yield PageText(index + 1, page.strip(), PageMethod.PLAIN_TEXT)
-
-
-def _pages(task: ExtractTask) -> Iterator[PageText]:
-    suffix = task.path.suffix.lower()
+def _pages(reader: _Reader) -> Iterator[PageText]:
+    suffix = reader.task.path.suffix.lower()
     if suffix in PDF_SUFFIXES:
-        return _pdf_pages(task)
+        return reader.pdf_pages()
     if suffix in TEXT_SUFFIXES:
-        return _text_pages(task)
+        return reader.text_pages()
     if suffix in IMAGE_SUFFIXES:
-        return _image_pages(task)
-    raise UnsupportedFileError(f"unsupported file type {suffix or '(none)'}", path=task.path)
+        return reader.image_pages()
+    raise UnsupportedFileError(f"unsupported file type {suffix or '(none)'}", path=reader.task.path)
 
 
 def extract_file(task: ExtractTask) -> ExtractResult:
     """Extract every page of one file. Input problems come back as ``error``, not raised."""
+    reader = _Reader(task)
     try:
         if task.path.stat().st_size == 0:
             raise EmptyFileError("file is empty", path=task.path)
-        pages = tuple(_pages(task))
+        pages = tuple(replace(page, words=" ".join(compounds(page.text))) for page in _pages(reader))
         if not any(page.text.strip() for page in pages):
-            raise EmptyFileError("no text found on any page", path=task.path)
-        return ExtractResult(task.path, pages)
+            failed = [page.error for page in pages if page.error]
+            raise EmptyFileError(failed[0] if failed else "no text found on any page", path=task.path)
+        return ExtractResult(task.path, pages, encodings=frozenset(reader.encodings))
     except InputFileError as exc:
         return ExtractResult(task.path, error=exc.message)
     except OSError as exc:
         return ExtractResult(task.path, error=f"cannot read file ({exc.strerror or exc})")
+    finally:
+        reader.cache.close()

@@ -1,4 +1,9 @@
-"""The manifest CSV: metadata for files, and catalogue records that have no file."""
+"""The manifest CSV: metadata for files, and catalogue records that have no file.
+
+Column names may be English or Vietnamese, with or without diacritics, in any case
+(``số ký hiệu``, ``So ky hieu``, ``symbol``); the file may start with a UTF-8 BOM (Excel's
+"CSV UTF-8"). Dates are ISO (``2019-03-15``) or Vietnamese (``15/3/2019``).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,51 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.analysis import fold
 from index.errors import ManifestError
 from index.records import DocumentMeta, Secrecy
 
-_FIELDS = ("fond", "inventory", "box", "file_no", "symbol", "doc_type", "issuer", "date", "title")
-_ALIASES = {"file": "file_no"}
-_KNOWN = {"path", "year", "secrecy", *_FIELDS, *_ALIASES}
+_FIELDS = (
+    "fond", "inventory", "box", "file_no", "symbol", "doc_type", "issuer", "date", "title", "urgency", "signer",
+)
+# Folded column names (no diacritics, lower case, single spaces) → field names.
+_ALIASES = {
+    "file": "file_no", "file no": "file_no", "ho so": "file_no", "so ho so": "file_no", "ma ho so": "file_no",
+    "phong": "fond", "phong luu tru": "fond", "ma phong": "fond",
+    "muc luc": "inventory", "muc luc ho so": "inventory", "so muc luc": "inventory",
+    "hop": "box", "hop cap": "box", "hop so": "box", "cap": "box",
+    "so ky hieu": "symbol", "so va ky hieu": "symbol", "ky hieu": "symbol",
+    "ngay": "date", "ngay thang": "date", "ngay van ban": "date", "ngay ban hanh": "date",
+    "trich yeu": "title", "trich yeu noi dung": "title", "tieu de": "title",
+    "co quan ban hanh": "issuer", "tac gia": "issuer",
+    "type": "doc_type", "doc type": "doc_type", "loai": "doc_type", "loai van ban": "doc_type",
+    "ten loai": "doc_type", "the loai": "doc_type",
+    "do mat": "secrecy", "do khan": "urgency", "nguoi ky": "signer",
+    "so trang": "pages", "so to": "pages",
+    "duong dan": "path", "tep": "path", "ten tep": "path",
+    "nam": "year",
+}
+_KNOWN = {"path", "year", "secrecy", *_FIELDS}
 _YEAR_RE = re.compile(r"(1[89]\d\d|20\d\d)")
+_URGENCY = {"khan": "khan", "thuong khan": "thuong-khan", "hoa toc": "hoa-toc"}
+_VIETNAMESE_DATE_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def column_name(header: str) -> str:
+    """The field a manifest column fills: ``Số ký hiệu`` and ``so_ky_hieu`` both give ``symbol``."""
+    key = " ".join(fold(header).replace("_", " ").replace("/", " ").replace(",", " ").split())
+    return _ALIASES.get(key, key.replace(" ", "_"))
+
+
+def _iso_date(value: str, where: str) -> str:
+    """``15/3/2019`` → ``2019-03-15``; ISO dates and bare years are kept."""
+    match = _VIETNAMESE_DATE_RE.match(value)
+    if match is None:
+        return value
+    day, month, year = (int(part) for part in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        raise ManifestError(f"{where}: date {value!r} is not a day/month/year date")
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +79,12 @@ def _year(value: str, date: str, where: str) -> int | None:
 
 
 def _row(line: int, values: dict[str, str], base: Path, where: str) -> ManifestRow:
-    clean = {(_ALIASES.get(key, key)): value.strip() for key, value in values.items() if key}
+    clean = {key: (value or "").strip() for key, value in values.items() if key}
     meta = DocumentMeta()
     for name in _FIELDS:
         setattr(meta, name, clean.get(name, ""))
+    meta.date = _iso_date(meta.date, where)
+    meta.urgency = _URGENCY.get(fold(meta.urgency), meta.urgency)
     meta.year = _year(clean.get("year", ""), meta.date, where)
     try:
         meta.secrecy = Secrecy.parse(clean.get("secrecy", ""))
@@ -56,9 +101,10 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            if not reader.fieldnames or "path" not in [f.strip().lower() for f in reader.fieldnames]:
-                raise ManifestError("manifest has no 'path' column", path=path)
-            reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]
+            columns = [column_name(name) for name in reader.fieldnames or []]
+            if "path" not in columns:
+                raise ManifestError("manifest has no 'path' (đường dẫn) column", path=path)
+            reader.fieldnames = columns
             return [
                 _row(number, row, path.parent, f"{path}, line {number}")
                 for number, row in enumerate(reader, start=2)

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytesseract
 import pytest
 
-from archive_search import Archive, ExitCode, IngestOptions, MissingDependencyError, SchemaVersionError
+from archive_search import (
+    Archive,
+    ExitCode,
+    IngestOptions,
+    MissingDependencyError,
+    OcrError,
+    PageMethod,
+    SchemaVersionError,
+)
 from cli import main
 from ingest import ocr
 from tests.conftest import Corpus
@@ -51,7 +59,7 @@ def test_other_schema_version_is_refused_clearly(archive_copy: Path) -> None:
     with db:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     db.close()
-    with pytest.raises(SchemaVersionError, match="schema version 99, this archive-search reads version 1"):
+    with pytest.raises(SchemaVersionError, match="schema version 99, this archive-search reads version 2"):
         Archive.open(archive_copy)
 
 
@@ -74,3 +82,49 @@ def test_ocr_timeout_fails_the_file_only(tmp_path: Path, corpus: Corpus) -> None
         )
     assert report.new == 1
     assert [f.reason for f in report.failures] == ["tesseract took longer than 0.01 s on a page"]
+
+
+def test_a_page_that_hangs_tesseract_costs_that_page_only_and_is_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from PIL import Image
+
+    from tools.docgen import write_scan_tiff
+
+    path = write_scan_tiff(tmp_path / "in" / "two-pages.tif", [
+        "Ban Thường vụ thống nhất đẩy mạnh chuyển đổi số trong các cơ quan đảng.",
+        "Các huyện ủy báo cáo kết quả trồng rừng ngập mặn ven biển.",
+    ])
+    real_ocr, calls = ocr.ocr_image, []
+
+    def second_page_hangs(image: Image.Image, *, timeout: float) -> ocr.OcrText:
+        calls.append(image.size)
+        if len(calls) == 2:  # the injected fault: what the seam raises when tesseract times out
+            raise OcrError(f"tesseract took longer than {timeout:g} s on a page")
+        return real_ocr(image, timeout=timeout)
+
+    monkeypatch.setattr(ocr, "ocr_image", second_page_hangs)
+    archive = str(tmp_path / "a")
+    status = _exit_code(["--archive", archive, "ingest", "--workers", "1", str(path)])
+    assert status == ExitCode.SOME_FILES_FAILED
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"failed: {path}: page 2: tesseract took longer than 180 s on a page"
+    )
+    with Archive.open(archive) as opened:
+        assert opened.search("chuyen doi so").total == 1  # page 1 is searchable
+        view = opened.document(opened.search("chuyen doi so").hits[0].id)
+        assert [(p.method, p.error) for p in view.pages] == [
+            (PageMethod.OCR, None), (PageMethod.FAILED, "tesseract took longer than 180 s on a page"),
+        ]
+        assert [f.path for f in opened.failures()] == [str(path)]
+        monkeypatch.setattr(ocr, "ocr_image", real_ocr)
+        report = opened.ingest([], options=IngestOptions(workers=1, retry_failed=True))
+        assert (report.new, report.ocr_pages, report.ocr_cached, report.failures) == (1, 2, 1, [])
+        assert opened.search("rung ngap man").total == 1
+        assert opened.failures() == []
+
+
+def _exit_code(args: list[str]) -> int:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    return int(exited.value.code or 0)

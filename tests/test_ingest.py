@@ -70,11 +70,12 @@ def test_manifest_values_win_and_sources_are_kept(archive: Archive) -> None:
     assert (metadata["fond"], metadata["inventory"], metadata["box"], metadata["file_no"]) == (
         "TU", "1", "12", "345",
     )
-    assert metadata["extra"] == {"ghi_chu": "bản gốc"}
+    assert metadata["extra"] == {"ghi_chu": "bản gốc", "superior": "ĐẢNG BỘ TỈNH BÌNH THUẬN"}
+    assert (metadata["issuer_name"], metadata["place"]) == ("TỈNH ỦY", "Phan Thiết")
     assert metadata["sources"] == {
         "symbol": "header", "doc_type": "header", "issuer": "header", "date": "header", "year": "header",
-        "title": "header", "fond": "manifest", "inventory": "manifest", "box": "manifest",
-        "file_no": "manifest",
+        "title": "header", "issuer_name": "header", "place": "header", "fond": "manifest",
+        "inventory": "manifest", "box": "manifest", "file_no": "manifest",
     }
 
 
@@ -89,7 +90,7 @@ def test_rerun_skips_everything_already_done(archive_copy: Path, corpus: Corpus)
     assert (report.new, report.skipped, report.pages) == (0, 8, 0)
 
 
-def test_changed_file_is_ingested_again_under_its_path(archive_copy: Path, tmp_path: Path) -> None:
+def test_changed_file_replaces_its_old_version(archive_copy: Path, tmp_path: Path) -> None:
     from tools.docgen import write_pdf
 
     path = tmp_path / "changing.pdf"
@@ -100,7 +101,26 @@ def test_changed_file_is_ingested_again_under_its_path(archive_copy: Path, tmp_p
         report = archive.ingest([path], options=IngestOptions(workers=1))
         assert report.new == 1
         assert archive.search("du lich bien").total == 1
-        assert archive.search("nong nghiep cong nghe cao").total == 1
+        assert archive.search("nong nghiep cong nghe cao").total == 0  # its file no longer holds it
+    db = sqlite3.connect(archive_copy / "catalog.sqlite")
+    assert db.execute("SELECT count(*) FROM documents WHERE source = ?", (str(path),)).fetchone() == (1,)
+
+
+def test_changed_file_whose_old_content_has_a_copy_hands_it_over(tmp_path: Path) -> None:
+    from tools.docgen import write_pdf
+
+    original = write_pdf(tmp_path / "in" / "a.pdf", ["Phiên bản thứ nhất về nông nghiệp công nghệ cao"])
+    copy = tmp_path / "in" / "b.pdf"
+    copy.write_bytes(original.read_bytes())
+    with Archive.open(tmp_path / "archive", create=True) as archive:
+        first = archive.ingest([tmp_path / "in"], options=IngestOptions(workers=1))
+        assert (first.new, first.duplicates) == (1, 1)
+        write_pdf(original, ["Phiên bản thứ hai về du lịch biển đảo"])
+        archive.ingest([tmp_path / "in"], options=IngestOptions(workers=1))
+        assert [hit.source for hit in archive.search("nong nghiep cong nghe cao").hits] == [str(copy)]
+        assert [hit.source for hit in archive.search("du lich bien").hits] == [str(original)]
+    db = sqlite3.connect(tmp_path / "archive" / "catalog.sqlite")
+    assert db.execute("SELECT status FROM files ORDER BY path").fetchall() == [("done",), ("done",)]
 
 
 def test_reindex_rebuilds_from_the_catalogue_without_extracting(

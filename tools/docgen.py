@@ -139,3 +139,42 @@ def write_mixed_pdf(path: Path, pages: Sequence[tuple[str, bool]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(path))
     return path
+
+
+def write_scan_with_text_layer(path: Path, text: str, layer: str) -> Path:
+    """A scanned page showing ``text`` over an invisible text layer ``layer``: what a PDF with a
+    broken font map (or a poor earlier OCR) looks like: the picture is right, the layer is not."""
+    from fpdf.enums import TextMode
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("dejavu", "", str(find_font()))
+    pdf.set_font("dejavu", size=12)
+    pdf.add_page()
+    buffer = io.BytesIO()
+    render_scan(text).save(buffer, format="PNG")
+    pdf.image(buffer, x=0, y=0, w=pdf.w, h=pdf.h)
+    pdf.text_mode = TextMode.INVISIBLE
+    pdf.set_xy(pdf.l_margin, pdf.t_margin)
+    pdf.multi_cell(0, 7, layer, new_x="LMARGIN", new_y="NEXT")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    return path
+
+
+def write_decompression_bomb(path: Path, width: int, height: int) -> Path:
+    """A tiny PNG that declares ``width`` by ``height`` pixels: a decompression bomb's header.
+
+    Only the header is written (no pixel data): a reader that trusts the size before checking
+    it would allocate gigabytes.
+    """
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    idat = zlib.compress(b"\x00" * (width + 1))  # one row; the rest is missing
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    return path

@@ -1,0 +1,248 @@
+"""Every kind of input, page by page: JPEG, multi-page TIFF, mixed PDFs, blank pages, the OCR
+cache, decompression bombs, manifests in Vietnamese, the year from the path (real tesseract)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytesseract
+import pytest
+from PIL import Image
+
+from archive_search import Archive, IngestOptions, IngestReport, OcrMode, PageMethod
+from ingest import ocr
+from ingest.extract import ExtractTask, extract_file
+from ingest.manifest import read_manifest
+from tools.docgen import (
+    render_scan,
+    write_decompression_bomb,
+    write_mixed_pdf,
+    write_pdf,
+    write_scan_pdf,
+    write_scan_tiff,
+    write_scan_with_text_layer,
+)
+
+SCANNED = "TỈNH ỦY BÌNH THUẬN\nSố 21-CT/TU\nPhan Thiết, ngày 3 tháng 2 năm 2014\nCHỈ THỊ\nvề phòng chống thiên tai"
+DIGITAL = "Văn phòng Tỉnh ủy chủ trì xây dựng kho lưu trữ điện tử cho các cơ quan đảng trong tỉnh."
+SECOND_SCAN = "Các huyện ủy báo cáo kết quả trồng rừng ngập mặn ven biển trước tháng chín."
+
+
+def ingest(root: Path, paths: list[Path], **options: Any) -> tuple[Archive, IngestReport]:
+    archive = Archive.open(root, create=True)
+    return archive, archive.ingest(paths, options=IngestOptions(workers=1, **options))
+
+
+@pytest.fixture()
+def no_tesseract(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """The injected fault: tesseract is gone, so only the OCR cache can read a scan."""
+    ocr.check_tesseract.cache_clear()
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract"))
+    yield
+    ocr.check_tesseract.cache_clear()
+
+
+def test_jpeg_scan_is_read_by_tesseract(tmp_path: Path) -> None:
+    path = tmp_path / "2014-21-CT-TU.jpg"
+    render_scan(SCANNED).convert("RGB").save(path, quality=90, dpi=(300, 300))
+    result = extract_file(ExtractTask(path))
+    assert result.error is None
+    assert [page.method for page in result.pages] == [PageMethod.OCR]
+    assert "phòng chống thiên tai" in result.pages[0].text
+
+
+def test_multipage_tiff_gives_one_page_per_frame(tmp_path: Path) -> None:
+    path = write_scan_tiff(tmp_path / "scan.tif", [SCANNED, SECOND_SCAN])
+    archive, _ = ingest(tmp_path / "a", [path], fond="TU")
+    with archive:
+        hit = archive.search("rung ngap man").hits[0]
+        assert (hit.symbol, hit.pages[0].page) == ("21-CT/TU", 2)
+        view = archive.document(hit.id)
+    assert [page.method for page in view.pages] == [PageMethod.OCR, PageMethod.OCR]
+    assert all(page.confidence is not None and page.confidence > 50 for page in view.pages)
+
+
+def test_mixed_pdf_takes_the_right_source_for_each_page(tmp_path: Path) -> None:
+    path = write_mixed_pdf(tmp_path / "mixed.pdf", [(DIGITAL, False), (SECOND_SCAN, True), ("", False)])
+    result = extract_file(ExtractTask(path))
+    assert [page.method for page in result.pages] == [PageMethod.TEXT_LAYER, PageMethod.OCR, PageMethod.BLANK]
+    assert result.pages[0].text == DIGITAL
+    assert "rừng ngập mặn" in result.pages[1].text
+    assert result.pages[2].confidence is None
+
+
+@pytest.mark.parametrize(
+    ("mode", "methods"),
+    [(OcrMode.NEVER, [PageMethod.TEXT_LAYER, PageMethod.TEXT_LAYER]), (OcrMode.ALWAYS, [PageMethod.OCR] * 2)],
+)
+def test_ocr_mode_decides_for_every_page(tmp_path: Path, mode: OcrMode, methods: list[PageMethod]) -> None:
+    path = write_mixed_pdf(tmp_path / "mixed.pdf", [(DIGITAL, False), (SECOND_SCAN, True)])
+    result = extract_file(ExtractTask(path, ocr_mode=mode))
+    assert [page.method for page in result.pages] == methods
+
+
+def test_a_blank_scan_is_not_sent_to_tesseract(tmp_path: Path, no_tesseract: None) -> None:
+    path = tmp_path / "blank.png"
+    Image.new("L", (2480, 3508), color=255).save(path)
+    result = extract_file(ExtractTask(path))
+    assert result.error == "no text found on any page"  # not "tesseract is not installed"
+
+
+def test_ocr_cache_reads_a_page_seen_before_without_tesseract(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = write_scan_pdf(tmp_path / "first.pdf", [SCANNED])
+    archive, report = ingest(tmp_path / "a", [first])
+    with archive:
+        assert (report.ocr_pages, report.ocr_cached) == (1, 0)
+        ocr.check_tesseract.cache_clear()
+        monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract"))
+        # The same page again, in another file with a born-digital page before it.
+        second = write_mixed_pdf(tmp_path / "second.pdf", [(DIGITAL, False), (SCANNED, True)])
+        report = archive.ingest([second], options=IngestOptions(workers=2))
+        ocr.check_tesseract.cache_clear()
+    assert (report.new, report.ocr_pages, report.ocr_cached, report.failures) == (1, 1, 1, [])
+    with Archive.open(tmp_path / "a") as archive:
+        assert archive.search("phong chong thien tai").total == 2
+
+
+def test_a_page_repeated_in_one_file_is_read_once(tmp_path: Path) -> None:
+    path = write_scan_tiff(tmp_path / "twice.tif", [SECOND_SCAN, SECOND_SCAN])
+    result = extract_file(ExtractTask(path))
+    assert [page.from_cache for page in result.pages] == [False, True]
+    assert result.pages[0].text == result.pages[1].text
+    assert result.pages[0].image_hash == result.pages[1].image_hash
+
+
+@pytest.mark.parametrize("side", [15_000, 21_000, 100_000])  # over Pillow's limit: a warning, then an error
+def test_decompression_bomb_is_a_recorded_failure(tmp_path: Path, side: int) -> None:
+    path = write_decompression_bomb(tmp_path / "bomb.png", side, side)
+    archive, report = ingest(tmp_path / "a", [path])
+    with archive:
+        failures = archive.failures()
+    assert [f.path for f in failures] == [str(path)]
+    assert failures[0].reason.startswith("image is too large to read safely")
+    assert report.failures == failures
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a file whatever its mode")
+def test_unreadable_file_is_recorded(tmp_path: Path) -> None:
+    path = write_pdf(tmp_path / "locked.pdf", [DIGITAL])
+    path.chmod(0)
+    try:
+        archive, _ = ingest(tmp_path / "a", [path])
+        with archive:
+            assert archive.failures()[0].reason.startswith("cannot read file (Permission denied")
+    finally:
+        path.chmod(0o644)
+
+
+MANIFEST = (
+    "\ufeffĐường dẫn,Phông,Mục lục,Hộp,Hồ sơ,Số ký hiệu,Ngày,Trích yếu,Cơ quan ban hành,Loại,Độ mật,Độ khẩn,"
+    "Số trang,Ghi chú\n"
+    "van-ban.pdf,TU,2,7,88,,3/2/2014,,,,,,1,\n"
+    ",TU,2,7,89,40-NQ/TU,15/03/2009,Nghị quyết về xây dựng nông thôn mới,TU,NQ,Mật,Khẩn,12,bản sao\n"
+)
+
+
+def test_manifest_in_vietnamese_with_a_bom(tmp_path: Path) -> None:
+    (tmp_path / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    rows = read_manifest(tmp_path / "manifest.csv")
+    assert rows[0].path == tmp_path / "van-ban.pdf"
+    assert (rows[0].meta.fond, rows[0].meta.inventory, rows[0].meta.box, rows[0].meta.file_no) == ("TU", "2", "7", "88")
+    assert (rows[0].meta.date, rows[0].meta.year, rows[0].meta.extra) == ("2014-02-03", 2014, {"pages": "1"})
+    record = rows[1].meta
+    assert rows[1].path is None
+    assert (record.symbol, record.title, record.issuer, record.doc_type) == (
+        "40-NQ/TU", "Nghị quyết về xây dựng nông thôn mới", "TU", "NQ",
+    )
+    assert (record.date, record.secrecy.value, record.urgency) == ("2009-03-15", "mat", "khan")
+    assert record.extra == {"pages": "12", "ghi_chu": "bản sao"}
+
+
+def test_manifest_without_diacritics_drives_an_ingestion(tmp_path: Path) -> None:
+    write_pdf(tmp_path / "docs" / "chi-thi.pdf", [DIGITAL])
+    (tmp_path / "m.csv").write_text(
+        "duong_dan,phong,so_ky_hieu,trich_yeu,nam\ndocs/chi-thi.pdf,HU-HTB,02-CT/HU,Chỉ thị về kho lưu trữ,2012\n",
+        encoding="utf-8",
+    )
+    archive, _ = ingest(tmp_path / "a", [], manifest=tmp_path / "m.csv")
+    with archive:
+        hit = archive.search("02-CT/HU").hits[0]
+    assert (hit.fond, hit.title, hit.year) == ("HU-HTB", "Chỉ thị về kho lưu trữ", 2012)
+
+
+@pytest.mark.parametrize(
+    ("relative", "year"),
+    [("1998/van-ban.pdf", 1998), ("phong-TU/nam-2003/hop-12/vb.pdf", 2003), ("1900-ban-cu/12345.pdf", None)],
+)
+def test_year_comes_from_the_path_when_nothing_else_says(tmp_path: Path, relative: str, year: int | None) -> None:
+    path = write_pdf(tmp_path / "in" / relative, [DIGITAL])
+    archive, _ = ingest(tmp_path / "a", [path])
+    with archive:
+        doc_id = archive.search("kho luu tru dien tu").hits[0].id
+        metadata = archive.document(doc_id).metadata
+    assert metadata["year"] == year
+    assert metadata["sources"].get("year") == ("path" if year else None)
+
+
+def test_header_year_wins_over_the_path(tmp_path: Path) -> None:
+    path = write_pdf(tmp_path / "2001" / "ct.pdf", [SCANNED + "\n" + DIGITAL])
+    archive, _ = ingest(tmp_path / "a", [path])
+    with archive:
+        metadata = archive.document(archive.search("21-CT/TU").hits[0].id).metadata
+    assert (metadata["year"], metadata["sources"]["year"]) == (2014, "header")
+
+
+# Legacy encodings, through index.legacy (TCVN3 bytes as a .txt file; a TCVN3 text layer).
+TCVN3_BODY = "nghị quyết về phát triển kinh tế biển của tỉnh"
+
+
+def tcvn3(text: str) -> str:
+    from index.legacy import TCVN3_CODES
+
+    return "".join(TCVN3_CODES.get(letter, letter) for letter in text)
+
+
+def test_tcvn3_text_file_is_converted_and_the_encoding_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "1996-bao-cao.txt"
+    path.write_bytes(tcvn3(TCVN3_BODY).encode("cp1252"))
+    archive, report = ingest(tmp_path / "a", [path])
+    with archive:
+        hit = archive.search("phat trien kinh te bien").hits[0]
+        view = archive.document(hit.id)
+    assert (report.failures, view.pages[0].text) == ([], TCVN3_BODY)
+    assert (view.metadata["extra"], view.metadata["sources"]) == (
+        {"encoding": "tcvn3"}, {"encoding": "text", "year": "path"},
+    )
+
+
+def test_tcvn3_text_layer_is_converted_not_ocred(tmp_path: Path, no_tesseract: None) -> None:
+    path = write_pdf(tmp_path / "vntime.pdf", [tcvn3(TCVN3_BODY)])
+    result = extract_file(ExtractTask(path))
+    assert [(page.method, page.text) for page in result.pages] == [(PageMethod.TEXT_LAYER, TCVN3_BODY)]
+    assert result.encodings == frozenset({"tcvn3"})
+
+
+def test_text_layer_beyond_repair_is_ocred(tmp_path: Path) -> None:
+    # Vietnamese letters, so it passes a letters-only check, but no word is a Vietnamese syllable.
+    path = write_scan_with_text_layer(tmp_path / "broken-font.pdf", SECOND_SCAN, "bưă kơê mươâ pơô tưă xơê nươă lơô")
+    result = extract_file(ExtractTask(path))
+    assert [page.method for page in result.pages] == [PageMethod.OCR]
+    assert "rừng ngập mặn" in result.pages[0].text
+    never = extract_file(ExtractTask(path, ocr_mode=OcrMode.NEVER))
+    assert [page.method for page in never.pages] == [PageMethod.TEXT_LAYER]
+
+
+def test_manifest_row_whose_file_is_missing_is_a_recorded_failure(tmp_path: Path) -> None:
+    write_pdf(tmp_path / "here.pdf", [DIGITAL])
+    (tmp_path / "m.csv").write_text("path,fond\nhere.pdf,TU\nnot-here.pdf,TU\n", encoding="utf-8")
+    archive, report = ingest(tmp_path / "a", [], manifest=tmp_path / "m.csv")
+    with archive:
+        assert [(f.path, f.reason) for f in archive.failures()] == [
+            (str(tmp_path / "not-here.pdf"), "cannot read file (No such file or directory)"),
+        ]
+    assert (report.new, len(report.failures)) == (1, 1)
