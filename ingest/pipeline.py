@@ -7,27 +7,31 @@ completed by the next one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from index.catalog import Catalog
-from index.errors import MissingDependencyError
-from index.records import DocumentMeta
+from index.errors import InputFileError, UsageError
+from index.records import DocumentMeta, PageMethod, PageText
 from index.search_index import SearchIndex
+from ingest.distributed import bounded_submit, connect_cluster, extract_remote
 from ingest.extract import SUPPORTED_SUFFIXES, ExtractResult, ExtractTask, OcrMode, extract_file
-from ingest.header import parse_header
+from ingest.header import read_metadata
 from ingest.manifest import ManifestRow, read_manifest
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_COMMIT_EVERY = 200
+_PATH_YEAR_RE = re.compile(r"(?<!\d)(19\d\d|20[0-3]\d)(?!\d)")
+FIRST_YEAR, LAST_YEAR = 1945, 2030
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +44,16 @@ class IngestOptions:
     workers: int | None = None
     dpi: int = 300
     ocr_timeout: float = 180.0
+    retry_failed: bool = False  # ingest again only the files whose last ingestion failed
+    prune: bool = False  # first forget files that no longer exist
+    commit_every: int = 200  # documents per index commit
+    cluster: str | None = None  # a Dask scheduler (tcp://HOST:8786) to extract and OCR on
+
+    def __post_init__(self) -> None:
+        try:  # the API takes "auto" as well as OcrMode.AUTO
+            object.__setattr__(self, "ocr", OcrMode(self.ocr))
+        except ValueError:
+            raise UsageError(f"unknown OCR mode {self.ocr!r}: use auto, always or never") from None
 
     @property
     def worker_count(self) -> int:
@@ -62,12 +76,15 @@ class IngestReport:
     records: int = 0
     pages: int = 0
     ocr_pages: int = 0
+    ocr_cached: int = 0  # of ocr_pages, read from the OCR cache instead of tesseract
+    pruned: int = 0
+    failed_before: int = 0  # of skipped, files that failed before and are unchanged (see retry_failed)
     failures: list[Failure] = field(default_factory=list)
     elapsed: float = 0.0
 
 
 class Progress(Protocol):
-    """Told about each file as it finishes; the CLI draws a bar from it."""
+    """Told how many files there are, then about each file as it finishes; the CLI draws a bar."""
 
     def start(self, total: int) -> None: ...
 
@@ -113,16 +130,30 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def merge_meta(extracted: DocumentMeta, manifest: DocumentMeta | None, fond: str | None) -> DocumentMeta:
-    """Manifest values win over values read from the text; each keeps its source."""
+def year_from_path(path: Path) -> int | None:
+    """The last 4-digit year (1945–2030) in a file's path, or None."""  # noqa: RUF002
+    years = [int(found) for found in _PATH_YEAR_RE.findall(str(path))]
+    plausible = [year for year in years if FIRST_YEAR <= year <= LAST_YEAR]
+    return plausible[-1] if plausible else None
+
+
+def merge_meta(
+    extracted: DocumentMeta, manifest: DocumentMeta | None, fond: str | None, path: Path | None = None
+) -> DocumentMeta:
+    """Manifest values win over values read from the text; each keeps its source.
+
+    The year comes from the manifest, else the header's date, else the file's path.
+    """
     merged = replace(extracted, extra=dict(extracted.extra), sources=dict(extracted.sources))
-    if fond and not merged.fond:
-        merged.fond, merged.sources["fond"] = fond, "option"
     if manifest is not None:
         for name in manifest.sources:
             setattr(merged, name, getattr(manifest, name))
             merged.sources[name] = "manifest"
         merged.extra.update(manifest.extra)
+    if fond and not merged.fond:
+        merged.fond, merged.sources["fond"] = fond, "option"
+    if merged.year is None and path is not None and (year := year_from_path(path)) is not None:
+        merged.year, merged.sources["year"] = year, "path"
     return merged
 
 
@@ -138,9 +169,14 @@ class Ingestion:
         started = time.monotonic()
         progress = progress or _NoProgress()
         self.complete_index()
+        if self.options.prune:
+            self.report.pruned = self.prune()
         rows = read_manifest(self.options.manifest) if self.options.manifest else []
         by_path = {row.path: row for row in rows if row.path is not None}
-        files = list(dict.fromkeys(discover(paths or list(by_path))))
+        if self.options.retry_failed:
+            files = self._failed_files(paths)
+        else:
+            files = list(dict.fromkeys(discover(paths or list(by_path))))
         progress.start(len(files))
         try:
             self._extract_all(self._pending(files, progress), by_path, progress)
@@ -155,10 +191,25 @@ class Ingestion:
         pending = self.catalog.unindexed()
         if pending:
             log.info("indexing %d documents left by an interrupted run", len(pending))
-            for doc in self.catalog.documents_by_num(pending).values():
-                self.index.replace(doc, self.catalog.pages(doc.num))
-            self._staged = pending
-            self._flush()
+        self._staged = pending
+        self._flush()
+
+    def _failed_files(self, paths: Sequence[Path]) -> list[Path]:
+        """The failed files under ``paths`` (all of them without paths)."""
+        roots = [path.resolve() for path in paths]
+        failed = [Path(path) for path in self.catalog.paths_with_status("failed")]
+        return [path for path in failed if not roots or any(path.is_relative_to(root) for root in roots)]
+
+    def prune(self) -> int:
+        """Forget files that no longer exist; their documents leave the catalogue and the index."""
+        gone = [path for path in self.catalog.all_paths() if not os.path.lexists(path)]
+        with self.catalog.transaction():
+            for path in gone:
+                self.catalog.forget_file(path)
+        self._staged.extend(self.catalog.unindexed())  # documents handed over to a duplicate
+        self._flush()
+        log.info("pruned %d missing files", len(gone))
+        return len(gone)
 
     def _pending(self, files: list[Path], progress: Progress) -> list[tuple[Path, str, int]]:
         todo = []
@@ -170,16 +221,28 @@ class Ingestion:
                 progress.advance(path, 0)
                 continue
             state = self.catalog.file_state(str(path))
-            if state is not None and state[1] == digest and state[0] != "failed":
+            if state is not None and state[1] == digest and not self.options.retry_failed:
                 self.report.skipped += 1
+                self.report.failed_before += int(state[0] == "failed")
                 progress.advance(path, 0)
                 continue
             todo.append((path, digest, size))
         return todo
 
-    def _executor(self) -> Executor:
+    @contextlib.contextmanager
+    def _workers(self) -> Iterator[_Workers]:
+        """(executor, worker function, its arguments for a path, tasks in flight): the local
+        pool, or a Dask cluster whose workers get each file's bytes with its task."""
+        if self.options.cluster:
+            with connect_cluster(self.options.cluster) as cluster:
+                remote = replace(self.options, cluster=None)
+                yield cluster.executor, extract_remote, lambda path: (
+                    _task(path, remote, None), path.read_bytes()), 2 * max(1, cluster.workers)
+            return
         count = self.options.worker_count
-        return SerialExecutor() if count == 1 else ProcessPoolExecutor(max_workers=count)
+        pool = SerialExecutor() if count == 1 else ProcessPoolExecutor(max_workers=count)
+        with pool:
+            yield pool, extract_file, lambda path: (_task(path, self.options, self.catalog.path),), 4 * count
 
     def _extract_all(
         self, todo: list[tuple[Path, str, int]], by_path: dict[Path, ManifestRow], progress: Progress
@@ -192,44 +255,66 @@ class Ingestion:
                 progress.advance(path, 0)
             else:
                 fresh[digest] = (path, digest, size)
-        with self._executor() as pool:
-            futures = {pool.submit(extract_file, self._task(item[0])): item for item in fresh.values()}
-            fatal: MissingDependencyError | None = None
-            for future in as_completed(futures):
-                path, digest, size = futures[future]
-                try:
-                    result = future.result()
-                except CancelledError:
-                    continue
-                except MissingDependencyError as exc:
-                    fatal = fatal or exc
-                    for waiting in futures:
-                        waiting.cancel()
-                    continue
-                self._store(result, digest, size, by_path.get(path))
-                progress.advance(path, len(result.pages))
-        if fatal is not None:
-            raise fatal  # after every finished file is stored: nothing done is lost
+        with self._workers() as (executor, work, arguments, limit):
+            finished = bounded_submit(
+                executor, work, fresh.values(), make_args=lambda item: arguments(item[0]), limit=limit
+            )
+            try:
+                for (path, digest, size), future in finished:
+                    result = self._result(path, future)
+                    if result is not None:
+                        self._store(result, digest, size, by_path.get(path))
+                        progress.advance(path, len(result.pages))
+            finally:  # a fatal error stops submitting; everything finished is stored already
+                finished.close()
 
-    def _task(self, path: Path) -> ExtractTask:
-        options = self.options
-        return ExtractTask(path, options.ocr, options.dpi, options.ocr_timeout)
+    def _result(self, path: Path, future: Future[ExtractResult]) -> ExtractResult | None:
+        """A finished task's result; a file that failed on the workers becomes a failed result."""
+        try:
+            return future.result()
+        except CancelledError:
+            return None
+        except InputFileError as exc:
+            return ExtractResult(path, error=exc.message)
+        except OSError as exc:
+            return ExtractResult(path, error=f"cannot read file ({exc.strerror or exc})")
 
     def _store(self, result: ExtractResult, digest: str, size: int, row: ManifestRow | None) -> None:
         if result.error is not None:
             self._fail(result.path, digest, size, result.error)
             return
-        meta = merge_meta(parse_header(result.pages[0].text), row.meta if row else None, self.options.fond)
+        meta = merge_meta(self._read_metadata(result), row.meta if row else None, self.options.fond, result.path)
         doc_id = digest[:20]
+        failed = "; ".join(f"page {page.number}: {page.error}" for page in result.pages if page.error)
         with self.catalog.transaction():
             num = self.catalog.put_document(
                 doc_id, kind="document", source=str(result.path), meta=meta, pages=result.pages
             )
-            self.catalog.record_file(str(result.path), sha256=digest, size=size, status="done", document_id=doc_id)
+            self.catalog.put_ocr(result.pages)
+            self.catalog.record_file(
+                str(result.path), sha256=digest, size=size, status="failed" if failed else "done",
+                error=failed or None, document_id=doc_id,
+            )
         self._stage(num)
+        if failed:  # the good pages are searchable; --retry-failed reads the others again
+            log.warning("failed: %s: %s", result.path, failed)
+            self.report.failures.append(Failure(str(result.path), failed))
+        self._count(result.pages)
+
+    def _count(self, pages: Sequence[PageText]) -> None:
         self.report.new += 1
-        self.report.pages += len(result.pages)
-        self.report.ocr_pages += sum(1 for page in result.pages if page.method.value == "ocr")
+        self.report.pages += len(pages)
+        ocr_pages = [page for page in pages if page.method is PageMethod.OCR]
+        self.report.ocr_pages += len(ocr_pages)
+        self.report.ocr_cached += sum(1 for page in ocr_pages if page.from_cache)
+
+    @staticmethod
+    def _read_metadata(result: ExtractResult) -> DocumentMeta:
+        meta = read_metadata([page.text for page in result.pages if page.text.strip()])
+        if result.encodings:
+            meta.extra["encoding"] = ",".join(sorted(result.encodings))
+            meta.sources["encoding"] = "text"
+        return meta
 
     def _add_records(self, rows: list[ManifestRow]) -> None:
         for row in rows:
@@ -255,17 +340,28 @@ class Ingestion:
 
     def _stage(self, num: int) -> None:
         self._staged.append(num)
-        if len(self._staged) >= _COMMIT_EVERY:
+        if len(self._staged) >= self.options.commit_every:
             self._flush()
 
     def _flush(self) -> None:
-        if not self._staged:
+        removed = self.catalog.removed()
+        if not self._staged and not removed:
             return
+        for num in removed:
+            self.index.delete(num)
         for doc in self.catalog.documents_by_num(self._staged).values():
             self.index.replace(doc, self.catalog.pages(doc.num))
         self.index.commit()
+        self.catalog.clear_removed(removed)
         self.catalog.mark_indexed(self._staged)
         self._staged = []
+
+
+_Workers = tuple[Executor, Callable[..., ExtractResult], Callable[[Path], tuple[Any, ...]], int]
+
+
+def _task(path: Path, options: IngestOptions, ocr_cache: Path | None) -> ExtractTask:
+    return ExtractTask(path, options.ocr, options.dpi, options.ocr_timeout, ocr_cache=ocr_cache)
 
 
 def ingest(
