@@ -7,29 +7,33 @@ import json
 import logging
 import re
 import sys
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from archive_search import (
     Archive,
     ArchiveSearchError,
+    DocumentRef,
     ExitCode,
+    FacetCount,
+    Hit,
     IngestFailuresError,
-    IngestOptions,
-    IngestReport,
-    OcrMode,
+    SearchQuery,
     SearchResults,
     Secrecy,
 )
 from archive_search.archive import ENVIRONMENT_VARIABLE
 
+if TYPE_CHECKING:  # ingestion is imported by the ingest command alone: searching stays light
+    from archive_search import IngestReport
+
 _TAG_RE = re.compile(r"<b>(.*?)</b>")
-_SECRECY_CHOICE = click.Choice([level.value for level in Secrecy])
 
 
 class _Context:
@@ -88,23 +92,29 @@ def cli(ctx: click.Context, archive_path: Path | None, verbose: bool) -> None:
 
 
 class _Bar:
-    """Draws ingestion progress with click on a terminal."""
+    """Draws ingestion progress with click on a terminal: files, pages, pages/s and ETA."""
 
     def __init__(self) -> None:
         self._bar: Any = None
         self.pages = 0
+        self._started = time.monotonic()
+
+    def _pages(self, _: object) -> str:
+        rate = self.pages / max(time.monotonic() - self._started, 1e-6)
+        return f"{self.pages} pages, {rate:.1f} pages/s"
 
     def start(self, total: int) -> None:
+        self._started = time.monotonic()
         self._bar = click.progressbar(
             length=total, label="Ingesting", show_pos=True, show_eta=True, file=sys.stderr,
-            item_show_func=lambda _: f"{self.pages} pages",
+            item_show_func=self._pages,
         )
         self._bar.__enter__()
 
     def advance(self, path: Path, pages: int) -> None:
         self.pages += pages
         if self._bar is not None:
-            self._bar.update(1)
+            self._bar.update(1, path)
 
     def close(self) -> None:
         if self._bar is not None:
@@ -112,10 +122,14 @@ class _Bar:
 
 
 def _summary(report: IngestReport) -> str:
+    cached = f", {report.ocr_cached} from the OCR cache" if report.ocr_cached else ""
+    pruned = f", {report.pruned} missing files pruned" if report.pruned else ""
+    if report.failed_before:
+        pruned += f"; {report.failed_before} unchanged files failed before (--retry-failed reads them again)"
     return (
         f"{report.new} new, {report.skipped} unchanged, {report.duplicates} duplicates, "
-        f"{report.records} catalogue records, {report.pages} pages ({report.ocr_pages} OCR), "
-        f"{len(report.failures)} failed in {report.elapsed:.1f} s"
+        f"{report.records} catalogue records, {report.pages} pages ({report.ocr_pages} OCR{cached}), "
+        f"{len(report.failures)} failed in {report.elapsed:.1f} s{pruned}"
     )
 
 
@@ -123,20 +137,29 @@ def _summary(report: IngestReport) -> str:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), help="Manifest CSV.")
 @click.option("--fond", help="Fond code for files the manifest does not place.")
-@click.option("--ocr", type=click.Choice([m.value for m in OcrMode]), default="auto", show_default=True,
+@click.option("--ocr", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="OCR pages only without a usable text layer, always, or never.")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
+@click.option("--retry-failed", is_flag=True, help="Ingest again only the files that failed before.")
+@click.option("--prune", is_flag=True, help="First forget files that no longer exist.")
+@click.option("--cluster", metavar="tcp://HOST:8786",
+              help="Extract and OCR on this Dask scheduler's workers (pip install 'archive-search[distributed]').")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_context
 def ingest(
     ctx: _Context, paths: tuple[Path, ...], manifest: Path | None, fond: str | None, ocr: str,
-    workers: int | None, quiet: bool, as_json: bool,
+    workers: int | None, retry_failed: bool, prune: bool, cluster: str | None, quiet: bool, as_json: bool,
 ) -> None:
     """Ingest PDFs, scans and text files (folders are walked) into the archive."""
-    if not paths and manifest is None:
-        raise click.UsageError("give files or folders to ingest, or --manifest")
-    options = IngestOptions(manifest=manifest, fond=fond, ocr=OcrMode(ocr), workers=workers)
+    from archive_search import IngestOptions, OcrMode
+
+    if not paths and manifest is None and not retry_failed and not prune:
+        raise click.UsageError("give files or folders to ingest, or --manifest, --retry-failed or --prune")
+    options = IngestOptions(
+        manifest=manifest, fond=fond, ocr=OcrMode(ocr), workers=workers, retry_failed=retry_failed, prune=prune,
+        cluster=cluster,
+    )
     bar = _Bar() if sys.stderr.isatty() and not quiet else None
     with ctx.archive(create=True) as archive:
         try:
@@ -157,44 +180,67 @@ def ingest(
         )
 
 
+_CLEARANCE = click.option(
+    "--clearance", default="public", show_default=True,
+    help="Highest secrecy level the reader may see: public, mat, toi-mat, tuyet-mat (or Mật, Tối mật…).",
+)
+_FILTERS = (
+    click.option("--fond", multiple=True, help="Only this fond (repeatable)."),
+    click.option("--year", multiple=True, help="A year or a range such as 2015..2019 (repeatable)."),
+    click.option("--type", "doc_type", multiple=True, help="Document type such as NQ (repeatable)."),
+    click.option("--issuer", multiple=True, help="Issuing body such as TU (repeatable)."),
+    click.option("--cites", multiple=True, help="Only documents citing this symbol, e.g. 36-NQ/TW."),
+    _CLEARANCE,
+)
+_SORT = click.option("--sort", type=click.Choice(["relevance", "date", "date-asc"]), default="relevance",
+                     show_default=True)
+
+
+def _with_filters(command: Any) -> Any:
+    for option in reversed(_FILTERS):
+        command = option(command)
+    return command
+
+
+def _print_facets(facets: dict[str, tuple[FacetCount, ...]], *, top: int = 10) -> None:
+    for name, counts in facets.items():
+        if counts:
+            click.echo(f"  {name}: " + ", ".join(f"{c.value} ({c.count})" for c in counts[:top]))
+
+
+def _print_hit(rank: int, hit: Hit) -> None:
+    details = " · ".join(str(v) for v in (hit.fond, hit.date or hit.year, hit.doc_type) if v)
+    click.echo(f"\n{rank:>3}. {hit.symbol or '-'}  {hit.title or '(untitled)'}  [{details}]")
+    click.echo(f"     {hit.id}  {hit.source or 'catalogue record'}")
+    for page in hit.pages:
+        click.echo(f"     p. {page.page}: {_highlight(page.snippet)}")
+
+
 def _print_results(results: SearchResults) -> None:
     shown = f"{results.offset + 1}-{results.offset + len(results.hits)}" if results.hits else "0"
     noun = "document matches" if results.total == 1 else "documents match"
     click.echo(f"{results.total} {noun} {results.query!r} (showing {shown})")
-    for name, counts in results.facets.items():
-        if counts:
-            click.echo(f"  {name}: " + ", ".join(f"{c.value} ({c.count})" for c in counts[:10]))
+    _print_facets(results.facets)
     for rank, hit in enumerate(results.hits, start=results.offset + 1):
-        details = " · ".join(str(v) for v in (hit.fond, hit.date or hit.year, hit.doc_type) if v)
-        click.echo(f"\n{rank:>3}. {hit.symbol or '-'}  {hit.title or '(untitled)'}  [{details}]")
-        click.echo(f"     {hit.id}  {hit.source or 'catalogue record'}")
-        for page in hit.pages:
-            click.echo(f"     p. {page.page}: {_highlight(page.snippet)}")
+        _print_hit(rank, hit)
 
 
 @cli.command()
 @click.argument("query", nargs=-1)
-@click.option("--fond", multiple=True, help="Only this fond (repeatable).")
-@click.option("--year", multiple=True, help="A year or a range such as 2015..2019 (repeatable).")
-@click.option("--type", "doc_type", multiple=True, help="Document type such as NQ (repeatable).")
-@click.option("--clearance", type=_SECRECY_CHOICE, default="public", show_default=True,
-              help="Highest secrecy level the reader may see.")
+@_with_filters
 @click.option("--limit", type=click.IntRange(0, 10_000), default=10, show_default=True)
 @click.option("--offset", type=click.IntRange(min=0), default=0)
-@click.option("--sort", type=click.Choice(["relevance", "date", "date-asc"]), default="relevance",
-              show_default=True)
+@_SORT
+@click.option("--strict", is_flag=True, help="Refuse a query that cannot be read instead of searching its words.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_context
-def search(
-    ctx: _Context, query: tuple[str, ...], fond: tuple[str, ...], year: tuple[str, ...],
-    doc_type: tuple[str, ...], clearance: str, limit: int, offset: int, sort: Any, as_json: bool,
-) -> None:
-    """Search the archive: words with or without diacritics, "phrases", -exclusions, symbols."""
+def search(ctx: _Context, /, query: tuple[str, ...], as_json: bool, **options: Any) -> None:
+    """Search: words, "phrases", -exclusions, OR, (groups), prefix*, symbols, so: loai: phong: nam: coquan:
+    mat: tieude: trichdan: fields."""
     with ctx.archive() as archive:
-        results = archive.search(
-            " ".join(query), fond=fond, year=year, doc_type=doc_type, clearance=clearance,
-            limit=limit, offset=offset, sort=sort,
-        )
+        results = archive.run(SearchQuery.build(" ".join(query), **options))
+    if results.warning:
+        click.echo(f"Warning: {results.warning}", err=True)
     if as_json:
         _echo_json(results)
     else:
@@ -202,15 +248,66 @@ def search(
 
 
 @cli.command()
+@click.argument("query", nargs=-1)
+@_with_filters
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_context
+def facets(ctx: _Context, /, query: tuple[str, ...], as_json: bool, **options: Any) -> None:
+    """Document counts by fond, year, decade, type and issuer (and secrecy, when cleared) for a query."""
+    with ctx.archive() as archive:
+        found = archive.facets(SearchQuery.build(" ".join(query), **options))
+    if as_json:
+        _echo_json(found)
+    else:
+        _print_facets(found, top=100)
+
+
+@cli.command()
+@click.argument("query", nargs=-1)
+@_with_filters
+@_SORT
+@click.option("--format", "export_format", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@pass_context
+def export(ctx: _Context, /, query: tuple[str, ...], export_format: Any, **options: Any) -> None:
+    """Write every document matching a query (no limit) to stdout as CSV or JSON Lines."""
+    with ctx.archive() as archive:
+        archive.export(SearchQuery.build(" ".join(query), **options), sys.stdout, format=export_format)
+
+
+@cli.command()
+@click.argument("doc_id")
+@_CLEARANCE
+@click.option("--limit", type=click.IntRange(0, 10_000), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_context
+def similar(ctx: _Context, doc_id: str, clearance: str, limit: int, as_json: bool) -> None:
+    """Documents most like a document (more like this over its text)."""
+    with ctx.archive() as archive:
+        results = archive.similar(doc_id, clearance=clearance, limit=limit)
+    if as_json:
+        _echo_json(results)
+    else:
+        _print_results(results)
+
+
+def _print_refs(label: str, refs: tuple[DocumentRef, ...]) -> None:
+    if refs:
+        click.echo(f"  {label}:")
+    for ref in refs:
+        where = f"{ref.id}  {ref.title}" if ref.id else "(not in the archive)"
+        click.echo(f"    {ref.symbol}  {where}")
+
+
+@cli.command()
 @click.argument("doc_id")
 @click.option("--page", type=click.IntRange(min=1), help="Only this page.")
-@click.option("--clearance", type=_SECRECY_CHOICE, default="public", show_default=True)
+@_CLEARANCE
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def show(ctx: _Context, doc_id: str, page: int | None, clearance: str, as_json: bool) -> None:
-    """Show a document's metadata and the text of its pages."""
+    """Show a document's metadata, what it cites and what cites it, and the text of its pages."""
     with ctx.archive() as archive:
-        view = archive.document(doc_id, clearance=Secrecy(clearance))
+        view = archive.document(doc_id, clearance=clearance)
     pages = [p for p in view.pages if page is None or p.number == page]
     if as_json:
         _echo_json({**dataclasses.asdict(view), "pages": pages})
@@ -219,6 +316,8 @@ def show(ctx: _Context, doc_id: str, page: int | None, clearance: str, as_json: 
     for key, value in view.metadata.items():
         if value not in ("", None, {}):
             click.echo(f"  {key}: {value}")
+    _print_refs("cites", view.cites)
+    _print_refs("cited by", view.cited_by)
     for item in pages:
         click.echo(f"\n--- page {item.number} ({item.method.value}) ---\n{item.text}")
 
@@ -246,16 +345,29 @@ def failures(ctx: _Context, as_json: bool) -> None:
 
 
 @cli.command()
+@pass_context
+def prune(ctx: _Context) -> None:
+    """Forget files that no longer exist: remove them from the catalogue and the index."""
+    with ctx.archive() as archive:
+        count = archive.prune()
+    click.echo(f"pruned {count} missing files")
+
+
+@cli.command()
+@_CLEARANCE
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
-def stats(ctx: _Context, as_json: bool) -> None:
-    """Counts of documents, catalogue records, pages and failures."""
+def stats(ctx: _Context, clearance: str, as_json: bool) -> None:
+    """Counts of documents, records, pages (OCR'd, born-digital), failures, index size; by fond, year, type."""
     with ctx.archive() as archive:
-        counts = archive.stats()
+        found = archive.statistics(clearance=clearance)
     if as_json:
-        _echo_json(counts)
-    for key, value in {} if as_json else counts.items():
-        click.echo(f"{key}: {value}")
+        _echo_json(found)
+        return
+    for key, value in dataclasses.asdict(found).items():
+        if not isinstance(value, tuple):
+            click.echo(f"{key}: {_jsonable(value) if isinstance(value, Secrecy) else value}")
+    _print_facets({"fond": found.by_fond, "year": found.by_year, "doc_type": found.by_type}, top=100)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,16 +10,24 @@ The public API::
             print(hit.symbol, hit.title, [page.page for page in hit.pages])
 """
 
+import importlib
+from typing import TYPE_CHECKING
+
 from archive_search.archive import Archive, DocumentView, default_archive_path
+from archive_search.export import ExportFormat
 from archive_search.models import (
+    ArchiveStats,
+    DocumentRef,
     FacetCount,
     Hit,
+    Match,
     PageHit,
     SearchQuery,
     SearchResults,
     SortOrder,
     YearRange,
 )
+from archive_search.query import QuerySyntaxError
 from index.errors import (
     ArchiveError,
     ArchiveNotFoundError,
@@ -40,19 +48,34 @@ from index.errors import (
     UnsupportedFileError,
 )
 from index.records import PageMethod, PageText, Secrecy
-from ingest.extract import OcrMode
-from ingest.pipeline import Failure, IngestOptions, IngestReport, Progress
+
+if TYPE_CHECKING:
+    from ingest.extract import OcrMode
+    from ingest.pipeline import Failure, IngestOptions, IngestReport, Progress
+
+# Ingestion's names load on first use: importing them pulls in pdfminer, PIL and pytesseract,
+# which a search never needs (`archive-search search` stays quick to start).
+_LAZY = {
+    "Failure": "ingest.pipeline",
+    "IngestOptions": "ingest.pipeline",
+    "IngestReport": "ingest.pipeline",
+    "OcrMode": "ingest.extract",
+    "Progress": "ingest.pipeline",
+}
 
 __all__ = [
     "Archive",
     "ArchiveError",
     "ArchiveNotFoundError",
     "ArchiveSearchError",
+    "ArchiveStats",
     "CorruptFileError",
+    "DocumentRef",
     "DocumentView",
     "EmptyFileError",
     "EncryptedFileError",
     "ExitCode",
+    "ExportFormat",
     "FacetCount",
     "Failure",
     "Hit",
@@ -62,6 +85,7 @@ __all__ = [
     "IngestReport",
     "InputFileError",
     "ManifestError",
+    "Match",
     "MissingDependencyError",
     "NotFoundError",
     "OcrError",
@@ -71,6 +95,7 @@ __all__ = [
     "PageText",
     "Progress",
     "QueryError",
+    "QuerySyntaxError",
     "SchemaVersionError",
     "SearchQuery",
     "SearchResults",
@@ -80,3 +105,16 @@ __all__ = [
     "YearRange",
     "default_archive_path",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Load a name of ``_LAZY`` when first asked for."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'archive_search' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

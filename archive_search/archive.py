@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, TextIO
 
+from archive_search import citations, export
 from archive_search.engine import SearchEngine
-from archive_search.models import SearchQuery, SearchResults, SortOrder, YearRange
+from archive_search.export import ExportFormat
+from archive_search.models import (
+    ArchiveStats,
+    DocumentRef,
+    FacetCount,
+    Hit,
+    SearchQuery,
+    SearchResults,
+    SortOrder,
+    parse_clearance,
+)
 from index.catalog import Catalog, meta_as_dict
-from index.errors import ArchiveNotFoundError, NotFoundError
+from index.errors import ArchiveNotFoundError, QueryError
 from index.records import PageText, Secrecy
 from index.search_index import SearchIndex, rebuild
-from ingest.pipeline import Failure, IngestOptions, IngestReport, Progress, ingest
+
+if TYPE_CHECKING:  # ingestion pulls in pdfminer, PIL and tesseract: imported when used, not to search
+    from ingest.pipeline import Failure, IngestOptions, IngestReport, Progress
 
 ENVIRONMENT_VARIABLE = "ARCHIVE_SEARCH_HOME"
 CATALOG_NAME = "catalog.sqlite"
@@ -36,6 +51,8 @@ class DocumentView:
     source: str
     metadata: dict[str, object]
     pages: tuple[PageText, ...]
+    cites: tuple[DocumentRef, ...] = ()
+    cited_by: tuple[DocumentRef, ...] = ()
 
 
 class Archive:
@@ -52,6 +69,7 @@ class Archive:
         self._index: SearchIndex | None = None
         self._engine: SearchEngine | None = None
         self._write_lock = threading.Lock()
+        self._engine_lock = threading.Lock()
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = False) -> Archive:
@@ -67,10 +85,11 @@ class Archive:
         return cls(root, Catalog.open(root / CATALOG_NAME, create=create))
 
     def _search_engine(self) -> SearchEngine:
-        if self._engine is None:
-            self._index = SearchIndex.open(self.path / INDEX_NAME)
-            self._engine = SearchEngine(self._catalog, self._index)
-        return self._engine
+        with self._engine_lock:
+            if self._engine is None:
+                self._index = self._index or SearchIndex.open(self.path / INDEX_NAME)
+                self._engine = SearchEngine(self._catalog, self._index)
+            return self._engine
 
     def _writable_index(self) -> SearchIndex:
         """The index to write to; a missing one is created and filled from the catalogue."""
@@ -98,6 +117,8 @@ class Archive:
         progress: Progress | None = None,
     ) -> IngestReport:
         """Ingest files and folders (and the manifest's rows) into the archive."""
+        from ingest.pipeline import IngestOptions, ingest
+
         with self._write_lock:
             index = self._writable_index()
             files = [Path(p) for p in paths]
@@ -110,35 +131,85 @@ class Archive:
         fond: Sequence[str] = (),
         year: Sequence[str | int] = (),
         doc_type: Sequence[str] = (),
+        issuer: Sequence[str] = (),
+        cites: Sequence[str] = (),
         clearance: Secrecy | str = Secrecy.PUBLIC,
         limit: int = 10,
         offset: int = 0,
         sort: SortOrder = "relevance",
+        pages_per_hit: int = 3,
+        strict: bool = False,
     ) -> SearchResults:
-        """Ranked documents for ``text`` with page hits, an exact total and facet counts."""
-        query = SearchQuery(
-            text=text, fond=tuple(fond), year=tuple(YearRange.parse(y) for y in year),
-            doc_type=tuple(doc_type),
-            clearance=clearance if isinstance(clearance, Secrecy) else Secrecy.parse(clearance),
-            limit=limit, offset=offset, sort=sort,
-        )
-        return self.run(query)
+        """Ranked documents for ``text`` with page hits, an exact total and facet counts.
+
+        A query that cannot be read is searched as plain words with ``results.warning`` saying
+        why, unless ``strict`` (then ``QueryError``). Documents above ``clearance`` never count.
+
+        >>> archive.search("cong nghe", year=["2015..2019"], fond=["TU"]).total   # doctest: +SKIP
+        3
+        >>> archive.search("trichdan:36-NQ/TW", clearance="mat").hits   # doctest: +SKIP
+        """
+        return self.run(SearchQuery.build(
+            text, fond=fond, year=year, doc_type=doc_type, issuer=issuer, cites=cites, clearance=clearance,
+            limit=limit, offset=offset, sort=sort, pages_per_hit=pages_per_hit, strict=strict,
+        ))
 
     def run(self, query: SearchQuery) -> SearchResults:
         """Run a prepared ``SearchQuery``."""
         return self._search_engine().search(query)
 
-    def document(self, doc_id: str, *, clearance: Secrecy = Secrecy.PUBLIC) -> DocumentView:
-        """A document's metadata and pages; hidden documents are reported as not found."""
-        stored = self._catalog.document_by_id(doc_id)
-        if stored is None or stored.meta.secrecy.rank > clearance.rank:
-            raise NotFoundError(f"no document with id {doc_id!r}")
-        pages = tuple(self._catalog.pages(stored.num))
-        return DocumentView(stored.id, stored.kind, stored.source, meta_as_dict(stored.meta), pages)
+    def facets(self, query: SearchQuery | str) -> dict[str, tuple[FacetCount, ...]]:
+        """Facet counts alone (fond, year, decade, doc_type, issuer; secrecy when cleared)."""
+        prepared = SearchQuery.build(query) if isinstance(query, str) else query
+        return self.run(dataclasses.replace(prepared, limit=0, pages_per_hit=0)).facets
+
+    def hits(self, query: SearchQuery | str) -> Iterator[Hit]:
+        """Every hit of a query (``limit`` ignored), streamed in batches, without page snippets."""
+        prepared = SearchQuery.build(query) if isinstance(query, str) else query
+        return self._search_engine().iter_hits(dataclasses.replace(prepared, pages_per_hit=0))
+
+    def export(self, query: SearchQuery | str, out: TextIO, *, format: ExportFormat = "csv") -> int:
+        """Write every hit of ``query`` to ``out`` as ``csv`` or ``jsonl``; return the count."""
+        if format not in ("csv", "jsonl"):
+            raise QueryError(f"unknown export format {format!r}: use csv or jsonl")
+        return export.write(self.hits(query), out, format=format)
+
+    def similar(
+        self, doc_id: str, *, clearance: Secrecy | str = Secrecy.PUBLIC, limit: int = 10, offset: int = 0
+    ) -> SearchResults:
+        """Documents most like ``doc_id`` (more like this over its text), within the clearance."""
+        engine = self._search_engine()
+        query = SearchQuery.build(f"similar:{doc_id}", clearance=clearance, limit=limit, offset=offset)
+        stored = engine.visible(doc_id, query.clearance)
+        with engine.lock:
+            pages = self._catalog.pages(stored.num)
+        body = "\n".join([stored.meta.title, *(page.text for page in pages)])
+        return engine.similar(stored, body, query)
+
+    def document(self, doc_id: str, *, clearance: Secrecy | str = Secrecy.PUBLIC) -> DocumentView:
+        """A document's metadata, pages, what it cites and what cites it; hidden ones are not found."""
+        engine = self._search_engine()
+        level = parse_clearance(clearance)
+        stored = engine.visible(doc_id, level)
+        with engine.lock:
+            pages = tuple(self._catalog.pages(stored.num))
+        return DocumentView(
+            stored.id, stored.kind, stored.source, meta_as_dict(stored.meta), pages,
+            citations.cites(engine, stored, pages, level), citations.cited_by(engine, stored, level),
+        )
 
     def failures(self) -> list[Failure]:
         """Files whose last ingestion failed, with the reason."""
+        from ingest.pipeline import Failure
+
         return [Failure(path, reason) for path, reason in self._catalog.failures()]
+
+    def prune(self) -> int:
+        """Forget files that no longer exist: their documents leave the catalogue and the index."""
+        from ingest.pipeline import Ingestion, IngestOptions
+
+        with self._write_lock:
+            return Ingestion(self._catalog, self._writable_index(), IngestOptions()).prune()
 
     def reindex(self) -> int:
         """Rebuild the index from the catalogue alone (no extraction, no OCR)."""
@@ -153,3 +224,18 @@ class Archive:
     def stats(self) -> dict[str, int]:
         """Counts of documents, records, pages, OCR'd pages and failed files."""
         return self._catalog.counts()
+
+    def statistics(self, *, clearance: Secrecy | str = Secrecy.PUBLIC) -> ArchiveStats:
+        """What the archive holds: counts, pages by origin, index size, and the documents
+        visible at ``clearance`` by fond, year and type."""
+        engine = self._search_engine()
+        facets = self.facets(SearchQuery.build("", clearance=clearance))
+        with engine.lock:
+            counts = self._catalog.counts()
+        return ArchiveStats(
+            documents=counts["documents"], records=counts["records"], pages=counts["pages"],
+            ocr_pages=counts["ocr_pages"], born_digital_pages=counts["pages"] - counts["ocr_pages"],
+            failed_files=counts["failed_files"], index_bytes=engine.index.size_bytes(),
+            clearance=parse_clearance(clearance), by_fond=facets["fond"], by_year=facets["year"],
+            by_type=facets["doc_type"],
+        )

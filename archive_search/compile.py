@@ -6,17 +6,21 @@ from collections.abc import Sequence
 
 import tantivy
 
-from archive_search.models import SearchQuery
-from archive_search.query import Clause, ClauseKind, ParsedQuery
+from archive_search.models import SearchQuery, YearRange
+from archive_search.query import Meta, Node, Not, Or, ParsedQuery, Text, TextKind, Years
 from index.analysis import fold, has_diacritics
 from index.search_index import LEVEL_DOCUMENT, LEVEL_PAGE, symbol_key
+from index.segment import candidate_compounds
 
 Occur = tantivy.Occur
 Query = tantivy.Query
-# (field, boost) searched at document level; the page level has the body fields only.
+Fields = Sequence[tuple[str, float]]
 _EXACT_BOOST = 1.5
 _TITLE_BOOST = 2.0
 _SYMBOL_BOOST = 5.0
+_COMPOUND_BOOST = 1.0
+# Filters a facet leaves out when it is counted (secrecy ≤ clearance always stays).
+FILTER_FACETS = ("fond", "doc_type", "issuer", "year")
 
 
 class QueryCompiler:
@@ -25,18 +29,12 @@ class QueryCompiler:
     def __init__(self, schema: tantivy.Schema) -> None:
         self.schema = schema
 
-    def _fields(self, level: str) -> list[tuple[str, float]]:
-        body = [("body", 1.0)]
-        return [*body, ("title", _TITLE_BOOST)] if level == LEVEL_DOCUMENT else body
-
-    def _either_spelling(self, words: Sequence[str], level: str) -> Query:
-        """Words (one, or a phrase) matched folded, and exactly (boosted) when typed with diacritics."""
-        spellings = [("fold", [fold(word) for word in words], 1.0)]
-        if any(has_diacritics(word) for word in words):
-            spellings.append(("exact", list(words), _EXACT_BOOST))
+    def word_or_phrase(self, words: Sequence[str], fields: Fields) -> Query:
+        """The clause for one word or a phrase: folded in every field, and exactly (boosted)
+        when typed with diacritics. The one place text words become tantivy queries."""
         options = []
-        for field, boost in self._fields(level):
-            for suffix, forms, spelling_boost in spellings:
+        for suffix, forms, boost in _spellings(words):
+            for field, field_boost in fields:
                 name = f"{field}_{suffix}"
                 phrase: list[str | tuple[int, str]] = list(forms)
                 query = (
@@ -44,43 +42,113 @@ class QueryCompiler:
                     if len(forms) == 1
                     else Query.phrase_query(self.schema, name, phrase)
                 )
-                options.append((Occur.Should, Query.boost_query(query, boost * spelling_boost)))
+                options.append((Occur.Should, Query.boost_query(query, boost * field_boost)))
         return Query.boolean_query(options)
 
-    def _clause(self, clause: Clause, level: str) -> Query:
-        if clause.kind is not ClauseKind.SYMBOL:
-            return self._either_spelling(clause.terms, level)
-        in_text = self._either_spelling(clause.terms, level)
-        if level == LEVEL_PAGE:
+    def compounds(self, words: Sequence[str]) -> Query | None:
+        """Ranking only: adjacent query words that the documents' segmentation made one word
+        (``cong nghe`` → ``cong_nghe``). Candidates absent from the index match nothing."""
+        if len(words) < 2:
+            return None
+        options = []
+        for suffix, forms, boost in _spellings(words):
+            for candidate in candidate_compounds(forms):
+                query = Query.term_query(self.schema, f"words_{suffix}", candidate)
+                options.append((Occur.Should, Query.boost_query(query, boost * _COMPOUND_BOOST)))
+        return Query.boolean_query(options)
+
+    def prefix(self, words: Sequence[str], fields: Fields) -> Query:
+        """Words whose last one is a prefix (``cong ngh*``), in both spellings."""
+        options = []
+        for suffix, forms, boost in _spellings(words):
+            for field, field_boost in fields:
+                name = f"{field}_{suffix}"
+                phrase: list[str | tuple[int, str]] = list(forms)
+                query = (
+                    Query.regex_query(self.schema, name, _regex_escape(forms[0]) + ".*")
+                    if len(forms) == 1
+                    else Query.phrase_prefix_query(self.schema, name, phrase)
+                )
+                options.append((Occur.Should, Query.boost_query(query, boost * field_boost)))
+        return Query.boolean_query(options)
+
+    def _text(self, leaf: Text, level: str) -> Query:
+        fields: Fields = [("body", 1.0)]
+        if level == LEVEL_DOCUMENT:
+            fields = [("title", 1.0)] if leaf.title_only else [*fields, ("title", _TITLE_BOOST)]
+        if leaf.kind is TextKind.PREFIX:
+            return self.prefix(leaf.terms, fields)
+        in_text = self.word_or_phrase(leaf.terms, fields)
+        if leaf.kind is TextKind.PHRASE and level == LEVEL_DOCUMENT and not leaf.title_only:
+            ranking = self.compounds(leaf.terms)
+            if ranking is not None:
+                return Query.boolean_query([(Occur.Must, in_text), (Occur.Should, ranking)])
+        if leaf.kind is not TextKind.SYMBOL or level == LEVEL_PAGE:
             return in_text
-        keyword = Query.term_query(self.schema, "symbol", symbol_key(clause.text))
+        keyword = Query.term_query(self.schema, "symbol", symbol_key(leaf.text))
         return Query.boolean_query(
             [(Occur.Should, Query.boost_query(keyword, _SYMBOL_BOOST)), (Occur.Should, in_text)]
         )
 
-    def text(self, parsed: ParsedQuery, level: str) -> Query | None:
-        """The query's words at ``level``; None when it has no positive clause."""
-        if not parsed.positive:
+    def _node(self, node: Node, level: str) -> Query:
+        if level == LEVEL_PAGE and _not_on_pages(node):
+            return Query.all_query()
+        if isinstance(node, Text):
+            return self._text(node, level)
+        if isinstance(node, Meta):
+            return Query.const_score_query(Query.term_set_query(self.schema, node.field, list(node.values)), 0.0)
+        if isinstance(node, Years):
+            return Query.const_score_query(self._years([node.range]), 0.0)
+        if isinstance(node, Not):
+            return Query.boolean_query([(Occur.Must, Query.all_query()), (Occur.MustNot, self._node(node.node, level))])
+        if isinstance(node, Or):
+            return Query.boolean_query([(Occur.Should, self._node(child, level)) for child in node.nodes])
+        positive = [(Occur.Must, self._node(c, level)) for c in node.nodes if not isinstance(c, Not)]
+        negative = [(Occur.MustNot, self._node(c.node, level)) for c in node.nodes if isinstance(c, Not)]
+        ranking = [(Occur.Should, q) for q in self._compound_runs(node.nodes)] if level == LEVEL_DOCUMENT else []
+        return Query.boolean_query((positive or [(Occur.Must, Query.all_query())]) + negative + ranking)
+
+    def _compound_runs(self, nodes: Sequence[Node]) -> list[Query]:
+        """Compound clauses for each run of adjacent plain words and phrases of an AND."""
+        runs: list[list[str]] = [[]]
+        for child in nodes:
+            if isinstance(child, Text) and child.kind in (TextKind.WORD, TextKind.PHRASE) and not child.title_only:
+                runs[-1].extend(child.terms)
+            elif runs[-1]:
+                runs.append([])
+        return [query for run in runs if (query := self.compounds(run)) is not None]
+
+    def document(self, parsed: ParsedQuery) -> Query | None:
+        """The whole query at document level; None when it is empty (browse by filters)."""
+        return self._node(parsed.root, LEVEL_DOCUMENT) if parsed.root is not None else None
+
+    def pages(self, parsed: ParsedQuery, *, whole: bool) -> Query | None:
+        """Which pages of a hit matched: the ``whole`` query on one page, or else any of its
+        positive words (when they are spread over pages). None when it has no words."""
+        leaves = [leaf for leaf in parsed.positive_texts() if not leaf.title_only]
+        if not leaves or parsed.root is None:
             return None
-        parts = [(Occur.Must, self._clause(clause, level)) for clause in parsed.positive]
-        parts += [(Occur.MustNot, self._clause(clause, level)) for clause in parsed.negative]
-        return Query.boolean_query(parts)
+        if whole:
+            return self._node(parsed.root, LEVEL_PAGE)
+        return Query.boolean_query([(Occur.Should, self._text(leaf, LEVEL_PAGE)) for leaf in leaves])
+
+    def _years(self, ranges: Sequence[YearRange]) -> Query:
+        queries = [
+            Query.range_query(self.schema, "year", tantivy.FieldType.Integer, r.start, r.end) for r in ranges
+        ]
+        return queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, q) for q in queries])
 
     def filters(self, query: SearchQuery, *, without: str | None = None) -> list[Query]:
-        """Filters of ``query`` (secrecy always), leaving out facet ``without``."""
-        filters = [
-            Query.term_set_query(self.schema, "secrecy", [s.value for s in query.clearance.visible()])
-        ]
-        if query.fond and without != "fond":
-            filters.append(Query.term_set_query(self.schema, "fond", list(query.fond)))
-        if query.doc_type and without != "doc_type":
-            filters.append(Query.term_set_query(self.schema, "doc_type", list(query.doc_type)))
+        """Filters of ``query`` (secrecy ≤ clearance always), leaving out facet ``without``."""
+        visible = [level.value for level in query.clearance.visible()]
+        filters = [Query.term_set_query(self.schema, "secrecy", visible)]
+        for name, values in (("fond", query.fond), ("doc_type", query.doc_type), ("issuer", query.issuer)):
+            if values and without != name:
+                filters.append(Query.term_set_query(self.schema, name, list(values)))
+        if query.cites and without != "cites":
+            filters.append(Query.term_set_query(self.schema, "cites", [symbol_key(s) for s in query.cites]))
         if query.year and without != "year":
-            ranges = [
-                Query.range_query(self.schema, "year", tantivy.FieldType.Integer, r.start, r.end)
-                for r in query.year
-            ]
-            filters.append(Query.boolean_query([(Occur.Should, r) for r in ranges]))
+            filters.append(self._years(query.year))
         return filters
 
     def combine(self, level: str, text: Query | None, filters: Sequence[Query]) -> Query:
@@ -89,3 +157,21 @@ class QueryCompiler:
             parts.append((Occur.Must, text))
         parts += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in filters]
         return Query.boolean_query(parts)
+
+
+def _not_on_pages(node: Node) -> bool:
+    """Title words and citations are indexed per document only: pages ignore them."""
+    return (isinstance(node, Text) and node.title_only) or (isinstance(node, Meta) and node.field == "cites")
+
+
+def _spellings(words: Sequence[str]) -> list[tuple[str, list[str], float]]:
+    """(field suffix, forms, boost): folded always, exact too when typed with diacritics."""
+    spellings = [("fold", [fold(word) for word in words], 1.0)]
+    if any(has_diacritics(word) for word in words):
+        spellings.append(("exact", list(words), _EXACT_BOOST))
+    return spellings
+
+
+def _regex_escape(term: str) -> str:
+    """A term as a literal in tantivy's regex syntax (terms are letters and digits already)."""
+    return "".join(ch if ch.isalnum() else f"\\{ch}" if ch.isascii() else ch for ch in term)

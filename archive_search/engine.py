@@ -2,81 +2,137 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any, TypeVar
 
 import tantivy
 
-from archive_search.compile import QueryCompiler
-from archive_search.models import FacetCount, Hit, PageHit, SearchQuery, SearchResults
-from archive_search.query import ParsedQuery, parse_query
-from archive_search.snippets import snippet
-from index.analysis import fold
+from archive_search.compile import FILTER_FACETS, QueryCompiler
+from archive_search.models import FacetCount, Hit, Match, PageHit, SearchQuery, SearchResults
+from archive_search.query import ParsedQuery, QuerySyntaxError, TextKind, parse_query, plain_words
+from archive_search.snippets import Needles, cut
+from index.analysis import folded_field, terms
 from index.catalog import Catalog
-from index.errors import QueryError
-from index.records import StoredDocument
+from index.errors import NotFoundError, QueryError
+from index.records import Secrecy, StoredDocument
 from index.search_index import LEVEL_DOCUMENT, LEVEL_PAGE, SearchIndex
 
-FACETS = ("fond", "year", "doc_type")
+FACETS = ("fond", "year", "doc_type", "issuer")
 _PAGES_SCANNED_PER_HIT = 200
+_EXPORT_BATCH = 500
+T = TypeVar("T")
+Ranked = tuple[list[tuple[Any, tantivy.DocAddress]], int]
 
 
 class SearchEngine:
-    """Searches one archive; safe to share between threads."""
+    """Searches one archive; safe to share between threads (one searcher per call)."""
 
     def __init__(self, catalog: Catalog, index: SearchIndex) -> None:
         self.catalog, self.index = catalog, index
         self.compiler = QueryCompiler(index.schema)
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()  # the catalogue's one sqlite connection
 
     def search(self, query: SearchQuery) -> SearchResults:
-        parsed = parse_query(query.text)
+        parsed, warning = parse(query)
         searcher = self.index.searcher()
-        text = self.compiler.text(parsed, LEVEL_DOCUMENT)
+        text = _compiled(lambda: self.compiler.document(parsed))
         main = self.compiler.combine(LEVEL_DOCUMENT, text, self.compiler.filters(query))
-        try:
-            found = self._ranked(searcher, main, query)
-        except ValueError as exc:
-            raise QueryError(f"search failed: {exc}") from exc
-        nums = _ints(searcher.fast_field_values("num", [address for _, address in found.hits]))
-        scores = [float(key) if query.sort == "relevance" else 0.0 for key, _ in found.hits]
-        with self._lock:
+        ranked, total = _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset))
+        hits = self._hits(searcher, ranked, parsed, query)
+        facets = self.facets(searcher, text, query)
+        return SearchResults(query.text, total, query.offset, hits, facets, warning)
+
+    def iter_hits(self, query: SearchQuery) -> Iterator[Hit]:
+        """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher."""
+        parsed, _ = parse(query)
+        searcher = self.index.searcher()
+        text = _compiled(lambda: self.compiler.document(parsed))
+        main = self.compiler.combine(LEVEL_DOCUMENT, text, self.compiler.filters(query))
+        for offset in itertools.count(query.offset, _EXPORT_BATCH):
+            ranked, _ = _compiled(partial(self._ranked, searcher, main, query, _EXPORT_BATCH, offset))
+            yield from self._hits(searcher, ranked, parsed, query)
+            if len(ranked) < _EXPORT_BATCH:
+                return
+
+    def _ranked(
+        self, searcher: tantivy.Searcher, main: tantivy.Query, query: SearchQuery, limit: int, offset: int
+    ) -> Ranked:
+        """(score or sort key, address) of one page of hits, and the exact total."""
+        if query.sort == "relevance":
+            found = searcher.search(main, max(limit, 1), count=True, offset=offset)  # tantivy refuses 0
+        else:
+            order = tantivy.Order.Desc if query.sort == "date" else tantivy.Order.Asc
+            found = searcher.search(
+                main, max(limit, 1), count=True, offset=offset, order_by_field="date_key", order=order
+            )
+        return found.hits[:limit], int(getattr(found, "count", None) or 0)
+
+    def _hits(
+        self, searcher: tantivy.Searcher, ranked: list[tuple[Any, tantivy.DocAddress]], parsed: ParsedQuery,
+        query: SearchQuery,
+    ) -> tuple[Hit, ...]:
+        nums = _ints(searcher.fast_field_values("num", [address for _, address in ranked]))
+        scores = [float(key) if query.sort == "relevance" else 0.0 for key, _ in ranked]
+        needles = _needles(parsed)
+        with self.lock:
             docs = self.catalog.documents_by_num(nums)
-            pages = self._page_hits(searcher, parsed, nums, query)
-        hits = tuple(
-            _hit(docs[num], score, pages.get(num, ()))
+            pages = self._page_hits(searcher, parsed, needles, nums, query)
+        return tuple(
+            _hit(docs[num], score, pages.get(num, ()), needles)
             for num, score in zip(nums, scores, strict=True)
             if num in docs
         )
-        facets = {name: self._facet(searcher, text, query, name) for name in FACETS}
-        total = int(getattr(found, "count", None) or 0)
-        return SearchResults(query.text, total, query.offset, hits, facets)
 
-    def _ranked(self, searcher: tantivy.Searcher, main: tantivy.Query, query: SearchQuery) -> tantivy.SearchResult:
-        if query.sort == "relevance":
-            return searcher.search(main, query.limit, count=True, offset=query.offset)
-        order = tantivy.Order.Desc if query.sort == "date" else tantivy.Order.Asc
-        return searcher.search(
-            main, query.limit, count=True, offset=query.offset, order_by_field="date_key", order=order
-        )
+    def facets(
+        self, searcher: tantivy.Searcher, text: tantivy.Query | None, query: SearchQuery
+    ) -> dict[str, tuple[FacetCount, ...]]:
+        """Document counts per facet value, each facet counted without its own filter;
+        ``decade`` sums ``year``; ``secrecy`` only for a reader cleared above public."""
+        names = [*FACETS, "secrecy"] if query.clearance is not Secrecy.PUBLIC else list(FACETS)
+        active = {name for name in FILTER_FACETS if getattr(query, name)}
+        shared = [name for name in names if name not in active]
+        counts = self._aggregate(searcher, text, query, None, shared)
+        for name in active & set(names):
+            counts |= self._aggregate(searcher, text, query, name, [name])
+        counts["decade"] = _decades(counts["year"])
+        return {name: counts[name] for name in [*FACETS, "decade", "secrecy"] if name in counts}
 
-    def _facet(
-        self, searcher: tantivy.Searcher, text: tantivy.Query | None, query: SearchQuery, name: str
-    ) -> tuple[FacetCount, ...]:
-        scope = self.compiler.combine(LEVEL_DOCUMENT, text, self.compiler.filters(query, without=name))
-        result = searcher.aggregate(scope, {name: {"terms": {"field": name, "size": 1000}}})
-        buckets = result[name]["buckets"]
-        counts = [FacetCount(str(b["key"]), int(b["doc_count"])) for b in buckets if str(b["key"])]
-        return tuple(sorted(counts, key=lambda c: (-c.count, c.value)))
+    def _aggregate(
+        self, searcher: tantivy.Searcher, text: tantivy.Query | None, query: SearchQuery,
+        without: str | None, names: list[str],
+    ) -> dict[str, tuple[FacetCount, ...]]:
+        if not names:
+            return {}
+        scope = self.compiler.combine(LEVEL_DOCUMENT, text, self.compiler.filters(query, without=without))
+        result = searcher.aggregate(scope, {n: {"terms": {"field": n, "size": 10_000}} for n in names})
+        return {name: _counts(result[name]["buckets"]) for name in names}
 
     def _page_hits(
-        self, searcher: tantivy.Searcher, parsed: ParsedQuery, nums: list[int], query: SearchQuery
+        self, searcher: tantivy.Searcher, parsed: ParsedQuery, needles: Needles, nums: list[int],
+        query: SearchQuery,
     ) -> dict[int, tuple[PageHit, ...]]:
-        text = self.compiler.text(parsed, LEVEL_PAGE)
-        if text is None or not nums or query.pages_per_hit == 0:
+        if not nums or query.pages_per_hit == 0:
+            return {}
+        best = self._best_pages(searcher, parsed, nums, query, whole=True)
+        missing = [num for num in nums if num not in best]
+        if missing:
+            best |= self._best_pages(searcher, parsed, missing, query, whole=False)
+        return {num: self._snippets(num, sorted(pages), needles) for num, pages in best.items()}
+
+    def _best_pages(
+        self, searcher: tantivy.Searcher, parsed: ParsedQuery, nums: list[int], query: SearchQuery, *, whole: bool
+    ) -> dict[int, list[int]]:
+        """The best-scoring pages of each document in ``nums`` (at most ``pages_per_hit``)."""
+        text = _compiled(lambda: self.compiler.pages(parsed, whole=whole))
+        if text is None:
             return {}
         scope = [tantivy.Query.term_set_query(self.index.schema, "num", nums)]
-        page_query = self.compiler.combine(LEVEL_PAGE, text, [*self.compiler.filters(query), *scope])
+        filters = self.compiler.filters(query, without="cites")  # pages have no citations field
+        page_query = self.compiler.combine(LEVEL_PAGE, text, [*filters, *scope])
         found = searcher.search(page_query, len(nums) * _PAGES_SCANNED_PER_HIT, count=False)
         addresses = [address for _, address in found.hits]
         best: dict[int, list[int]] = defaultdict(list)
@@ -87,13 +143,84 @@ class SearchEngine:
         ):
             if len(best[num]) < query.pages_per_hit:
                 best[num].append(page)
-        folded = {fold(term) for clause in parsed.positive for term in clause.terms}
-        return {num: self._snippets(num, sorted(pages), folded) for num, pages in best.items()}
+        return dict(best)
 
-    def _snippets(self, num: int, pages: list[int], folded: set[str]) -> tuple[PageHit, ...]:
-        return tuple(
-            PageHit(page.number, snippet(page.text, folded)) for page in self.catalog.pages(num, pages)
+    def _snippets(self, num: int, pages: list[int], needles: Needles) -> tuple[PageHit, ...]:
+        hits = []
+        for page in self.catalog.pages(num, pages):
+            text, match = cut(page.text, needles)
+            hits.append(PageHit(page.number, text, match or "exact"))
+        return tuple(hits)
+
+    def similar(self, doc: StoredDocument, body: str, query: SearchQuery) -> SearchResults:
+        """Documents like ``doc`` (more like this over the folded text), within the clearance."""
+        like = tantivy.Query.more_like_this_document_fields_query(
+            self.index.schema, {"body_fold": [folded_field(body)]},
+            min_doc_frequency=1, min_term_frequency=1, max_query_terms=40, min_word_length=2,
         )
+        itself = tantivy.Query.term_query(self.index.schema, "num", doc.num)
+        text = tantivy.Query.boolean_query([(tantivy.Occur.Must, like), (tantivy.Occur.MustNot, itself)])
+        searcher = self.index.searcher()
+        main = self.compiler.combine(LEVEL_DOCUMENT, text, self.compiler.filters(query))
+        ranked, total = _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset))
+        return SearchResults(query.text, total, query.offset, self._hits(searcher, ranked, ParsedQuery(None), query))
+
+    def visible_nums(self, field: str, values: list[str], clearance: Secrecy, limit: int = 1000) -> list[int]:
+        """``num`` of the documents (not pages) whose ``field`` holds one of ``values``."""
+        if not values:
+            return []
+        query = SearchQuery(text="", clearance=clearance)
+        match = tantivy.Query.term_set_query(self.index.schema, field, values)
+        searcher = self.index.searcher()
+        main = self.compiler.combine(LEVEL_DOCUMENT, match, self.compiler.filters(query))
+        found = searcher.search(main, limit, count=False)
+        return _ints(searcher.fast_field_values("num", [address for _, address in found.hits]))
+
+    def visible(self, doc_id: str, clearance: Secrecy) -> StoredDocument:
+        """A document the reader may see; a hidden one is reported as not found."""
+        with self.lock:
+            stored = self.catalog.document_by_id(doc_id)
+        if stored is None or stored.meta.secrecy.rank > clearance.rank:
+            raise NotFoundError(f"no document with id {doc_id!r}")
+        return stored
+
+
+def parse(query: SearchQuery) -> tuple[ParsedQuery, str | None]:
+    """The parsed query, or (unless strict) its words alone with a warning saying why."""
+    try:
+        return parse_query(query.text), None
+    except QuerySyntaxError as exc:
+        if query.strict or not terms(query.text):
+            raise
+        return plain_words(query.text), f"{exc.message}; searched the words as plain text instead"
+
+
+def _compiled(build: Callable[[], T]) -> T:
+    """Tantivy refuses some queries with ValueError: make that a QueryError."""
+    try:
+        return build()
+    except ValueError as exc:
+        raise QueryError(f"the search index cannot run this query ({exc}): simplify it") from exc
+
+
+def _needles(parsed: ParsedQuery) -> Needles:
+    leaves = parsed.positive_texts()
+    words = [t for leaf in leaves for t in (leaf.terms[:-1] if leaf.kind is TextKind.PREFIX else leaf.terms)]
+    return Needles.of(words, [leaf.terms[-1] for leaf in leaves if leaf.kind is TextKind.PREFIX])
+
+
+def _counts(buckets: list[dict[str, object]]) -> tuple[FacetCount, ...]:
+    counts = [FacetCount(str(b["key"]), int(str(b["doc_count"]))) for b in buckets if str(b["key"])]
+    return tuple(sorted(counts, key=lambda c: (-c.count, c.value)))
+
+
+def _decades(years: tuple[FacetCount, ...]) -> tuple[FacetCount, ...]:
+    """Year counts summed by decade (each document has one year): ``1990-1999``."""
+    sums: dict[int, int] = defaultdict(int)
+    for count in years:
+        if count.value.isdigit():
+            sums[int(count.value) // 10 * 10] += count.count
+    return tuple(FacetCount(f"{start}-{start + 9}", n) for start, n in sorted(sums.items()))
 
 
 def _ints(values: list[int | float | bool | None] | list[int | float | None]) -> list[int]:
@@ -101,10 +228,17 @@ def _ints(values: list[int | float | bool | None] | list[int | float | None]) ->
     return [int(value or 0) for value in values]
 
 
-def _hit(doc: StoredDocument, score: float, pages: tuple[PageHit, ...]) -> Hit:
+def _hit(doc: StoredDocument, score: float, pages: tuple[PageHit, ...], needles: Needles) -> Hit:
     meta = doc.meta
     return Hit(
         id=doc.id, kind=doc.kind, title=meta.title, symbol=meta.symbol, doc_type=meta.doc_type,
         fond=meta.fond, year=meta.year, date=meta.date, issuer=meta.issuer, source=doc.source,
-        score=round(score, 4), pages=pages,
+        score=round(score, 4), pages=pages, secrecy=meta.secrecy.value, match=_hit_match(meta.title, pages, needles),
     )
+
+
+def _hit_match(title: str, pages: tuple[PageHit, ...], needles: Needles) -> Match | None:
+    """Exact when a matching page (or, without pages, the title) spells the words as typed."""
+    if pages:
+        return "exact" if any(page.match == "exact" for page in pages) else "folded"
+    return needles.match(terms(title))

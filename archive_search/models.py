@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -10,6 +11,7 @@ from index.errors import QueryError
 from index.records import Secrecy
 
 SortOrder = Literal["relevance", "date", "date-asc"]
+Match = Literal["exact", "folded"]
 _YEAR_RANGE_RE = re.compile(r"^\s*(\d{4})?\s*(?:\.\.|–|-)\s*(\d{4})?\s*$")  # noqa: RUF001 - typed en dashes are accepted
 
 
@@ -43,11 +45,14 @@ class SearchQuery:
     fond: tuple[str, ...] = ()
     year: tuple[YearRange, ...] = ()
     doc_type: tuple[str, ...] = ()
+    issuer: tuple[str, ...] = ()
+    cites: tuple[str, ...] = ()
     clearance: Secrecy = Secrecy.PUBLIC
     limit: int = 10
     offset: int = 0
     sort: SortOrder = "relevance"
     pages_per_hit: int = 3
+    strict: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.limit <= 10_000:
@@ -56,14 +61,59 @@ class SearchQuery:
             raise QueryError("offset must not be negative")
         if self.sort not in ("relevance", "date", "date-asc"):
             raise QueryError(f"unknown sort {self.sort!r}: use relevance, date or date-asc")
+        if not 0 <= self.pages_per_hit <= 100:
+            raise QueryError("pages_per_hit must be between 0 and 100")
+
+    @classmethod
+    def build(
+        cls,
+        text: str,
+        *,
+        fond: Sequence[str] = (),
+        year: Sequence[str | int] = (),
+        doc_type: Sequence[str] = (),
+        issuer: Sequence[str] = (),
+        cites: Sequence[str] = (),
+        clearance: Secrecy | str = Secrecy.PUBLIC,
+        limit: int = 10,
+        offset: int = 0,
+        sort: SortOrder = "relevance",
+        pages_per_hit: int = 3,
+        strict: bool = False,
+    ) -> SearchQuery:
+        """A query from plain values: years as ``2019``/``2015..2019``, clearance by name.
+
+        >>> SearchQuery.build("cong nghe", year=["2015..2019"], clearance="Mật").clearance
+        <Secrecy.MAT: 'mat'>
+        """
+        return cls(
+            text=text, fond=tuple(fond), year=tuple(YearRange.parse(y) for y in year), doc_type=tuple(doc_type),
+            issuer=tuple(issuer), cites=tuple(cites), clearance=parse_clearance(clearance), limit=limit,
+            offset=offset, sort=sort, pages_per_hit=pages_per_hit, strict=strict,
+        )
+
+
+def parse_clearance(value: Secrecy | str) -> Secrecy:
+    """A secrecy level from its code or Vietnamese name; a QueryError names the choices."""
+    if isinstance(value, Secrecy):
+        return value
+    try:
+        return Secrecy.parse(value)
+    except ValueError as exc:
+        raise QueryError(str(exc)) from exc
 
 
 @dataclass(frozen=True, slots=True)
 class PageHit:
-    """A page of a document that matched, with a highlighted snippet (``<b>…</b>``)."""
+    """A page of a document that matched, with a highlighted snippet (``<b>…</b>``).
+
+    ``match`` is ``"exact"`` when every query word found on the page is spelled there as typed,
+    ``"folded"`` when some were found only accent-insensitively.
+    """
 
     page: int
     snippet: str
+    match: Match = "exact"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +132,8 @@ class Hit:
     source: str
     score: float
     pages: tuple[PageHit, ...] = ()
+    secrecy: str = "public"
+    match: Match | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +144,41 @@ class FacetCount:
 
 @dataclass(frozen=True, slots=True)
 class SearchResults:
-    """One page of results, the exact total, and facet counts over all matches."""
+    """One page of results, the exact total, and facet counts over all matches.
+
+    ``warning`` says when the query could not be read as written and was searched as plain words.
+    """
 
     query: str
     total: int
     offset: int
     hits: tuple[Hit, ...]
     facets: dict[str, tuple[FacetCount, ...]] = field(default_factory=dict)
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRef:
+    """Another document, as a citation names it: ``id`` is empty when the archive lacks it."""
+
+    symbol: str
+    id: str = ""
+    title: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveStats:
+    """What the archive holds; breakdowns count the documents visible at ``clearance``."""
+
+    documents: int
+    records: int
+    pages: int
+    ocr_pages: int
+    born_digital_pages: int
+    failed_files: int
+    index_bytes: int
+    clearance: Secrecy
+    by_fond: tuple[FacetCount, ...]
+    by_year: tuple[FacetCount, ...]
+    by_type: tuple[FacetCount, ...]

@@ -1,92 +1,301 @@
-"""The query language, parsed into clauses (first form: words, phrases, exclusions, symbols).
+"""The query language, parsed into a tree of nodes.
 
     cong nghe thong tin         every word required, with or without diacritics
-    "công nghệ thông tin"       a phrase
-    -tin                        exclude a word (or -"a phrase")
+    "công nghệ thông tin"       a phrase (``"cong ngh*"`` ends in a prefix)
+    -tin, -"kinh tế"            exclude a word, a phrase or a group
+    dang OR đoàn, dang | doan   either (OR binds tighter than the implicit AND)
+    (nghi quyet OR chi thi) 2019   parentheses group
+    ngh*                        a prefix
     36-NQ/TW, số 36-NQ/TW       a document symbol, found in its field and in the text
+    so:36-NQ/TW  loai:NQ  phong:TU  nam:2015..2019  coquan:TU  mat:toi-mat
+    tieude:"chuyển đổi số"      a word or phrase in the title only
+    trichdan:36-NQ/TW           documents citing that symbol
+
+A query that cannot be read raises ``QuerySyntaxError`` naming the problem; ``plain_words``
+reads any text as plain words, for the lenient retry.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 
-from index.analysis import terms
+from archive_search.models import YearRange
+from index.analysis import fold, terms
 from index.errors import QueryError
-
-_SYMBOL_RE = re.compile(
-    r"(?<![\w/-])(?:[Ss]ố\s*:?\s*)?(\d+\s*[-\s]\s*[^\W\d_]+(?:\s*/\s*[^\W\d_]+)+)(?![\w/])"
-)
-_SO_BEFORE_SYMBOL_RE = re.compile(r"(?i)(?<!\w)s[oố]\s*:?\s+(?=\d+\s*[-\s]\s*[^\W\d_]+\s*/)")
-_PART_RE = re.compile(r'(-?)"([^"]*)"|(\S+)')
+from index.records import Secrecy
+from index.search_index import symbol_key
 
 
-class ClauseKind(str, Enum):
+class QuerySyntaxError(QueryError):
+    """The query text cannot be read as the query language (a lenient search reads it as words)."""
+
+
+class TextKind(str, Enum):
     WORD = "word"
     PHRASE = "phrase"
+    PREFIX = "prefix"
     SYMBOL = "symbol"
 
 
 @dataclass(frozen=True, slots=True)
-class Clause:
-    kind: ClauseKind
+class Text:
+    """Words searched in the text: one word, a phrase, a prefix (last term) or a symbol."""
+
+    kind: TextKind
     text: str
     terms: tuple[str, ...]
-    negated: bool = False
+    title_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """A metadata field that must hold one of ``values`` (raw index terms)."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Years:
+    range: YearRange
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    node: Node
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    nodes: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    nodes: tuple[Node, ...]
+
+
+Node = Text | Meta | Years | Not | And | Or
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedQuery:
-    clauses: tuple[Clause, ...]
+    """The query tree; ``root`` is None for an empty query (browse by filters)."""
 
-    @property
-    def positive(self) -> tuple[Clause, ...]:
-        return tuple(clause for clause in self.clauses if not clause.negated)
+    root: Node | None
 
-    @property
-    def negative(self) -> tuple[Clause, ...]:
-        return tuple(clause for clause in self.clauses if clause.negated)
+    def positive_texts(self) -> tuple[Text, ...]:
+        """Text leaves not under an exclusion: what page hits and highlights look for."""
+        return tuple(_positive_texts(self.root)) if self.root is not None else ()
 
 
-def _symbols(text: str) -> tuple[list[Clause], str]:
-    found = [
-        Clause(ClauseKind.SYMBOL, match.group(1), tuple(terms(match.group(1))))
-        for match in _SYMBOL_RE.finditer(text)
-    ]
-    return found, _SYMBOL_RE.sub(" ", text)
+def _positive_texts(node: Node) -> Iterator[Text]:
+    if isinstance(node, Text):
+        yield node
+    elif isinstance(node, And | Or):
+        for child in node.nodes:
+            yield from _positive_texts(child)
+
+
+_TOKEN_RE = re.compile(
+    r"""(?P<space>\s+)
+    |(?P<lparen>\()
+    |(?P<rparen>\))
+    |(?P<or>(?:OR|\|)(?=[\s()"]|$))
+    |(?P<symbol>(?:[Ss][oốOỐ]\s*:?\s+)?\d+\s*[-\s]\s*[^\W\d_]+(?:\s*/\s*[^\W\d_]+)+(?![\w/]))
+    |(?P<field>(?P<fname>[^\W\d_]+):(?P<fvalue>"[^"]*"|[^\s()"]*))
+    |(?P<phrase>"[^"]*")
+    |(?P<quote>")
+    |(?P<minus>-(?=[^\s-]))
+    |(?P<word>[^\s()"]+)
+    """,
+    re.VERBOSE,
+)
+
+_SYMBOL_FIELDS = {"so": "symbol", "sohieu": "symbol", "kyhieu": "symbol", "symbol": "symbol",
+                  "trichdan": "cites", "cites": "cites"}
+_RAW_FIELDS = {"loai": "doc_type", "type": "doc_type", "phong": "fond", "fond": "fond",
+               "coquan": "issuer", "issuer": "issuer"}
+_TYPE_NAMES = {
+    "nghi quyet": "NQ", "quyet dinh": "QĐ", "chi thi": "CT", "ket luan": "KL", "quy che": "QC",
+    "quy dinh": "QĐi", "thong tri": "TT", "huong dan": "HD", "thong bao": "TB", "thong cao": "TC",
+    "bao cao": "BC", "ke hoach": "KH", "quy hoach": "QH", "chuong trinh": "CTr", "de an": "ĐA",
+    "to trinh": "TTr", "bien ban": "BB", "cong van": "CV",
+}
+FIELD_NAMES = ("so", "loai", "phong", "nam", "coquan", "mat", "tieude", "trichdan")
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: str
+    text: str
+    name: str = ""
+
+
+def _tokens(text: str) -> list[_Token]:
+    found: list[_Token] = []
+    for match in _TOKEN_RE.finditer(text):
+        kind = match.lastgroup or "word"
+        if kind == "space":
+            continue
+        if kind == "quote":
+            raise QuerySyntaxError('unbalanced quote in query: close the phrase with a second "')
+        if kind in ("fname", "fvalue"):
+            kind = "field"
+        if kind == "field":
+            found.append(_Token("field", match.group("fvalue"), fold(match.group("fname"))))
+        else:
+            found.append(_Token(kind, match.group()))
+    return found
+
+
+class _Parser:
+    """Recursive descent: query := group*; group := unary (OR unary)*; unary := -? primary."""
+
+    def __init__(self, tokens: list[_Token]) -> None:
+        self.tokens, self.at = tokens, 0
+
+    def peek(self) -> _Token | None:
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def take(self) -> _Token:
+        token = self.tokens[self.at]
+        self.at += 1
+        return token
+
+    def sequence(self, closing: bool) -> list[Node]:
+        nodes: list[Node] = []
+        while (token := self.peek()) is not None and token.kind != "rparen":
+            node = self.either()
+            if node is not None:
+                nodes.append(node)
+        if token is not None and not closing:
+            raise QuerySyntaxError("unmatched ')' in query: remove it or add a '(' before it")
+        return nodes
+
+    def either(self) -> Node | None:
+        if (first := self.peek()) is not None and first.kind == "or":
+            raise QuerySyntaxError("OR needs something to search on each side, as in: dang OR doan")
+        options = [self.unary()]
+        while (token := self.peek()) is not None and token.kind == "or":
+            self.take()
+            following = self.peek()
+            if following is None or following.kind in ("or", "rparen"):
+                raise QuerySyntaxError("OR needs something to search on each side, as in: dang OR doan")
+            options.append(self.unary())
+        kept = [node for node in options if node is not None]
+        return kept[0] if len(kept) == 1 else (Or(tuple(kept)) if kept else None)
+
+    def unary(self) -> Node | None:
+        token = self.take()
+        if token.kind != "minus":
+            return self.primary(token)
+        following = self.peek()
+        if following is None or following.kind in ("or", "rparen"):
+            return None
+        node = self.primary(self.take())
+        return Not(node) if node is not None else None
+
+    def primary(self, token: _Token) -> Node | None:
+        if token.kind == "lparen":
+            nodes = self.sequence(closing=True)
+            if self.peek() is None:
+                raise QuerySyntaxError("'(' is not closed: add a ')' after the group")
+            self.take()
+            if not nodes:
+                raise QuerySyntaxError("empty parentheses in query: put words inside them or remove them")
+            return _all_of(nodes)
+        if token.kind == "rparen":
+            raise QuerySyntaxError("unmatched ')' in query: remove it or add a '(' before it")
+        if token.kind == "field":
+            return _field(token.name, token.text)
+        if token.kind == "symbol":
+            return _symbol(token.text)
+        if token.kind == "phrase":
+            return _words(token.text[1:-1], phrase=True)
+        return _words(token.text, phrase=False)
+
+
+def _all_of(nodes: list[Node]) -> Node:
+    return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+
+
+def _symbol(text: str) -> Text:
+    words = terms(text)
+    if words and words[0] in ("số", "so"):
+        words = words[1:]
+    return Text(TextKind.SYMBOL, " ".join(text.split()), tuple(words))
+
+
+def _words(text: str, *, phrase: bool, title_only: bool = False) -> Node | None:
+    """A bare word (its syllables all required) or a quoted phrase; a final ``*`` makes a prefix."""
+    stripped = text.rstrip()
+    prefix = stripped.endswith("*")
+    words = tuple(terms(stripped))
+    if prefix and (not words or not stripped[:-1] or not stripped[-2:-1].isalnum()):
+        raise QuerySyntaxError(f"bad prefix {text!r}: put at least one letter right before the *")
+    if not words:
+        return None
+    if prefix:
+        return Text(TextKind.PREFIX, text, words, title_only)
+    if phrase and len(words) > 1:
+        return Text(TextKind.PHRASE, text, words, title_only)
+    leaves: list[Node] = [Text(TextKind.WORD, word, (word,), title_only) for word in words]
+    return _all_of(leaves)
+
+
+def _field(name: str, value: str) -> Node | None:
+    quoted = value.startswith('"')
+    value = value.strip('"').strip()
+    if not value:
+        raise QuerySyntaxError(f"field {name}: needs a value, as in so:36-NQ/TW or nam:2015..2019")
+    if name in ("tieude", "title"):
+        return _words(value, phrase=quoted, title_only=True)
+    if name in _SYMBOL_FIELDS:
+        key = symbol_key(value)
+        if "-" not in key:
+            raise QuerySyntaxError(f"bad symbol {value!r} in {name}: write it like 36-NQ/TW")
+        return Meta(_SYMBOL_FIELDS[name], (key,))
+    if name in _RAW_FIELDS:
+        return Meta(_RAW_FIELDS[name], _raw_values(_RAW_FIELDS[name], value))
+    if name in ("nam", "year"):
+        try:
+            return Years(YearRange.parse(value))
+        except QueryError as exc:
+            raise QuerySyntaxError(f"{exc.message} (in {name}:{value})") from exc
+    if name in ("mat", "domat", "secrecy"):
+        try:
+            return Meta("secrecy", (Secrecy.parse(value).value,))
+        except ValueError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+    raise QuerySyntaxError(f"unknown field {name!r}: use one of " + ", ".join(f"{f}:" for f in FIELD_NAMES))
+
+
+def _raw_values(field: str, value: str) -> tuple[str, ...]:
+    """Values as typed and in capitals (codes are capitals); type names map to their code."""
+    found: list[str] = []
+    for part in (p.strip() for p in value.split(",")):
+        named = _TYPE_NAMES.get(" ".join(fold(part).split())) if field == "doc_type" else None
+        found += [named] if named else [part, part.upper()]
+    return tuple(dict.fromkeys(v for v in found if v))
 
 
 def parse_query(text: str) -> ParsedQuery:
     """Parse a query string; raise ``QueryError`` saying what to fix."""
-    if text.count('"') % 2:
-        raise QueryError('unbalanced quote in query: close the phrase with a second "')
-    text = _SO_BEFORE_SYMBOL_RE.sub("", text)
-    clauses: list[Clause] = []
-    for match in _PART_RE.finditer(text):
-        negated_phrase, phrase, bare = match.groups()
-        if phrase is not None:
-            words = tuple(terms(phrase))
-            if words:
-                kind = ClauseKind.PHRASE if len(words) > 1 else ClauseKind.WORD
-                clauses.append(Clause(kind, phrase, words, bool(negated_phrase)))
-            continue
-        negated = bare.startswith("-") and len(bare) > 1
-        symbols, rest = _symbols(bare[1:] if negated else bare)
-        clauses += [Clause(c.kind, c.text, c.terms, negated) for c in symbols]
-        clauses += [Clause(ClauseKind.WORD, term, (term,), negated) for term in terms(rest)]
-    return _with_spaced_symbols(text, clauses)
-
-
-def _with_spaced_symbols(text: str, clauses: list[Clause]) -> ParsedQuery:
-    """A symbol typed with spaces (``36 NQ/TW``) spans several bare parts; find it whole."""
-    unquoted = re.sub(r'"[^"]*"', " ", text)
-    symbols, _ = _symbols(unquoted)
-    spaced = [s for s in symbols if " " in s.text and not any(c.text == s.text for c in clauses)]
-    for symbol in spaced:
-        parts = set(symbol.terms)
-        clauses = [c for c in clauses if not (c.kind is ClauseKind.WORD and c.text in parts)]
-        clauses.append(symbol)
-    if not any(not clause.negated for clause in clauses) and clauses:
+    parser = _Parser(_tokens(text))
+    nodes = parser.sequence(closing=False)
+    if not nodes:
+        return ParsedQuery(None)
+    if all(isinstance(node, Not) for node in nodes):
         raise QueryError("query only excludes words: add at least one word to search for")
-    return ParsedQuery(tuple(clauses))
+    return ParsedQuery(_all_of(nodes))
+
+
+def plain_words(text: str) -> ParsedQuery:
+    """Any text as plain words, every one required: the lenient reading of a bad query."""
+    words = terms(text)
+    leaves: list[Node] = [Text(TextKind.WORD, word, (word,)) for word in words]
+    return ParsedQuery(_all_of(leaves) if leaves else None)

@@ -1,59 +1,170 @@
-"""Snippets cut from a page's original text, with the matched words in ``<b>…</b>``."""
+"""Snippets cut from a page's text, with the matched words in ``<b>…</b>``, and whether the page
+holds the query's words exactly as typed or only accent-insensitively.
+
+The page is never tokenised in Python: its canonical spelling and its folded copy have the same
+length as the text shown (NFC, zero-width characters removed), so one compiled regex over the
+folded copy finds every match and its offsets hold in the text shown.
+"""
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-from index.analysis import Token, fold, tokens
+from archive_search.models import Match
+from index.analysis import fold, normalize
 
-WINDOW = 24
+WINDOW = 24  # words shown around the densest run of matches
+_WORD_CHARS = 7  # average characters per word and space, to size the window in characters
+_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES_RE = re.compile(r"\s+")
+_WORD = r"[^\W_]"
 
 
-def _best_window(matched: list[int], size: int) -> int:
-    """Start of the window of ``size`` tokens holding the most matches."""
-    best_start, best_count = 0, -1
-    for first in matched:
-        start = max(0, first - 4)
-        count = sum(1 for index in matched if start <= index < start + size)
-        if count > best_count:
-            best_start, best_count = start, count
-    return best_start
+@dataclass(frozen=True, slots=True)
+class Needles:
+    """The query's words as typed (canonical lowercase); prefixes match the start of a word."""
+
+    words: frozenset[str]
+    prefixes: frozenset[str] = frozenset()
+    pattern: re.Pattern[str] | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, words: Iterable[str], prefixes: Iterable[str] = ()) -> Needles:
+        words, prefixes = frozenset(words), frozenset(prefixes)
+        alternatives = sorted({_any_accent(fold(w)) for w in words if w}, key=len, reverse=True)
+        alternatives += [_any_accent(fold(p)) + f"{_WORD}*" for p in prefixes if p]
+        pattern = re.compile(f"(?<!{_WORD})(?:{'|'.join(alternatives)})(?!{_WORD})") if alternatives else None
+        return cls(words, prefixes, pattern)
+
+    def marks(self, term: str) -> bool:
+        """Does a text term match some needle accent-insensitively?"""
+        folded = fold(term)
+        return folded in {fold(w) for w in self.words} or any(folded.startswith(fold(p)) for p in self.prefixes)
+
+    def match(self, text_terms: Sequence[str]) -> Match | None:
+        """``exact`` when every needle found in the terms is also spelled there as typed."""
+        present = set(text_terms)
+        folded = set(fold(" ".join(present)).split(" "))
+        found = [w for w in self.words if fold(w) in folded]
+        found_prefixes = [p for p in self.prefixes if any(f.startswith(fold(p)) for f in folded)]
+        if not found and not found_prefixes:
+            return None
+        exact = all(w in present for w in found) and all(
+            any(t.startswith(p) for t in present) for p in found_prefixes
+        )
+        return "exact" if exact else "folded"
+
+    def spans(self, lower: str) -> list[tuple[int, int]]:
+        """Where the needles occur in lowercase text, in any accent and tone-mark style."""
+        return [m.span() for m in self.pattern.finditer(lower)] if self.pattern else []
+
+    def match_spans(self, lower: str, spans: list[tuple[int, int]]) -> Match | None:
+        """How the matched spans spell the needles: ``exact`` when each needle found is somewhere
+        spelled as typed (in canonical spelling), ``folded`` otherwise."""
+        if not spans:
+            return None
+        seen = {normalize(lower[a:b]) for a, b in spans}
+        seen_folded = {fold(text) for text in seen}
+        for word in self.words:
+            if fold(word) in seen_folded and word not in seen:
+                return "folded"
+        for prefix in self.prefixes:
+            if any(f.startswith(fold(prefix)) for f in seen_folded) and not any(s.startswith(prefix) for s in seen):
+                return "folded"
+        return "exact"
 
 
-def _render(text: str, window: list[Token], marked: set[int]) -> str:
-    parts: list[str] = []
-    open_mark = False
-    cursor = window[0].start
-    for offset, token in enumerate(window):
-        gap = html.escape(_SPACES_RE.sub(" ", text[cursor : token.start]))
-        is_marked = offset in marked
-        if offset and open_mark and not is_marked:
-            parts.append("</b>")
-            open_mark = False
-        if offset:
-            parts.append(gap)
-        if is_marked and not open_mark:
-            parts.append("<b>")
-            open_mark = True
-        parts.append(html.escape(text[token.start : token.end]))
-        cursor = token.end
-    if open_mark:
-        parts.append("</b>")
-    return "".join(parts)
+def _accent_classes() -> dict[str, str]:
+    """Each lowercase base letter → a regex class of it and every accented form of it."""
+    forms: dict[str, set[str]] = {}
+    for code in range(0xC0, 0x1F00):
+        letter = chr(code)
+        if letter.islower() and len(base := fold(letter)) == 1 and base != letter:
+            forms.setdefault(base, {base}).add(letter)
+    return {base: "[" + "".join(sorted(letters)) + "]" for base, letters in forms.items()}
 
 
-def snippet(text: str, folded_terms: Collection[str], *, size: int = WINDOW) -> str:
+_ACCENTS = _accent_classes()
+
+
+def _any_accent(folded: str) -> str:
+    """A regex matching ``folded`` spelled with any diacritics (``dang`` → ``[dđ][aàáạ…]ng``)."""
+    return "".join(_ACCENTS.get(ch, re.escape(ch)) for ch in folded)
+
+
+def _shown_and_lower(text: str) -> tuple[str, str]:
+    """The text to show (NFC, no zero-width characters) and its lowercase form, of the same
+    length so offsets carry over (the accent-blind needle pattern needs no other canonical form)."""
+    shown = _ZERO_WIDTH_RE.sub("", unicodedata.normalize("NFC", text)).replace("Ð", "Đ").replace("ð", "đ")
+    lower = shown.lower()
+    if len(lower) != len(shown):  # a lowercase form of another length: show the lowercase text
+        shown = lower
+    return shown, lower
+
+
+def cut(text: str, needles: Needles, *, size: int = WINDOW) -> tuple[str, Match | None]:
+    """The snippet of ``text`` for ``needles`` and how the page matched."""
+    shown, lower = _shown_and_lower(text)
+    spans = needles.spans(lower)
+    return _render(shown, spans, size), needles.match_spans(lower, spans)
+
+
+def snippet(text: str, needles: Needles, *, size: int = WINDOW) -> str:
     """A window of ``text`` around its densest run of query terms (matched accent-insensitively)."""
-    page_tokens = list(tokens(text))
-    if not page_tokens:
+    return cut(text, needles, size=size)[0]
+
+
+def _window(length: int, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
+    """The character range of ``width`` holding the most match starts (a little before the first)."""
+    if not spans:
+        return 0, min(length, width)
+    lead = width // 6
+    starts = [a for a, _ in spans]
+    best_start, best_count, last = 0, -1, 0
+    for first_index, first in enumerate(starts):
+        start = max(0, first - lead)
+        last = max(last, first_index)
+        while last + 1 < len(starts) and starts[last + 1] < start + width:
+            last += 1
+        if last - first_index + 1 > best_count:
+            best_start, best_count = start, last - first_index + 1
+    return best_start, min(length, best_start + width)
+
+
+def _snap(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen/narrow a range so it neither starts nor ends inside a word."""
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return start, end
+
+
+def _render(text: str, spans: list[tuple[int, int]], size: int) -> str:
+    if not text.strip():
         return ""
-    matched = [i for i, token in enumerate(page_tokens) if fold(token.term) in folded_terms]
-    start = _best_window(matched, size) if matched else 0
-    window = page_tokens[start : start + size]
-    marked = {i - start for i in matched if start <= i < start + size}
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if start + size < len(page_tokens) else ""
-    return prefix + _render(text, window, marked) + suffix
+    start, end = _snap(text, *_window(len(text), spans, size * _WORD_CHARS))
+    inside = [(a, b) for a, b in spans if start <= a and b <= end]
+    parts: list[str] = []
+    cursor = start
+    for a, b in _merge(text, inside):
+        parts += [html.escape(text[cursor:a]), "<b>", html.escape(text[a:b]), "</b>"]
+        cursor = b
+    parts.append(html.escape(text[cursor:end]))
+    body = _SPACES_RE.sub(" ", "".join(parts)).strip()
+    return ("… " if start > 0 else "") + body + (" …" if text[end:].strip() else "")
+
+
+def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Adjacent matches separated only by spaces or punctuation become one mark (``36-NQ/TW``)."""
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and not re.search(_WORD, text[merged[-1][1] : a]):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged

@@ -50,11 +50,30 @@ def normalize(text: str) -> str:
     return _OLD_STYLE_RE.sub(_move_tone, text)
 
 
+def _fold_table() -> dict[int, str | None]:
+    """Every precomposed letter up to U+1EFF mapped to its base letter; zero-width characters
+    mapped to nothing. ``str.translate`` with it folds at C speed."""
+    table: dict[int, str | None] = {ord(ch): None for ch in _ZERO_WIDTH}
+    for code in range(0xC0, 0x1F00):
+        decomposed = unicodedata.normalize("NFD", chr(code))
+        base = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        if base != chr(code) and len(base) == 1:
+            table[code] = base
+    table.update({ord("Đ"): "D", ord("đ"): "d", ord("Ð"): "D", ord("ð"): "d"})
+    return table
+
+
+_FOLD = _fold_table()
+_COMBINING_RE = re.compile(f"[{_COMBINING}]")
+
+
 def fold(text: str) -> str:
-    """Lowercase ``text`` with every diacritic removed (``Đảng`` → ``dang``)."""
-    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _ZERO_WIDTH_RE.sub("", bare.replace("Ð", "D").replace("ð", "d")).lower()
+    """Lowercase ``text`` with every diacritic removed (``Đảng`` → ``dang``); keeps its length
+    when the text is NFC without zero-width characters, so offsets carry over."""
+    folded = unicodedata.normalize("NFC", text).translate(_FOLD)
+    if not folded.isascii():
+        folded = _COMBINING_RE.sub("", folded)
+    return folded.lower()
 
 
 def has_diacritics(word: str) -> bool:
@@ -64,14 +83,31 @@ def has_diacritics(word: str) -> bool:
 
 def tokens(text: str) -> Iterator[Token]:
     """The syllables of ``text`` with their offsets in ``text`` as given."""
+    canonical = _same_length_canonical(text)
+    if canonical is not None:  # the common case: one regex pass over the whole text
+        for match in _TOKEN_RE.finditer(canonical):
+            yield Token(match.group(), match.start(), match.end())
+        return
     for match in _TOKEN_RE.finditer(text):
         term = normalize(match.group()).lower()
         if term:
             yield Token(term, match.start(), match.end())
 
 
+def _same_length_canonical(text: str) -> str | None:
+    """``normalize(text).lower()`` when it keeps every offset of ``text`` (NFC text without
+    zero-width characters or Ð: the tone move and lowercasing are then length-preserving)."""
+    if not unicodedata.is_normalized("NFC", text) or _ZERO_WIDTH_RE.search(text) or "Ð" in text or "ð" in text:
+        return None
+    canonical = _OLD_STYLE_RE.sub(_move_tone, text).lower()
+    return canonical if len(canonical) == len(text) else None
+
+
 def terms(text: str) -> list[str]:
     """The canonical lowercase syllables of ``text``."""
+    canonical = _same_length_canonical(text)
+    if canonical is not None:
+        return _TOKEN_RE.findall(canonical)
     return [token.term for token in tokens(text)]
 
 
@@ -82,4 +118,10 @@ def exact_field(text: str) -> str:
 
 def folded_field(text: str) -> str:
     """Text for a folded (accent-insensitive) field: folded syllables joined by spaces."""
-    return " ".join(fold(term) for term in terms(text))
+    return fold(exact_field(text))
+
+
+def analysed_fields(text: str) -> tuple[str, str]:
+    """(exact, folded) field texts of ``text``, analysing it once."""
+    exact = exact_field(text)
+    return exact, fold(exact)

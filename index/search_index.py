@@ -8,6 +8,8 @@ by ``index.analysis`` and split on whitespace by tantivy: ``*_exact`` keeps diac
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -15,13 +17,16 @@ from typing import Any
 
 import tantivy
 
-from index.analysis import exact_field, folded_field, terms
+from index.analysis import analysed_fields, fold, terms
 from index.errors import IndexUnavailableError
 from index.records import PageText, StoredDocument
+from index.segment import compounds
 
 LEVEL_DOCUMENT = "doc"
 LEVEL_PAGE = "page"
 TEXT_FIELDS = ("title_exact", "title_fold", "body_exact", "body_fold")
+# pyvi's compound words (``công_nghệ``), per document, for ranking (see index/segment.py).
+WORD_FIELDS = ("words_exact", "words_fold")
 FACET_FIELDS = ("fond", "doc_type", "issuer", "secrecy", "kind")
 _WRITER_HEAP = 128_000_000
 
@@ -31,14 +36,21 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("num", stored=True, indexed=True, fast=True)
     builder.add_integer_field("page", stored=True, indexed=True, fast=True)
     builder.add_text_field("level", tokenizer_name="raw")
-    for name in TEXT_FIELDS:
+    for name in (*TEXT_FIELDS, *WORD_FIELDS):
         builder.add_text_field(name, tokenizer_name="whitespace")
     builder.add_text_field("symbol", tokenizer_name="raw", fast=True)
     for name in FACET_FIELDS:
         builder.add_text_field(name, tokenizer_name="raw", fast=True)
     builder.add_integer_field("year", indexed=True, fast=True)
     builder.add_integer_field("date_key", indexed=True, fast=True)
+    builder.add_text_field("cites", tokenizer_name="raw")
     return builder.build()
+
+
+# Every field of build_schema(): an index lacking one was built by an older version.
+INDEX_FIELDS = frozenset(
+    {"num", "page", "level", *TEXT_FIELDS, *WORD_FIELDS, "symbol", *FACET_FIELDS, "year", "date_key", "cites"}
+)
 
 
 def symbol_key(symbol: str) -> str:
@@ -49,6 +61,24 @@ def symbol_key(symbol: str) -> str:
     if len(parts) < 2:
         return "-".join(parts)
     return f"{parts[0]}-{parts[1]}" + "".join(f"/{part}" for part in parts[2:])
+
+
+# A symbol as printed in a text: number, type, issuer(s), no spaces (36-NQ/TW, 01-QĐi/TW).
+_CITED_RE = re.compile(r"(?<![\w/-])\d{1,4}-[^\W\d_]+(?:/[^\W\d_]+)+(?![\w/])")
+
+
+def cited_symbols(text: str, own_symbol: str = "") -> dict[str, str]:
+    """Symbols ``text`` cites, other than ``own_symbol``: symbol key → the symbol as printed."""
+    own = symbol_key(own_symbol) if own_symbol else ""
+    found: dict[str, str] = {}
+    for match in _CITED_RE.finditer(text):
+        printed = match.group()
+        parts = printed.split("-", 1)[1].split("/")
+        if all(part[0].isupper() for part in parts):
+            key = symbol_key(printed)
+            if key != own:
+                found.setdefault(key, printed)
+    return found
 
 
 def date_key(date: str, year: int | None) -> int:
@@ -77,29 +107,39 @@ def _metadata_fields(doc: StoredDocument) -> dict[str, Any]:
     return fields
 
 
+def _compounds(doc: StoredDocument, pages: Sequence[PageText]) -> tuple[str, str]:
+    """Compound-word field texts of a document: its title's and its pages', as segmented when
+    they entered the catalogue (segmented here only for what the catalogue lacks)."""
+    cached = [doc.title_words, *(page.words for page in pages)]
+    texts = [doc.meta.title, *(page.text for page in pages)]
+    exact = " ".join(w if w is not None else " ".join(compounds(t)) for w, t in zip(cached, texts, strict=True))
+    exact = " ".join(exact.split())
+    return exact, fold(exact)
+
+
 def index_documents(doc: StoredDocument, pages: Sequence[PageText]) -> list[tantivy.Document]:
-    """The tantivy documents for one catalogue document: one for it, one per page."""
+    """The tantivy documents for one catalogue document: one for it, one per page. Each page
+    is analysed once; the document's body fields are its pages' fields joined."""
     metadata = _metadata_fields(doc)
     title = " ".join(part for part in (doc.meta.title, doc.meta.symbol) if part)
-    body = "\n".join(page.text for page in pages)
+    title_exact, title_fold = analysed_fields(title)
+    analysed = [analysed_fields(page.text) for page in pages]
+    words_exact, words_fold = _compounds(doc, pages)
     whole = tantivy.Document(
         level=LEVEL_DOCUMENT,
         page=0,
-        title_exact=exact_field(title),
-        title_fold=folded_field(title),
-        body_exact=exact_field(body),
-        body_fold=folded_field(body),
+        title_exact=title_exact,
+        title_fold=title_fold,
+        body_exact=" ".join(exact for exact, _ in analysed),
+        body_fold=" ".join(folded for _, folded in analysed),
+        cites=list(cited_symbols("\n".join(page.text for page in pages), doc.meta.symbol)),
+        words_exact=words_exact,
+        words_fold=words_fold,
         **metadata,
     )
     per_page = [
-        tantivy.Document(
-            level=LEVEL_PAGE,
-            page=page.number,
-            body_exact=exact_field(page.text),
-            body_fold=folded_field(page.text),
-            **metadata,
-        )
-        for page in pages
+        tantivy.Document(level=LEVEL_PAGE, page=page.number, body_exact=exact, body_fold=folded, **metadata)
+        for page, (exact, folded) in zip(pages, analysed, strict=True)
     ]
     return [whole, *per_page]
 
@@ -122,12 +162,17 @@ class SearchIndex:
                 )
             path.mkdir(parents=True, exist_ok=True)
             return cls(tantivy.Index(build_schema(), str(path)), path)
+        _check_fields(path)
         try:
             return cls(tantivy.Index.open(str(path)), path)
         except ValueError as exc:
             raise IndexUnavailableError(
                 f"search index is unreadable ({exc}): run `archive-search reindex`", path=path
             ) from exc
+
+    def size_bytes(self) -> int:
+        """Bytes the index takes on disk."""
+        return sum(item.stat().st_size for item in self.path.rglob("*") if item.is_file())
 
     def searcher(self) -> tantivy.Searcher:
         self._index.reload()
@@ -145,6 +190,10 @@ class SearchIndex:
         for item in index_documents(doc, pages):
             writer.add_document(item)
 
+    def delete(self, num: int) -> None:
+        """Stage the removal of a document and its pages (visible after the next commit)."""
+        self._writer_or_new().delete_documents_by_term("num", num)
+
     def commit(self) -> None:
         """Make everything staged visible to new searches, atomically."""
         if self._writer is not None:
@@ -155,6 +204,23 @@ class SearchIndex:
 
     def count(self) -> int:
         return int(self.searcher().num_docs)
+
+
+def _check_fields(path: Path) -> None:
+    """Refuse an index built by an older version (it lacks fields this one searches)."""
+    try:
+        schema = json.loads((path / "meta.json").read_text(encoding="utf-8"))["schema"]
+        missing = sorted(INDEX_FIELDS - {field["name"] for field in schema})
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexUnavailableError(
+            f"search index is unreadable ({exc}): run `archive-search reindex`", path=path
+        ) from exc
+    if missing:
+        raise IndexUnavailableError(
+            f"search index was built by an older archive-search (no {', '.join(missing)} field): "
+            "run `archive-search reindex`",
+            path=path,
+        )
 
 
 def rebuild(path: Path, documents: Iterable[tuple[StoredDocument, Sequence[PageText]]]) -> int:

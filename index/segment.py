@@ -21,11 +21,12 @@ import string
 import unicodedata
 from collections.abc import Iterator
 from importlib import resources
-from typing import Any
-
-import pycrfsuite
+from typing import TYPE_CHECKING, Any
 
 from index.analysis import normalize
+
+if TYPE_CHECKING:
+    import pycrfsuite
 
 JOINER = "_"
 MAX_COMPOUND = 4
@@ -63,6 +64,8 @@ _MODEL_BYTES: list[bytes] = []  # pycrfsuite reads the model in place: the bytes
 @functools.cache
 def _model() -> tuple[pycrfsuite.Tagger, frozenset[str], frozenset[str]]:
     """pyvi's CRF tagger and its bigram and trigram dictionaries (loaded once per process)."""
+    import pycrfsuite  # here, not at the top: the search path never loads it
+
     models = resources.files("pyvi") / "models"
     with (models / "pyvi3.pkl").open("rb") as handle:  # pyvi's own model file, shipped in its wheel
         wrapper = _ModelUnpickler(handle).load()

@@ -35,25 +35,30 @@ def test_search_prints_ranked_documents_with_pages_and_snippets(
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0] == "1 document matches 'cong nghe thong tin' (showing 1-1)"
-    assert lines[1:4] == ["  fond: TU (1)", "  year: 2019 (1)", "  doc_type: NQ (1)"]
-    assert lines[5] == "  1. 31-NQ/TU  Nghị quyết về đẩy mạnh ứng dụng công nghệ thông tin  [TU · 2019-03-15 · NQ]"
-    assert lines[6].endswith("2019-31-NQ-TU.pdf")
-    assert lines[7].startswith("     p. 1: ")
-    assert "[công nghệ thông tin]" in lines[7]
-    assert lines[8].startswith("     p. 2: ")
+    assert lines[1:6] == [
+        "  fond: TU (1)", "  year: 2019 (1)", "  doc_type: NQ (1)", "  issuer: TU (1)", "  decade: 2010-2019 (1)",
+    ]
+    assert lines[7] == "  1. 31-NQ/TU  Nghị quyết về đẩy mạnh ứng dụng công nghệ thông tin  [TU · 2019-03-15 · NQ]"
+    assert lines[8].endswith("2019-31-NQ-TU.pdf")
+    assert lines[9].startswith("     p. 1: ")
+    assert "[công nghệ thông tin]" in lines[9]
+    assert lines[10].startswith("     p. 2: ")
 
 
 def test_search_json_shape(ingested: tuple[Path, IngestReport]) -> None:
     result = run("search", "--json", "36-NQ/TW", archive=ingested[0])
     data = json.loads(result.output)
-    assert set(data) == {"query", "total", "offset", "hits", "facets"}
+    assert set(data) == {"query", "total", "offset", "hits", "facets", "warning"}
+    assert data["warning"] is None
     assert (data["query"], data["total"], data["offset"]) == ("36-NQ/TW", 1, 0)
     hit = data["hits"][0]
     assert set(hit) == {
         "id", "kind", "title", "symbol", "doc_type", "fond", "year", "date", "issuer", "source", "score", "pages",
+        "secrecy", "match",
     }
+    assert (hit["secrecy"], hit["match"]) == ("public", "exact")
     assert (hit["kind"], hit["symbol"], hit["year"], hit["fond"]) == ("document", "31-NQ/TU", 2019, "TU")
-    assert hit["pages"] == [{"page": 2, "snippet": hit["pages"][0]["snippet"]}]
+    assert hit["pages"] == [{"page": 2, "snippet": hit["pages"][0]["snippet"], "match": "exact"}]
     assert "<b>36-NQ/TW</b>" in hit["pages"][0]["snippet"]
     assert data["facets"]["year"] == [{"value": "2019", "count": 1}]
 
@@ -77,7 +82,17 @@ def test_show_prints_metadata_and_one_page(ingested: tuple[Path, IngestReport]) 
 
 def test_stats_and_failures(ingested: tuple[Path, IngestReport], corpus: Corpus) -> None:
     stats = json.loads(run("stats", "--json", archive=ingested[0]).output)
-    assert stats == {"documents": 7, "records": 1, "pages": 9, "ocr_pages": 2, "failed_files": 4}
+    index_bytes = stats.pop("index_bytes")
+    assert index_bytes > 0
+    assert stats == {
+        "documents": 7, "records": 1, "pages": 9, "ocr_pages": 2, "born_digital_pages": 7, "failed_files": 4,
+        "clearance": "public",
+        "by_fond": [{"value": "TU", "count": 6}, {"value": "HU-HTB", "count": 1}],
+        "by_year": [{"value": str(year), "count": 1} for year in (2010, 2015, 2016, 2017, 2019, 2020, 2021)],
+        "by_type": [{"value": "NQ", "count": 2}] + [{"value": t, "count": 1} for t in ("BC", "CT", "HD", "KL", "TB")],
+    }
+    cleared = json.loads(run("stats", "--json", "--clearance", "Mật", archive=ingested[0]).output)
+    assert cleared["by_fond"][0] == {"value": "TU", "count": 7}
     listed = run("failures", archive=ingested[0]).output.splitlines()
     assert f"{corpus.broken['encrypted'].resolve()}: PDF is encrypted: decrypt it and ingest it again" in listed
     assert len(listed) == 4
@@ -86,7 +101,11 @@ def test_stats_and_failures(ingested: tuple[Path, IngestReport], corpus: Corpus)
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["search", '"open'], ExitCode.QUERY, 'Error: unbalanced quote in query: close the phrase with a second "'),
+        (["search", "--strict", '"open'], ExitCode.QUERY,
+         'Error: unbalanced quote in query: close the phrase with a second "'),
+        (["search", "--strict", "phongg:TU"], ExitCode.QUERY, "Error: unknown field 'phongg': use one of so:"),
+        (["search", "x", "--clearance", "secret"], ExitCode.QUERY, "Error: unknown secrecy level 'secret'"),
+        (["similar", "nope"], ExitCode.NOT_FOUND, "Error: no document with id 'nope'"),
         (["search", "x", "--year", "soon"], ExitCode.QUERY, "Error: bad year 'soon'"),
         (["show", "nope"], ExitCode.NOT_FOUND, "Error: no document with id 'nope'"),
     ],
@@ -161,3 +180,83 @@ def test_every_command_has_help(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
     assert cli.commands[command].help
+
+
+def _id_of(archive: Path, symbol: str) -> str:
+    return str(json.loads(run("search", "--json", f"so:{symbol}", archive=archive).output)["hits"][0]["id"])
+
+
+def test_a_bad_query_is_searched_as_plain_words_with_a_warning(
+    capsys: pytest.CaptureFixture[str], ingested: tuple[Path, IngestReport]
+) -> None:
+    status, out, err = run_main(capsys, "--archive", str(ingested[0]), "search", "--json", '"cong nghe (thong tin')
+    assert status == 0
+    assert err == (
+        'Warning: unbalanced quote in query: close the phrase with a second "; '
+        "searched the words as plain text instead\n"
+    )
+    data = json.loads(out)
+    assert [hit["symbol"] for hit in data["hits"]] == ["31-NQ/TU"]
+    assert data["warning"].startswith("unbalanced quote")
+
+
+def test_query_language_from_the_command_line(ingested: tuple[Path, IngestReport]) -> None:
+    result = run("search", "--json", "--sort", "date-asc", "(chuyen OR kinh) loai:TB,NQ nam:2015..2020",
+                 archive=ingested[0])
+    assert [hit["symbol"] for hit in json.loads(result.output)["hits"]] == ["31-NQ/TU", "15-TB/TU"]
+
+
+def test_facets_command(ingested: tuple[Path, IngestReport]) -> None:
+    result = run("facets", "--issuer", "HU", archive=ingested[0])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "  fond: HU-HTB (1)", "  year: 2021 (1)", "  doc_type: KL (1)",
+        "  issuer: TU (5), HU (1)", "  decade: 2020-2029 (1)",
+    ]
+
+
+@pytest.mark.parametrize("export_format", ["csv", "jsonl"])
+def test_export_writes_every_hit(ingested: tuple[Path, IngestReport], export_format: str) -> None:
+    result = run("export", "", "--sort", "date-asc",
+                 "--format", export_format, archive=ingested[0])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    if export_format == "csv":
+        assert lines[0] == "id,kind,symbol,title,doc_type,fond,year,date,issuer,secrecy,source,score"
+        symbols = [line.split(",")[2] for line in lines[1:]]
+    else:
+        symbols = [json.loads(line)["symbol"] for line in lines]
+    assert symbols == ["45-NQ/TU", "03-BC/TU", "05-CT/TU", "09-HD/TU", "31-NQ/TU", "15-TB/TU", "12-KL/HU"]
+
+
+def test_similar_command(ingested: tuple[Path, IngestReport]) -> None:
+    doc_id = _id_of(ingested[0], "31-NQ/TU")
+    data = json.loads(run("similar", doc_id, "--json", archive=ingested[0]).output)
+    symbols = [hit["symbol"] for hit in data["hits"]]
+    assert "31-NQ/TU" not in symbols and "07-NQ/TU" not in symbols  # itself, and the secret one
+    assert symbols and data["total"] == len(symbols)
+    cleared = json.loads(run("similar", doc_id, "--json", "--clearance", "mat", archive=ingested[0]).output)
+    assert cleared["hits"][0]["symbol"] == "07-NQ/TU"  # shares "công nghệ thông tin", "ban thường vụ"
+
+
+def test_show_lists_what_a_document_cites(ingested: tuple[Path, IngestReport]) -> None:
+    result = run("show", _id_of(ingested[0], "31-NQ/TU"), "--page", "1", archive=ingested[0])
+    lines = result.output.splitlines()
+    assert lines[lines.index("  cites:") + 1] == "    36-NQ/TW  (not in the archive)"
+    assert "  cited by:" not in lines
+
+
+def test_search_does_not_import_ingestion_libraries(ingested: tuple[Path, IngestReport]) -> None:
+    script = (
+        "import json, sys\nfrom cli import main\n"
+        f"try:\n    main(['--archive', {str(ingested[0])!r}, 'search', '--json', 'cong nghe'])\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = {'pyvi', 'sklearn', 'pdfminer', 'pytesseract', 'pypdfium2', 'PIL', 'fpdf'}\n"
+        "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules} & heavy)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.splitlines()
+    assert json.loads(out[0])["total"] == 1  # the search ran
+    assert json.loads(out[-1]) == []

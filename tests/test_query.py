@@ -1,38 +1,84 @@
-"""The query parser: what each clause becomes, and what a bad query says."""
+"""The query parser: what each query becomes, and what a bad query says."""
+
+from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive_search.models import YearRange
-from archive_search.query import ClauseKind, parse_query
+from archive_search.query import (
+    And,
+    Meta,
+    Node,
+    Not,
+    Or,
+    QuerySyntaxError,
+    Text,
+    Years,
+    parse_query,
+    plain_words,
+)
 from index.errors import QueryError
 
 
-def _shape(text: str) -> list[tuple[str, str, bool]]:
-    return [(c.kind.value, " ".join(c.terms), c.negated) for c in parse_query(text).clauses]
+def _sexp(node: Node | None) -> str:
+    """A compact spelling of a query tree: ``(and word:cong (or word:a word:b))``."""
+    if node is None:
+        return "()"
+    if isinstance(node, Text):
+        return f"{node.kind.value}{'@title' if node.title_only else ''}:{' '.join(node.terms)}"
+    if isinstance(node, Meta):
+        return f"{node.field}={'|'.join(node.values)}"
+    if isinstance(node, Years):
+        return f"year={node.range.start}..{node.range.end}"
+    if isinstance(node, Not):
+        return f"-{_sexp(node.node)}"
+    name = "and" if isinstance(node, And) else "or"
+    assert isinstance(node, And | Or)
+    return f"({name} " + " ".join(_sexp(child) for child in node.nodes) + ")"
+
+
+def _parsed(text: str) -> str:
+    return _sexp(parse_query(text).root)
 
 
 @pytest.mark.parametrize(
-    ("text", "shape"),
+    ("text", "tree"),
     [
-        ("cong nghe", [("word", "cong", False), ("word", "nghe", False)]),
-        ('"công nghệ" -tin', [("phrase", "công nghệ", False), ("word", "tin", True)]),
-        ("36-NQ/TW", [("symbol", "36 nq tw", False)]),
-        ("số 36-NQ/TW", [("symbol", "36 nq tw", False)]),
-        ("36 NQ/TW", [("symbol", "36 nq tw", False)]),
-        ("Nghị quyết 36-nq/tw dang uy", [
-            ("symbol", "36 nq tw", False), ("word", "nghị", False), ("word", "quyết", False),
-            ("word", "dang", False), ("word", "uy", False),
-        ]),
-        ('-"hoà bình" đảng', [("phrase", "hoà bình", True), ("word", "đảng", False)]),
-        ("Tỉnh ủy", [("word", "tỉnh", False), ("word", "uỷ", False)]),
+        ("cong nghe", "(and word:cong word:nghe)"),
+        ('"công nghệ" -tin', "(and phrase:công nghệ -word:tin)"),
+        ("36-NQ/TW", "symbol:36 nq tw"),
+        ("số 36-NQ/TW", "symbol:36 nq tw"),
+        ("Số: 36-NQ/TW", "symbol:36 nq tw"),
+        ("36 NQ/TW", "symbol:36 nq tw"),
+        ("Nghị quyết 36-nq/tw dang uy", "(and word:nghị word:quyết symbol:36 nq tw word:dang word:uy)"),
+        ('-"hoà bình" đảng', '(and -phrase:hoà bình word:đảng)'),
+        ("Tỉnh ủy", "(and word:tỉnh word:uỷ)"),
+        ("dang OR doan vien", "(and (or word:dang word:doan) word:vien)"),
+        ("a | b", "(or word:a word:b)"),
+        ('("nghi quyet" OR "chi thi") -(kinh te)', "(and (or phrase:nghi quyet phrase:chi thi) "
+                                                   "-(and word:kinh word:te))"),
+        ("nghi quyet OR chi thi", "(and word:nghi (or word:quyet word:chi) word:thi)"),  # OR binds tighter
+        ("cong ngh*", "(and word:cong prefix:ngh)"),
+        ('"cong ngh*"', "prefix:cong ngh"),
+        ("so:36-NQ/TW", "symbol=36-nq/tw"),
+        ("trichdan:36-NQ/TW", "cites=36-nq/tw"),
+        ("loai:NQ,ct", "doc_type=NQ|ct|CT"),
+        ('loai:"Nghị quyết"', "doc_type=NQ"),
+        ("phong:TU coquan:tu", "(and fond=TU issuer=tu|TU)"),
+        ("nam:2015..2019", "year=2015..2019"),
+        ("năm:2019", "year=2019..2019"),
+        ("mat:Mật domat:toi-mat", "(and secrecy=mat secrecy=toi-mat)"),
+        ('tieude:"chuyen doi so" thuong vu', "(and phrase@title:chuyen doi so word:thuong word:vu)"),
+        ("tiêuđề:chuyển", "word@title:chuyển"),
+        ("", "()"),
+        ("  ...  ", "()"),
+        ("OREGON or", "(and word:oregon word:or)"),
     ],
 )
-def test_clauses(text: str, shape: list[tuple[str, str, bool]]) -> None:
-    assert sorted(_shape(text)) == sorted(shape)
-
-
-def test_symbol_kind_is_recorded() -> None:
-    assert parse_query("05-CT/TW").clauses[0].kind is ClauseKind.SYMBOL
+def test_trees(text: str, tree: str) -> None:
+    assert _parsed(text) == tree
 
 
 @pytest.mark.parametrize(
@@ -40,11 +86,41 @@ def test_symbol_kind_is_recorded() -> None:
     [
         ('"công nghệ', "unbalanced quote"),
         ("-tin", "only excludes"),
+        ("(cong nghe", r"'\(' is not closed"),
+        ("cong nghe)", r"unmatched '\)'"),
+        ("OR dang", "OR needs something"),
+        ("dang OR", "OR needs something"),
+        ("dang OR OR doan", "OR needs something"),
+        ("()", "empty parentheses"),
+        ("phongg:TU", "unknown field 'phongg': use one of so:, loai:, phong:, nam:, coquan:, mat:"),
+        ("loai: NQ", "field loai: needs a value"),
+        ("nam:soon", "bad year 'soon'"),
+        ("mat:secret", "unknown secrecy level 'secret'"),
+        ("so:36", "bad symbol '36'"),
+        ("*", "bad prefix"),
+        ("cong -*", "bad prefix"),
     ],
 )
 def test_bad_queries_say_what_to_fix(text: str, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         parse_query(text)
+
+
+def test_syntax_errors_are_a_kind_of_query_error_that_plain_words_can_read() -> None:
+    with pytest.raises(QuerySyntaxError):
+        parse_query('(cong "nghe')
+    assert _sexp(plain_words('(cong "nghe').root) == "(and word:cong word:nghe)"
+    assert plain_words("  ").root is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('ab đ"()-*:|OR so36/NQTWloainam.,\\ \t')), max_size=30))
+def test_any_text_parses_or_raises_a_query_error(text: str) -> None:
+    try:
+        parse_query(text)
+    except QueryError as exc:
+        assert exc.message
+    plain_words(text)
 
 
 @pytest.mark.parametrize(

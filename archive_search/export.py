@@ -1,0 +1,35 @@
+"""All hits of a query written as CSV or JSON Lines, one row per document, as they are found."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from typing import Literal, TextIO
+
+from archive_search.models import Hit
+
+ExportFormat = Literal["csv", "jsonl"]
+COLUMNS = (
+    "id", "kind", "symbol", "title", "doc_type", "fond", "year", "date", "issuer", "secrecy", "source", "score",
+)
+
+
+def _row(hit: Hit) -> dict[str, object]:
+    return {column: getattr(hit, column) for column in COLUMNS}
+
+
+def write(hits: Iterable[Hit], out: TextIO, *, format: ExportFormat = "csv") -> int:
+    """Write ``hits`` to ``out``; return how many were written."""
+    count = 0
+    if format == "csv":
+        writer = csv.DictWriter(out, fieldnames=COLUMNS)
+        writer.writeheader()
+        for hit in hits:
+            writer.writerow(_row(hit))
+            count += 1
+    else:
+        for hit in hits:
+            out.write(json.dumps(_row(hit), ensure_ascii=False) + "\n")
+            count += 1
+    return count
