@@ -26,5 +26,5 @@ if sys.version_info < (3, 11):
     sys.exit(f"archive-search needs Python 3.11 or newer, found {sys.version.split()[0]}")
 PY
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,distributed]'
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,distributed,bench]'
 echo "ready: .venv/bin/archive-search" >&2

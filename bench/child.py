@@ -1,0 +1,101 @@
+"""Measurements that need a process of their own (a clean peak RSS): ``python -m bench.child TASK JSON``.
+
+Each task reads its arguments as one JSON object and prints one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+
+def _rss_mb() -> dict[str, float]:
+    """Peak RSS of this process and of its largest child (Linux reports KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"rss_self_mb": round(own, 1), "rss_child_mb": round(children, 1)}
+
+
+def ingest(args: dict[str, Any]) -> dict[str, Any]:
+    """One ``Archive.ingest`` run: elapsed time, the report, peak RSS of the writer and its workers."""
+    from archive_search import Archive, IngestOptions
+    from ingest.extract import OcrMode
+
+    manifest = Path(args["manifest"]) if args.get("manifest") else None
+    options = IngestOptions(manifest=manifest, workers=args["workers"], ocr=OcrMode(args.get("ocr", "auto")))
+    with Archive.open(args["archive"], create=True) as archive:
+        started = time.perf_counter()
+        report = archive.ingest([Path(p) for p in args["paths"]], options=options)
+        elapsed = time.perf_counter() - started
+    return {"elapsed": elapsed, "new": report.new, "records": report.records, "pages": report.pages,
+            "ocr_pages": report.ocr_pages, "failures": len(report.failures), **_rss_mb()}
+
+
+def reindex(args: dict[str, Any]) -> dict[str, Any]:
+    from archive_search import Archive
+
+    with Archive.open(args["archive"]) as archive:
+        pages = archive.stats().get("pages", 0)
+        started = time.perf_counter()
+        archive.reindex()
+        elapsed = time.perf_counter() - started
+    return {"elapsed": elapsed, "pages": pages, **_rss_mb()}
+
+
+def _pdfminer_pages(path: str) -> int:
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTTextContainer
+
+    texts = ["".join(i.get_text() for i in page if isinstance(i, LTTextContainer)) for page in extract_pages(path)]
+    return len(texts)
+
+
+def pdfminer(args: dict[str, Any]) -> dict[str, Any]:
+    """The limit of born-digital ingestion: pdfminer alone over the same files, same worker count."""
+    paths = sorted(args["paths"])
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=args["workers"]) as pool:
+        pages = sum(pool.map(_pdfminer_pages, paths))
+    return {"elapsed": time.perf_counter() - started, "pages": pages}
+
+
+def search(args: dict[str, Any]) -> dict[str, Any]:
+    """Warm latency of ``Archive.search`` over the query set, ``rounds`` times, and the process's peak RSS."""
+    from archive_search import Archive
+
+    queries = args["queries"]
+    with Archive.open(args["archive"]) as archive:
+        for q in queries:  # warm-up: index open, caches, first-call costs
+            archive.search(q["text"], fond=q["fond"], year=q["year"], doc_type=q["doc_type"])
+        rounds: list[list[float]] = []
+        per_query: dict[str, list[float]] = {q["label"]: [] for q in queries}
+        for _ in range(args["rounds"]):
+            timings = []
+            for q in queries:
+                started = time.perf_counter()
+                archive.search(q["text"], fond=q["fond"], year=q["year"], doc_type=q["doc_type"])
+                elapsed = time.perf_counter() - started
+                timings.append(elapsed)
+                per_query[q["label"]].append(elapsed)
+            rounds.append(timings)
+    return {"rounds": rounds, "per_query": {k: statistics.median(v) for k, v in per_query.items()}, **_rss_mb()}
+
+
+TASKS = {"ingest": ingest, "reindex": reindex, "pdfminer": pdfminer, "search": search}
+
+
+def main() -> None:
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    task, payload = sys.argv[1], json.loads(sys.argv[2])
+    print(json.dumps(TASKS[task](payload)))
+
+
+if __name__ == "__main__":
+    main()

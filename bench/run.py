@@ -1,0 +1,401 @@
+"""The bench command: ``python -m bench.run --scale 0.02 --out BENCHMARKS.md`` (about 5 minutes on 2 cores).
+
+One run generates the scale corpus, measures ingestion (born-digital, text, OCR) against the
+limits of its parts, reindexing, index size, peak RSS, warm and cold query latency, the peers on
+the same query set, and known-item retrieval quality for us and the peers, then writes the report.
+Every timed figure is the median of ``--repeats`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.corpus import DEFAULT_TEXT_POOL, REPO, Article, ScaleCorpus, fold, generate, load_articles
+from bench.peers import BenchQuery, Parsed, Peer, PeerDoc, available_peers, parse, plain
+from bench.report import write_report
+
+PYTHON = sys.executable
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def child(task: str, **payload: Any) -> dict[str, Any]:
+    """Run ``bench.child TASK`` in a fresh interpreter and return its JSON answer."""
+    out = subprocess.run([PYTHON, "-m", "bench.child", task, json.dumps(payload)], cwd=REPO,
+                         capture_output=True, text=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+    if out.returncode != 0:
+        raise RuntimeError(f"bench.child {task} failed:\n{out.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values)) if values else float("nan")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+@dataclass(slots=True)
+class Settings:
+    scale: float
+    seed: int
+    repeats: int
+    workers: int
+    work: Path
+    out: Path | None
+    pool: Path | None
+    pdf_pages: int
+    scan_pages: int
+    ki_articles: int
+    ki_queries: int
+    command: str
+
+
+@dataclass(slots=True)
+class Results:
+    settings: Settings
+    figures: dict[str, Any] = field(default_factory=dict)
+    peers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _fresh(path: Path) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    return path
+
+
+def _files(folder: Path, suffix: str) -> list[str]:
+    return sorted(str(p) for p in folder.rglob(f"*{suffix}"))
+
+
+# --- ingestion ---------------------------------------------------------------------------------
+
+
+def bench_born_digital(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
+    files = _files(corpus.pdf_dir, ".pdf")
+    limit, ours, rss = [], [], []
+    for n in range(s.repeats):
+        lim = child("pdfminer", paths=files, workers=s.workers)
+        limit.append(lim["pages"] / lim["elapsed"])
+        run = child("ingest", archive=str(_fresh(s.work / "archive-pdf")), paths=files, workers=s.workers)
+        ours.append(run["pages"] / run["elapsed"])
+        rss.append(run["rss_self_mb"] + s.workers * run["rss_child_mb"])
+        log(f"born-digital {n + 1}/{s.repeats}: ours {ours[-1]:.1f} p/s, pdfminer {limit[-1]:.1f} p/s")
+    r.figures.update(pdf_files=len(files), pdf_pages=lim["pages"], ingest_pdf=median(ours),
+                     pdfminer_limit=median(limit), ingest_pdf_rss=median(rss))
+
+
+def bench_scale_archive(s: Settings, corpus: ScaleCorpus, r: Results) -> Path:
+    archive = _fresh(s.work / "archive")
+    run = child("ingest", archive=str(archive), paths=[], manifest=str(corpus.manifest), workers=s.workers)
+    r.figures.update(text_ingest=run["pages"] / run["elapsed"], text_ingest_s=run["elapsed"],
+                     archive_docs=run["new"], archive_records=run["records"], archive_pages=run["pages"],
+                     ingest_rss_self=run["rss_self_mb"], ingest_rss_child=run["rss_child_mb"],
+                     ingest_failures=run["failures"])
+    log(f"scale archive: {run['new']} documents, {run['records']} records, {run['pages']} pages "
+        f"in {run['elapsed']:.1f}s")
+    rates = []
+    for _ in range(s.repeats):
+        again = child("reindex", archive=str(archive))
+        rates.append(again["pages"] / again["elapsed"])
+    r.figures["reindex"] = median(rates)
+    log(f"reindex: {r.figures['reindex']:.0f} pages/s")
+    raw = sum(len(p.encode()) for d in corpus.documents for p in d.pages)
+    raw += sum(len(rec.title.encode()) + len(rec.symbol) for rec in corpus.records)
+    index_bytes = sum(p.stat().st_size for p in (archive / "index").rglob("*") if p.is_file())
+    r.figures.update(raw_text_mb=raw / 1e6, index_mb=index_bytes / 1e6,
+                     catalog_mb=(archive / "catalog.sqlite").stat().st_size / 1e6)
+    return archive
+
+
+def bench_ocr(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
+    import pypdfium2
+
+    files = _files(corpus.scan_dir, ".pdf")
+    images = s.work / "scan-png"
+    _fresh(images).mkdir(parents=True)
+    pngs = []
+    for path in files:  # the same 300 dpi greyscale rendering the library feeds tesseract
+        document = pypdfium2.PdfDocument(path)
+        image = document[0].render(scale=300 / 72, grayscale=True).to_pil().convert("L")
+        document.close()
+        pngs.append(images / (Path(path).stem + ".png"))
+        image.save(pngs[-1])
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def one(png: Path) -> None:
+        subprocess.run(["tesseract", str(png), "stdout", "-l", "vie"], env=env, check=True, capture_output=True,
+                       timeout=300)
+
+    limit, ours = [], []
+    for n in range(s.repeats):
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=s.workers) as pool:
+            list(pool.map(one, pngs))
+        limit.append(len(pngs) / (time.perf_counter() - started) * 60)
+        run = child("ingest", archive=str(_fresh(s.work / "archive-ocr")), paths=files, workers=s.workers)
+        ours.append(run["ocr_pages"] / run["elapsed"] * 60)
+        log(f"OCR {n + 1}/{s.repeats}: ours {ours[-1]:.1f} pages/min, tesseract limit {limit[-1]:.1f}")
+    r.figures.update(ocr_pages=len(pngs), ocr=median(ours), tesseract_limit=median(limit))
+    r.figures["ocrmypdf"] = bench_ocrmypdf(s, files) if shutil.which("ocrmypdf") else "not installed"
+
+
+def bench_ocrmypdf(s: Settings, files: list[str]) -> float:
+    from tools.docgen import write_scan_pdf
+
+    del files
+    merged = s.work / "scan-merged.pdf"
+    texts = ["Trang quét thử nghiệm số " + str(n) for n in range(s.scan_pages)]
+    write_scan_pdf(merged, texts)
+    rates = []
+    for _ in range(s.repeats):
+        started = time.perf_counter()
+        subprocess.run(["ocrmypdf", "--jobs", str(s.workers), "-l", "vie", "--force-ocr", str(merged),
+                        str(s.work / "scan-ocrmypdf.pdf")], check=True, capture_output=True)
+        rates.append(len(texts) / (time.perf_counter() - started) * 60)
+    return median(rates)
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+def query_set(corpus: ScaleCorpus, seed: int) -> list[BenchQuery]:
+    """The fixed query set: words, phrases, accentless, symbols, filters, exclusions, known titles."""
+    rng = random.Random(seed)
+    docs = corpus.documents
+    symbols = [d.symbol for d in rng.sample(docs, min(4, len(docs)))]
+    titles = [" ".join(d.title.split()[2:7]) for d in rng.sample(docs, min(4, len(docs)))]
+    q = [
+        BenchQuery("w1", "words", "công nghệ thông tin"), BenchQuery("w2", "words", "phát triển kinh tế"),
+        BenchQuery("w3", "words", "đảng viên"), BenchQuery("w4", "words", "bệnh viện"),
+        BenchQuery("w5", "words", "giao thông"), BenchQuery("w6", "words", "Hà Nội"),
+        BenchQuery("p1", "phrase", '"xây dựng nông thôn mới"'), BenchQuery("p2", "phrase", '"Ban Thường vụ"'),
+        BenchQuery("p3", "phrase", '"thành phố Hồ Chí Minh"'), BenchQuery("p4", "phrase", '"tai nạn giao thông"'),
+        BenchQuery("a1", "accentless", "cong nghe thong tin"), BenchQuery("a2", "accentless", "dang vien"),
+        BenchQuery("a3", "accentless", "phat trien kinh te"), BenchQuery("a4", "accentless", "benh vien"),
+        BenchQuery("a5", "accentless", "nong thon moi"),
+        BenchQuery("s1", "symbol", "36-NQ/TW"), BenchQuery("s2", "symbol", "số 05-CT/TW"),
+        *(BenchQuery(f"s{n + 3}", "symbol", sym) for n, sym in enumerate(symbols)),
+        BenchQuery("f1", "filter", "kinh tế", fond=("TU",), year=((2015, 2019),)),
+        BenchQuery("f2", "filter", "đảng viên", doc_type=("NQ", "CT")),
+        BenchQuery("f3", "filter", "", fond=("HU-HTB",), year=((2000, 2010),)),
+        BenchQuery("f4", "filter", "chuyen doi so", year=((2018, 2025),)),
+        BenchQuery("f5", "filter", "giáo dục", fond=("BTG-TU", "TU"), doc_type=("BC",)),
+        BenchQuery("n1", "exclude", 'kinh tế -"Hà Nội"'),
+        *(BenchQuery(f"t{n + 1}", "title words", t) for n, t in enumerate(titles)),
+    ]
+    return q
+
+
+def _ours_payload(queries: Sequence[BenchQuery]) -> list[dict[str, Any]]:
+    return [{"label": q.label, "text": q.text, "fond": list(q.fond), "doc_type": list(q.doc_type),
+             "year": [f"{a}..{b}" for a, b in q.year]} for q in queries]
+
+
+def _round_stats(rounds: Sequence[Sequence[float]]) -> tuple[float, float]:
+    """Median over rounds of each round's p50 and p99, in milliseconds."""
+    return (median([percentile(t, 0.5) for t in rounds]) * 1000, median([percentile(t, 0.99) for t in rounds]) * 1000)
+
+
+def bench_search(s: Settings, archive: Path, queries: list[BenchQuery], r: Results) -> None:
+    rounds = max(5, s.repeats)
+    run = child("search", archive=str(archive), queries=_ours_payload(queries), rounds=rounds)
+    p50, p99 = _round_stats(run["rounds"])
+    r.figures.update(query_p50=p50, query_p99=p99, search_rss=run["rss_self_mb"], query_rounds=rounds,
+                     per_query={k: v * 1000 for k, v in run["per_query"].items()})
+    log(f"warm search: p50 {p50:.2f} ms, p99 {p99:.2f} ms, RSS {run['rss_self_mb']:.0f} MB")
+    command = [str(Path(PYTHON).parent / "archive-search"), "--archive", str(archive), "search", "dang vien", "--json"]
+    subprocess.run(command, check=True, capture_output=True)
+    cold = []
+    for _ in range(max(5, s.repeats)):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        cold.append(time.perf_counter() - started)
+    r.figures["cli_cold"] = median(cold)
+    log(f"CLI cold: {r.figures['cli_cold']:.3f} s")
+
+
+def _peer_docs(corpus: ScaleCorpus) -> list[PeerDoc]:
+    docs = [PeerDoc(d.key, d.title + " " + d.symbol, "\n".join(d.pages), d.fond, d.year, d.doc_type,
+                    d.secrecy) for d in corpus.documents]
+    docs += [PeerDoc(f"r{n}", f"{rec.title} {rec.symbol}", "", rec.fond, rec.year, rec.doc_type)
+             for n, rec in enumerate(corpus.records)]
+    return docs
+
+
+def _folds(peer: Peer) -> bool:
+    return peer.name != "fts5"
+
+
+def _time_peer(peer: Peer, queries: Sequence[tuple[BenchQuery, Parsed]], rounds: int) -> tuple[float, float]:
+    for q, parsed in queries:
+        peer.search(q, parsed)
+    all_rounds = []
+    for _ in range(rounds):
+        timings = []
+        for q, parsed in queries:
+            started = time.perf_counter()
+            peer.search(q, parsed)
+            timings.append(time.perf_counter() - started)
+        all_rounds.append(timings)
+    return _round_stats(all_rounds)
+
+
+def bench_peers(s: Settings, corpus: ScaleCorpus, queries: list[BenchQuery], r: Results) -> None:
+    docs = _peer_docs(corpus)
+    peers, r.missing = available_peers(_fresh(s.work / "peers"))
+    for peer in peers:
+        started = time.perf_counter()
+        peer.build(docs)
+        build = time.perf_counter() - started
+        prepared = [(q, parse(q.text, folded=_folds(peer))) for q in queries]
+        p50, p99 = _time_peer(peer, prepared, max(5, s.repeats))
+        r.peers[peer.name] = {"build_s": build, "p50": p50, "p99": p99, "size_mb": peer.size_bytes() / 1e6}
+        log(f"peer {peer.name}: build {build:.1f}s, p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+        peer.close()
+
+
+# --- known-item retrieval quality --------------------------------------------------------------
+
+
+def _rank_metrics(ranked: Sequence[Sequence[str]], answers: Sequence[str]) -> tuple[float, float]:
+    reciprocal, found = [], 0
+    for keys, answer in zip(ranked, answers, strict=True):
+        top = list(keys)[:10]
+        reciprocal.append(1 / (top.index(answer) + 1) if answer in top else 0.0)
+        found += answer in top
+    return statistics.fmean(reciprocal), found / len(answers)
+
+
+def bench_known_item(s: Settings, r: Results) -> None:
+    from archive_search import Archive, ArchiveSearchError
+
+    articles = load_articles(s.pool, s.ki_articles)
+    folder = _fresh(s.work / "known-item")
+    for a in articles:
+        path = folder / "text" / a.id[-2:] / f"{a.id}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{a.title}\n\n{a.body}", encoding="utf-8")
+    child("ingest", archive=str(folder / "archive"), paths=[str(folder / "text")], workers=s.workers)
+    chosen = random.Random(s.seed).sample(articles, min(s.ki_queries, len(articles)))
+    variants = {"diacritics": [a.title for a in chosen], "accentless": [fold(a.title) for a in chosen]}
+    answers = [a.id for a in chosen]
+    errors = 0
+    with Archive.open(folder / "archive") as archive:
+        for variant, texts in variants.items():
+            ranked = []
+            for text in texts:
+                try:
+                    hits = archive.search(text, limit=10).hits
+                except ArchiveSearchError:
+                    errors, hits = errors + 1, ()
+                ranked.append([Path(h.source).stem for h in hits])
+            r.figures[f"ki_{variant}"] = _rank_metrics(ranked, answers)
+    r.figures.update(ki_articles=len(articles), ki_queries=len(chosen), ki_errors=errors)
+    log(f"known-item ours: {r.figures['ki_diacritics']}, {r.figures['ki_accentless']} ({errors} query errors)")
+    _known_item_peers(s, articles, variants, answers, r)
+
+
+def _known_item_peers(s: Settings, articles: list[Article], variants: dict[str, list[str]], answers: list[str],
+                      r: Results) -> None:
+    docs = [PeerDoc(a.id, a.title, a.body) for a in articles]
+    peers, _ = available_peers(_fresh(s.work / "known-item-peers"))
+    blank = BenchQuery("ki", "known-item", "")
+    for peer in peers:
+        peer.build(docs)
+        for variant, texts in variants.items():
+            ranked = [peer.search(blank, plain(t, folded=_folds(peer))) for t in texts]
+            r.peers.setdefault(peer.name, {})[f"ki_{variant}"] = _rank_metrics(ranked, answers)
+        log(f"known-item {peer.name}: {r.peers[peer.name].get('ki_diacritics')}, "
+            f"{r.peers[peer.name].get('ki_accentless')}")
+        peer.close()
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+def _stage(name: str, r: Results, step: Callable[[], Any]) -> Any:
+    started = time.perf_counter()
+    try:
+        return step()
+    finally:
+        r.figures.setdefault("stage_seconds", {})[name] = time.perf_counter() - started
+
+
+def run(s: Settings) -> Results:
+    r = Results(s)
+    s.work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    log(f"generating the corpus at scale {s.scale} under {s.work}")
+    corpus = _stage("generate", r, lambda: generate(s.work / "corpus", scale=s.scale, seed=s.seed, pool=s.pool,
+                                                     pdf_pages=s.pdf_pages, scan_pages=s.scan_pages))
+    r.figures.update(corpus_docs=len(corpus.documents), corpus_pages=corpus.pages, corpus_records=len(corpus.records),
+                     text_pool=str(s.pool) if s.pool and s.pool.is_file() else "sample/ (fallback)")
+    _stage("born-digital", r, lambda: bench_born_digital(s, corpus, r))
+    archive = _stage("scale archive", r, lambda: bench_scale_archive(s, corpus, r))
+    if s.scan_pages:
+        _stage("ocr", r, lambda: bench_ocr(s, corpus, r))
+    queries = query_set(corpus, s.seed)
+    r.figures["queries"] = [(q.label, q.kind, q.text, q.fond, q.year, q.doc_type) for q in queries]
+    _stage("search", r, lambda: bench_search(s, archive, queries, r))
+    _stage("peers", r, lambda: bench_peers(s, corpus, queries, r))
+    _stage("known-item", r, lambda: bench_known_item(s, r))
+    r.figures["total_s"] = time.perf_counter() - started
+    (s.work / "results.json").write_text(json.dumps({"figures": r.figures, "peers": r.peers, "missing": r.missing},
+                                                    ensure_ascii=False, indent=1, default=str))
+    if s.out is not None:
+        write_report(r, s.out)
+    log(f"done in {r.figures['total_s']:.0f}s")
+    return r
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Settings:
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    p.add_argument("--scale", type=float, default=0.02, help="1.0 = 38,047 documents, 83,946 pages, 125,864 records")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--repeats", type=int, default=3, help="runs per timed figure (the median is reported)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--work", type=Path, default=Path("/tmp/archive-search-bench"))
+    p.add_argument("--out", type=Path, default=None, help="write the report here (e.g. BENCHMARKS.md)")
+    p.add_argument("--text-pool", type=Path, default=DEFAULT_TEXT_POOL)
+    p.add_argument("--pdf-pages", type=int, default=None, help="born-digital PDF pages (default 4,000 x scale, ≥ 60)")
+    p.add_argument("--scan-pages", type=int, default=None, help="scanned pages for OCR (default 80 x scale, ≥ 2)")
+    p.add_argument("--ki-articles", type=int, default=None, help="known-item articles (default 40,000 x scale)")
+    p.add_argument("--ki-queries", type=int, default=None, help="known-item titles queried (default 10,000 x scale)")
+    a = p.parse_args(argv)
+    command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
+    return Settings(
+        scale=a.scale, seed=a.seed, repeats=a.repeats, workers=a.workers, work=a.work, out=a.out, pool=a.text_pool,
+        pdf_pages=a.pdf_pages if a.pdf_pages is not None else max(60, round(4000 * a.scale)),
+        scan_pages=a.scan_pages if a.scan_pages is not None else max(2, round(80 * a.scale)),
+        ki_articles=a.ki_articles if a.ki_articles is not None else max(100, round(40_000 * a.scale)),
+        ki_queries=a.ki_queries if a.ki_queries is not None else max(50, round(10_000 * a.scale)),
+        command=command,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run(parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The bench command end to end at a tiny scale (well under a minute): every stage runs through the
+real Archive, real pdfminer, real tesseract and whichever peers are installed; a missing peer is
+reported as unavailable, never a failure."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench.corpus import fold, generate
+from bench.peers import available_peers, parse
+from bench.run import parse_args, run
+
+
+def test_generator_is_deterministic(tmp_path: Path) -> None:
+    first = generate(tmp_path / "a", scale=0.0002, seed=3, pdf_pages=0, scan_pages=0)
+    second = generate(tmp_path / "b", scale=0.0002, seed=3, pdf_pages=0, scan_pages=0)
+    assert [d.pages for d in first.documents] == [d.pages for d in second.documents]
+    assert (tmp_path / "a" / "manifest.csv").read_bytes() == (tmp_path / "b" / "manifest.csv").read_bytes()
+    assert first.documents[0].pages[0].startswith("ĐẢNG BỘ TỈNH BÌNH THUẬN\n")
+    assert f"Số {first.documents[0].symbol}" in first.documents[0].pages[0]
+
+
+def test_peer_query_parsing() -> None:
+    parsed = parse('Đảng viên "Ban Thường vụ" -"Hà Nội" 36-NQ/TW', folded=True)
+    assert parsed.positive == [["dang"], ["vien"], ["ban", "thuong", "vu"], ["36", "nq", "tw"]]
+    assert parsed.negative == [["ha", "noi"]]
+    assert fold("Đảng Cộng sản") == "dang cong san"
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+def test_bench_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "BENCHMARKS.md"
+    settings = parse_args(["--scale", "0.0005", "--repeats", "1", "--pdf-pages", "4", "--scan-pages", "1",
+                           "--ki-articles", "30", "--ki-queries", "10", "--work", str(tmp_path / "work"),
+                           "--out", str(out)])
+    results = run(settings)
+    figures = results.figures
+    assert figures["ingest_pdf"] > 0 and figures["pdfminer_limit"] > 0
+    assert figures["archive_docs"] == figures["corpus_docs"] and figures["ingest_failures"] == 0
+    assert figures["reindex"] > 0 and figures["ocr"] > 0 and figures["tesseract_limit"] > 0
+    assert figures["query_p50"] > 0 and figures["cli_cold"] > 0
+    assert 0 <= figures["ki_diacritics"][0] <= 1
+    _, missing = available_peers(tmp_path / "peers")
+    assert set(results.peers) >= {"fts5", "fts5-folded"}
+    assert set(results.peers) | set(missing) >= {"fts5", "fts5-folded", "xapian", "whoosh"}
+    report = out.read_text(encoding="utf-8")
+    assert "| measure | figure | target |" in report and "Known-item MRR@10" in report
