@@ -216,7 +216,7 @@ class Archive:
         with self._write_lock:
             catalog = self._catalog
             documents = ((doc, catalog.pages(doc.num)) for doc in catalog.iter_documents())
-            count = rebuild(self.path / INDEX_NAME, documents)
+            count = rebuild(self.path / INDEX_NAME, documents, workers=os.cpu_count() or 1)
             catalog.mark_indexed(doc.num for doc in catalog.iter_documents())
             self._index = self._engine = None
             return count

@@ -50,30 +50,14 @@ def normalize(text: str) -> str:
     return _OLD_STYLE_RE.sub(_move_tone, text)
 
 
-def _fold_table() -> dict[int, str | None]:
-    """Every precomposed letter up to U+1EFF mapped to its base letter; zero-width characters
-    mapped to nothing. ``str.translate`` with it folds at C speed."""
-    table: dict[int, str | None] = {ord(ch): None for ch in _ZERO_WIDTH}
-    for code in range(0xC0, 0x1F00):
-        decomposed = unicodedata.normalize("NFD", chr(code))
-        base = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-        if base != chr(code) and len(base) == 1:
-            table[code] = base
-    table.update({ord("Đ"): "D", ord("đ"): "d", ord("Ð"): "D", ord("ð"): "d"})
-    return table
-
-
-_FOLD = _fold_table()
-_COMBINING_RE = re.compile(f"[{_COMBINING}]")
+_STRIPPED_RE = re.compile(f"[{_COMBINING}{_ZERO_WIDTH}]")
+_PLAIN_WORD_RE = re.compile(r"[^\W_]+")
 
 
 def fold(text: str) -> str:
-    """Lowercase ``text`` with every diacritic removed (``Đảng`` → ``dang``); keeps its length
-    when the text is NFC without zero-width characters, so offsets carry over."""
-    folded = unicodedata.normalize("NFC", text).translate(_FOLD)
-    if not folded.isascii():
-        folded = _COMBINING_RE.sub("", folded)
-    return folded.lower()
+    """Lowercase ``text`` with every diacritic removed (``Đảng`` → ``dang``)."""
+    text = text.replace("Đ", "D").replace("đ", "d").replace("Ð", "D").replace("ð", "d")
+    return _STRIPPED_RE.sub("", unicodedata.normalize("NFD", text)).lower()
 
 
 def has_diacritics(word: str) -> bool:
@@ -97,7 +81,7 @@ def tokens(text: str) -> Iterator[Token]:
 def _same_length_canonical(text: str) -> str | None:
     """``normalize(text).lower()`` when it keeps every offset of ``text`` (NFC text without
     zero-width characters or Ð: the tone move and lowercasing are then length-preserving)."""
-    if not unicodedata.is_normalized("NFC", text) or _ZERO_WIDTH_RE.search(text) or "Ð" in text or "ð" in text:
+    if not unicodedata.is_normalized("NFC", text) or _STRIPPED_RE.search(text) or "Ð" in text or "ð" in text:
         return None
     canonical = _OLD_STYLE_RE.sub(_move_tone, text).lower()
     return canonical if len(canonical) == len(text) else None
@@ -107,7 +91,7 @@ def terms(text: str) -> list[str]:
     """The canonical lowercase syllables of ``text``."""
     canonical = _same_length_canonical(text)
     if canonical is not None:
-        return _TOKEN_RE.findall(canonical)
+        return _PLAIN_WORD_RE.findall(canonical)
     return [token.term for token in tokens(text)]
 
 

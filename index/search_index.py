@@ -8,10 +8,13 @@ by ``index.analysis`` and split on whitespace by tantivy: ``*_exact`` keeps diac
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,7 @@ TEXT_FIELDS = ("title_exact", "title_fold", "body_exact", "body_fold")
 WORD_FIELDS = ("words_exact", "words_fold")
 FACET_FIELDS = ("fond", "doc_type", "issuer", "secrecy", "kind")
 _WRITER_HEAP = 128_000_000
+_BATCH = 64  # documents per analysis task when reindexing in parallel
 
 
 def build_schema() -> tantivy.Schema:
@@ -36,8 +40,10 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("num", stored=True, indexed=True, fast=True)
     builder.add_integer_field("page", stored=True, indexed=True, fast=True)
     builder.add_text_field("level", tokenizer_name="raw")
-    for name in (*TEXT_FIELDS, *WORD_FIELDS):
+    for name in TEXT_FIELDS:
         builder.add_text_field(name, tokenizer_name="whitespace")
+    for name in WORD_FIELDS:  # ranking only: term frequencies, no positions
+        builder.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("symbol", tokenizer_name="raw", fast=True)
     for name in FACET_FIELDS:
         builder.add_text_field(name, tokenizer_name="raw", fast=True)
@@ -117,31 +123,59 @@ def _compounds(doc: StoredDocument, pages: Sequence[PageText]) -> tuple[str, str
     return exact, fold(exact)
 
 
-def index_documents(doc: StoredDocument, pages: Sequence[PageText]) -> list[tantivy.Document]:
-    """The tantivy documents for one catalogue document: one for it, one per page. Each page
-    is analysed once; the document's body fields are its pages' fields joined."""
+def document_fields(doc: StoredDocument, pages: Sequence[PageText]) -> list[dict[str, Any]]:
+    """The field values of one catalogue document's index entries: one for it, one per page.
+    Each page is analysed once; the document's body fields are its pages' fields joined."""
     metadata = _metadata_fields(doc)
     title = " ".join(part for part in (doc.meta.title, doc.meta.symbol) if part)
     title_exact, title_fold = analysed_fields(title)
     analysed = [analysed_fields(page.text) for page in pages]
     words_exact, words_fold = _compounds(doc, pages)
-    whole = tantivy.Document(
-        level=LEVEL_DOCUMENT,
-        page=0,
-        title_exact=title_exact,
-        title_fold=title_fold,
-        body_exact=" ".join(exact for exact, _ in analysed),
-        body_fold=" ".join(folded for _, folded in analysed),
-        cites=list(cited_symbols("\n".join(page.text for page in pages), doc.meta.symbol)),
-        words_exact=words_exact,
-        words_fold=words_fold,
+    whole = {
+        "level": LEVEL_DOCUMENT,
+        "page": 0,
+        "title_exact": title_exact,
+        "title_fold": title_fold,
+        "body_exact": " ".join(exact for exact, _ in analysed),
+        "body_fold": " ".join(folded for _, folded in analysed),
+        "cites": list(cited_symbols("\n".join(page.text for page in pages), doc.meta.symbol)),
+        "words_exact": words_exact,
+        "words_fold": words_fold,
         **metadata,
-    )
+    }
     per_page = [
-        tantivy.Document(level=LEVEL_PAGE, page=page.number, body_exact=exact, body_fold=folded, **metadata)
+        {"level": LEVEL_PAGE, "page": page.number, "body_exact": exact, "body_fold": folded, **metadata}
         for page, (exact, folded) in zip(pages, analysed, strict=True)
     ]
     return [whole, *per_page]
+
+
+def index_documents(doc: StoredDocument, pages: Sequence[PageText]) -> list[tantivy.Document]:
+    """The tantivy documents for one catalogue document: one for it, one per page."""
+    return [tantivy.Document(**fields) for fields in document_fields(doc, pages)]
+
+
+def _fields_of(batch: list[tuple[StoredDocument, Sequence[PageText]]]) -> list[list[dict[str, Any]]]:
+    return [document_fields(doc, pages) for doc, pages in batch]
+
+
+def _analysed(
+    documents: Iterable[tuple[StoredDocument, Sequence[PageText]]], workers: int
+) -> Iterator[list[dict[str, Any]]]:
+    """Each document's fields, in order; analysed by ``workers`` processes, a bounded number of
+    batches in flight so the catalogue is never loaded whole."""
+    if workers <= 1:
+        yield from (document_fields(doc, pages) for doc, pages in documents)
+        return
+    source = iter(documents)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[list[list[dict[str, Any]]]]] = deque()
+        while True:
+            while len(pending) < 2 * workers and (batch := list(itertools.islice(source, _BATCH))):
+                pending.append(pool.submit(_fields_of, batch))
+            if not pending:
+                return
+            yield from pending.popleft().result()
 
 
 class SearchIndex:
@@ -190,6 +224,12 @@ class SearchIndex:
         for item in index_documents(doc, pages):
             writer.add_document(item)
 
+    def add(self, fields: Iterable[dict[str, Any]]) -> None:
+        """Stage new entries (no earlier version to replace: for a fresh index)."""
+        writer = self._writer_or_new()
+        for values in fields:
+            writer.add_document(tantivy.Document(**values))
+
     def delete(self, num: int) -> None:
         """Stage the removal of a document and its pages (visible after the next commit)."""
         self._writer_or_new().delete_documents_by_term("num", num)
@@ -223,14 +263,17 @@ def _check_fields(path: Path) -> None:
         )
 
 
-def rebuild(path: Path, documents: Iterable[tuple[StoredDocument, Sequence[PageText]]]) -> int:
-    """Build a fresh index at ``path`` from catalogue documents; swap it in when complete."""
+def rebuild(
+    path: Path, documents: Iterable[tuple[StoredDocument, Sequence[PageText]]], *, workers: int = 1
+) -> int:
+    """Build a fresh index at ``path`` from catalogue documents (analysed by ``workers``
+    processes); swap it in when complete."""
     staging = path.with_name(path.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     fresh = SearchIndex.open(staging, create=True)
     count = 0
-    for doc, pages in documents:
-        fresh.replace(doc, pages)
+    for fields in _analysed(documents, workers):
+        fresh.add(fields)
         count += 1
     fresh.commit()
     retired = path.with_name(path.name + ".old")
