@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from index.catalog import Catalog
-from index.errors import InputFileError, UsageError
+from index.errors import InputFileError, MissingDependencyError, UsageError
 from index.records import DocumentMeta, PageMethod, PageText
 from index.search_index import SearchIndex
 from ingest.distributed import bounded_submit, connect_cluster, extract_remote
@@ -255,18 +255,21 @@ class Ingestion:
                 progress.advance(path, 0)
             else:
                 fresh[digest] = (path, digest, size)
+        fatal: list[MissingDependencyError] = []
+        wanted = (item for item in fresh.values() if not fatal)  # nothing new once a run must stop
         with self._workers() as (executor, work, arguments, limit):
-            finished = bounded_submit(
-                executor, work, fresh.values(), make_args=lambda item: arguments(item[0]), limit=limit
-            )
-            try:
-                for (path, digest, size), future in finished:
+            finished = bounded_submit(executor, work, wanted, make_args=lambda item: arguments(item[0]), limit=limit)
+            for (path, digest, size), future in finished:
+                try:
                     result = self._result(path, future)
-                    if result is not None:
-                        self._store(result, digest, size, by_path.get(path))
-                        progress.advance(path, len(result.pages))
-            finally:  # a fatal error stops submitting; everything finished is stored already
-                finished.close()
+                except MissingDependencyError as exc:
+                    fatal.append(exc)  # the tasks in flight still finish and are stored
+                    continue
+                if result is not None:
+                    self._store(result, digest, size, by_path.get(path))
+                    progress.advance(path, len(result.pages))
+        if fatal:
+            raise fatal[0]
 
     def _result(self, path: Path, future: Future[ExtractResult]) -> ExtractResult | None:
         """A finished task's result; a file that failed on the workers becomes a failed result."""
