@@ -141,8 +141,8 @@ def write_report(r: Results, out: Path) -> None:
         f"- Scale {s.scale}: {f.get('corpus_docs', 0):,} documents, {f.get('corpus_pages', 0):,} pages, "
         f"{f.get('corpus_records', 0):,} catalogue records (1.0 = 38,047 / 83,946 / 125,864); prose from "
         f"{f.get('text_pool')}; seed {s.seed}; whole run {_num(f.get('total_s'), 0)} s.",
-        "- Load: other engineers were running test suites on the same 2-core machine during this run, "
-        "so absolute rates are pessimistic and noisier than on an idle machine.",
+        "- Load: a shared 2-core development machine; rates vary from run to run by 10-30% (the "
+        "bench log shows each repeat), so compare ratios measured in the same run.",
         "",
         "## Figures and targets",
         "",
@@ -195,6 +195,9 @@ def write_report(r: Results, out: Path) -> None:
         "- Peak RSS is the peak of each process (`ru_maxrss`); the ingest total adds the writer and "
         "workers x the largest worker, an upper bound.",
     ]
+    if "dask_section" in f:
+        lines += ["", "## Distributed OCR (issue 7): a local Dask cluster against the local pool", "",
+                  f["dask_section"]]
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -9,6 +9,7 @@ Every timed figure is the median of ``--repeats`` runs.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import random
@@ -67,6 +68,7 @@ class Settings:
     ki_articles: int
     ki_queries: int
     command: str
+    dask_pages: int = 0
 
 
 @dataclass(slots=True)
@@ -341,6 +343,22 @@ def _stage(name: str, r: Results, step: Callable[[], Any]) -> Any:
         r.figures.setdefault("stage_seconds", {})[name] = time.perf_counter() - started
 
 
+def bench_dask(s: Settings, r: Results) -> None:
+    """OCR through a LocalCluster against the local process pool, on the same pages and cores."""
+    from bench import dask_ocr
+
+    if importlib.util.find_spec("distributed") is None:
+        r.missing["dask"] = "not installed (pip install 'archive-search[distributed]')"
+        return
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    folder = _fresh(s.work / "dask-scan")
+    paths = dask_ocr.render_pages(folder, s.dask_pages)
+    warm = dask_ocr.render_pages(folder / "warm", s.workers)
+    rates = dask_ocr.measure(paths, warm, s.workers, s.repeats)
+    r.figures["dask_section"] = dask_ocr.report(rates, s.dask_pages, s.workers, s.repeats)
+    log(f"dask OCR: {rates['dask']:.1f} pages/min vs local pool {rates['local']:.1f}")
+
+
 def run(s: Settings) -> Results:
     r = Results(s)
     s.work.mkdir(parents=True, exist_ok=True)
@@ -354,6 +372,8 @@ def run(s: Settings) -> Results:
     archive = _stage("scale archive", r, lambda: bench_scale_archive(s, corpus, r))
     if s.scan_pages:
         _stage("ocr", r, lambda: bench_ocr(s, corpus, r))
+    if s.dask_pages:
+        _stage("dask", r, lambda: bench_dask(s, r))
     queries = query_set(corpus, s.seed)
     r.figures["queries"] = [(q.label, q.kind, q.text, q.fond, q.year, q.doc_type) for q in queries]
     _stage("search", r, lambda: bench_search(s, archive, queries, r))
@@ -380,6 +400,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     p.add_argument("--pdf-pages", type=int, default=None, help="born-digital PDF pages (default 4,000 x scale, ≥ 60)")
     p.add_argument("--scan-pages", type=int, default=None, help="scanned pages for OCR (default 80 x scale, ≥ 2)")
     p.add_argument("--ki-articles", type=int, default=None, help="known-item articles (default 40,000 x scale)")
+    p.add_argument("--dask-pages", type=int, default=0,
+                   help="scanned pages OCR'd through a local Dask cluster vs the local pool (0: skip)")
     p.add_argument("--ki-queries", type=int, default=None, help="known-item titles queried (default 10,000 x scale)")
     a = p.parse_args(argv)
     command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
@@ -389,7 +411,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         scan_pages=a.scan_pages if a.scan_pages is not None else max(2, round(80 * a.scale)),
         ki_articles=a.ki_articles if a.ki_articles is not None else max(100, round(40_000 * a.scale)),
         ki_queries=a.ki_queries if a.ki_queries is not None else max(50, round(10_000 * a.scale)),
-        command=command,
+        command=command, dask_pages=a.dask_pages,
     )
 
 
