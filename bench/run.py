@@ -161,6 +161,19 @@ def bench_ocr(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
     r.figures["ocrmypdf"] = bench_ocrmypdf(s, files) if shutil.which("ocrmypdf") else "not installed"
 
 
+def bench_quality(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
+    """Metadata read from the born-digital PDFs' headers against the generator's truth, and OCR
+    character error rates on clean and degraded renderings of two documents' first pages."""
+    from bench import quality
+
+    truth = {doc.key: doc for doc in corpus.documents}
+    r.figures["metadata_accuracy"] = quality.metadata_accuracy(s.work / "archive-pdf", truth)
+    texts = [doc.pages[0][:700] for doc in corpus.documents[: min(2, s.scan_pages)]]
+    if texts:
+        r.figures["ocr_cer"] = quality.ocr_error_rates(texts)
+    log(f"metadata accuracy {r.figures['metadata_accuracy']}; OCR CER {r.figures.get('ocr_cer')}")
+
+
 def bench_ocrmypdf(s: Settings, files: list[str]) -> float:
     from tools.docgen import write_scan_pdf
 
@@ -369,6 +382,7 @@ def run(s: Settings) -> Results:
     r.figures.update(corpus_docs=len(corpus.documents), corpus_pages=corpus.pages, corpus_records=len(corpus.records),
                      text_pool=str(s.pool) if s.pool and s.pool.is_file() else "sample/ (fallback)")
     _stage("born-digital", r, lambda: bench_born_digital(s, corpus, r))
+    _stage("quality", r, lambda: bench_quality(s, corpus, r))
     archive = _stage("scale archive", r, lambda: bench_scale_archive(s, corpus, r))
     if s.scan_pages:
         _stage("ocr", r, lambda: bench_ocr(s, corpus, r))

@@ -42,6 +42,8 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert figures["archive_docs"] == figures["corpus_docs"] and figures["ingest_failures"] == 0
     assert figures["reindex"] > 0 and figures["ocr"] > 0 and figures["tesseract_limit"] > 0
     assert figures["query_p50"] > 0 and figures["cli_cold"] > 0
+    assert figures["metadata_accuracy"]["symbol"] > 0.9 and figures["metadata_accuracy"]["year"] > 0.9
+    assert figures["ocr_cer"]["clean"] < 0.1
     assert 0 <= figures["ki_diacritics"][0] <= 1
     _, missing = available_peers(tmp_path / "peers")
     assert set(results.peers) >= {"fts5", "fts5-folded"}
