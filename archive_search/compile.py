@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import tantivy
 
@@ -32,18 +32,13 @@ class QueryCompiler:
     def word_or_phrase(self, words: Sequence[str], fields: Fields) -> Query:
         """The clause for one word or a phrase: folded in every field, and exactly (boosted)
         when typed with diacritics. The one place text words become tantivy queries."""
-        options = []
-        for suffix, forms, boost in _spellings(words):
-            for field, field_boost in fields:
-                name = f"{field}_{suffix}"
-                phrase: list[str | tuple[int, str]] = list(forms)
-                query = (
-                    Query.term_query(self.schema, name, forms[0])
-                    if len(forms) == 1
-                    else Query.phrase_query(self.schema, name, phrase)
-                )
-                options.append((Occur.Should, Query.boost_query(query, boost * field_boost)))
-        return Query.boolean_query(options)
+
+        def build(name: str, forms: list[str]) -> Query:
+            if len(forms) == 1:
+                return Query.term_query(self.schema, name, forms[0])
+            return Query.phrase_query(self.schema, name, list[str | tuple[int, str]](forms))
+
+        return self._each_spelling(words, fields, build)
 
     def compounds(self, words: Sequence[str]) -> Query | None:
         """Ranking only: adjacent query words that the documents' segmentation made one word
@@ -59,16 +54,23 @@ class QueryCompiler:
 
     def prefix(self, words: Sequence[str], fields: Fields) -> Query:
         """Words whose last one is a prefix (``cong ngh*``), in both spellings."""
+
+        def build(name: str, forms: list[str]) -> Query:
+            if len(forms) == 1:
+                return Query.regex_query(self.schema, name, _regex_escape(forms[0]) + ".*")
+            return Query.phrase_prefix_query(self.schema, name, list[str | tuple[int, str]](forms))
+
+        return self._each_spelling(words, fields, build)
+
+    def _each_spelling(
+        self, words: Sequence[str], fields: Fields, build: Callable[[str, list[str]], Query]
+    ) -> Query:
+        """SHOULD of ``build(field_spelling, forms)`` for each field and each spelling of ``words``
+        (folded; exact too when typed with diacritics), each boosted by field and spelling."""
         options = []
         for suffix, forms, boost in _spellings(words):
             for field, field_boost in fields:
-                name = f"{field}_{suffix}"
-                phrase: list[str | tuple[int, str]] = list(forms)
-                query = (
-                    Query.regex_query(self.schema, name, _regex_escape(forms[0]) + ".*")
-                    if len(forms) == 1
-                    else Query.phrase_prefix_query(self.schema, name, phrase)
-                )
+                query = build(f"{field}_{suffix}", forms)
                 options.append((Occur.Should, Query.boost_query(query, boost * field_boost)))
         return Query.boolean_query(options)
 

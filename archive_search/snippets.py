@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from archive_search.models import Match
-from index.analysis import fold, normalize
+from index.analysis import compose, fold, normalize
 
 WINDOW = 24  # words shown around the densest run of matches
 _WORD_CHARS = 7  # average characters per word and space, to size the window in characters
-_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES_RE = re.compile(r"\s+")
 _WORD = r"[^\W_]"
 
@@ -39,11 +37,6 @@ class Needles:
         alternatives += [_any_accent(fold(p)) + f"{_WORD}*" for p in prefixes if p]
         pattern = re.compile(f"(?<!{_WORD})(?:{'|'.join(alternatives)})(?!{_WORD})") if alternatives else None
         return cls(words, prefixes, pattern)
-
-    def marks(self, term: str) -> bool:
-        """Does a text term match some needle accent-insensitively?"""
-        folded = fold(term)
-        return folded in {fold(w) for w in self.words} or any(folded.startswith(fold(p)) for p in self.prefixes)
 
     def match(self, text_terms: Sequence[str]) -> Match | None:
         """``exact`` when every needle found in the terms is also spelled there as typed."""
@@ -99,7 +92,7 @@ def _any_accent(folded: str) -> str:
 def _shown_and_lower(text: str) -> tuple[str, str]:
     """The text to show (NFC, no zero-width characters) and its lowercase form, of the same
     length so offsets carry over (the accent-blind needle pattern needs no other canonical form)."""
-    shown = _ZERO_WIDTH_RE.sub("", unicodedata.normalize("NFC", text)).replace("Ð", "Đ").replace("ð", "đ")
+    shown = compose(text)
     lower = shown.lower()
     if len(lower) != len(shown):  # a lowercase form of another length: show the lowercase text
         shown = lower
@@ -111,11 +104,6 @@ def cut(text: str, needles: Needles, *, size: int = WINDOW) -> tuple[str, Match 
     shown, lower = _shown_and_lower(text)
     spans = needles.spans(lower)
     return _render(shown, spans, size), needles.match_spans(lower, spans)
-
-
-def snippet(text: str, needles: Needles, *, size: int = WINDOW) -> str:
-    """A window of ``text`` around its densest run of query terms (matched accent-insensitively)."""
-    return cut(text, needles, size=size)[0]
 
 
 def _window(length: int, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:

@@ -43,11 +43,16 @@ def _move_tone(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFC", bare) + unicodedata.normalize("NFC", second + tone)
 
 
-def normalize(text: str) -> str:
-    """The canonical spelling of ``text``; case is kept."""
+def compose(text: str) -> str:
+    """``text`` as shown to people: NFC, no zero-width characters, ``Ð`` written ``Đ``; the
+    tone-mark style of the source is kept."""
     text = unicodedata.normalize("NFC", text)
-    text = _ZERO_WIDTH_RE.sub("", text).replace("Ð", "Đ").replace("ð", "đ")
-    return _OLD_STYLE_RE.sub(_move_tone, text)
+    return _ZERO_WIDTH_RE.sub("", text).replace("Ð", "Đ").replace("ð", "đ")
+
+
+def normalize(text: str) -> str:
+    """The canonical spelling of ``text`` (composed, new tone-mark style); case is kept."""
+    return _OLD_STYLE_RE.sub(_move_tone, compose(text))
 
 
 _STRIPPED_RE = re.compile(f"[{_COMBINING}{_ZERO_WIDTH}]")
@@ -67,11 +72,6 @@ def has_diacritics(word: str) -> bool:
 
 def tokens(text: str) -> Iterator[Token]:
     """The syllables of ``text`` with their offsets in ``text`` as given."""
-    canonical = _same_length_canonical(text)
-    if canonical is not None:  # the common case: one regex pass over the whole text
-        for match in _TOKEN_RE.finditer(canonical):
-            yield Token(match.group(), match.start(), match.end())
-        return
     for match in _TOKEN_RE.finditer(text):
         term = normalize(match.group()).lower()
         if term:
