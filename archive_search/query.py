@@ -24,6 +24,7 @@ from enum import Enum
 
 from archive_search.models import YearRange
 from index.analysis import fold, terms
+from index.doctypes import BY_FOLDED_NAME
 from index.errors import QueryError
 from index.records import Secrecy
 from index.search_index import symbol_key
@@ -119,12 +120,6 @@ _SYMBOL_FIELDS = {"so": "symbol", "sohieu": "symbol", "kyhieu": "symbol", "symbo
                   "trichdan": "cites", "cites": "cites"}
 _RAW_FIELDS = {"loai": "doc_type", "type": "doc_type", "phong": "fond", "fond": "fond",
                "coquan": "issuer", "issuer": "issuer"}
-_TYPE_NAMES = {
-    "nghi quyet": "NQ", "quyet dinh": "QĐ", "chi thi": "CT", "ket luan": "KL", "quy che": "QC",
-    "quy dinh": "QĐi", "thong tri": "TT", "huong dan": "HD", "thong bao": "TB", "thong cao": "TC",
-    "bao cao": "BC", "ke hoach": "KH", "quy hoach": "QH", "chuong trinh": "CTr", "de an": "ĐA",
-    "to trinh": "TTr", "bien ban": "BB", "cong van": "CV",
-}
 FIELD_NAMES = ("so", "loai", "phong", "nam", "coquan", "mat", "tieude", "trichdan")
 
 
@@ -278,7 +273,7 @@ def _raw_values(field: str, value: str) -> tuple[str, ...]:
     """Values as typed and in capitals (codes are capitals); type names map to their code."""
     found: list[str] = []
     for part in (p.strip() for p in value.split(",")):
-        named = _TYPE_NAMES.get(" ".join(fold(part).split())) if field == "doc_type" else None
+        named = BY_FOLDED_NAME.get(" ".join(fold(part).split())) if field == "doc_type" else None
         found += [named] if named else [part, part.upper()]
     return tuple(dict.fromkeys(v for v in found if v))
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from index.analysis import normalize
+from index.doctypes import BY_HEADING
 from index.records import DocumentMeta, Secrecy
 
 _LETTERS = "A-Za-zĐđÀ-ỹ"
@@ -38,13 +39,6 @@ _SIGNATURE_RE = re.compile(r"(?:\b[TK]/[MTL]\b|\b(?:TM|KT|TL)\.|\bQ\.\s?BÍ THƯ
 _SIGNER_LINES = 8
 # Capitalised words that open recipients' lines (``- Lưu Văn phòng``), not a person's name.
 _NOT_NAMES = frozenset({"Các", "Như", "Lưu", "Ban", "Đảng", "Tỉnh", "Huyện", "Uỷ", "Ủy", "Đồng", "Gửi", "Nơi"})
-HEADINGS = {
-    "NGHỊ QUYẾT": "NQ", "QUYẾT ĐỊNH": "QĐ", "CHỈ THỊ": "CT", "KẾT LUẬN": "KL",
-    "QUY CHẾ": "QC", "QUY ĐỊNH": "QĐi", "THÔNG TRI": "TT", "HƯỚNG DẪN": "HD",
-    "THÔNG BÁO": "TB", "THÔNG CÁO": "TC", "BÁO CÁO": "BC", "KẾ HOẠCH": "KH",
-    "QUY HOẠCH": "QH", "CHƯƠNG TRÌNH": "CTr", "ĐỀ ÁN": "ĐA", "TỜ TRÌNH": "TTr",
-    "BIÊN BẢN": "BB", "CÔNG VĂN": "CV",
-}
 _HEADER_LINES = 25
 _SUMMARY_LINES = 5
 
@@ -67,7 +61,7 @@ def _summary(lines: list[str]) -> str:
 def _heading_index(lines: list[str]) -> tuple[int, str]:
     """(line number, type abbreviation) of the centred heading, or (len(lines), '')."""
     for index, line in enumerate(lines):
-        doc_type = HEADINGS.get(normalize(" ".join(line.split())).upper())
+        doc_type = BY_HEADING.get(normalize(" ".join(line.split())).upper())
         if doc_type and line.strip().isupper():
             return index, doc_type
     return len(lines), ""
@@ -158,7 +152,7 @@ def _issuer_name(meta: DocumentMeta, column: _LeftColumn) -> None:
 
 
 def _starts_heading(text: str) -> bool:
-    return any(normalize(text).upper().startswith(heading) for heading in HEADINGS)
+    return any(normalize(text).upper().startswith(heading) for heading in BY_HEADING)
 
 
 def _symbol(meta: DocumentMeta, head: str) -> None:

@@ -121,3 +121,8 @@ def test_signer_is_the_name_under_the_signature_block(ending: str, signer: str) 
 def test_read_metadata_takes_the_signer_from_the_last_signed_page() -> None:
     meta = read_metadata([PARTY, "Trang hai.\nT/M BAN THƯỜNG VỤ\nBÍ THƯ\nNguyễn Mạnh Hùng", ""])
     assert (meta.symbol, meta.signer, meta.sources["signer"]) == ("31-NQ/TU", "Nguyễn Mạnh Hùng", "text")
+
+
+def test_types_without_an_abbreviation_are_named() -> None:
+    meta = parse_header("ĐẢNG BỘ TỈNH BÌNH THUẬN\nĐIỀU LỆ\nĐảng bộ tỉnh\n\nChương I.")
+    assert meta.doc_type == "Điều lệ"

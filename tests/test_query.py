@@ -66,6 +66,7 @@ def _parsed(text: str) -> str:
         ("trichdan:36-NQ/TW", "cites=36-nq/tw"),
         ("loai:NQ,ct", "doc_type=NQ|ct|CT"),
         ('loai:"Nghị quyết"', "doc_type=NQ"),
+        ('loai:"dieu le"', "doc_type=Điều lệ"),
         ("phong:TU coquan:tu", "(and fond=TU issuer=tu|TU)"),
         ("nam:2015..2019", "year=2015..2019"),
         ("năm:2019", "year=2019..2019"),
