@@ -164,15 +164,18 @@ class Archive:
         return self.run(dataclasses.replace(prepared, limit=0, pages_per_hit=0)).facets
 
     def hits(self, query: SearchQuery | str) -> Iterator[Hit]:
-        """Every hit of a query (``limit`` ignored), streamed in batches, without page snippets."""
+        """Every hit of a query (``limit`` ignored), streamed in batches, with the query's
+        ``pages_per_hit`` pages and snippets (0 for metadata alone, the fastest)."""
         prepared = SearchQuery.build(query) if isinstance(query, str) else query
-        return self._search_engine().iter_hits(dataclasses.replace(prepared, pages_per_hit=0))
+        return self._search_engine().iter_hits(prepared)
 
     def export(self, query: SearchQuery | str, out: TextIO, *, format: ExportFormat = "csv") -> int:
-        """Write every hit of ``query`` to ``out`` as ``csv`` or ``jsonl``; return the count."""
+        """Write every hit of ``query`` to ``out`` as ``csv`` or ``jsonl``, each with its best
+        page and snippet; return the count."""
         if format not in ("csv", "jsonl"):
             raise QueryError(f"unknown export format {format!r}: use csv or jsonl")
-        return export.write(self.hits(query), out, format=format)
+        prepared = SearchQuery.build(query) if isinstance(query, str) else query
+        return export.write(self.hits(dataclasses.replace(prepared, pages_per_hit=1)), out, format=format)
 
     def similar(
         self, doc_id: str, *, clearance: Secrecy | str = Secrecy.PUBLIC, limit: int = 10, offset: int = 0

@@ -1,4 +1,5 @@
-"""All hits of a query written as CSV or JSON Lines, one row per document, as they are found."""
+"""All hits of a query written as CSV or JSON Lines, one row per document, as they are found:
+its metadata, and the best-matching page with its snippet (matched words in ``<b>…</b>``)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,17 @@ from archive_search.models import Hit
 ExportFormat = Literal["csv", "jsonl"]
 COLUMNS = (
     "id", "kind", "symbol", "title", "doc_type", "fond", "year", "date", "issuer", "secrecy", "source", "score",
+    "page", "snippet",
 )
+_HIT_COLUMNS = COLUMNS[:-2]
 
 
 def _row(hit: Hit) -> dict[str, object]:
-    return {column: getattr(hit, column) for column in COLUMNS}
+    best = hit.pages[0] if hit.pages else None
+    return {
+        **{column: getattr(hit, column) for column in _HIT_COLUMNS},
+        "page": best.page if best else None, "snippet": best.snippet if best else "",
+    }
 
 
 def write(hits: Iterable[Hit], out: TextIO, *, format: ExportFormat = "csv") -> int:

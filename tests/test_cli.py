@@ -222,7 +222,7 @@ def test_export_writes_every_hit(ingested: tuple[Path, IngestReport], export_for
     assert result.exit_code == 0
     lines = result.output.splitlines()
     if export_format == "csv":
-        assert lines[0] == "id,kind,symbol,title,doc_type,fond,year,date,issuer,secrecy,source,score"
+        assert lines[0] == "id,kind,symbol,title,doc_type,fond,year,date,issuer,secrecy,source,score,page,snippet"
         symbols = [line.split(",")[2] for line in lines[1:]]
     else:
         symbols = [json.loads(line)["symbol"] for line in lines]

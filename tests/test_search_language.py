@@ -162,6 +162,14 @@ def test_export_streams_every_hit_not_just_a_page(small: Archive) -> None:
         small.export("", out, format="xml")  # type: ignore[arg-type]
 
 
+def test_export_rows_carry_the_best_page_and_its_snippet(small: Archive) -> None:
+    out = io.StringIO()
+    small.export("chuyen doi so", out, format="jsonl")
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert rows and all(row["page"] >= 1 and "<b>" in row["snippet"] for row in rows)
+    assert rows[0]["snippet"] == small.search("chuyen doi so").hits[0].pages[0].snippet
+
+
 def test_lenient_and_strict(small: Archive) -> None:
     results = small.search("(chuyen doi")
     assert results.warning == "'(' is not closed: add a ')' after the group; searched the words as plain text instead"
