@@ -140,6 +140,8 @@ def _summary(report: IngestReport) -> str:
 @click.option("--ocr", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="OCR pages only without a usable text layer, always, or never.")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
+@click.option("--pages-per-task", type=click.IntRange(min=1), default=4, show_default=True,
+              help="A longer PDF or TIFF is read as tasks of this many pages, on several cores at once.")
 @click.option("--retry-failed", is_flag=True, help="Ingest again only the files that failed before.")
 @click.option("--prune", is_flag=True, help="First forget files that no longer exist.")
 @click.option("--cluster", metavar="tcp://HOST:8786",
@@ -149,7 +151,8 @@ def _summary(report: IngestReport) -> str:
 @pass_context
 def ingest(
     ctx: _Context, paths: tuple[Path, ...], manifest: Path | None, fond: str | None, ocr: str,
-    workers: int | None, retry_failed: bool, prune: bool, cluster: str | None, quiet: bool, as_json: bool,
+    workers: int | None, pages_per_task: int, retry_failed: bool, prune: bool, cluster: str | None, quiet: bool,
+    as_json: bool,
 ) -> None:
     """Ingest PDFs, scans and text files (folders are walked) into the archive."""
     from archive_search import IngestOptions, OcrMode
@@ -158,7 +161,7 @@ def ingest(
         raise click.UsageError("give files or folders to ingest, or --manifest, --retry-failed or --prune")
     options = IngestOptions(
         manifest=manifest, fond=fond, ocr=OcrMode(ocr), workers=workers, retry_failed=retry_failed, prune=prune,
-        cluster=cluster,
+        cluster=cluster, pages_per_task=pages_per_task,
     )
     bar = _Bar() if sys.stderr.isatty() and not quiet else None
     with ctx.archive(create=True) as archive:

@@ -4,7 +4,8 @@ The pipeline stays the only writer and keeps one code path: it gets an executor 
 ``concurrent.futures`` protocol either from the local pool or from :func:`connect_cluster`, and
 feeds it through :func:`bounded_submit`, which reads each file's bytes only when its task is
 submitted and keeps at most ``limit`` tasks (and so at most ``limit`` files' bytes) in flight.
-Workers see no shared disk: :func:`extract_remote` receives the file's bytes with the task.
+Workers see no shared disk: :func:`extract_remote` receives the file's bytes with the task
+(with each task of a file read in page ranges: see ``ingest.chunks``).
 
 Faults, as the pipeline sees them through ``future.result()``:
 

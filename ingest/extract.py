@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
@@ -52,6 +52,12 @@ class ExtractTask:
     dpi: int = 300
     ocr_timeout: float = 180.0
     ocr_cache: Path | None = None  # the catalogue, read (never written) for OCR cache hits
+    page_range: tuple[int, int] | None = None  # (first, last) page, from 1, both included; None: all
+
+    @property
+    def page_indexes(self) -> range | None:
+        """The pages of ``page_range`` as indexes from 0; None for every page."""
+        return None if self.page_range is None else range(self.page_range[0] - 1, self.page_range[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +122,9 @@ class _Reader:
         return self.seen[key]
 
     def pdf_pages(self) -> Iterator[PageText]:
-        mode = self.task.ocr_mode
-        for index, raw in enumerate(pdf.text_layers(self.task.path)):
+        mode, wanted = self.task.ocr_mode, self.task.page_indexes
+        layers = pdf.text_layers(self.task.path, wanted)
+        for index, raw in enumerate(layers, start=wanted.start if wanted else 0):
             layer = repair_text(raw) if raw else Decoded("")
             self.encodings |= layer.encodings
             unusable = layer.needs_ocr or not text_layer_usable(layer.text)
@@ -136,13 +143,13 @@ class _Reader:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 with Image.open(self.task.path) as image:
-                    for index, frame in enumerate(_frames(image)):
-                        yield self.ocr_page(ImageOps.exif_transpose(frame), index + 1)
+                    for index in self.task.page_indexes or range(getattr(image, "n_frames", 1)):
+                        yield self.ocr_page(ImageOps.exif_transpose(_frame(image, index)), index + 1)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise CorruptFileError(
                 f"image is too large to read safely ({exc}): a decompression bomb?", path=self.task.path
             ) from exc
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        except (UnidentifiedImageError, OSError, EOFError, SyntaxError, ValueError) as exc:
             raise CorruptFileError(f"image cannot be read ({exc})", path=self.task.path) from exc
 
     def text_pages(self) -> Iterator[PageText]:
@@ -155,10 +162,9 @@ class _Reader:
                 yield PageText(index + 1, page.strip(), PageMethod.PLAIN_TEXT)
 
 
-def _frames(image: Image.Image) -> Iterator[Image.Image]:
-    for index in range(getattr(image, "n_frames", 1)):
-        image.seek(index)
-        yield image.copy()
+def _frame(image: Image.Image, index: int) -> Image.Image:
+    image.seek(index)
+    return image.copy()
 
 
 def _pages(reader: _Reader) -> Iterator[PageText]:
@@ -172,16 +178,24 @@ def _pages(reader: _Reader) -> Iterator[PageText]:
     raise UnsupportedFileError(f"unsupported file type {suffix or '(none)'}", path=reader.task.path)
 
 
+def no_text_reason(pages: Sequence[PageText]) -> str | None:
+    """Why a whole file has nothing to index (no page with text), or None."""
+    if any(page.text.strip() for page in pages):
+        return None
+    failed = [page.error for page in pages if page.error]
+    return failed[0] if failed else "no text found on any page"
+
+
 def extract_file(task: ExtractTask) -> ExtractResult:
-    """Extract every page of one file. Input problems come back as ``error``, not raised."""
+    """Extract every page of one file, or the pages of ``task.page_range`` (whose emptiness the
+    caller judges once it has every range). Input problems come back as ``error``, not raised."""
     reader = _Reader(task)
     try:
         if task.path.stat().st_size == 0:
             raise EmptyFileError("file is empty", path=task.path)
         pages = tuple(replace(page, words=" ".join(compounds(page.text))) for page in _pages(reader))
-        if not any(page.text.strip() for page in pages):
-            failed = [page.error for page in pages if page.error]
-            raise EmptyFileError(failed[0] if failed else "no text found on any page", path=task.path)
+        if task.page_range is None and (reason := no_text_reason(pages)) is not None:
+            raise EmptyFileError(reason, path=task.path)
         return ExtractResult(task.path, pages, encodings=frozenset(reader.encodings))
     except InputFileError as exc:
         return ExtractResult(task.path, error=exc.message)

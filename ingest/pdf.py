@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from pdfminer.high_level import extract_pages
@@ -26,13 +27,14 @@ def _check_header(path: Path) -> None:
         raise CorruptFileError("not a PDF: the file has no PDF header", path=path)
 
 
-def text_layers(path: Path) -> list[str]:
-    """The text layer of every page, in order ('' for a page without one)."""
+def text_layers(path: Path, indexes: Sequence[int] | None = None) -> list[str]:
+    """The text layer of every page (or of the pages ``indexes``, from 0), in order ('' for a
+    page without one)."""
     _check_header(path)
     try:
         pages = [
             "".join(item.get_text() for item in page if isinstance(item, LTTextContainer))
-            for page in extract_pages(path)
+            for page in extract_pages(path, page_numbers=indexes)
         ]
     except (PDFEncryptionError, PDFPasswordIncorrect) as exc:
         raise EncryptedFileError("PDF is encrypted: decrypt it and ingest it again", path=path) from exc
@@ -45,6 +47,18 @@ def text_layers(path: Path) -> list[str]:
     if not pages:
         raise EmptyFileError("PDF has no pages", path=path)
     return [page.strip() for page in pages]
+
+
+def page_count(path: Path) -> int:
+    """How many pages a PDF has, read cheaply by pdfium (no page is parsed); raises on any
+    problem, which the worker reading the whole file then reports."""
+    import pypdfium2  # imported here: only splitting and OCR need it
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        return len(document)
+    finally:
+        document.close()
 
 
 def render_page(path: Path, index: int, *, dpi: int) -> Image.Image:

@@ -23,6 +23,7 @@ from index.catalog import Catalog
 from index.errors import InputFileError, MissingDependencyError, UsageError
 from index.records import DocumentMeta, PageMethod, PageText
 from index.search_index import SearchIndex
+from ingest.chunks import Assembler, Chunk, FileToRead, split
 from ingest.distributed import bounded_submit, connect_cluster, extract_remote
 from ingest.extract import SUPPORTED_SUFFIXES, ExtractResult, ExtractTask, OcrMode, extract_file
 from ingest.header import read_metadata
@@ -48,12 +49,15 @@ class IngestOptions:
     prune: bool = False  # first forget files that no longer exist
     commit_every: int = 200  # documents per index commit
     cluster: str | None = None  # a Dask scheduler (tcp://HOST:8786) to extract and OCR on
+    pages_per_task: int = 4  # a longer PDF or TIFF is read as several tasks of this many pages
 
     def __post_init__(self) -> None:
         try:  # the API takes "auto" as well as OcrMode.AUTO
             object.__setattr__(self, "ocr", OcrMode(self.ocr))
         except ValueError:
             raise UsageError(f"unknown OCR mode {self.ocr!r}: use auto, always or never") from None
+        if self.pages_per_task < 1:
+            raise UsageError(f"pages_per_task must be at least 1, not {self.pages_per_task}")
 
     @property
     def worker_count(self) -> int:
@@ -231,45 +235,60 @@ class Ingestion:
 
     @contextlib.contextmanager
     def _workers(self) -> Iterator[_Workers]:
-        """(executor, worker function, its arguments for a path, tasks in flight): the local
-        pool, or a Dask cluster whose workers get each file's bytes with its task."""
+        """(executor, worker function, its arguments for a task, tasks in flight): the local
+        pool, or a Dask cluster whose workers get the file's bytes with each task."""
         if self.options.cluster:
             with connect_cluster(self.options.cluster) as cluster:
                 remote = replace(self.options, cluster=None)
-                yield cluster.executor, extract_remote, lambda path: (
-                    _task(path, remote, None), path.read_bytes()), 2 * max(1, cluster.workers)
+                yield cluster.executor, extract_remote, lambda chunk: (
+                    _task(chunk, remote, None), chunk.path.read_bytes()), 2 * max(1, cluster.workers)
             return
         count = self.options.worker_count
         pool = SerialExecutor() if count == 1 else ProcessPoolExecutor(max_workers=count)
         with pool:
-            yield pool, extract_file, lambda path: (_task(path, self.options, self.catalog.path),), 4 * count
+            yield pool, extract_file, lambda chunk: (_task(chunk, self.options, self.catalog.path),), 4 * count
 
-    def _extract_all(
-        self, todo: list[tuple[Path, str, int]], by_path: dict[Path, ManifestRow], progress: Progress
-    ) -> None:
-        fresh: dict[str, tuple[Path, str, int]] = {}
+    def _fresh(self, todo: list[tuple[Path, str, int]], progress: Progress) -> list[FileToRead]:
+        """The files to extract; the others hold content already ingested (or met in this run)."""
+        fresh: dict[str, FileToRead] = {}
         for path, digest, size in todo:
             known = self.catalog.document_for_sha(digest)
             if known is not None or digest in fresh:
                 self._duplicate(path, digest, size, known or digest[:20])
                 progress.advance(path, 0)
             else:
-                fresh[digest] = (path, digest, size)
+                fresh[digest] = FileToRead(path, digest, size)
+        return list(fresh.values())
+
+    def _extract_all(
+        self, todo: list[tuple[Path, str, int]], by_path: dict[Path, ManifestRow], progress: Progress
+    ) -> None:
         fatal: list[MissingDependencyError] = []
-        wanted = (item for item in fresh.values() if not fatal)  # nothing new once a run must stop
+        tasks = split(self._fresh(todo, progress), self.options.pages_per_task, stop=lambda: bool(fatal))
+        assembler = Assembler()
         with self._workers() as (executor, work, arguments, limit):
-            finished = bounded_submit(executor, work, wanted, make_args=lambda item: arguments(item[0]), limit=limit)
-            for (path, digest, size), future in finished:
+            for chunk, future in bounded_submit(executor, work, tasks, make_args=arguments, limit=limit):
                 try:
-                    result = self._result(path, future)
+                    result = self._result(chunk.path, future)
                 except MissingDependencyError as exc:
-                    fatal.append(exc)  # the tasks in flight still finish and are stored
+                    fatal.append(exc)  # nothing new is submitted; the tasks in flight finish and are stored
+                    result = None
+                if result is None:
+                    assembler.abandon(chunk)
                     continue
-                if result is not None:
-                    self._store(result, digest, size, by_path.get(path))
-                    progress.advance(path, len(result.pages))
+                if (whole := self._assemble(assembler, chunk, result)) is not None:
+                    self._store(whole, chunk.file.digest, chunk.file.size, by_path.get(chunk.path))
+                    progress.advance(chunk.path, len(whole.pages))
         if fatal:
             raise fatal[0]
+
+    def _assemble(self, assembler: Assembler, chunk: Chunk, result: ExtractResult) -> ExtractResult | None:
+        """Keep what tesseract read on a range of a longer file at once (a run killed later has it
+        in the cache); the file's whole result once its last range is in."""
+        if chunk.count > 1 and result.pages:
+            with self.catalog.transaction():
+                self.catalog.put_ocr(result.pages)
+        return assembler.add(chunk, result)
 
     def _result(self, path: Path, future: Future[ExtractResult]) -> ExtractResult | None:
         """A finished task's result; a file that failed on the workers becomes a failed result."""
@@ -360,11 +379,13 @@ class Ingestion:
         self._staged = []
 
 
-_Workers = tuple[Executor, Callable[..., ExtractResult], Callable[[Path], tuple[Any, ...]], int]
+_Workers = tuple[Executor, Callable[..., ExtractResult], Callable[[Chunk], tuple[Any, ...]], int]
 
 
-def _task(path: Path, options: IngestOptions, ocr_cache: Path | None) -> ExtractTask:
-    return ExtractTask(path, options.ocr, options.dpi, options.ocr_timeout, ocr_cache=ocr_cache)
+def _task(chunk: Chunk, options: IngestOptions, ocr_cache: Path | None) -> ExtractTask:
+    return ExtractTask(
+        chunk.path, options.ocr, options.dpi, options.ocr_timeout, ocr_cache=ocr_cache, page_range=chunk.page_range
+    )
 
 
 def ingest(

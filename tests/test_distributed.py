@@ -32,7 +32,7 @@ from ingest.distributed import (  # noqa: E402
 )
 from ingest.extract import ExtractTask, extract_file  # noqa: E402
 from ingest.pipeline import SerialExecutor  # noqa: E402
-from tools.docgen import write_pdf, write_scan_png  # noqa: E402
+from tools.docgen import write_pdf, write_scan_png, write_scan_tiff  # noqa: E402
 
 SCAN = (
     "TỈNH ỦY BÌNH THUẬN\nSố 15-TB/TU\nPhan Thiết, ngày 4 tháng 5 năm 2020\n"
@@ -217,11 +217,11 @@ def _catalogue(archive_path: Path) -> dict[str, list[tuple[int, str, str]]]:
         }
 
 
-def _ingest(archive_path: Path, paths: list[Path], cluster: str | None) -> Any:
+def _ingest(archive_path: Path, paths: list[Path], cluster: str | None, pages_per_task: int = 4) -> Any:
     from archive_search import Archive, IngestOptions
 
     with Archive.open(archive_path, create=True) as archive:
-        return archive.ingest(paths, options=IngestOptions(workers=2, cluster=cluster))
+        return archive.ingest(paths, options=IngestOptions(workers=2, cluster=cluster, pages_per_task=pages_per_task))
 
 
 def test_ingestion_through_the_cluster_gives_the_local_catalogue(
@@ -232,6 +232,25 @@ def test_ingestion_through_the_cluster_gives_the_local_catalogue(
     local = _ingest(tmp_path / "local", paths, None)
     assert (remote.new, remote.ocr_pages, len(remote.failures)) == (local.new, local.ocr_pages, len(local.failures))
     assert [f.reason for f in remote.failures] == [f.reason for f in local.failures]
+    assert _catalogue(tmp_path / "remote") == _catalogue(tmp_path / "local")
+
+
+def test_extract_remote_reads_a_page_range(tmp_path: Path) -> None:
+    path = write_pdf(tmp_path / "long.pdf", [f"{PDF} Trang {n}." for n in range(1, 5)])
+    task = ExtractTask(path, page_range=(2, 3))
+    assert extract_remote(task, path.read_bytes()) == extract_file(task)
+    assert [page.number for page in extract_file(task).pages] == [2, 3]
+
+
+def test_page_range_tasks_through_the_cluster_give_the_local_catalogue(cluster: Any, tmp_path: Path) -> None:
+    paths = [
+        write_scan_tiff(tmp_path / "in" / "scans.tif", [SCAN.format(n=n) for n in range(3)]),
+        write_pdf(tmp_path / "in" / "long.pdf", [f"{PDF} Trang {n}." for n in range(1, 4)]),
+    ]
+    remote = _ingest(tmp_path / "remote", paths, cluster.scheduler_address, pages_per_task=1)
+    local = _ingest(tmp_path / "local", paths, None, pages_per_task=100)
+    assert (remote.new, remote.pages, remote.ocr_pages, remote.failures) == (2, 6, 3, [])
+    assert (local.new, local.pages, local.ocr_pages, local.failures) == (2, 6, 3, [])
     assert _catalogue(tmp_path / "remote") == _catalogue(tmp_path / "local")
 
 

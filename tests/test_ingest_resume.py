@@ -240,3 +240,45 @@ def test_a_prune_killed_before_its_index_commit_is_completed_by_the_next_run(tmp
         archive.ingest([second], options=IngestOptions(workers=1))
         assert [hit.symbol for hit in archive.search("hoi nghi").hits] == ["2-TB/TU"]
     assert catalogue_rows(tmp_path / "a", "SELECT count(*) FROM removed") == [(0,)]
+
+
+CHUNKED_RUN = """
+import sys
+from archive_search import Archive, IngestOptions
+with Archive.open(sys.argv[1], create=True) as archive:
+    archive.ingest([sys.argv[2]], options=IngestOptions(workers=1, pages_per_task=1))
+"""
+
+
+def test_a_run_killed_inside_a_long_scan_keeps_its_ocr_and_the_next_run_completes_it(tmp_path: Path) -> None:
+    from tools.docgen import write_scan_pdf
+
+    texts = [f"Trang {n}: các huyện ủy báo cáo kết quả trồng rừng ngập mặn đợt {n}." for n in range(1, 6)]
+    path = write_scan_pdf(tmp_path / "in" / "long-scan.pdf", texts)
+    archive = tmp_path / "archive"
+    # One worker runs four one-page tasks, the parent keeps their OCR, then the fifth page is read:
+    # killed then, the file is not stored yet but some of its pages are in the OCR cache.
+    process = subprocess.Popen(
+        [sys.executable, "-c", CHUNKED_RUN, str(archive), str(path)], cwd=ROOT, start_new_session=True,
+    )
+    try:
+        while process.poll() is None and not catalogue_rows(archive, "SELECT 1 FROM ocr_cache LIMIT 1"):
+            time.sleep(0.01)
+        assert process.poll() is None, "the run finished before it could be killed"
+        os.killpg(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert catalogue_rows(archive, "SELECT count(*) FROM files") == [(0,)]  # the file was not finished
+    cached = int(str(catalogue_rows(archive, "SELECT count(*) FROM ocr_cache")[0][0]))
+    assert 0 < cached < len(texts)
+    with Archive.open(archive) as opened:
+        report = opened.ingest([tmp_path / "in"], options=IngestOptions(workers=2, pages_per_task=1))
+        assert (report.new, report.pages, report.failures) == (1, len(texts), [])
+        assert (report.ocr_pages, report.ocr_cached) == (len(texts), cached)  # only the rest read again
+        assert opened.search("rung ngap man").total == 1
+    assert catalogue_rows(archive, "SELECT count(*), sum(indexed) FROM documents") == [(1, 1)]
+    assert catalogue_rows(archive, "SELECT page, method FROM pages ORDER BY page") == [
+        (n, "ocr") for n in range(1, len(texts) + 1)
+    ]
+    assert catalogue_rows(archive, "SELECT count(*) FROM ocr_cache") == [(len(texts),)]
