@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LTTextContainer
@@ -14,6 +15,9 @@ from pdfminer.psparser import PSException
 from PIL import Image
 
 from index.errors import CorruptFileError, EmptyFileError, EncryptedFileError
+
+if TYPE_CHECKING:
+    from pypdfium2 import PdfPage
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
@@ -62,16 +66,47 @@ def page_count(path: Path) -> int:
 
 
 def render_page(path: Path, index: int, *, dpi: int) -> Image.Image:
-    """Page ``index`` (from 0) as a greyscale image at ``dpi``."""
+    """Page ``index`` (from 0) as a greyscale image at about ``dpi``.
+
+    A scanned page, one upright full-page picture at scanning resolution, is handed over as the
+    picture itself: decoding it is 5-10x cheaper than rendering the page, and loses nothing.
+    """
     import pypdfium2  # imported here: only OCR needs it
 
     try:
         document = pypdfium2.PdfDocument(str(path))
         try:
-            bitmap = document[index].render(scale=dpi / 72, grayscale=True)
-            image: Image.Image = bitmap.to_pil().convert("L")
-            return image
+            page = document[index]
+            image = _scanned_picture(page, dpi) or page.render(scale=dpi / 72, grayscale=True).to_pil()
+            return image.convert("L")
         finally:
             document.close()
     except pypdfium2.PdfiumError as exc:
         raise CorruptFileError(f"PDF page {index + 1} cannot be rendered ({exc})", path=path) from exc
+
+
+def _scanned_picture(page: PdfPage, dpi: int) -> Image.Image | None:
+    """The page's only picture, when nothing else is drawn and it fills the upright page at
+    0.75-2x ``dpi``; else None (the page is rendered)."""
+    import pypdfium2.raw as pdfium
+
+    pictures = []
+    for item in page.get_objects():
+        if item.type == pdfium.FPDF_PAGEOBJ_IMAGE:
+            pictures.append(item)
+        elif item.type != pdfium.FPDF_PAGEOBJ_TEXT or pdfium.FPDFTextObj_GetTextRenderMode(item.raw) != (
+            pdfium.FPDF_TEXTRENDERMODE_INVISIBLE
+        ):
+            return None  # something visible besides the picture
+    if len(pictures) != 1 or pictures[0].level != 0 or page.get_rotation() != 0:
+        return None
+    picture = pictures[0]
+    a, b, c, d, _, _ = picture.get_matrix().get()
+    width, height = page.get_size()
+    if b or c or a <= 0 or d <= 0 or a * d < 0.9 * width * height:
+        return None
+    pixels_wide, _ = picture.get_px_size()
+    if not 0.75 * dpi <= pixels_wide / (a / 72) <= 2 * dpi or picture.get_metadata().colorspace == 0:
+        return None
+    image: Image.Image = picture.get_bitmap(render=False).to_pil()
+    return image
