@@ -17,9 +17,12 @@ from archive_search.models import Match
 from index.analysis import compose, fold, normalize
 
 WINDOW = 24  # words shown around the densest run of matches
+HEAD = 1500  # characters of a page searched first
 _WORD_CHARS = 7  # average characters per word and space, to size the window in characters
 _SPACES_RE = re.compile(r"\s+")
+_SPACE_RE = re.compile(r"\s")
 _WORD = r"[^\W_]"
+_WORD_RE = re.compile(_WORD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,7 @@ class Needles:
         spelled as typed (in canonical spelling), ``folded`` otherwise."""
         if not spans:
             return None
-        seen = {normalize(lower[a:b]) for a, b in spans}
+        seen = {normalize(text) for text in {lower[a:b] for a, b in spans}}
         seen_folded = {fold(text) for text in seen}
         for word in self.words:
             if fold(word) in seen_folded and word not in seen:
@@ -100,10 +103,24 @@ def _shown_and_lower(text: str) -> tuple[str, str]:
 
 
 def cut(text: str, needles: Needles, *, size: int = WINDOW) -> tuple[str, Match | None]:
-    """The snippet of ``text`` for ``needles`` and how the page matched."""
-    shown, lower = _shown_and_lower(text)
-    spans = needles.spans(lower)
-    return _render(shown, spans, size), needles.match_spans(lower, spans)
+    """The snippet of ``text`` for ``needles`` and how the page matched.
+
+    The page's first ``HEAD`` characters are read first, and the rest only when they hold no
+    match: the snippet shows the densest run of matches near the top of the page, found without
+    reading all of it (the regex costs ~40 ns a character, the larger part of a search)."""
+    for part in _heads(text):
+        shown, lower = _shown_and_lower(part)
+        spans = needles.spans(lower)
+        if spans:
+            break
+    more = len(part) < len(text)
+    return _render(shown, spans, size, more=more), needles.match_spans(lower, spans)
+
+
+def _heads(text: str) -> tuple[str, ...]:
+    """The page's head (ending at a space, so no word is cut) and the whole page."""
+    end = _SPACE_RE.search(text, HEAD) if len(text) > HEAD * 3 // 2 else None
+    return (text[: end.start()], text) if end else (text,)
 
 
 def _window(length: int, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
@@ -132,8 +149,8 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _render(text: str, spans: list[tuple[int, int]], size: int) -> str:
-    if not text.strip():
+def _render(text: str, spans: list[tuple[int, int]], size: int, *, more: bool = False) -> str:
+    if not text or text.isspace():
         return ""
     start, end = _snap(text, *_window(len(text), spans, size * _WORD_CHARS))
     inside = [(a, b) for a, b in spans if start <= a and b <= end]
@@ -144,14 +161,15 @@ def _render(text: str, spans: list[tuple[int, int]], size: int) -> str:
         cursor = b
     parts.append(html.escape(text[cursor:end]))
     body = _SPACES_RE.sub(" ", "".join(parts)).strip()
-    return ("… " if start > 0 else "") + body + (" …" if text[end:].strip() else "")
+    rest = text[end:]
+    return ("… " if start > 0 else "") + body + (" …" if more or (rest and not rest.isspace()) else "")
 
 
 def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Adjacent matches separated only by spaces or punctuation become one mark (``36-NQ/TW``)."""
     merged: list[tuple[int, int]] = []
     for a, b in spans:
-        if merged and not re.search(_WORD, text[merged[-1][1] : a]):
+        if merged and not _WORD_RE.search(text, merged[-1][1], a):
             merged[-1] = (merged[-1][0], b)
         else:
             merged.append((a, b))
