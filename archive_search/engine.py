@@ -18,7 +18,7 @@ from archive_search.snippets import Needles, cut
 from index.analysis import folded_field, terms
 from index.catalog import Catalog
 from index.errors import NotFoundError, QueryError
-from index.records import Secrecy, StoredDocument
+from index.records import PageText, Secrecy, StoredDocument
 from index.search_index import LEVEL_DOCUMENT, LEVEL_PAGE, SearchIndex
 
 FACETS = ("fond", "year", "doc_type", "issuer")
@@ -121,7 +121,8 @@ class SearchEngine:
         missing = [num for num in nums if num not in best]
         if missing:
             best |= self._best_pages(searcher, parsed, missing, query, whole=False)
-        return {num: self._snippets(num, sorted(pages), needles) for num, pages in best.items()}
+        texts = self.catalog.pages_of(best)
+        return {num: _snippets(texts.get(num, []), needles) for num in best}
 
     def _best_pages(
         self, searcher: tantivy.Searcher, parsed: ParsedQuery, nums: list[int], query: SearchQuery, *, whole: bool
@@ -144,13 +145,6 @@ class SearchEngine:
             if len(best[num]) < query.pages_per_hit:
                 best[num].append(page)
         return dict(best)
-
-    def _snippets(self, num: int, pages: list[int], needles: Needles) -> tuple[PageHit, ...]:
-        hits = []
-        for page in self.catalog.pages(num, pages):
-            text, match = cut(page.text, needles)
-            hits.append(PageHit(page.number, text, match or "exact"))
-        return tuple(hits)
 
     def similar(self, doc: StoredDocument, body: str, query: SearchQuery) -> SearchResults:
         """Documents like ``doc`` (more like this over the folded text), within the clearance."""
@@ -226,6 +220,14 @@ def _decades(years: tuple[FacetCount, ...]) -> tuple[FacetCount, ...]:
 def _ints(values: list[int | float | bool | None] | list[int | float | None]) -> list[int]:
     """Fast-field values as ints (every document has them; None would be an old segment)."""
     return [int(value or 0) for value in values]
+
+
+def _snippets(pages: list[PageText], needles: Needles) -> tuple[PageHit, ...]:
+    hits = []
+    for page in pages:
+        text, match = cut(page.text, needles)
+        hits.append(PageHit(page.number, text, match or "exact"))
+    return tuple(hits)
 
 
 def _hit(doc: StoredDocument, score: float, pages: tuple[PageHit, ...], needles: Needles) -> Hit:

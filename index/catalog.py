@@ -19,6 +19,7 @@ from index.records import DocumentMeta, PageMethod, PageText, Secrecy, StoredDoc
 from index.segment import compounds
 
 SCHEMA_VERSION = 2
+_PAGES_PER_QUERY = 5_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -310,6 +311,28 @@ class Catalog:
             params += wanted
         rows = self._db.execute(query + " ORDER BY page", params).fetchall()
         return [PageText(int(p), str(t), PageMethod(m), c, error=e, words=w) for p, t, m, c, e, w in rows]
+
+    def pages_of(self, wanted: dict[int, list[int]]) -> dict[int, list[PageText]]:
+        """The pages ``wanted`` ({document number: page numbers}), by document, in page order;
+        one query per 5,000 pages (SQLite takes at most 32,766 parameters)."""
+        pairs = sorted((num, page) for num, pages in wanted.items() for page in pages)
+        found: dict[int, list[PageText]] = {}
+        for start in range(0, len(pairs), _PAGES_PER_QUERY):
+            for num, page in self._pages_at(pairs[start : start + _PAGES_PER_QUERY]):
+                found.setdefault(num, []).append(page)
+        return found
+
+    def _pages_at(self, pairs: list[tuple[int, int]]) -> Iterator[tuple[int, PageText]]:
+        values = ", ".join("(?, ?)" for _ in pairs)
+        rows = self._db.execute(
+            f"WITH wanted (num, page) AS (VALUES {values}) "
+            "SELECT p.document_num, p.page, p.text, p.method, p.confidence, p.error, p.words "
+            "FROM wanted JOIN pages p ON p.document_num = wanted.num AND p.page = wanted.page "
+            "ORDER BY p.document_num, p.page",
+            [value for pair in pairs for value in pair],
+        )
+        for num, page, text, method, confidence, error, words in rows:
+            yield int(num), PageText(int(page), str(text), PageMethod(method), confidence, error=error, words=words)
 
     def unindexed(self) -> list[int]:
         """Numbers of documents committed to the catalogue but not yet to the index."""

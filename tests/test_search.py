@@ -119,3 +119,39 @@ def test_exact_spelling_ranks_above_accent_insensitive(tmp_path: Path) -> None:
         bare = archive.search("dang").total
     assert accented == ["dang.txt", "dang-khac.txt"]
     assert bare == 2
+
+
+def test_one_archive_sees_its_own_new_commits_and_nothing_else_reloads(tmp_path: Path) -> None:
+    first = tmp_path / "a.txt"
+    first.write_text("Báo cáo về chuyển đổi số", encoding="utf-8")
+    with Archive.open(tmp_path / "archive", create=True) as archive:
+        archive.ingest([first])
+        assert archive.search("chuyen doi so").total == 1
+        index = archive._search_engine().index
+        before, loaded = index.searcher().num_docs, index._loaded
+        assert archive.search("chuyen doi so").total == 1
+        assert index._loaded == loaded  # no commit since: no reload
+        second = tmp_path / "b.txt"
+        second.write_text("Kế hoạch chuyển đổi số của Tỉnh ủy", encoding="utf-8")
+        archive.ingest([second])
+        assert archive.search("chuyen doi so").total == 2
+        assert index._loaded != loaded
+        assert index.searcher().num_docs > before
+
+
+def test_pages_of_many_documents_come_back_in_order(tmp_path: Path) -> None:
+    from index.catalog import _PAGES_PER_QUERY, Catalog
+    from index.records import DocumentMeta, PageMethod, PageText
+
+    catalog = Catalog.open(tmp_path / "catalog.sqlite", create=True)
+    nums = []
+    with catalog.transaction():
+        for n in range(3):
+            pages = [PageText(p, f"trang {p} của {n}", PageMethod.PLAIN_TEXT) for p in range(1, _PAGES_PER_QUERY)]
+            nums.append(catalog.put_document(f"d{n}", kind="document", source="", meta=DocumentMeta(), pages=pages))
+    wanted = {nums[0]: [3, 1], nums[1]: list(range(1, _PAGES_PER_QUERY)), nums[2]: [_PAGES_PER_QUERY + 7]}
+    found = catalog.pages_of(wanted)
+    assert [page.number for page in found[nums[0]]] == [1, 3]
+    assert len(found[nums[1]]) == _PAGES_PER_QUERY - 1 and found[nums[1]][-1].text.endswith("của 1")
+    assert nums[2] not in found  # no such page
+    catalog.close()
