@@ -71,6 +71,10 @@ DOC_TYPES = (
 )
 CENTRAL_CITATIONS = ("36-NQ/TW", "05-CT/TW", "04-NQ/TW", "19-NQ/TW", "35-NQ/TW", "26-NQ/TW", "18-NQ/TW")
 PAGE_COUNTS = ((1, 40), (2, 30), (3, 15), (4, 8), (5, 4), (6, 1), (8, 1), (10, 1))  # mean ≈ 2.2 pages
+# A first page opens with the header's left column (superior body, issuing body, star, symbol), then
+# its right column (motto, place and date): born-digital text runs them one after the other.
+HEADER_LEFT_LINES = 4
+HEADER_RIGHT_LINES = 2
 SIGNERS = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Minh", "Phạm Quốc Hùng", "Huỳnh Văn Sáu", "Đặng Thị Hoa")
 
 
@@ -95,6 +99,13 @@ class GeneratedDoc:
     title: str
     secrecy: str
     pages: list[str] = field(default_factory=list)
+
+
+def split_header(first_page: str) -> tuple[list[str], list[str], str]:
+    """A generated first page as (left header column, right header column, the rest)."""
+    lines = first_page.split("\n")
+    right_end = HEADER_LEFT_LINES + HEADER_RIGHT_LINES
+    return lines[:HEADER_LEFT_LINES], lines[HEADER_LEFT_LINES:right_end], "\n".join(lines[right_end:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +212,9 @@ class Generator:
 
     def _header(self, fond: Fond, doc: GeneratedDoc, heading: str, summary: str, dmy: tuple[int, int, int]) -> str:
         day, month, year = dmy
-        lines = [fond.superior, fond.body, "*", f"Số {doc.symbol}", "ĐẢNG CỘNG SẢN VIỆT NAM",
-                 f"{fond.place}, ngày {day} tháng {month} năm {year}"]
+        left = [fond.superior, fond.body, "*", f"Số {doc.symbol}"]
+        right = ["ĐẢNG CỘNG SẢN VIỆT NAM", f"{fond.place}, ngày {day} tháng {month} năm {year}"]
+        lines = left + right
         if doc.secrecy:
             lines.append(doc.secrecy.upper())
         lines += [heading, f"về {summary}", ""]

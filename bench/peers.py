@@ -5,7 +5,10 @@
 - ``fts5-folded``: FTS5 over text folded in Python (``đ`` → ``d``) before insertion, queries folded too;
 - ``xapian``: Xapian (``xapian-bindings-binary``), folded text, no stemmer, AND of terms, plain top-10;
   BM25 over one field holding title and body;
-- ``whoosh``: Whoosh (``whoosh-reloaded``), folded text, regex tokenizer and lowercase filter.
+- ``whoosh``: Whoosh (``whoosh-reloaded``), folded text, regex tokenizer and lowercase filter;
+- ``postgres``: PostgreSQL full-text search on a private throw-away server (``initdb`` into the
+  peer's work dir, listening only on a unix socket there): folded text, a generated ``tsvector``
+  (``simple`` configuration, title weighted A) with a GIN index, ``ts_rank`` order.
 
 Every peer gets the same documents (title + body + filter fields) and the same parsed query, and
 returns the keys of its top ``limit`` documents: no snippets, no facets, no page hits.
@@ -14,15 +17,24 @@ returns the keys of its top ``limit`` documents: no snippets, no facets, no page
 from __future__ import annotations
 
 import importlib.util
+import os
+import pwd
 import re
 import shutil
 import sqlite3
+import stat
+import subprocess
+import tempfile
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bench.corpus import fold
+
+if TYPE_CHECKING:
+    import psycopg
 
 _CLAUSE_RE = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
 _TOKEN_RE = re.compile(r"\w+")
@@ -263,6 +275,201 @@ class Whoosh:
             self.searcher.close()
 
 
+class PeerUnavailableError(RuntimeError):
+    """A peer that cannot run on this machine; the message says why."""
+
+
+POSTGRES_USER = "postgres"  # the account a server started by root runs as (postgres refuses root)
+_PG_PORT = 5432  # names the socket file only: the server listens on no TCP address
+_SOCKET_MAX = 107  # sun_path holds 108 bytes with the terminating NUL
+_PG_SCHEMA = """
+CREATE TABLE docs (
+    key text PRIMARY KEY, title text NOT NULL, body text NOT NULL, fond text NOT NULL, year integer NOT NULL,
+    doc_type text NOT NULL, secrecy text NOT NULL,
+    doc tsvector GENERATED ALWAYS AS
+        (setweight(to_tsvector('simple', title), 'A') || to_tsvector('simple', body)) STORED
+)"""
+
+
+def postgres_bindir() -> Path | None:
+    """Where ``initdb`` and ``pg_ctl`` are: Debian's newest ``/usr/lib/postgresql/VERSION/bin``, else PATH."""
+    def version(folder: Path) -> tuple[int, ...]:
+        return tuple(int(part) for part in folder.parent.name.split(".") if part.isdigit())
+
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=version, reverse=True)
+    found = shutil.which("initdb")
+    candidates += [Path(found).parent] if found else []
+    return next((c for c in candidates if (c / "initdb").is_file() and (c / "pg_ctl").is_file()), None)
+
+
+def postgres_unavailable() -> str | None:
+    """Why the ``postgres`` peer cannot run here, or None when it can."""
+    if importlib.util.find_spec("psycopg") is None:
+        return "psycopg is not installed (pip install -e '.[bench]')"
+    if postgres_bindir() is None:
+        return "the PostgreSQL server (initdb, pg_ctl) is not installed (apt-get install postgresql)"
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam(POSTGRES_USER)
+        except KeyError:
+            return f"running as root and there is no {POSTGRES_USER} account to run the server as"
+    return None
+
+
+def postgres_version() -> str:
+    """``PostgreSQL 15.14`` (the server binaries the peer would start), or ``not installed``."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        return "PostgreSQL not installed"
+    out = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True, check=False)
+    found = re.search(r"\d+(?:\.\d+)+", out.stdout)  # postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)
+    return f"PostgreSQL {found.group() if found else '?'}"
+
+
+def _as(owner: str | None, argv: list[str]) -> list[str]:
+    """``argv`` run as ``owner`` (when we are root), else as ourselves."""
+    return ["runuser", "-u", owner, "--", *argv] if owner else argv
+
+
+def _as_owner(owner: str | None, argv: list[str], cwd: Path) -> None:
+    """Run a server tool as ``owner``; a failure raises with the tool's own words."""
+    try:
+        out = subprocess.run(_as(owner, argv), cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise PeerUnavailableError(f"{Path(argv[0]).name} did not finish in {exc.timeout:.0f} s") from exc
+    if out.returncode != 0:
+        raise PeerUnavailableError(f"{Path(argv[0]).name} failed: {(out.stderr or out.stdout).strip()[-500:]}")
+
+
+def _server_root(folder: Path, owner: str | None) -> Path:
+    """``folder`` when the server's account can reach it and its socket path fits, else the temp dir."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder.resolve()
+    fits = len(str(path)) + len("/pg-xxxxxxxx/.s.PGSQL.5432") <= _SOCKET_MAX
+    reachable = owner is None or all(p.stat().st_mode & stat.S_IXOTH for p in (path, *path.parents))
+    return folder if fits and reachable else Path(tempfile.gettempdir())
+
+
+def _stop_server(bindir: Path, data: Path, owner: str | None) -> None:
+    if (data / "postmaster.pid").exists():
+        command = [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
+        subprocess.run(_as(owner, command), capture_output=True, timeout=120, check=False)
+    shutil.rmtree(data, ignore_errors=True)
+
+
+class PostgresServer:
+    """A throw-away PostgreSQL server in a fresh data dir, listening only on a unix socket in that dir.
+
+    ``close()`` (or the interpreter's exit, or a failed start) stops it and deletes the dir.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        bindir = postgres_bindir()
+        if bindir is None:
+            raise PeerUnavailableError("the PostgreSQL server binaries are not installed")
+        owner = POSTGRES_USER if os.geteuid() == 0 else None
+        root = _server_root(folder, owner)
+        self.data = Path(tempfile.mkdtemp(prefix="pg-", dir=root))
+        self._finalizer = weakref.finalize(self, _stop_server, bindir, self.data, owner)
+        try:
+            if owner:
+                shutil.chown(self.data, owner)
+            _as_owner(owner, [str(bindir / "initdb"), "-D", str(self.data), "-U", POSTGRES_USER, "--auth=trust",
+                              "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], root)
+            quoted = str(self.data).replace("'", "''")
+            with (self.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
+                conf.write(f"listen_addresses = ''\nunix_socket_directories = '{quoted}'\nport = {_PG_PORT}\n")
+            self._start(bindir, owner, root)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, bindir: Path, owner: str | None, cwd: Path) -> None:
+        log = self.data / "server.log"
+        try:
+            _as_owner(owner, [str(bindir / "pg_ctl"), "-D", str(self.data), "-l", str(log), "-w", "-t", "60", "start"],
+                      cwd)
+        except PeerUnavailableError as exc:  # the reason is in the server's log, which close() deletes
+            tail = log.read_text(errors="replace").strip()[-500:] if log.exists() else ""
+            raise PeerUnavailableError(f"{exc} {tail}".strip()) from exc
+
+    def connect(self) -> psycopg.Connection[tuple[Any, ...]]:
+        import psycopg
+
+        return psycopg.connect(host=str(self.data), port=_PG_PORT, user=POSTGRES_USER, dbname="postgres",
+                               autocommit=True)
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def _pg_words(text: str) -> str:
+    """Folded text as the tokens every other peer sees, so PostgreSQL's parser finds no hosts or URLs."""
+    return " ".join(_TOKEN_RE.findall(fold(text)))
+
+
+class Postgres:
+    """PostgreSQL full-text search: folded words in ``title`` and ``body``, a generated ``tsvector``
+    (title weighted A), a GIN index; AND of words and phrases, ``!!`` exclusions, ``ts_rank`` order."""
+
+    name = "postgres"
+
+    def __init__(self, folder: Path) -> None:
+        reason = postgres_unavailable()
+        if reason:
+            raise PeerUnavailableError(reason)
+        import psycopg
+
+        self.server = PostgresServer(folder)
+        try:
+            self.db = self.server.connect()
+        except psycopg.OperationalError as exc:
+            self.server.close()
+            raise PeerUnavailableError(f"the server started but refused a connection: {exc}") from exc
+        except BaseException:
+            self.server.close()
+            raise
+
+    def build(self, docs: Iterable[PeerDoc]) -> None:
+        with self.db.transaction(), self.db.cursor() as cursor:
+            cursor.execute(_PG_SCHEMA)
+            with cursor.copy("COPY docs (key, title, body, fond, year, doc_type, secrecy) FROM STDIN") as copy:
+                for d in docs:
+                    copy.write_row((d.key, _pg_words(d.title), _pg_words(d.text), d.fond, d.year, d.doc_type,
+                                    d.secrecy))
+            cursor.execute("CREATE INDEX docs_doc ON docs USING GIN (doc)")
+        self.db.execute("ANALYZE docs")
+
+    def search(self, query: BenchQuery, parsed: Parsed, limit: int = 10) -> list[str]:
+        where, args = ["secrecy = ''"], list[object]()
+        for column, values in (("fond", query.fond), ("doc_type", query.doc_type)):
+            if values:
+                where.append(f"{column} = ANY(%s)")
+                args.append(list(values))
+        if query.year:
+            where.append("(" + " OR ".join("year BETWEEN %s AND %s" for _ in query.year) + ")")
+            args.extend(y for pair in query.year for y in pair)
+        if not parsed.positive:
+            sql = f"SELECT key FROM docs WHERE {' AND '.join(where)} LIMIT {int(limit)}"
+            return [row[0] for row in self.db.execute(sql, args)]
+        clauses = ["phraseto_tsquery('simple', %s)"] * len(parsed.positive)
+        clauses += ["!! phraseto_tsquery('simple', %s)"] * len(parsed.negative)
+        terms = [" ".join(c) for c in (*parsed.positive, *parsed.negative)]
+        sql = (f"SELECT key FROM docs, (SELECT {' && '.join(clauses)} AS q) AS query "
+               f"WHERE doc @@ q AND {' AND '.join(where)} ORDER BY ts_rank(doc, q) DESC LIMIT {int(limit)}")
+        return [row[0] for row in self.db.execute(sql, [*terms, *args])]
+
+    def size_bytes(self) -> int:
+        row = self.db.execute("SELECT pg_total_relation_size('docs')").fetchone()
+        return int(row[0]) if row else 0
+
+    def close(self) -> None:
+        try:
+            self.db.close()
+        finally:
+            self.server.close()
+
+
 def available_peers(folder: Path) -> tuple[list[Peer], dict[str, str]]:
     """Every peer that can run here, and why each missing one cannot."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -276,4 +483,8 @@ def available_peers(folder: Path) -> tuple[list[Peer], dict[str, str]]:
         peers.append(Whoosh(folder / "whoosh"))
     else:
         missing["whoosh"] = "unavailable: whoosh-reloaded is not installed (pip install -e '.[bench]')"
+    try:
+        peers.append(Postgres(folder / "postgres"))
+    except PeerUnavailableError as exc:
+        missing["postgres"] = "unavailable: " + " ".join(str(exc).split())  # one line: a table cell
     return peers, missing

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything archive-search needs on Debian/Ubuntu: tesseract with its Vietnamese model,
-# a DejaVu font (the tests draw Vietnamese scans with it), a virtualenv in .venv, the project.
-# Idempotent: a second run installs nothing new.
+# a DejaVu font (the tests draw Vietnamese scans with it), a virtualenv in .venv, the project; and
+# for the bench, PostgreSQL (the full-text search peer starts a private server of its own) and
+# ocrmypdf (the OCR comparison). Idempotent: a second run installs nothing new.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,8 @@ missing=()
 command -v tesseract >/dev/null || missing+=(tesseract-ocr)
 { command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie; } || missing+=(tesseract-ocr-vie)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null || missing+=(postgresql)
+command -v ocrmypdf >/dev/null || missing+=(ocrmypdf)
 python=${PYTHON:-python3}
 command -v "$python" >/dev/null || missing+=(python3)
 "$python" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)

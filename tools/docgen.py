@@ -178,3 +178,65 @@ def write_decompression_bomb(path: Path, width: int, height: int) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
     return path
+
+
+PARTY_HEADER_FONT_PX = 40  # header columns are set a little smaller than the body
+
+
+def _wrap_to_width(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``width`` pixels (a longer word stands alone)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _draw_centred_column(draw: ImageDraw.ImageDraw, lines: Sequence[str], left: int, width: int,
+                         *, rule_after: int = -1) -> int:
+    """``lines`` centred in the column [left, left + width) from the top margin; a short rule under
+    line ``rule_after`` (the motto's underline); returns the y under the column."""
+    font = ImageFont.truetype(str(find_font()), PARTY_HEADER_FONT_PX)
+    y = SCAN_MARGIN
+    for number, line in enumerate(lines):
+        for part in _wrap_to_width(line, font, width):
+            length = font.getlength(part)
+            draw.text((left + (width - length) / 2, y), part, fill=0, font=font)
+            y += int(PARTY_HEADER_FONT_PX * 1.5)
+        if number == rule_after:
+            centre = left + width / 2
+            draw.line((centre - width / 4, y - 12, centre + width / 4, y - 12), fill=0, width=3)
+    return y
+
+
+def render_party_scan(left: Sequence[str], right: Sequence[str], text: str, *, degrade: str = "",
+                      seed: int = 0) -> Image.Image:
+    """A scanned first page laid out like a Party document: the header in two columns side by side
+    (left: superior and issuing body, star, ``Số 36-NQ/TW``; right: ``ĐẢNG CỘNG SẢN VIỆT NAM``
+    underlined, place and date), then ``text`` full width under it, as :func:`render_scan` draws it."""
+    page = Image.new("L", A4_PIXELS, color=255)
+    draw = ImageDraw.Draw(page)
+    column = (A4_PIXELS[0] - 2 * SCAN_MARGIN) // 2
+    y = max(_draw_centred_column(draw, left, SCAN_MARGIN, column),
+            _draw_centred_column(draw, right, SCAN_MARGIN + column, column, rule_after=0)) + SCAN_FONT_PX
+    font = ImageFont.truetype(str(find_font()), SCAN_FONT_PX)
+    for paragraph in text.split("\n"):
+        for line in textwrap.wrap(paragraph, SCAN_WRAP) or [""]:
+            draw.text((SCAN_MARGIN, y), line, fill=0, font=font)
+            y += int(SCAN_FONT_PX * 1.5)
+    return _degrade(page, {part.strip() for part in degrade.split(",") if part.strip()}, seed)
+
+
+def write_party_scan_pdf(path: Path, left: Sequence[str], right: Sequence[str], text: str, *,
+                         degrade: str = "", seed: int = 0) -> Path:
+    """An image-only one-page PDF of :func:`render_party_scan`."""
+    buffer = io.BytesIO()
+    render_party_scan(left, right, text, degrade=degrade, seed=seed).save(buffer, format="PNG")
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.image(buffer, x=0, y=0, w=pdf.w, h=pdf.h)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    return path
