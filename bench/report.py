@@ -82,6 +82,7 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
         rows.append((f"Index size vs raw text ({_num(f['raw_text_mb'])} MB of UTF-8 text; catalogue, which "
                      f"holds the text itself, {_num(f['catalog_mb'])} MB)", f"{_num(f['index_mb'])} MB = {ratio:.2f}x",
                      "≤ 1.5x", ratio <= 1.5))
+    if "ingest_rss_self" in f:
         rss = f["ingest_rss_self"] + r.settings.workers * f["ingest_rss_child"]
         rows.append((f"Ingest peak RSS (writer {_num(f['ingest_rss_self'], 0)} MB + {r.settings.workers} x largest "
                      f"worker {_num(f['ingest_rss_child'], 0)} MB)", f"{_num(rss, 0)} MB", "≤ 2 GB", rss <= 2048))
@@ -202,6 +203,7 @@ def write_report(r: Results, out: Path) -> None:
         f"{f.get('text_pool')}; seed {s.seed}; whole run {_num(f.get('total_s'), 0)} s.",
         "- Load: a shared 2-core development machine; rates vary from run to run by 10-30% (the "
         "bench log shows each repeat), so compare ratios measured in the same run.",
+        *(f"- {note}" for note in r.notes),
         "",
         "## Figures and targets",
         "",
@@ -235,9 +237,9 @@ def write_report(r: Results, out: Path) -> None:
         "",
         "## Other figures",
         "",
-        f"- Text ingest of the scale archive (`.txt` + manifest with {f.get('archive_records', 0):,} records, "
-        f"single run, builds the archive): {_num(f.get('text_ingest'))} pages/s, {_num(f.get('text_ingest_s'))} s; "
-        f"{f.get('ingest_failures', 0)} failures.",
+        *([f"- Text ingest of the scale archive (`.txt` + manifest with {f.get('archive_records', 0):,} records, "
+           f"single run, builds the archive): {_num(f.get('text_ingest'))} pages/s, {_num(f.get('text_ingest_s'))} s; "
+           f"{f.get('ingest_failures', 0)} failures."] if "text_ingest" in f else []),
         f"- Born-digital ingest peak RSS (writer + workers): {_num(f.get('ingest_pdf_rss'), 0)} MB.",
         "- Stage durations (s): " + ", ".join(f"{k} {v:.0f}" for k, v in f.get("stage_seconds", {}).items()),
         "",

@@ -73,6 +73,8 @@ class Settings:
     command: str
     dask_pages: int = 0
     header_scans: int = 6
+    skip: frozenset[str] = frozenset()
+    archive: Path | None = None  # a scale archive already built from this scale and seed
 
 
 @dataclass(slots=True)
@@ -110,15 +112,21 @@ def bench_born_digital(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
                      pdfminer_limit=median(limit), ingest_pdf_rss=median(rss))
 
 
+def _reused_archive(archive: Path, r: Results) -> Path:
+    """An archive an earlier run built from the same corpus: counted, not ingested again."""
+    from archive_search import Archive
+
+    with Archive.open(archive) as opened:
+        held = opened.statistics(clearance="tuyet-mat")
+    r.figures.update(archive_docs=held.documents, archive_records=held.records, archive_pages=held.pages)
+    r.notes.append(f"The scale archive was reused from `{archive}` (an earlier `Archive.ingest` of the same "
+                   "corpus, scale and seed); its text ingest and ingest RSS are not measured in this run.")
+    log(f"scale archive reused: {held.documents} documents, {held.records} records, {held.pages} pages")
+    return archive
+
+
 def bench_scale_archive(s: Settings, corpus: ScaleCorpus, r: Results) -> Path:
-    archive = _fresh(s.work / "archive")
-    run = child("ingest", archive=str(archive), paths=[], manifest=str(corpus.manifest), workers=s.workers)
-    r.figures.update(text_ingest=run["pages"] / run["elapsed"], text_ingest_s=run["elapsed"],
-                     archive_docs=run["new"], archive_records=run["records"], archive_pages=run["pages"],
-                     ingest_rss_self=run["rss_self_mb"], ingest_rss_child=run["rss_child_mb"],
-                     ingest_failures=run["failures"])
-    log(f"scale archive: {run['new']} documents, {run['records']} records, {run['pages']} pages "
-        f"in {run['elapsed']:.1f}s")
+    archive = _reused_archive(s.archive, r) if s.archive else _ingest_scale_archive(s, corpus, r)
     rates = []
     for _ in range(s.repeats):
         again = child("reindex", archive=str(archive))
@@ -130,6 +138,18 @@ def bench_scale_archive(s: Settings, corpus: ScaleCorpus, r: Results) -> Path:
     index_bytes = sum(p.stat().st_size for p in (archive / "index").rglob("*") if p.is_file())
     r.figures.update(raw_text_mb=raw / 1e6, index_mb=index_bytes / 1e6,
                      catalog_mb=(archive / "catalog.sqlite").stat().st_size / 1e6)
+    return archive
+
+
+def _ingest_scale_archive(s: Settings, corpus: ScaleCorpus, r: Results) -> Path:
+    archive = _fresh(s.work / "archive")
+    run = child("ingest", archive=str(archive), paths=[], manifest=str(corpus.manifest), workers=s.workers)
+    r.figures.update(text_ingest=run["pages"] / run["elapsed"], text_ingest_s=run["elapsed"],
+                     archive_docs=run["new"], archive_records=run["records"], archive_pages=run["pages"],
+                     ingest_rss_self=run["rss_self_mb"], ingest_rss_child=run["rss_child_mb"],
+                     ingest_failures=run["failures"])
+    log(f"scale archive: {run['new']} documents, {run['records']} records, {run['pages']} pages "
+        f"in {run['elapsed']:.1f}s")
     return archive
 
 
@@ -442,18 +462,24 @@ def run(s: Settings) -> Results:
                                                      pdf_pages=s.pdf_pages, scan_pages=s.scan_pages))
     r.figures.update(corpus_docs=len(corpus.documents), corpus_pages=corpus.pages, corpus_records=len(corpus.records),
                      text_pool=str(s.pool) if s.pool and s.pool.is_file() else "sample/ (fallback)")
-    _stage("born-digital", r, lambda: bench_born_digital(s, corpus, r))
-    _stage("quality", r, lambda: bench_quality(s, corpus, r))
+    if "born-digital" not in s.skip:
+        _stage("born-digital", r, lambda: bench_born_digital(s, corpus, r))
+    if not {"born-digital", "quality"} & s.skip:  # metadata is read from the born-digital archive
+        _stage("quality", r, lambda: bench_quality(s, corpus, r))
     archive = _stage("scale archive", r, lambda: bench_scale_archive(s, corpus, r))
-    if s.scan_pages:
+    if s.scan_pages and "ocr" not in s.skip:
         _stage("ocr", r, lambda: bench_ocr(s, corpus, r))
-    if s.dask_pages:
+    if s.dask_pages and "dask" not in s.skip:
         _stage("dask", r, lambda: bench_dask(s, r))
     queries = query_set(corpus, s.seed)
     r.figures["queries"] = [(q.label, q.kind, q.text, q.fond, q.year, q.doc_type) for q in queries]
     _stage("search", r, lambda: bench_search(s, archive, queries, r))
-    _stage("peers", r, lambda: bench_peers(s, corpus, queries, r))
-    _stage("known-item", r, lambda: bench_known_item(s, r))
+    if "peers" not in s.skip:
+        _stage("peers", r, lambda: bench_peers(s, corpus, queries, r))
+    if "known-item" not in s.skip:
+        _stage("known-item", r, lambda: bench_known_item(s, r))
+    if s.skip:
+        r.notes.append(f"Stages skipped in this run (`--skip`): {', '.join(sorted(s.skip))}.")
     r.figures["total_s"] = time.perf_counter() - started
     (s.work / "results.json").write_text(json.dumps({"figures": r.figures, "peers": r.peers, "missing": r.missing},
                                                     ensure_ascii=False, indent=1, default=str))
@@ -480,16 +506,33 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     p.add_argument("--ki-queries", type=int, default=None, help="known-item titles queried (default 10,000 x scale)")
     p.add_argument("--header-scans", type=int, default=6,
                    help="first pages scanned with a two-column Party header for OCR'd metadata accuracy (0: skip)")
+    p.add_argument("--skip", type=_stages, default=frozenset(),
+                   help=f"stages not to run, comma-separated: {', '.join(SKIPPABLE)} (a skipped stage's files "
+                        "are not generated)")
+    p.add_argument("--archive", type=Path, default=None,
+                   help="reuse this scale archive, built by an earlier run of the same scale and seed, instead "
+                        "of ingesting the corpus again (its reindex, size and searches are still measured)")
     a = p.parse_args(argv)
     command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
     return Settings(
         scale=a.scale, seed=a.seed, repeats=a.repeats, workers=a.workers, work=a.work, out=a.out, pool=a.text_pool,
-        pdf_pages=a.pdf_pages if a.pdf_pages is not None else max(60, round(4000 * a.scale)),
-        scan_pages=a.scan_pages if a.scan_pages is not None else max(2, round(80 * a.scale)),
+        pdf_pages=0 if "born-digital" in a.skip else a.pdf_pages if a.pdf_pages is not None else max(
+            60, round(4000 * a.scale)),
+        scan_pages=0 if "ocr" in a.skip else a.scan_pages if a.scan_pages is not None else max(2, round(80 * a.scale)),
         ki_articles=a.ki_articles if a.ki_articles is not None else max(100, round(40_000 * a.scale)),
         ki_queries=a.ki_queries if a.ki_queries is not None else max(50, round(10_000 * a.scale)),
-        command=command, dask_pages=a.dask_pages, header_scans=a.header_scans,
+        command=command, dask_pages=a.dask_pages, header_scans=a.header_scans, skip=a.skip, archive=a.archive,
     )
+
+
+SKIPPABLE = ("born-digital", "quality", "ocr", "dask", "peers", "known-item")
+
+
+def _stages(text: str) -> frozenset[str]:
+    stages = frozenset(part.strip() for part in text.split(",") if part.strip())
+    if unknown := stages - set(SKIPPABLE):
+        raise argparse.ArgumentTypeError(f"unknown stage(s) {', '.join(sorted(unknown))}: use {', '.join(SKIPPABLE)}")
+    return stages
 
 
 def main(argv: Sequence[str] | None = None) -> None:
