@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from index import legacy
 
+_MIN_TEXT_FILE_SHARE = 0.5  # of words that are Vietnamese syllables, for bytes that are not UTF-8
+
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
@@ -31,5 +33,17 @@ def repair_text(text: str) -> Decoded:
 
 
 def decode_bytes(data: bytes) -> Decoded | None:
-    """A text file's bytes as Unicode, whatever its encoding (every byte string decodes)."""
-    return _decoded(legacy.decode_bytes(data))
+    """A text file's bytes as Unicode: UTF-8, else the legacy encoding that reads as Vietnamese.
+    None for bytes that are not UTF-8 and read as Vietnamese in no encoding: not a text file."""
+    repair = legacy.decode_bytes(data)
+    if repair.valid_share < _MIN_TEXT_FILE_SHARE and not _is_utf8(data):
+        return None
+    return _decoded(repair)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

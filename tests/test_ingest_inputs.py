@@ -246,3 +246,23 @@ def test_manifest_row_whose_file_is_missing_is_a_recorded_failure(tmp_path: Path
             (str(tmp_path / "not-here.pdf"), "cannot read file (No such file or directory)"),
         ]
     assert (report.new, len(report.failures)) == (1, 1)
+
+
+def test_a_txt_file_of_binary_bytes_is_a_recorded_failure(tmp_path: Path) -> None:
+    path = tmp_path / "binary.txt"
+    path.write_bytes(bytes(range(128, 256)) * 8)
+    result = extract_file(ExtractTask(path))
+    assert (result.error, result.pages) == ("text file is not UTF-8 nor a known Vietnamese encoding", ())
+
+
+def test_copies_met_in_one_run_share_the_first_copys_outcome(tmp_path: Path) -> None:
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / "in" / "empty").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "in" / "empty" / name).write_bytes(b"")
+        (tmp_path / "in" / "good").mkdir(exist_ok=True)
+        (tmp_path / "in" / "good" / name).write_text("Báo cáo về chuyển đổi số của tỉnh", encoding="utf-8")
+    archive, report = ingest(tmp_path / "archive", [tmp_path / "in"])
+    assert (report.new, report.duplicates) == (1, 1)
+    assert sorted(Path(f.path).name for f in report.failures) == ["a.txt", "b.txt"]
+    assert {f.reason for f in report.failures} == {"file is empty"}
+    assert archive.search("chuyen doi so").total == 1
