@@ -168,6 +168,7 @@ class Ingestion:
         self.catalog, self.index, self.options = catalog, index, options
         self.report = IngestReport()
         self._staged: list[int] = []
+        self._copies: dict[str, list[tuple[Path, int]]] = {}  # content met twice in this run: the copies
 
     def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
         started = time.monotonic()
@@ -249,16 +250,28 @@ class Ingestion:
             yield pool, extract_file, lambda chunk: (_task(chunk, self.options, self.catalog.path),), 4 * count
 
     def _fresh(self, todo: list[tuple[Path, str, int]], progress: Progress) -> list[FileToRead]:
-        """The files to extract; the others hold content already ingested (or met in this run)."""
+        """The files to extract. A file whose content the archive holds is a duplicate at once; a
+        second copy of content first met in this run waits for the first copy's outcome."""
         fresh: dict[str, FileToRead] = {}
         for path, digest, size in todo:
-            known = self.catalog.document_for_sha(digest)
-            if known is not None or digest in fresh:
-                self._duplicate(path, digest, size, known or digest[:20])
+            if (known := self.catalog.document_for_sha(digest)) is not None:
+                self._duplicate(path, digest, size, known)
                 progress.advance(path, 0)
+            elif digest in fresh:
+                self._copies.setdefault(digest, []).append((path, size))
             else:
                 fresh[digest] = FileToRead(path, digest, size)
         return list(fresh.values())
+
+    def _settle_copies(self, result: ExtractResult, digest: str, progress: Progress) -> None:
+        """Copies of a file met in this run share its outcome: duplicates of its document, or
+        failed for its reason (two empty files are not one document)."""
+        for path, size in self._copies.pop(digest, []):
+            if result.error is None:
+                self._duplicate(path, digest, size, digest[:20])
+            else:
+                self._fail(path, digest, size, result.error)
+            progress.advance(path, 0)
 
     def _extract_all(
         self, todo: list[tuple[Path, str, int]], by_path: dict[Path, ManifestRow], progress: Progress
@@ -279,6 +292,7 @@ class Ingestion:
                 if (whole := self._assemble(assembler, chunk, result)) is not None:
                     self._store(whole, chunk.file.digest, chunk.file.size, by_path.get(chunk.path))
                     progress.advance(chunk.path, len(whole.pages))
+                    self._settle_copies(whole, chunk.file.digest, progress)
         if fatal:
             raise fatal[0]
 
