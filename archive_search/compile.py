@@ -98,7 +98,7 @@ class QueryCompiler:
         if isinstance(node, Text):
             return self._text(node, level)
         if isinstance(node, Meta):
-            return Query.const_score_query(Query.term_set_query(self.schema, node.field, list(node.values)), 0.0)
+            return Query.const_score_query(any_of(self.schema, node.field, list(node.values)), 0.0)
         if isinstance(node, Years):
             return Query.const_score_query(self._years([node.range]), 0.0)
         if isinstance(node, Not):
@@ -143,12 +143,12 @@ class QueryCompiler:
     def filters(self, query: SearchQuery, *, without: str | None = None) -> list[Query]:
         """Filters of ``query`` (secrecy ≤ clearance always), leaving out facet ``without``."""
         visible = [level.value for level in query.clearance.visible()]
-        filters = [Query.term_set_query(self.schema, "secrecy", visible)]
+        filters = [any_of(self.schema, "secrecy", visible)]
         for name, values in (("fond", query.fond), ("doc_type", query.doc_type), ("issuer", query.issuer)):
             if values and without != name:
-                filters.append(Query.term_set_query(self.schema, name, list(values)))
+                filters.append(any_of(self.schema, name, list(values)))
         if query.cites and without != "cites":
-            filters.append(Query.term_set_query(self.schema, "cites", [symbol_key(s) for s in query.cites]))
+            filters.append(any_of(self.schema, "cites", [symbol_key(s) for s in query.cites]))
         if query.year and without != "year":
             filters.append(self._years(query.year))
         return filters
@@ -159,6 +159,14 @@ class QueryCompiler:
             parts.append((Occur.Must, text))
         parts += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in filters]
         return Query.boolean_query(parts)
+
+
+def any_of(schema: tantivy.Schema, field: str, values: Sequence[str | int]) -> Query:
+    """Documents whose ``field`` holds one of ``values``: term queries, not ``term_set_query``,
+    which fills a bitset of the whole index on every search (0.5-1.5 ms at full scale) where a
+    posting list is read lazily and skipped through."""
+    terms = [Query.term_query(schema, field, value) for value in dict.fromkeys(values)]
+    return terms[0] if len(terms) == 1 else Query.boolean_query([(Occur.Should, term) for term in terms])  # [] : none
 
 
 def _not_on_pages(node: Node) -> bool:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import tantivy
 
-from archive_search.compile import FILTER_FACETS, QueryCompiler
+from archive_search.compile import FILTER_FACETS, QueryCompiler, any_of
 from archive_search.models import FacetCount, Hit, Match, PageHit, SearchQuery, SearchResults
 from archive_search.query import ParsedQuery, QuerySyntaxError, TextKind, parse_query, plain_words
 from archive_search.snippets import Needles, cut
@@ -131,7 +131,7 @@ class SearchEngine:
         text = _compiled(lambda: self.compiler.pages(parsed, whole=whole))
         if text is None:
             return {}
-        scope = [tantivy.Query.term_set_query(self.index.schema, "num", nums)]
+        scope = [any_of(self.index.schema, "num", nums)]
         filters = self.compiler.filters(query, without="cites")  # pages have no citations field
         page_query = self.compiler.combine(LEVEL_PAGE, text, [*filters, *scope])
         found = searcher.search(page_query, len(nums) * _PAGES_SCANNED_PER_HIT, count=False)
@@ -164,7 +164,7 @@ class SearchEngine:
         if not values:
             return []
         query = SearchQuery(text="", clearance=clearance)
-        match = tantivy.Query.term_set_query(self.index.schema, field, values)
+        match = any_of(self.index.schema, field, values)
         searcher = self.index.searcher()
         main = self.compiler.combine(LEVEL_DOCUMENT, match, self.compiler.filters(query))
         found = searcher.search(main, limit, count=False)
