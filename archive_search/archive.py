@@ -224,10 +224,6 @@ class Archive:
             self._index = self._engine = None
             return count
 
-    def stats(self) -> dict[str, int]:
-        """Counts of documents, records, pages, OCR'd pages and failed files."""
-        return self._catalog.counts()
-
     def statistics(self, *, clearance: Secrecy | str = Secrecy.PUBLIC) -> ArchiveStats:
         """What the archive holds: counts, pages by origin, index size, and the documents
         visible at ``clearance`` by fond, year and type."""

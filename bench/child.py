@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import statistics
 import sys
@@ -42,7 +43,7 @@ def reindex(args: dict[str, Any]) -> dict[str, Any]:
     from archive_search import Archive
 
     with Archive.open(args["archive"]) as archive:
-        pages = archive.stats().get("pages", 0)
+        pages = archive.statistics(clearance="tuyet-mat").pages
         started = time.perf_counter()
         archive.reindex()
         elapsed = time.perf_counter() - started
@@ -91,7 +92,17 @@ def search(args: dict[str, Any]) -> dict[str, Any]:
                 timings.append(elapsed)
                 per_query[q["label"]].append(elapsed)
             rounds.append(timings)
-    return {"rounds": rounds, "per_query": {k: statistics.median(v) for k, v in per_query.items()}, **_rss_mb()}
+        memory = _resident_kinds()
+    return {"rounds": rounds, "per_query": {k: statistics.median(v) for k, v in per_query.items()}, **_rss_mb(),
+            **memory}
+
+
+def _resident_kinds() -> dict[str, float]:
+    """Resident memory now, split into the process's own (anonymous) pages and file pages mapped
+    in (tantivy mmaps its index: those pages are the OS file cache, shared and reclaimable)."""
+    status = Path("/proc/self/status").read_text() if Path("/proc/self/status").exists() else ""
+    kinds = {name: float(value) / 1024 for name, value in re.findall(r"^(RssAnon|RssFile):\s+(\d+) kB", status, re.M)}
+    return {"rss_anon_mb": round(kinds.get("RssAnon", 0.0), 1), "rss_file_mb": round(kinds.get("RssFile", 0.0), 1)}
 
 
 TASKS = {"ingest": ingest, "reindex": reindex, "pdfminer": pdfminer, "search": search}
