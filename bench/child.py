@@ -19,7 +19,11 @@ from typing import Any
 
 def _rss_mb() -> dict[str, float]:
     """Peak RSS of this process and of its largest child (Linux reports KiB)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork and exec, so a child started by
+    # a bench parent holding the full-scale corpus would report the parent's memory as its own.
+    status = Path("/proc/self/status").read_text() if Path("/proc/self/status").exists() else ""
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    own = int(found.group(1)) / 1024 if found else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"rss_self_mb": round(own, 1), "rss_child_mb": round(children, 1)}
 
