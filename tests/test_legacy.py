@@ -329,7 +329,15 @@ def test_vni_lines_decode_to_the_original(line: str, title: bool) -> None:
 @given(lines)
 def test_viqr_lines_decode_to_the_original(line: str) -> None:
     encoded = to_viqr(line) + " xong"  # a final dot or ? would be read as punctuation
+    words = encoded.split()
+    marked = sum(1 for word in words if not word.isalpha())  # words the VIQR reading changes
+    assume(marked / len(words) >= legacy.ACCEPT_MARGIN)  # a conversion must gain that share of words
     assert repair_text(encoded).text == line + " xong"
+
+
+def test_a_viqr_word_too_few_to_clear_the_margin_leaves_the_line_as_it_is() -> None:
+    encoded = "ba ba ba ba ba ba` xong"  # 1 changed word in 7 < ACCEPT_MARGIN: found by hypothesis
+    assert repair_text(encoded).text == encoded
 
 
 noisy_text = st.text(
