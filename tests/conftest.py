@@ -157,3 +157,16 @@ def archive_copy(ingested: tuple[Path, IngestReport], tmp_path: Path) -> Path:
     copy = tmp_path / "archive"
     shutil.copytree(ingested[0], copy)
     return copy
+
+
+@pytest.fixture()
+def no_tesseract(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """The injected fault: tesseract is gone (only the OCR cache can still read a scan)."""
+    import pytesseract
+
+    from ingest import ocr
+
+    ocr.check_tesseract.cache_clear()
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract"))
+    yield
+    ocr.check_tesseract.cache_clear()

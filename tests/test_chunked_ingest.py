@@ -4,17 +4,14 @@ a range failing the whole file, nothing stored of a file the run could not finis
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytesseract
 import pytest
 from fpdf import FPDF
 from PIL import Image
 
 from archive_search import Archive, IngestOptions, IngestReport, MissingDependencyError, PageMethod
 from index.errors import UsageError
-from ingest import ocr
 from ingest.chunks import FileToRead, page_ranges, split
 from ingest.extract import ExtractTask, extract_file
 from tools.docgen import find_font, write_mixed_pdf, write_pdf, write_scan_pdf, write_scan_tiff
@@ -148,15 +145,6 @@ def test_a_range_that_fails_fails_its_whole_file_and_the_batch_goes_on(tmp_path:
     with Archive.open(tmp_path / "a") as archive:
         assert {failure.path: failure.reason for failure in archive.failures()} == expected
     assert list(_catalogue(tmp_path / "a")) == [good.name]
-
-
-@pytest.fixture()
-def no_tesseract(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """The injected fault: tesseract is gone."""
-    ocr.check_tesseract.cache_clear()
-    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract"))
-    yield
-    ocr.check_tesseract.cache_clear()
 
 
 def test_a_missing_tesseract_stops_the_run_and_stores_no_part_of_a_file(tmp_path: Path, no_tesseract: None) -> None:

@@ -4,7 +4,6 @@ cache, decompression bombs, manifests in Vietnamese, the year from the path (rea
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +33,6 @@ SECOND_SCAN = "Các huyện ủy báo cáo kết quả trồng rừng ngập m�
 def ingest(root: Path, paths: list[Path], **options: Any) -> tuple[Archive, IngestReport]:
     archive = Archive.open(root, create=True)
     return archive, archive.ingest(paths, options=IngestOptions(workers=1, **options))
-
-
-@pytest.fixture()
-def no_tesseract(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """The injected fault: tesseract is gone, so only the OCR cache can read a scan."""
-    ocr.check_tesseract.cache_clear()
-    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract"))
-    yield
-    ocr.check_tesseract.cache_clear()
 
 
 def test_jpeg_scan_is_read_by_tesseract(tmp_path: Path) -> None:

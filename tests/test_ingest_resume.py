@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -68,22 +69,29 @@ with Archive.open(sys.argv[1], create=True) as archive:
 """
 
 
-def start_and_kill(archive: Path, folder: Path, after_done: int) -> None:
-    """Start an ingestion in a process group and SIGKILL the whole group mid-run."""
+def run_and_kill(script: str, archive: Path, source: Path, ready: Callable[[], bool]) -> None:
+    """Run ``script ARCHIVE SOURCE`` in a process group and SIGKILL the whole group once ``ready()``."""
     process = subprocess.Popen(
-        [sys.executable, "-c", KILLABLE_RUN, str(archive), str(folder)], cwd=ROOT, start_new_session=True,
+        [sys.executable, "-c", script, str(archive), str(source)], cwd=ROOT, start_new_session=True,
     )
     try:
-        while process.poll() is None:
-            done = catalogue_rows(archive, "SELECT count(*) FROM files WHERE status = 'done'")
-            if done and int(str(done[0][0])) >= after_done:
-                break
+        while process.poll() is None and not ready():
             time.sleep(0.01)
         assert process.poll() is None, "the run finished before it could be killed: make the batch larger"
         os.killpg(process.pid, signal.SIGKILL)
     finally:
         process.wait()
     assert process.returncode == -signal.SIGKILL
+
+
+def start_and_kill(archive: Path, folder: Path, after_done: int) -> None:
+    """Start an ingestion in a process group and SIGKILL the whole group mid-run."""
+
+    def done_enough() -> bool:
+        done = catalogue_rows(archive, "SELECT count(*) FROM files WHERE status = 'done'")
+        return bool(done) and int(str(done[0][0])) >= after_done
+
+    run_and_kill(KILLABLE_RUN, archive, folder, done_enough)
 
 
 def test_a_run_killed_with_sigkill_is_completed_by_the_next_run(tmp_path: Path) -> None:
@@ -258,17 +266,7 @@ def test_a_run_killed_inside_a_long_scan_keeps_its_ocr_and_the_next_run_complete
     archive = tmp_path / "archive"
     # One worker runs four one-page tasks, the parent keeps their OCR, then the fifth page is read:
     # killed then, the file is not stored yet but some of its pages are in the OCR cache.
-    process = subprocess.Popen(
-        [sys.executable, "-c", CHUNKED_RUN, str(archive), str(path)], cwd=ROOT, start_new_session=True,
-    )
-    try:
-        while process.poll() is None and not catalogue_rows(archive, "SELECT 1 FROM ocr_cache LIMIT 1"):
-            time.sleep(0.01)
-        assert process.poll() is None, "the run finished before it could be killed"
-        os.killpg(process.pid, signal.SIGKILL)
-    finally:
-        process.wait()
-    assert process.returncode == -signal.SIGKILL
+    run_and_kill(CHUNKED_RUN, archive, path, lambda: bool(catalogue_rows(archive, "SELECT 1 FROM ocr_cache LIMIT 1")))
     assert catalogue_rows(archive, "SELECT count(*) FROM files") == [(0,)]  # the file was not finished
     cached = int(str(catalogue_rows(archive, "SELECT count(*) FROM ocr_cache")[0][0]))
     assert 0 < cached < len(texts)
