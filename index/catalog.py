@@ -20,6 +20,7 @@ from index.segment import compounds
 
 SCHEMA_VERSION = 2
 _PAGES_PER_QUERY = 5_000
+_PAGE_COLUMNS = "pages.page, text, method, confidence, error, words"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -302,15 +303,12 @@ class Catalog:
         for row in self._db.execute(f"{self._SELECT} ORDER BY d.num"):
             yield self._document(row)
 
-    def pages(self, document_num: int, numbers: Iterable[int] | None = None) -> list[PageText]:
-        query = "SELECT page, text, method, confidence, error, words FROM pages WHERE document_num = ?"
-        params: list[int] = [document_num]
-        if numbers is not None:
-            wanted = list(numbers)
-            query += f" AND page IN ({', '.join('?' for _ in wanted)})"
-            params += wanted
-        rows = self._db.execute(query + " ORDER BY page", params).fetchall()
-        return [PageText(int(p), str(t), PageMethod(m), c, error=e, words=w) for p, t, m, c, e, w in rows]
+    def pages(self, document_num: int) -> list[PageText]:
+        """Every page of a document, in order."""
+        rows = self._db.execute(
+            f"SELECT {_PAGE_COLUMNS} FROM pages WHERE document_num = ? ORDER BY page", (document_num,)
+        ).fetchall()
+        return [_page(row) for row in rows]
 
     def pages_of(self, wanted: dict[int, list[int]]) -> dict[int, list[PageText]]:
         """The pages ``wanted`` ({document number: page numbers}), by document, in page order;
@@ -326,13 +324,13 @@ class Catalog:
         values = ", ".join("(?, ?)" for _ in pairs)
         rows = self._db.execute(
             f"WITH wanted (num, page) AS (VALUES {values}) "
-            "SELECT p.document_num, p.page, p.text, p.method, p.confidence, p.error, p.words "
-            "FROM wanted JOIN pages p ON p.document_num = wanted.num AND p.page = wanted.page "
-            "ORDER BY p.document_num, p.page",
+            f"SELECT document_num, {_PAGE_COLUMNS} "
+            "FROM wanted JOIN pages ON pages.document_num = wanted.num AND pages.page = wanted.page "
+            "ORDER BY document_num, pages.page",
             [value for pair in pairs for value in pair],
         )
-        for num, page, text, method, confidence, error, words in rows:
-            yield int(num), PageText(int(page), str(text), PageMethod(method), confidence, error=error, words=words)
+        for num, *row in rows:
+            yield int(num), _page(row)
 
     def unindexed(self) -> list[int]:
         """Numbers of documents committed to the catalogue but not yet to the index."""
@@ -389,3 +387,12 @@ class OcrCacheReader:
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
+
+
+def _page(row: Sequence[object]) -> PageText:
+    """A ``PageText`` from a row of ``_PAGE_COLUMNS``."""
+    number, text, method, confidence, error, words = row
+    return PageText(
+        int(str(number)), str(text), PageMethod(str(method)), None if confidence is None else float(str(confidence)),
+        error=None if error is None else str(error), words=None if words is None else str(words),
+    )
