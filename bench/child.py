@@ -21,9 +21,7 @@ def _rss_mb() -> dict[str, float]:
     """Peak RSS of this process and of its largest child (Linux reports KiB)."""
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork and exec, so a child started by
     # a bench parent holding the full-scale corpus would report the parent's memory as its own.
-    status = Path("/proc/self/status").read_text() if Path("/proc/self/status").exists() else ""
-    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
-    own = int(found.group(1)) / 1024 if found else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own = _status_mb().get("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"rss_self_mb": round(own, 1), "rss_child_mb": round(children, 1)}
 
@@ -104,9 +102,15 @@ def search(args: dict[str, Any]) -> dict[str, Any]:
 def _resident_kinds() -> dict[str, float]:
     """Resident memory now, split into the process's own (anonymous) pages and file pages mapped
     in (tantivy mmaps its index: those pages are the OS file cache, shared and reclaimable)."""
-    status = Path("/proc/self/status").read_text() if Path("/proc/self/status").exists() else ""
-    kinds = {name: float(value) / 1024 for name, value in re.findall(r"^(RssAnon|RssFile):\s+(\d+) kB", status, re.M)}
+    kinds = _status_mb()
     return {"rss_anon_mb": round(kinds.get("RssAnon", 0.0), 1), "rss_file_mb": round(kinds.get("RssFile", 0.0), 1)}
+
+
+def _status_mb() -> dict[str, float]:
+    """The memory lines of /proc/self/status (``VmHWM``, ``RssAnon``, …) in MB; {} off Linux."""
+    status = Path("/proc/self/status")
+    text = status.read_text() if status.exists() else ""
+    return {name: int(kb) / 1024 for name, kb in re.findall(r"^(\w+):\s+(\d+) kB", text, re.M)}
 
 
 TASKS = {"ingest": ingest, "reindex": reindex, "pdfminer": pdfminer, "search": search}
