@@ -154,7 +154,8 @@ def _ingest_scale_archive(s: Settings, corpus: ScaleCorpus, r: Results) -> Path:
 
 
 def _render_pngs(files: Sequence[str], folder: Path) -> list[Path]:
-    """The first page of each scan at the 300 dpi greyscale rendering the library feeds tesseract."""
+    """The first page of each scan rendered at 300 dpi in grey: the same pixels as the scan's own
+    picture, which the library hands tesseract."""
     import pypdfium2
 
     _fresh(folder).mkdir(parents=True)
