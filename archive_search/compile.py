@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import tantivy
 
@@ -23,13 +24,25 @@ _COMPOUND_BOOST = 1.0
 FILTER_FACETS = ("fond", "doc_type", "issuer", "year")
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a query tree is compiled for: documents, or the ``pages`` of those ``within`` a
+    query (pushed down to every leaf)."""
+
+    pages: bool = False
+    within: Query | None = None
+
+
+DOCUMENTS = Target()
+
+
 class QueryCompiler:
     """Builds tantivy queries for one schema."""
 
     def __init__(self, schema: tantivy.Schema) -> None:
         self.schema = schema
 
-    def word_or_phrase(self, words: Sequence[str], fields: Fields) -> Query:
+    def word_or_phrase(self, words: Sequence[str], fields: Fields, target: Target) -> Query:
         """The clause for one word or a phrase: folded in every field, and exactly (boosted)
         when typed with diacritics. The one place text words become tantivy queries."""
 
@@ -38,9 +51,9 @@ class QueryCompiler:
                 return Query.term_query(self.schema, name, forms[0])
             return Query.phrase_query(self.schema, name, list[str | tuple[int, str]](forms))
 
-        return self._each_spelling(words, fields, build)
+        return self._each_spelling(words, fields, build, target)
 
-    def compounds(self, words: Sequence[str]) -> Query | None:
+    def compounds(self, words: Sequence[str], target: Target) -> Query | None:
         """Ranking only: adjacent query words that the documents' segmentation made one word
         (``cong nghe`` → ``cong_nghe``). Candidates absent from the index match nothing."""
         if len(words) < 2:
@@ -48,11 +61,11 @@ class QueryCompiler:
         options = []
         for suffix, forms, boost in _spellings(words):
             for candidate in candidate_compounds(forms):
-                query = Query.term_query(self.schema, f"words_{suffix}", candidate)
+                query = _within(Query.term_query(self.schema, f"words_{suffix}", candidate), target)
                 options.append((Occur.Should, Query.boost_query(query, boost * _COMPOUND_BOOST)))
         return Query.boolean_query(options)
 
-    def prefix(self, words: Sequence[str], fields: Fields) -> Query:
+    def prefix(self, words: Sequence[str], fields: Fields, target: Target) -> Query:
         """Words whose last one is a prefix (``cong ngh*``), in both spellings."""
 
         def build(name: str, forms: list[str]) -> Query:
@@ -60,57 +73,66 @@ class QueryCompiler:
                 return Query.regex_query(self.schema, name, _regex_escape(forms[0]) + ".*")
             return Query.phrase_prefix_query(self.schema, name, list[str | tuple[int, str]](forms))
 
-        return self._each_spelling(words, fields, build)
+        return self._each_spelling(words, fields, build, target)
 
     def _each_spelling(
-        self, words: Sequence[str], fields: Fields, build: Callable[[str, list[str]], Query]
+        self, words: Sequence[str], fields: Fields, build: Callable[[str, list[str]], Query], target: Target
     ) -> Query:
         """SHOULD of ``build(field_spelling, forms)`` for each field and each spelling of ``words``
         (folded; exact too when typed with diacritics), each boosted by field and spelling."""
         options = []
         for suffix, forms, boost in _spellings(words):
             for field, field_boost in fields:
-                query = build(f"{field}_{suffix}", forms)
+                query = _within(build(f"{field}_{suffix}", forms), target)
                 options.append((Occur.Should, Query.boost_query(query, boost * field_boost)))
-        return Query.boolean_query(options)
+        return options[0][1] if len(options) == 1 else Query.boolean_query(options)
 
-    def _text(self, leaf: Text, level: str) -> Query:
-        fields: Fields = [("body", 1.0)]
-        if level == LEVEL_DOCUMENT:
-            fields = [("title", 1.0)] if leaf.title_only else [*fields, ("title", _TITLE_BOOST)]
+    def _text(self, leaf: Text, target: Target) -> Query:
+        if target.pages:
+            fields: Fields = [("page", 1.0)]
+        elif leaf.title_only:
+            fields = [("title", 1.0)]
+        else:
+            fields = [("body", 1.0), ("title", _TITLE_BOOST)]
         if leaf.kind is TextKind.PREFIX:
-            return self.prefix(leaf.terms, fields)
-        in_text = self.word_or_phrase(leaf.terms, fields)
-        if leaf.kind is TextKind.PHRASE and level == LEVEL_DOCUMENT and not leaf.title_only:
-            ranking = self.compounds(leaf.terms)
+            return self.prefix(leaf.terms, fields, target)
+        in_text = self.word_or_phrase(leaf.terms, fields, target)
+        if target.pages:
+            return in_text
+        if leaf.kind is TextKind.PHRASE and not leaf.title_only:
+            ranking = self.compounds(leaf.terms, target)
             if ranking is not None:
                 return Query.boolean_query([(Occur.Must, in_text), (Occur.Should, ranking)])
-        if leaf.kind is not TextKind.SYMBOL or level == LEVEL_PAGE:
+        if leaf.kind is not TextKind.SYMBOL:
             return in_text
-        keyword = Query.term_query(self.schema, "symbol", symbol_key(leaf.text))
+        keyword = _within(Query.term_query(self.schema, "symbol", symbol_key(leaf.text)), target)
         return Query.boolean_query(
             [(Occur.Should, Query.boost_query(keyword, _SYMBOL_BOOST)), (Occur.Should, in_text)]
         )
 
-    def _node(self, node: Node, level: str) -> Query:
-        if level == LEVEL_PAGE and _not_on_pages(node):
-            return Query.all_query()
+    def _node(self, node: Node, target: Target) -> Query:
+        """``node`` compiled for ``target``. A ``within`` scope is pushed down to every leaf:
+        tantivy's unions seek by refilling a window of 4,096 entries, so a scope applied above
+        them would make each seek read every leaf's postings in that window."""
+        everything = target.within if target.within is not None else Query.all_query()
+        if target.pages and _not_on_pages(node):
+            return everything
         if isinstance(node, Text):
-            return self._text(node, level)
+            return self._text(node, target)
         if isinstance(node, Meta):
-            return Query.const_score_query(any_of(self.schema, node.field, list(node.values)), 0.0)
+            return Query.const_score_query(_within(any_of(self.schema, node.field, list(node.values)), target), 0.0)
         if isinstance(node, Years):
-            return Query.const_score_query(self._years([node.range]), 0.0)
+            return Query.const_score_query(_within(self._years([node.range]), target), 0.0)
         if isinstance(node, Not):
-            return Query.boolean_query([(Occur.Must, Query.all_query()), (Occur.MustNot, self._node(node.node, level))])
+            return Query.boolean_query([(Occur.Must, everything), (Occur.MustNot, self._node(node.node, target))])
         if isinstance(node, Or):
-            return Query.boolean_query([(Occur.Should, self._node(child, level)) for child in node.nodes])
-        positive = [(Occur.Must, self._node(c, level)) for c in node.nodes if not isinstance(c, Not)]
-        negative = [(Occur.MustNot, self._node(c.node, level)) for c in node.nodes if isinstance(c, Not)]
-        ranking = [(Occur.Should, q) for q in self._compound_runs(node.nodes)] if level == LEVEL_DOCUMENT else []
-        return Query.boolean_query((positive or [(Occur.Must, Query.all_query())]) + negative + ranking)
+            return Query.boolean_query([(Occur.Should, self._node(child, target)) for child in node.nodes])
+        positive = [(Occur.Must, self._node(c, target)) for c in node.nodes if not isinstance(c, Not)]
+        negative = [(Occur.MustNot, self._node(c.node, target)) for c in node.nodes if isinstance(c, Not)]
+        ranking = [] if target.pages else [(Occur.Should, q) for q in self._compound_runs(node.nodes, target)]
+        return Query.boolean_query((positive or [(Occur.Must, everything)]) + negative + ranking)
 
-    def _compound_runs(self, nodes: Sequence[Node]) -> list[Query]:
+    def _compound_runs(self, nodes: Sequence[Node], target: Target) -> list[Query]:
         """Compound clauses for each run of adjacent plain words and phrases of an AND."""
         runs: list[list[str]] = [[]]
         for child in nodes:
@@ -118,21 +140,29 @@ class QueryCompiler:
                 runs[-1].extend(child.terms)
             elif runs[-1]:
                 runs.append([])
-        return [query for run in runs if (query := self.compounds(run)) is not None]
+        return [query for run in runs if (query := self.compounds(run, target)) is not None]
 
     def document(self, parsed: ParsedQuery) -> Query | None:
-        """The whole query at document level; None when it is empty (browse by filters)."""
-        return self._node(parsed.root, LEVEL_DOCUMENT) if parsed.root is not None else None
+        """The whole query over documents; None when it is empty (browse by filters)."""
+        return self._node(parsed.root, DOCUMENTS) if parsed.root is not None else None
 
-    def pages(self, parsed: ParsedQuery, *, whole: bool) -> Query | None:
-        """Which pages of a hit matched: the ``whole`` query on one page, or else any of its
-        positive words (when they are spread over pages). None when it has no words."""
+    def _entries(self, level: str, nums: Sequence[int]) -> Query:
+        """The index entries of ``level`` of the documents ``nums``, unscored."""
+        documents = any_of(self.schema, "num", nums)
+        entries = Query.boolean_query([(Occur.Must, documents), (Occur.Must, self._level(level))])
+        return Query.const_score_query(entries, 0.0)
+
+    def pages(self, parsed: ParsedQuery, nums: Sequence[int], *, whole: bool) -> Query | None:
+        """Which pages of the documents ``nums`` matched: the ``whole`` query on one page, or
+        else any of its positive words (when they are spread over pages). None when it has no
+        words. The documents passed the filters; their pages need none."""
         leaves = [leaf for leaf in parsed.positive_texts() if not leaf.title_only]
-        if not leaves or parsed.root is None:
+        if not leaves or parsed.root is None or not nums:
             return None
+        target = Target(pages=True, within=self._entries(LEVEL_PAGE, nums))
         if whole:
-            return self._node(parsed.root, LEVEL_PAGE)
-        return Query.boolean_query([(Occur.Should, self._text(leaf, LEVEL_PAGE)) for leaf in leaves])
+            return self._node(parsed.root, target)
+        return Query.boolean_query([(Occur.Should, self._text(leaf, target)) for leaf in leaves])
 
     def _years(self, ranges: Sequence[YearRange]) -> Query:
         queries = [
@@ -153,12 +183,30 @@ class QueryCompiler:
             filters.append(self._years(query.year))
         return filters
 
-    def combine(self, level: str, text: Query | None, filters: Sequence[Query]) -> Query:
-        parts = [(Occur.Must, Query.term_query(self.schema, "level", level))]
+    def documents(self, text: Query | None, filters: Sequence[Query], *, text_on_documents: bool = False) -> Query:
+        """``text`` under ``filters``, over documents. With ``text_on_documents`` (the text
+        requires words of fields pages lack) the level term, which costs a fifth of a search,
+        is left out."""
+        parts = [] if text_on_documents and text is not None else [(Occur.Must, self._level(LEVEL_DOCUMENT))]
         if text is not None:
             parts.append((Occur.Must, text))
         parts += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in filters]
         return Query.boolean_query(parts)
+
+    def _level(self, level: str) -> Query:
+        return Query.term_query(self.schema, "level", level)
+
+
+def requires_words(node: Node | None) -> bool:
+    """True when every entry ``node`` matches holds one of its words in a text field, which
+    only documents have (a symbol is also matched in its field, which pages have too)."""
+    if isinstance(node, Text):
+        return node.kind is not TextKind.SYMBOL
+    if isinstance(node, Or):
+        return all(requires_words(child) for child in node.nodes)
+    if isinstance(node, Not | Meta | Years) or node is None:
+        return False
+    return any(requires_words(child) for child in node.nodes if not isinstance(child, Not))
 
 
 def any_of(schema: tantivy.Schema, field: str, values: Sequence[str | int]) -> Query:
@@ -167,6 +215,12 @@ def any_of(schema: tantivy.Schema, field: str, values: Sequence[str | int]) -> Q
     posting list is read lazily and skipped through."""
     terms = [Query.term_query(schema, field, value) for value in dict.fromkeys(values)]
     return terms[0] if len(terms) == 1 else Query.boolean_query([(Occur.Should, term) for term in terms])  # [] : none
+
+
+def _within(query: Query, target: Target) -> Query:
+    if target.within is None:
+        return query
+    return Query.boolean_query([(Occur.Must, target.within), (Occur.Must, query)])
 
 
 def _not_on_pages(node: Node) -> bool:

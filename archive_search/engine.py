@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import tantivy
 
-from archive_search.compile import FILTER_FACETS, QueryCompiler, any_of
+from archive_search.compile import FILTER_FACETS, QueryCompiler, any_of, requires_words
 from archive_search.models import FacetCount, Hit, Match, PageHit, SearchQuery, SearchResults
 from archive_search.query import ParsedQuery, QuerySyntaxError, TextKind, parse_query, plain_words
 from archive_search.snippets import Needles, cut
@@ -19,7 +19,7 @@ from index.analysis import folded_field, terms
 from index.catalog import Catalog
 from index.errors import NotFoundError, QueryError
 from index.records import PageText, Secrecy, StoredDocument
-from index.search_index import LEVEL_DOCUMENT, LEVEL_PAGE, SearchIndex
+from index.search_index import SearchIndex
 
 FACETS = ("fond", "year", "doc_type", "issuer")
 _PAGES_SCANNED_PER_HIT = 200
@@ -40,18 +40,17 @@ class SearchEngine:
         parsed, warning = parse(query)
         searcher = self.index.searcher()
         text = _compiled(lambda: self.compiler.document(parsed))
-        main = self.compiler.combine(LEVEL_DOCUMENT, text, self.compiler.filters(query))
+        main = self._documents(parsed, text, query)
         ranked, total = _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset))
         hits = self._hits(searcher, ranked, parsed, query)
-        facets = self.facets(searcher, text, query)
+        facets = self._facets(searcher, parsed, text, query)
         return SearchResults(query.text, total, query.offset, hits, facets, warning)
 
     def iter_hits(self, query: SearchQuery) -> Iterator[Hit]:
         """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher."""
         parsed, _ = parse(query)
         searcher = self.index.searcher()
-        text = _compiled(lambda: self.compiler.document(parsed))
-        main = self.compiler.combine(LEVEL_DOCUMENT, text, self.compiler.filters(query))
+        main = self._documents(parsed, _compiled(lambda: self.compiler.document(parsed)), query)
         for offset in itertools.count(query.offset, _EXPORT_BATCH):
             ranked, _ = _compiled(partial(self._ranked, searcher, main, query, _EXPORT_BATCH, offset))
             yield from self._hits(searcher, ranked, parsed, query)
@@ -61,7 +60,7 @@ class SearchEngine:
     def _ranked(
         self, searcher: tantivy.Searcher, main: tantivy.Query, query: SearchQuery, limit: int, offset: int
     ) -> Ranked:
-        """(score or sort key, address) of one page of hits, and the exact total."""
+        """(score or sort key, address) of one page of hits of ``main``, and the exact total."""
         if query.sort == "relevance":
             found = searcher.search(main, max(limit, 1), count=True, offset=offset)  # tantivy refuses 0
         else:
@@ -80,34 +79,40 @@ class SearchEngine:
         needles = _needles(parsed)
         with self.lock:
             docs = self.catalog.documents_by_num(nums)
-            pages = self._page_hits(searcher, parsed, needles, nums, query)
+            with_pages = [num for num in nums if num in docs and docs[num].kind == "document"]  # records have none
+            pages = self._page_hits(searcher, parsed, needles, with_pages, query)
         return tuple(
             _hit(docs[num], score, pages.get(num, ()), needles)
             for num, score in zip(nums, scores, strict=True)
             if num in docs
         )
 
-    def facets(
-        self, searcher: tantivy.Searcher, text: tantivy.Query | None, query: SearchQuery
+    def _documents(
+        self, parsed: ParsedQuery, matching: tantivy.Query | None, query: SearchQuery, *, without: str | None = None
+    ) -> tantivy.Query:
+        """The documents ``matching`` selects under the query's filters (less ``without``)."""
+        filters = self.compiler.filters(query, without=without)
+        return self.compiler.documents(matching, filters, text_on_documents=requires_words(parsed.root))
+
+    def _facets(
+        self, searcher: tantivy.Searcher, parsed: ParsedQuery, matching: tantivy.Query | None, query: SearchQuery
     ) -> dict[str, tuple[FacetCount, ...]]:
         """Document counts per facet value, each facet counted without its own filter;
         ``decade`` sums ``year``; ``secrecy`` only for a reader cleared above public."""
         names = [*FACETS, "secrecy"] if query.clearance is not Secrecy.PUBLIC else list(FACETS)
         active = {name for name in FILTER_FACETS if getattr(query, name)}
         shared = [name for name in names if name not in active]
-        counts = self._aggregate(searcher, text, query, None, shared)
+        counts = self._aggregate(searcher, self._documents(parsed, matching, query), shared)
         for name in active & set(names):
-            counts |= self._aggregate(searcher, text, query, name, [name])
+            counts |= self._aggregate(searcher, self._documents(parsed, matching, query, without=name), [name])
         counts["decade"] = _decades(counts["year"])
         return {name: counts[name] for name in [*FACETS, "decade", "secrecy"] if name in counts}
 
     def _aggregate(
-        self, searcher: tantivy.Searcher, text: tantivy.Query | None, query: SearchQuery,
-        without: str | None, names: list[str],
+        self, searcher: tantivy.Searcher, scope: tantivy.Query, names: list[str]
     ) -> dict[str, tuple[FacetCount, ...]]:
         if not names:
             return {}
-        scope = self.compiler.combine(LEVEL_DOCUMENT, text, self.compiler.filters(query, without=without))
         result = searcher.aggregate(scope, {n: {"terms": {"field": n, "size": 10_000}} for n in names})
         return {name: _counts(result[name]["buckets"]) for name in names}
 
@@ -128,12 +133,9 @@ class SearchEngine:
         self, searcher: tantivy.Searcher, parsed: ParsedQuery, nums: list[int], query: SearchQuery, *, whole: bool
     ) -> dict[int, list[int]]:
         """The best-scoring pages of each document in ``nums`` (at most ``pages_per_hit``)."""
-        text = _compiled(lambda: self.compiler.pages(parsed, whole=whole))
-        if text is None:
+        page_query = _compiled(lambda: self.compiler.pages(parsed, nums, whole=whole))
+        if page_query is None:
             return {}
-        scope = [any_of(self.index.schema, "num", nums)]
-        filters = self.compiler.filters(query, without="cites")  # pages have no citations field
-        page_query = self.compiler.combine(LEVEL_PAGE, text, [*filters, *scope])
         found = searcher.search(page_query, len(nums) * _PAGES_SCANNED_PER_HIT, count=False)
         addresses = [address for _, address in found.hits]
         best: dict[int, list[int]] = defaultdict(list)
@@ -155,7 +157,7 @@ class SearchEngine:
         itself = tantivy.Query.term_query(self.index.schema, "num", doc.num)
         text = tantivy.Query.boolean_query([(tantivy.Occur.Must, like), (tantivy.Occur.MustNot, itself)])
         searcher = self.index.searcher()
-        main = self.compiler.combine(LEVEL_DOCUMENT, text, self.compiler.filters(query))
+        main = self.compiler.documents(text, self.compiler.filters(query), text_on_documents=True)  # body words
         ranked, total = _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset))
         return SearchResults(query.text, total, query.offset, self._hits(searcher, ranked, ParsedQuery(None), query))
 
@@ -166,7 +168,7 @@ class SearchEngine:
         query = SearchQuery(text="", clearance=clearance)
         match = any_of(self.index.schema, field, values)
         searcher = self.index.searcher()
-        main = self.compiler.combine(LEVEL_DOCUMENT, match, self.compiler.filters(query))
+        main = self.compiler.documents(match, self.compiler.filters(query))
         found = searcher.search(main, limit, count=False)
         return _ints(searcher.fast_field_values("num", [address for _, address in found.hits]))
 

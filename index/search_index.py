@@ -1,9 +1,11 @@
 """The tantivy index, derived from the catalogue.
 
 Each document is indexed once at document level (title and whole text: ranking, totals,
-facets) and once per page (page hits). Text fields come in two spellings, analysed in Python
-by ``index.analysis`` and split on whitespace by tantivy: ``*_exact`` keeps diacritics,
-``*_fold`` drops them. Metadata used for filters and facets are raw fast fields.
+facets) and once per page (page hits). A page's text goes in fields of its own (``page_*``),
+so a search of documents never walks the postings of pages. Text fields come in two
+spellings, analysed in Python by ``index.analysis`` and split on whitespace by tantivy:
+``*_exact`` keeps diacritics, ``*_fold`` drops them. Metadata used for filters and facets are
+raw fast fields.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from index.segment import compounds
 
 LEVEL_DOCUMENT = "doc"
 LEVEL_PAGE = "page"
-TEXT_FIELDS = ("title_exact", "title_fold", "body_exact", "body_fold")
+TEXT_FIELDS = ("title_exact", "title_fold", "body_exact", "body_fold", "page_exact", "page_fold")
 # pyvi's compound words (``công_nghệ``), per document, for ranking (see index/segment.py).
 WORD_FIELDS = ("words_exact", "words_fold")
 FACET_FIELDS = ("fond", "doc_type", "issuer", "secrecy", "kind")
@@ -144,7 +146,7 @@ def document_fields(doc: StoredDocument, pages: Sequence[PageText]) -> list[dict
         **metadata,
     }
     per_page = [
-        {"level": LEVEL_PAGE, "page": page.number, "body_exact": exact, "body_fold": folded, **metadata}
+        {"level": LEVEL_PAGE, "page": page.number, "page_exact": exact, "page_fold": folded, **metadata}
         for page, (exact, folded) in zip(pages, analysed, strict=True)
     ]
     return [whole, *per_page]

@@ -115,6 +115,21 @@ def test_exact_and_folded_matches_per_page_and_per_hit(small: Archive) -> None:
     assert "<b>công nghệ số</b>" in page_two.pages[0].snippet
 
 
+@pytest.mark.parametrize(
+    ("text", "pages"),
+    [
+        ('"cong nghe so" OR "chuyen doi so"', [1, 2]),
+        ('so -"bao ve"', [1, 2]),
+        ('phong:TU nam:2019 "cong nghe so" -loai:BC', [2]),  # the document's metadata holds on every page
+        ("tieude:chuyen cong nghe", [2]),  # title words are not looked for on pages
+        ("trichdan:36-NQ/TW cong nghe so", [2]),
+    ],
+)
+def test_page_hits_follow_the_whole_query_on_one_page(small: Archive, text: str, pages: list[int]) -> None:
+    hit = next(hit for hit in small.search(text).hits if hit.symbol == "31-NQ/TU")
+    assert sorted(page.page for page in hit.pages) == pages
+
+
 def test_prefix_is_highlighted(small: Archive) -> None:
     pages = small.search("chuy*").hits[0].pages
     assert "<b>chuyển</b>" in pages[0].snippet
