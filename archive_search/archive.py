@@ -101,6 +101,8 @@ class Archive:
         return self._index
 
     def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
         self._catalog.close()
 
     def __enter__(self) -> Archive:
