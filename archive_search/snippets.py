@@ -17,7 +17,7 @@ from archive_search.models import Match
 from index.analysis import compose, fold, normalize
 
 WINDOW = 24  # words shown around the densest run of matches
-HEAD = 1500  # characters of a page searched first
+HEAD = 800  # characters of a page searched first (the window shows ~170)
 _WORD_CHARS = 7  # average characters per word and space, to size the window in characters
 _SPACES_RE = re.compile(r"\s+")
 _SPACE_RE = re.compile(r"\s")
