@@ -86,9 +86,14 @@ def image_hash(image: Image.Image) -> str:
     return digest.hexdigest()
 
 
+def grey_of(image: Image.Image) -> Image.Image:
+    """``image`` in greyscale; itself when it already is (PIL's convert would copy 8.7 MB)."""
+    return image if image.mode == "L" else image.convert("L")
+
+
 def is_blank(image: Image.Image) -> bool:
     """A page with (almost) no ink: not worth a tesseract call."""
-    grey = image.convert("L")
+    grey = grey_of(image)
     low, high = grey.getextrema()
     if float(high) - float(low) < 40:  # type: ignore[arg-type]
         return True
@@ -106,7 +111,7 @@ class _Reader:
         self.encodings: set[str] = set()
 
     def ocr_page(self, image: Image.Image, number: int) -> PageText:
-        grey = image.convert("L")
+        grey = grey_of(image)
         if is_blank(grey):
             return PageText(number, "", PageMethod.BLANK)
         key = image_hash(grey)

@@ -78,7 +78,7 @@ def render_page(path: Path, index: int, *, dpi: int) -> Image.Image:
         try:
             page = document[index]
             image = _scanned_picture(page, dpi) or page.render(scale=dpi / 72, grayscale=True).to_pil()
-            return image.convert("L")
+            return image if image.mode == "L" else image.convert("L")
         finally:
             document.close()
     except pypdfium2.PdfiumError as exc:
