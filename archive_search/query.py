@@ -2,7 +2,7 @@
 
     cong nghe thong tin         every word required, with or without diacritics
     "công nghệ thông tin"       a phrase (``"cong ngh*"`` ends in a prefix)
-    -tin, -"kinh tế"            exclude a word, a phrase or a group
+    -tin, -"kinh tế"            exclude a word, a phrase or a group (not a number: F -16, S -300)
     dang OR đoàn, dang | doan   either (OR binds tighter than the implicit AND)
     (nghi quyet OR chi thi) 2019   parentheses group
     ngh*                        a prefix
@@ -110,7 +110,7 @@ _TOKEN_RE = re.compile(
     |(?P<field>(?P<fname>[^\W\d_]+):(?P<fvalue>"[^"]*"|[^\s()"]*))
     |(?P<phrase>"[^"]*")
     |(?P<quote>")
-    |(?P<minus>-(?=[^\s-]))
+    |(?P<minus>-(?=[^\s\d-]))
     |(?P<word>[^\s()"]+)
     """,
     re.VERBOSE,

@@ -48,6 +48,8 @@ def _parsed(text: str) -> str:
     [
         ("cong nghe", "(and word:cong word:nghe)"),
         ('"công nghệ" -tin', "(and phrase:công nghệ -word:tin)"),
+        ("F -16 Mỹ", "(and word:f word:16 word:mỹ)"),  # a model name, as news titles print it
+        ('S -300 -"tên lửa"', '(and word:s word:300 -phrase:tên lửa)'),
         ("36-NQ/TW", "symbol:36 nq tw"),
         ("số 36-NQ/TW", "symbol:36 nq tw"),
         ("Số: 36-NQ/TW", "symbol:36 nq tw"),
