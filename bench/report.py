@@ -233,8 +233,10 @@ def write_report(r: Results, out: Path) -> None:
         "",
         f"Known-item quality: {f.get('ki_articles', 0):,} vietnews articles ingested as `.txt` (title on the "
         f"first line) through `Archive.ingest`; {f.get('ki_queries', 0):,} titles queried with diacritics and "
-        "with them stripped (`Archive.search(title, limit=10)`; the article is the one right answer); the peers "
-        "index the same title + body. Quality figures are deterministic (one pass). "
+        "with them stripped (`Archive.search(title, limit=10)`; the article is the one right answer, and an "
+        "article the corpus holds twice word for word, which the catalogue stores once, is one document for us "
+        "and for the peers, which index both copies); the peers index the same title + body. Quality figures "
+        "are deterministic (one pass). "
         f"Our queries that raised a query error: {f.get('ki_errors', 0)}.",
         "",
         "## Other figures",
