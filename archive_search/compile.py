@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import tantivy
 
@@ -24,25 +23,13 @@ _COMPOUND_BOOST = 1.0
 FILTER_FACETS = ("fond", "doc_type", "issuer", "year")
 
 
-@dataclass(frozen=True)
-class Target:
-    """What a query tree is compiled for: documents, or the ``pages`` of those ``within`` a
-    query (pushed down to every leaf)."""
-
-    pages: bool = False
-    within: Query | None = None
-
-
-DOCUMENTS = Target()
-
-
 class QueryCompiler:
     """Builds tantivy queries for one schema."""
 
     def __init__(self, schema: tantivy.Schema) -> None:
         self.schema = schema
 
-    def word_or_phrase(self, words: Sequence[str], fields: Fields, target: Target) -> Query:
+    def word_or_phrase(self, words: Sequence[str], fields: Fields, pages_of: Query | None) -> Query:
         """The clause for one word or a phrase: folded in every field, and exactly (boosted)
         when typed with diacritics. The one place text words become tantivy queries."""
 
@@ -51,9 +38,9 @@ class QueryCompiler:
                 return Query.term_query(self.schema, name, forms[0])
             return Query.phrase_query(self.schema, name, list[str | tuple[int, str]](forms))
 
-        return self._each_spelling(words, fields, build, target)
+        return self._each_spelling(words, fields, build, pages_of)
 
-    def compounds(self, words: Sequence[str], target: Target) -> Query | None:
+    def compounds(self, words: Sequence[str]) -> Query | None:
         """Ranking only: adjacent query words that the documents' segmentation made one word
         (``cong nghe`` → ``cong_nghe``). Candidates absent from the index match nothing."""
         if len(words) < 2:
@@ -61,11 +48,11 @@ class QueryCompiler:
         options = []
         for suffix, forms, boost in _spellings(words):
             for candidate in candidate_compounds(forms):
-                query = _within(Query.term_query(self.schema, f"words_{suffix}", candidate), target)
+                query = Query.term_query(self.schema, f"words_{suffix}", candidate)
                 options.append((Occur.Should, Query.boost_query(query, boost * _COMPOUND_BOOST)))
         return Query.boolean_query(options)
 
-    def prefix(self, words: Sequence[str], fields: Fields, target: Target) -> Query:
+    def prefix(self, words: Sequence[str], fields: Fields, pages_of: Query | None) -> Query:
         """Words whose last one is a prefix (``cong ngh*``), in both spellings."""
 
         def build(name: str, forms: list[str]) -> Query:
@@ -73,66 +60,67 @@ class QueryCompiler:
                 return Query.regex_query(self.schema, name, _regex_escape(forms[0]) + ".*")
             return Query.phrase_prefix_query(self.schema, name, list[str | tuple[int, str]](forms))
 
-        return self._each_spelling(words, fields, build, target)
+        return self._each_spelling(words, fields, build, pages_of)
 
     def _each_spelling(
-        self, words: Sequence[str], fields: Fields, build: Callable[[str, list[str]], Query], target: Target
+        self, words: Sequence[str], fields: Fields, build: Callable[[str, list[str]], Query], pages_of: Query | None
     ) -> Query:
         """SHOULD of ``build(field_spelling, forms)`` for each field and each spelling of ``words``
         (folded; exact too when typed with diacritics), each boosted by field and spelling."""
         options = []
         for suffix, forms, boost in _spellings(words):
             for field, field_boost in fields:
-                query = _within(build(f"{field}_{suffix}", forms), target)
+                query = _within(build(f"{field}_{suffix}", forms), pages_of)
                 options.append((Occur.Should, Query.boost_query(query, boost * field_boost)))
         return options[0][1] if len(options) == 1 else Query.boolean_query(options)
 
-    def _text(self, leaf: Text, target: Target) -> Query:
-        if target.pages:
+    def _text(self, leaf: Text, pages_of: Query | None) -> Query:
+        """A text leaf over documents, or (``pages_of``) over those pages."""
+        if pages_of is not None:
             fields: Fields = [("page", 1.0)]
         elif leaf.title_only:
             fields = [("title", 1.0)]
         else:
             fields = [("body", 1.0), ("title", _TITLE_BOOST)]
         if leaf.kind is TextKind.PREFIX:
-            return self.prefix(leaf.terms, fields, target)
-        in_text = self.word_or_phrase(leaf.terms, fields, target)
-        if target.pages:
+            return self.prefix(leaf.terms, fields, pages_of)
+        in_text = self.word_or_phrase(leaf.terms, fields, pages_of)
+        if pages_of is not None:
             return in_text
         if leaf.kind is TextKind.PHRASE and not leaf.title_only:
-            ranking = self.compounds(leaf.terms, target)
+            ranking = self.compounds(leaf.terms)
             if ranking is not None:
                 return Query.boolean_query([(Occur.Must, in_text), (Occur.Should, ranking)])
         if leaf.kind is not TextKind.SYMBOL:
             return in_text
-        keyword = _within(Query.term_query(self.schema, "symbol", symbol_key(leaf.text)), target)
+        keyword = Query.term_query(self.schema, "symbol", symbol_key(leaf.text))
         return Query.boolean_query(
             [(Occur.Should, Query.boost_query(keyword, _SYMBOL_BOOST)), (Occur.Should, in_text)]
         )
 
-    def _node(self, node: Node, target: Target) -> Query:
-        """``node`` compiled for ``target``. A ``within`` scope is pushed down to every leaf:
-        tantivy's unions seek by refilling a window of 4,096 entries, so a scope applied above
-        them would make each seek read every leaf's postings in that window."""
-        everything = target.within if target.within is not None else Query.all_query()
-        if target.pages and _not_on_pages(node):
+    def _node(self, node: Node, pages_of: Query | None) -> Query:
+        """``node`` over documents, or over the pages ``pages_of`` selects, that scope pushed
+        down to every leaf: tantivy's unions seek by refilling a window of 4,096 entries, so a
+        scope applied above them would make each seek read every leaf's postings there."""
+        everything = pages_of if pages_of is not None else Query.all_query()
+        if pages_of is not None and _not_on_pages(node):
             return everything
         if isinstance(node, Text):
-            return self._text(node, target)
+            return self._text(node, pages_of)
         if isinstance(node, Meta):
-            return Query.const_score_query(_within(any_of(self.schema, node.field, list(node.values)), target), 0.0)
+            return Query.const_score_query(_within(any_of(self.schema, node.field, list(node.values)), pages_of), 0.0)
         if isinstance(node, Years):
-            return Query.const_score_query(_within(self._years([node.range]), target), 0.0)
+            return Query.const_score_query(_within(self._years([node.range]), pages_of), 0.0)
         if isinstance(node, Not):
-            return Query.boolean_query([(Occur.Must, everything), (Occur.MustNot, self._node(node.node, target))])
+            return Query.boolean_query([(Occur.Must, everything), (Occur.MustNot, self._node(node.node, pages_of))])
         if isinstance(node, Or):
-            return Query.boolean_query([(Occur.Should, self._node(child, target)) for child in node.nodes])
-        positive = [(Occur.Must, self._node(c, target)) for c in node.nodes if not isinstance(c, Not)]
-        negative = [(Occur.MustNot, self._node(c.node, target)) for c in node.nodes if isinstance(c, Not)]
-        ranking = [] if target.pages else [(Occur.Should, q) for q in self._compound_runs(node.nodes, target)]
+            return Query.boolean_query([(Occur.Should, self._node(child, pages_of)) for child in node.nodes])
+        positive = [(Occur.Must, self._node(c, pages_of)) for c in node.nodes if not isinstance(c, Not)]
+        negative = [(Occur.MustNot, self._node(c.node, pages_of)) for c in node.nodes if isinstance(c, Not)]
+        ranking = [] if pages_of is not None else [(Occur.Should, q) for q in self._compound_runs(node.nodes)]
         return Query.boolean_query((positive or [(Occur.Must, everything)]) + negative + ranking)
 
-    def _compound_runs(self, nodes: Sequence[Node], target: Target) -> list[Query]:
+    def _compound_runs(self, nodes: Sequence[Node]) -> list[Query]:
         """Compound clauses for each run of adjacent plain words and phrases of an AND."""
         runs: list[list[str]] = [[]]
         for child in nodes:
@@ -140,16 +128,16 @@ class QueryCompiler:
                 runs[-1].extend(child.terms)
             elif runs[-1]:
                 runs.append([])
-        return [query for run in runs if (query := self.compounds(run, target)) is not None]
+        return [query for run in runs if (query := self.compounds(run)) is not None]
 
     def document(self, parsed: ParsedQuery) -> Query | None:
         """The whole query over documents; None when it is empty (browse by filters)."""
-        return self._node(parsed.root, DOCUMENTS) if parsed.root is not None else None
+        return self._node(parsed.root, None) if parsed.root is not None else None
 
-    def _entries(self, level: str, nums: Sequence[int]) -> Query:
-        """The index entries of ``level`` of the documents ``nums``, unscored."""
+    def _pages_of(self, nums: Sequence[int]) -> Query:
+        """The page entries of the documents ``nums``, unscored."""
         documents = any_of(self.schema, "num", nums)
-        entries = Query.boolean_query([(Occur.Must, documents), (Occur.Must, self._level(level))])
+        entries = Query.boolean_query([(Occur.Must, documents), (Occur.Must, self._level(LEVEL_PAGE))])
         return Query.const_score_query(entries, 0.0)
 
     def pages(self, parsed: ParsedQuery, nums: Sequence[int], *, whole: bool) -> Query | None:
@@ -159,10 +147,10 @@ class QueryCompiler:
         leaves = [leaf for leaf in parsed.positive_texts() if not leaf.title_only]
         if not leaves or parsed.root is None or not nums:
             return None
-        target = Target(pages=True, within=self._entries(LEVEL_PAGE, nums))
+        pages_of = self._pages_of(nums)
         if whole:
-            return self._node(parsed.root, target)
-        return Query.boolean_query([(Occur.Should, self._text(leaf, target)) for leaf in leaves])
+            return self._node(parsed.root, pages_of)
+        return Query.boolean_query([(Occur.Should, self._text(leaf, pages_of)) for leaf in leaves])
 
     def _years(self, ranges: Sequence[YearRange]) -> Query:
         queries = [
@@ -217,10 +205,9 @@ def any_of(schema: tantivy.Schema, field: str, values: Sequence[str | int]) -> Q
     return terms[0] if len(terms) == 1 else Query.boolean_query([(Occur.Should, term) for term in terms])  # [] : none
 
 
-def _within(query: Query, target: Target) -> Query:
-    if target.within is None:
-        return query
-    return Query.boolean_query([(Occur.Must, target.within), (Occur.Must, query)])
+def _within(query: Query, pages_of: Query | None) -> Query:
+    """``query`` restricted to the entries ``pages_of`` selects (when given)."""
+    return query if pages_of is None else Query.boolean_query([(Occur.Must, pages_of), (Occur.Must, query)])
 
 
 def _not_on_pages(node: Node) -> bool:
