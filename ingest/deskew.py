@@ -39,6 +39,11 @@ def skew_angle(grey: Image.Image) -> float:
     return max((best + step / 10 for step in range(-4, 5)), key=lambda angle: _sharpness(fine, angle))
 
 
+def grey_of(image: Image.Image) -> Image.Image:
+    """``image`` in greyscale; itself when it already is (PIL's convert would copy 8.7 MB)."""
+    return image if image.mode == "L" else image.convert("L")
+
+
 def background(grey: Image.Image) -> int:
     """The page's paper colour: its most common grey level."""
     histogram = grey.histogram()
@@ -51,7 +56,7 @@ def deskew(image: Image.Image) -> Image.Image:
     The corners the turn uncovers take the paper's colour, so tesseract's threshold is not
     pulled by a white frame around a grey page.
     """
-    grey = image if image.mode == "L" else image.convert("L")
+    grey = grey_of(image)
     angle = skew_angle(grey)
     if abs(angle) < MIN_ANGLE:
         return grey

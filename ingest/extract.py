@@ -23,6 +23,7 @@ from index.errors import (
 from index.records import PageMethod, PageText
 from index.segment import compounds
 from ingest import ocr, pdf
+from ingest.deskew import grey_of
 from ingest.encoding import Decoded, decode_bytes, repair_text
 
 PDF_SUFFIXES = frozenset({".pdf"})
@@ -84,11 +85,6 @@ def image_hash(image: Image.Image) -> str:
     digest = hashlib.sha256(f"{ocr.LANGUAGE}:{image.mode}:{image.size}:".encode())
     digest.update(image.tobytes())
     return digest.hexdigest()
-
-
-def grey_of(image: Image.Image) -> Image.Image:
-    """``image`` in greyscale; itself when it already is (PIL's convert would copy 8.7 MB)."""
-    return image if image.mode == "L" else image.convert("L")
 
 
 def is_blank(image: Image.Image) -> bool:

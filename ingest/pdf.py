@@ -15,6 +15,7 @@ from pdfminer.psparser import PSException
 from PIL import Image
 
 from index.errors import CorruptFileError, EmptyFileError, EncryptedFileError
+from ingest.deskew import grey_of
 
 if TYPE_CHECKING:
     from pypdfium2 import PdfPage
@@ -78,7 +79,7 @@ def render_page(path: Path, index: int, *, dpi: int) -> Image.Image:
         try:
             page = document[index]
             image = _scanned_picture(page, dpi) or page.render(scale=dpi / 72, grayscale=True).to_pil()
-            return image if image.mode == "L" else image.convert("L")
+            return grey_of(image)
         finally:
             document.close()
     except pypdfium2.PdfiumError as exc:
