@@ -129,8 +129,19 @@ def _summary(report: IngestReport) -> str:
     return (
         f"{report.new} new, {report.skipped} unchanged, {report.duplicates} duplicates, "
         f"{report.records} catalogue records, {report.pages} pages ({report.ocr_pages} OCR{cached}), "
-        f"{len(report.failures)} failed in {report.elapsed:.1f} s{pruned}"
+        f"{len(report.failures)} failed in {report.elapsed:.1f} s{pruned}{_unsupported(report.unsupported)}"
     )
+
+
+def _unsupported(paths: list[str], *, shown: int = 6) -> str:
+    """'; 3 files of unsupported types ignored (.docx, .xls)', or nothing when there are none."""
+    if not paths:
+        return ""
+    suffixes = sorted({Path(path).suffix.lower() or "no extension" for path in paths})
+    files = "1 file" if len(paths) == 1 else f"{len(paths)} files"
+    kinds = "an unsupported type" if len(suffixes) == 1 else "unsupported types"
+    listed = ", ".join(suffixes[:shown]) + (", …" if len(suffixes) > shown else "")
+    return f"; {files} of {kinds} ignored ({listed})"
 
 
 @cli.command()

@@ -97,17 +97,28 @@ def extract_remote(task: ExtractTask, data: bytes) -> ExtractResult:
     """``extract_file`` on a worker that cannot see the file: ``data`` holds its bytes.
 
     The bytes go to a private temporary file with the same suffix (the suffix picks the
-    reader), removed afterwards; the result names the original ``task.path``.
+    reader), removed afterwards; the result names the original ``task.path``. On a Dask worker
+    that file and the page images for tesseract are written in the worker's own directory,
+    which Dask removes when the worker ends and purges at the next start when it was killed.
     """
-    descriptor, name = tempfile.mkstemp(prefix="archive-search-", suffix=task.path.suffix)
+    scratch = _worker_directory()
+    descriptor, name = tempfile.mkstemp(prefix="archive-search-", suffix=task.path.suffix, dir=scratch)
     temp = Path(name)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-        result = extract_file(replace(task, path=temp))
+        result = extract_file(replace(task, path=temp, scratch=scratch))
     finally:
         temp.unlink(missing_ok=True)
     return _restore_path(result, temp, task.path)
+
+
+def _worker_directory() -> Path | None:
+    """The local directory of the Dask worker running this task; None outside a worker."""
+    try:
+        return Path(_import_distributed().get_worker().local_directory)
+    except (MissingDependencyError, ValueError):  # Dask not installed, or not on a worker
+        return None
 
 
 def _restore_path(result: ExtractResult, temp: Path, original: Path) -> ExtractResult:

@@ -30,6 +30,7 @@ PDF_SUFFIXES = frozenset({".pdf"})
 TEXT_SUFFIXES = frozenset({".txt"})
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 SUPPORTED_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES | IMAGE_SUFFIXES
+READABLE = "PDF, PNG, JPEG and TIFF files and .txt text files"  # what SUPPORTED_SUFFIXES are, for people
 Image.MAX_IMAGE_PIXELS = 200_000_000  # ~A0 at 300 dpi; larger is a decompression bomb
 _BLANK_INK_SHARE = 0.0001  # fewer dark pixels than this share: dust, not text
 _WORD_RE = re.compile(r"[^\W\d_]+")
@@ -54,6 +55,7 @@ class ExtractTask:
     ocr_timeout: float = 180.0
     ocr_cache: Path | None = None  # the catalogue, read (never written) for OCR cache hits
     page_range: tuple[int, int] | None = None  # (first, last) page, from 1, both included; None: all
+    scratch: Path | None = None  # where page images for tesseract are written; None: the temp dir
 
     @property
     def page_indexes(self) -> range | None:
@@ -116,7 +118,7 @@ class _Reader:
         if (hit := self.cache.get(key)) is not None:
             return PageText(number, hit[0], PageMethod.OCR, hit[1], image_hash=key, from_cache=True)
         try:
-            result = ocr.ocr_image(grey, timeout=self.task.ocr_timeout)
+            result = ocr.ocr_image(grey, timeout=self.task.ocr_timeout, scratch=self.task.scratch)
         except OcrError as exc:  # this page only: the others are kept
             return PageText(number, "", PageMethod.FAILED, error=exc.message)
         self.seen[key] = PageText(number, result.text, PageMethod.OCR, result.confidence, image_hash=key)
@@ -176,7 +178,9 @@ def _pages(reader: _Reader) -> Iterator[PageText]:
         return reader.text_pages()
     if suffix in IMAGE_SUFFIXES:
         return reader.image_pages()
-    raise UnsupportedFileError(f"unsupported file type {suffix or '(none)'}", path=reader.task.path)
+    raise UnsupportedFileError(
+        f"unsupported file type {suffix or '(no extension)'}: archive-search reads {READABLE}", path=reader.task.path
+    )
 
 
 def no_text_reason(pages: Sequence[PageText]) -> str | None:

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import pytesseract
 from PIL import Image
@@ -52,15 +53,22 @@ def _lines(data: dict[str, list[object]]) -> tuple[str, float | None]:
     return body, (sum(confidences) / len(confidences) if confidences else None)
 
 
-def ocr_image(image: Image.Image, *, timeout: float, straighten: bool = True) -> OcrText:
+def ocr_image(
+    image: Image.Image, *, timeout: float, straighten: bool = True, scratch: Path | None = None
+) -> OcrText:
     """Recognise Vietnamese text on a page image with one tesseract thread, the page first
-    turned level when it is askew (``straighten``)."""
+    turned level when it is askew (``straighten``).
+
+    The page goes to tesseract through a file in ``scratch`` (default: the temp dir). pytesseract
+    writes its own ``tess_*`` files in ``tempfile.gettempdir()``, which only the caller's process
+    can move: the pipeline's worker processes point it at their run's scratch directory.
+    """
     check_tesseract()
     os.environ["OMP_THREAD_LIMIT"] = "1"
     picture = deskew(image) if straighten else _uncompressed(image)
     # pytesseract would hand tesseract a PNG, whose compression costs ~20% of a page's OCR time;
     # an uncompressed PNM is written in milliseconds and read by tesseract just as well.
-    with tempfile.NamedTemporaryFile(suffix=".pnm", prefix="archive-search-") as page:
+    with tempfile.NamedTemporaryFile(suffix=".pnm", prefix="archive-search-", dir=scratch) as page:
         picture.save(page.name, format="PPM")
         data = _tesseract(page.name, timeout)
     text, confidence = _lines(data)

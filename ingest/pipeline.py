@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,10 +24,12 @@ from index.errors import InputFileError, MissingDependencyError, UsageError
 from index.records import DocumentMeta, PageMethod, PageText
 from index.search_index import SearchIndex
 from ingest.chunks import Assembler, Chunk, FileToRead, split
+from ingest.discovery import discover
 from ingest.distributed import bounded_submit, connect_cluster, extract_remote
-from ingest.extract import SUPPORTED_SUFFIXES, ExtractResult, ExtractTask, OcrMode, extract_file
+from ingest.extract import ExtractResult, ExtractTask, OcrMode, extract_file
 from ingest.header import read_metadata
 from ingest.manifest import ManifestRow, read_manifest
+from ingest.scratch import scratch_directory, use_as_tempdir
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -84,6 +86,7 @@ class IngestReport:
     pruned: int = 0
     failed_before: int = 0  # of skipped, files that failed before and are unchanged (see retry_failed)
     failures: list[Failure] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)  # files of other types found in folders: ignored
     elapsed: float = 0.0
 
 
@@ -113,17 +116,6 @@ class SerialExecutor(Executor):
         except BaseException as exc:
             future.set_exception(exc)
         return future
-
-
-def discover(paths: Iterable[Path]) -> Iterator[Path]:
-    """Every supported file under ``paths``, folders walked recursively, in a stable order."""
-    for path in paths:
-        if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                if found.is_file() and found.suffix.lower() in SUPPORTED_SUFFIXES:
-                    yield found.resolve()
-        else:
-            yield path.resolve()
 
 
 def sha256_of(path: Path) -> str:
@@ -169,27 +161,42 @@ class Ingestion:
         self.report = IngestReport()
         self._staged: list[int] = []
         self._copies: dict[str, list[tuple[Path, int]]] = {}  # content met twice in this run: the copies
+        self._scratch: Path | None = None  # this run's private directory for temporary files
 
     def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
         started = time.monotonic()
-        progress = progress or _NoProgress()
+        with scratch_directory(self.archive) as self._scratch:
+            self._run(paths, progress or _NoProgress())
+        self.report.elapsed = time.monotonic() - started
+        return self.report
+
+    @property
+    def archive(self) -> Path:
+        """The archive directory: the catalogue's."""
+        return self.catalog.path.parent
+
+    def _run(self, paths: Sequence[Path], progress: Progress) -> None:
         self.complete_index()
         if self.options.prune:
             self.report.pruned = self.prune()
         rows = read_manifest(self.options.manifest) if self.options.manifest else []
         by_path = {row.path: row for row in rows if row.path is not None}
-        if self.options.retry_failed:
-            files = self._failed_files(paths)
-        else:
-            files = list(dict.fromkeys(discover(paths or list(by_path))))
+        files = self._failed_files(paths) if self.options.retry_failed else self._discover(paths or list(by_path))
         progress.start(len(files))
         try:
             self._extract_all(self._pending(files, progress), by_path, progress)
             self._add_records([row for row in rows if row.path is None])
         finally:
             self._flush()
-        self.report.elapsed = time.monotonic() - started
-        return self.report
+
+    def _discover(self, paths: Sequence[Path]) -> list[Path]:
+        """The files to ingest; those of unsupported types found in folders are reported."""
+        ignore = [self.archive] + ([self.options.manifest] if self.options.manifest else [])
+        found = discover(paths, ignore=ignore)
+        for path in found.unsupported:
+            log.info("ignored, not a type archive-search reads: %s", path)
+        self.report.unsupported = [str(path) for path in found.unsupported]
+        return found.files
 
     def complete_index(self) -> None:
         """Index what an interrupted run committed to the catalogue only."""
@@ -244,10 +251,9 @@ class Ingestion:
                 yield cluster.executor, extract_remote, lambda chunk: (
                     _task(chunk, remote, None), chunk.path.read_bytes()), 2 * max(1, cluster.workers)
             return
-        count = self.options.worker_count
-        pool = SerialExecutor() if count == 1 else ProcessPoolExecutor(max_workers=count)
-        with pool:
-            yield pool, extract_file, lambda chunk: (_task(chunk, self.options, self.catalog.path),), 4 * count
+        count, scratch = self.options.worker_count, self._scratch
+        with _local_pool(count, scratch) as pool:
+            yield pool, extract_file, lambda chunk: (_task(chunk, self.options, self.catalog.path, scratch),), 4 * count
 
     def _fresh(self, todo: list[tuple[Path, str, int]], progress: Progress) -> list[FileToRead]:
         """The files to extract. A file whose content the archive holds is a duplicate at once; a
@@ -396,9 +402,22 @@ class Ingestion:
 _Workers = tuple[Executor, Callable[..., ExtractResult], Callable[[Chunk], tuple[Any, ...]], int]
 
 
-def _task(chunk: Chunk, options: IngestOptions, ocr_cache: Path | None) -> ExtractTask:
+def _local_pool(count: int, scratch: Path | None) -> Executor:
+    """Worker processes whose temporary files (pytesseract's too) go to the run's ``scratch``
+    directory, or for one worker the serial executor. That runs in this process, whose temp
+    dir is not ours to move: only our page images go to ``scratch`` (through the task), and
+    pytesseract's small ``tess_*`` files stay in the system temp dir if this process is killed."""
+    if count == 1:
+        return SerialExecutor()
+    if scratch is None:
+        return ProcessPoolExecutor(max_workers=count)
+    return ProcessPoolExecutor(max_workers=count, initializer=use_as_tempdir, initargs=(str(scratch),))
+
+
+def _task(chunk: Chunk, options: IngestOptions, ocr_cache: Path | None, scratch: Path | None = None) -> ExtractTask:
     return ExtractTask(
-        chunk.path, options.ocr, options.dpi, options.ocr_timeout, ocr_cache=ocr_cache, page_range=chunk.page_range
+        chunk.path, options.ocr, options.dpi, options.ocr_timeout, ocr_cache=ocr_cache, page_range=chunk.page_range,
+        scratch=scratch,
     )
 
 

@@ -155,6 +155,46 @@ def test_ingest_with_failures_exits_6_after_indexing_the_good_files(
     assert json.loads(out)["hits"][0]["fond"] == "TU"
 
 
+@pytest.mark.parametrize(
+    ("names", "line"),
+    [
+        (["to-trinh.docx"], "1 file of an unsupported type ignored (.docx)"),
+        (["a.docx", "b.DOCX", "GHI-CHU"], "3 files of unsupported types ignored (.docx, no extension)"),
+        (["a.docx", "sub/b.xls", "sub/c.docx", ".DS_Store", ".git/config"],
+         "3 files of unsupported types ignored (.docx, .xls)"),
+    ],
+)
+def test_ingest_summary_names_the_files_of_unsupported_types_it_ignored(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, names: list[str], line: str
+) -> None:
+    folder = tmp_path / "in"
+    for name in [*names, "bc.txt"]:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("Báo cáo tổng kết công tác xây dựng Đảng.", encoding="utf-8")
+    status, out, err = run_main(capsys, "--archive", str(tmp_path / "a"), "ingest", "--workers", "1", str(folder))
+    assert (status, err) == (ExitCode.OK, "")
+    assert out.startswith("1 new, 0 unchanged, 0 duplicates, 0 catalogue records, 1 pages (0 OCR), 0 failed in ")
+    assert out.split(" s; ")[1] == line + "\n"
+    status, out, _ = run_main(capsys, "--archive", str(tmp_path / "a"), "ingest", "--json", str(folder))
+    listed = [str((folder / name).resolve()) for name in sorted(names, key=Path) if not name.startswith(".")]
+    assert (status, json.loads(out)["unsupported"]) == (ExitCode.OK, listed)
+
+
+def test_an_unsupported_file_named_on_the_command_line_fails_with_its_path_and_reason(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    named = tmp_path / "to-trinh.docx"
+    named.write_bytes(b"PK\x03\x04")
+    status, out, err = run_main(capsys, "--archive", str(tmp_path / "a"), "ingest", "--workers", "1", str(named))
+    assert status == ExitCode.SOME_FILES_FAILED
+    assert out.startswith("0 new, 0 unchanged, 0 duplicates, 0 catalogue records, 0 pages (0 OCR), 1 failed in ")
+    assert "ignored" not in out
+    assert err.splitlines()[0] == (
+        f"failed: {named.resolve()}: unsupported file type .docx: "
+        "archive-search reads PDF, PNG, JPEG and TIFF files and .txt text files"
+    )
+
+
 def test_verbose_shows_the_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     status, _, err = run_main(capsys, "-v", "--archive", str(tmp_path / "none"), "search", "x")
     assert status == ExitCode.ARCHIVE

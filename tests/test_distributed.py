@@ -99,6 +99,22 @@ def test_extract_remote_leaves_no_temporary_file(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_on_a_worker_extract_remote_writes_in_the_workers_own_directory(
+    handle: ClusterHandle, files: dict[str, Path]
+) -> None:
+    # The workers' system temp dir made unusable: a file written there would fail every attempt.
+    handle.client.run(exec, "import tempfile; tempfile.tempdir = '/nonexistent/archive-search-tmp'", {})
+    try:
+        paths = [files["text"], files["fake"]]
+        outcomes = bounded_submit(handle.executor, extract_remote, paths, make_args=_read, limit=2)
+        results = {path: future.result() for path, future in outcomes}
+    finally:
+        handle.client.run(exec, "import tempfile; tempfile.tempdir = None", {})
+    assert results == {path: extract_file(ExtractTask(path)) for path in results}
+    directories: dict[str, str] = handle.client.run(lambda dask_worker: dask_worker.local_directory)
+    assert [name for folder in directories.values() for name in os.listdir(folder) if "archive-search" in name] == []
+
+
 def _process_pool() -> Executor:
     return ProcessPoolExecutor(max_workers=2)
 

@@ -97,11 +97,11 @@ def test_a_page_that_hangs_tesseract_costs_that_page_only_and_is_retried(
     ])
     real_ocr, calls = ocr.ocr_image, []
 
-    def second_page_hangs(image: Image.Image, *, timeout: float) -> ocr.OcrText:
+    def second_page_hangs(image: Image.Image, *, timeout: float, scratch: Path | None = None) -> ocr.OcrText:
         calls.append(image.size)
         if len(calls) == 2:  # the injected fault: what the seam raises when tesseract times out
             raise OcrError(f"tesseract took longer than {timeout:g} s on a page")
-        return real_ocr(image, timeout=timeout)
+        return real_ocr(image, timeout=timeout, scratch=scratch)
 
     monkeypatch.setattr(ocr, "ocr_image", second_page_hangs)
     archive = str(tmp_path / "a")

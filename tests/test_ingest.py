@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 
@@ -17,6 +18,7 @@ def test_report_counts_every_kind_of_file(ingested: tuple[Path, IngestReport]) -
     assert report.pages == 9
     assert report.ocr_pages == 2
     assert len(report.failures) == 4
+    assert report.unsupported == []  # the manifest, in the folder ingested, is not reported
 
 
 @pytest.mark.parametrize(
@@ -165,3 +167,27 @@ def test_documents_left_unindexed_are_indexed_once_by_the_next_run(
         assert archive.search("cong tac", clearance="tuyet-mat").total == before
     db = sqlite3.connect(archive_copy / "catalog.sqlite")
     assert db.execute("SELECT count(*) FROM documents WHERE indexed = 0").fetchone() == (0,)
+
+
+def test_files_of_unsupported_types_in_a_folder_are_reported_and_logged_not_failed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "in"
+    (folder / "2015").mkdir(parents=True)
+    (folder / "2015" / "bc.txt").write_text("Báo cáo tổng kết công tác xây dựng Đảng năm 2014.", encoding="utf-8")
+    ignored = ["2015/danh-sach.docx", "GHI-CHU", "bang-ke.xls"]
+    hidden = [".DS_Store", ".git/config", ".cache/ban-nhap.docx", "2015/.~lock.bang-ke.xls#"]
+    for name in ignored + hidden:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"PK\x03\x04")
+    (folder / "manifest.csv").write_text("path,fond\n2015/bc.txt,TU\n", encoding="utf-8")
+    expected = [str((folder / name).resolve()) for name in sorted(ignored, key=Path)]
+    options = IngestOptions(workers=1, manifest=folder / "manifest.csv")  # read as the manifest: not reported
+    caplog.set_level(logging.INFO, logger="ingest.pipeline")
+    with Archive.open(folder / "archive", create=True) as archive:
+        first = archive.ingest([folder], options=options)
+        again = archive.ingest([folder], options=options)  # the archive, inside the folder, is not walked
+    assert (first.new, first.failures, first.unsupported) == (1, [], expected)
+    assert (again.new, again.skipped, again.failures, again.unsupported) == (0, 1, [], expected)
+    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("ignored")]
+    assert logged == [f"ignored, not a type archive-search reads: {path}" for path in expected * 2]

@@ -102,10 +102,12 @@ def test_a_run_killed_with_sigkill_is_completed_by_the_next_run(tmp_path: Path) 
     start_and_kill(archive, tmp_path / "in", after_done=count // 2)
     done_before = int(str(catalogue_rows(archive, "SELECT count(*) FROM files")[0][0]))
     assert 0 < done_before < count
+    assert len(list((archive / "scratch").iterdir())) == 1  # the second killed run's (it removed the first's)
     with Archive.open(archive) as opened:
         report = opened.ingest([tmp_path / "in"], options=IngestOptions(workers=2))
     assert (report.new, report.skipped, report.failures) == (count - done_before, done_before, [])
     assert_consistent(archive, count)
+    assert list((archive / "scratch").iterdir()) == []  # the killed run's scratch directory too
 
 
 def test_search_during_a_multi_commit_ingestion_sees_each_commit_and_never_errors(tmp_path: Path) -> None:
@@ -270,11 +272,13 @@ def test_a_run_killed_inside_a_long_scan_keeps_its_ocr_and_the_next_run_complete
     assert catalogue_rows(archive, "SELECT count(*) FROM files") == [(0,)]  # the file was not finished
     cached = int(str(catalogue_rows(archive, "SELECT count(*) FROM ocr_cache")[0][0]))
     assert 0 < cached < len(texts)
+    [killed] = (archive / "scratch").iterdir()  # the killed run's, perhaps with the page it was reading
     with Archive.open(archive) as opened:
         report = opened.ingest([tmp_path / "in"], options=IngestOptions(workers=2, pages_per_task=1))
         assert (report.new, report.pages, report.failures) == (1, len(texts), [])
         assert (report.ocr_pages, report.ocr_cached) == (len(texts), cached)  # only the rest read again
         assert opened.search("rung ngap man").total == 1
+    assert not killed.exists()
     assert catalogue_rows(archive, "SELECT count(*), sum(indexed) FROM documents") == [(1, 1)]
     assert catalogue_rows(archive, "SELECT page, method FROM pages ORDER BY page") == [
         (n, "ocr") for n in range(1, len(texts) + 1)
