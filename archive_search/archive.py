@@ -219,10 +219,8 @@ class Archive:
     def reindex(self) -> int:
         """Rebuild the index from the catalogue alone (no extraction, no OCR)."""
         with self._write_lock:
-            catalog = self._catalog
-            documents = ((doc, catalog.pages(doc.num)) for doc in catalog.iter_documents())
-            count = rebuild(self.path / INDEX_NAME, documents, workers=os.cpu_count() or 1)
-            catalog.mark_indexed(doc.num for doc in catalog.iter_documents())
+            count = rebuild(self.path / INDEX_NAME, self._catalog, workers=os.cpu_count() or 1)
+            self._catalog.mark_all_indexed()
             self._index = self._engine = None
             return count
 

@@ -57,12 +57,17 @@ def normalize(text: str) -> str:
 
 _STRIPPED_RE = re.compile(f"[{_COMBINING}{_ZERO_WIDTH}]")
 _PLAIN_WORD_RE = re.compile(r"[^\W_]+")
+# Anything but ASCII and combining diacritics: where dropping non-ASCII would drop more than marks.
+_NOT_LATIN_RE = re.compile(f"[^\x00-\x7f{_COMBINING}]")
 
 
 def fold(text: str) -> str:
     """Lowercase ``text`` with every diacritic removed (``Đảng`` → ``dang``)."""
     text = text.replace("Đ", "D").replace("đ", "d").replace("Ð", "D").replace("ð", "d")
-    return _STRIPPED_RE.sub("", unicodedata.normalize("NFD", text)).lower()
+    decomposed = unicodedata.normalize("NFD", text)
+    if _NOT_LATIN_RE.search(decomposed) is None:  # Vietnamese and ASCII: the marks are the non-ASCII
+        return decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    return _STRIPPED_RE.sub("", decomposed).lower()
 
 
 def has_diacritics(word: str) -> bool:
@@ -90,6 +95,8 @@ def _same_length_canonical(text: str) -> str | None:
 def terms(text: str) -> list[str]:
     """The canonical lowercase syllables of ``text``."""
     canonical = _same_length_canonical(text)
+    if canonical is None:  # offsets are not needed here: compose the whole text at once
+        canonical = _same_length_canonical(compose(text))
     if canonical is not None:
         return _PLAIN_WORD_RE.findall(canonical)
     return [token.term for token in tokens(text)]

@@ -10,7 +10,6 @@ raw fast fields.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 import shutil
@@ -23,6 +22,7 @@ from typing import Any
 import tantivy
 
 from index.analysis import analysed_fields, fold, terms
+from index.catalog import Catalog
 from index.errors import IndexUnavailableError
 from index.records import PageText, StoredDocument
 from index.segment import compounds
@@ -71,8 +71,14 @@ def symbol_key(symbol: str) -> str:
     return f"{parts[0]}-{parts[1]}" + "".join(f"/{part}" for part in parts[2:])
 
 
-# A symbol as printed in a text: number, type, issuer(s), no spaces (36-NQ/TW, 01-QĐi/TW).
-_CITED_RE = re.compile(r"(?<![\w/-])\d{1,4}-[^\W\d_]+(?:/[^\W\d_]+)+(?![\w/])")
+# A symbol as printed in a text: number, type, issuer(s), no spaces (36-NQ/TW, 01-QĐi/TW). What
+# may not stand before it (a letter, digit, ``_``, ``/``, ``-``) is checked by hand: a lookbehind
+# tried at every character costs a third of the scan.
+_CITED_RE = re.compile(r"\d{1,4}-[^\W\d_]+(?:/[^\W\d_]+)+(?![\w/])")
+
+
+def _glued(text: str, start: int) -> bool:
+    return start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_/-")
 
 
 def cited_symbols(text: str, own_symbol: str = "") -> dict[str, str]:
@@ -80,6 +86,8 @@ def cited_symbols(text: str, own_symbol: str = "") -> dict[str, str]:
     own = symbol_key(own_symbol) if own_symbol else ""
     found: dict[str, str] = {}
     for match in _CITED_RE.finditer(text):
+        if _glued(text, match.start()):
+            continue
         printed = match.group()
         parts = printed.split("-", 1)[1].split("/")
         if all(part[0].isupper() for part in parts):
@@ -157,24 +165,31 @@ def index_documents(doc: StoredDocument, pages: Sequence[PageText]) -> list[tant
     return [tantivy.Document(**fields) for fields in document_fields(doc, pages)]
 
 
-def _fields_of(batch: list[tuple[StoredDocument, Sequence[PageText]]]) -> list[list[dict[str, Any]]]:
-    return [document_fields(doc, pages) for doc, pages in batch]
+_READERS: dict[Path, Catalog] = {}  # per worker process: its own connection to the catalogue
 
 
-def _analysed(
-    documents: Iterable[tuple[StoredDocument, Sequence[PageText]]], workers: int
-) -> Iterator[list[dict[str, Any]]]:
-    """Each document's fields, in order; analysed by ``workers`` processes, a bounded number of
-    batches in flight so the catalogue is never loaded whole."""
+def _fields_of(catalog_path: Path, nums: list[int]) -> list[list[dict[str, Any]]]:
+    """The index entries of documents ``nums``, read from the catalogue by this worker itself: a
+    parent reading and pickling every page to its workers was the bottleneck of reindexing."""
+    if (catalog := _READERS.get(catalog_path)) is None:
+        catalog = _READERS[catalog_path] = Catalog.open(catalog_path)
+    return [document_fields(doc, pages) for doc, pages in catalog.documents_with_pages(nums)]
+
+
+def _analysed(catalog: Catalog, workers: int) -> Iterator[list[dict[str, Any]]]:
+    """Each catalogue document's index entries, in order; analysed by ``workers`` processes, a
+    bounded number of batches in flight so the catalogue is never loaded whole."""
+    nums = catalog.document_nums()
+    batches = (nums[start : start + _BATCH] for start in range(0, len(nums), _BATCH))
     if workers <= 1:
-        yield from (document_fields(doc, pages) for doc, pages in documents)
+        for batch in batches:
+            yield from (document_fields(doc, pages) for doc, pages in catalog.documents_with_pages(batch))
         return
-    source = iter(documents)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future[list[list[dict[str, Any]]]]] = deque()
         while True:
-            while len(pending) < 2 * workers and (batch := list(itertools.islice(source, _BATCH))):
-                pending.append(pool.submit(_fields_of, batch))
+            while len(pending) < 2 * workers and (batch := next(batches, [])):
+                pending.append(pool.submit(_fields_of, catalog.path, batch))
             if not pending:
                 return
             yield from pending.popleft().result()
@@ -275,16 +290,14 @@ def _check_fields(path: Path) -> None:
         )
 
 
-def rebuild(
-    path: Path, documents: Iterable[tuple[StoredDocument, Sequence[PageText]]], *, workers: int = 1
-) -> int:
-    """Build a fresh index at ``path`` from catalogue documents (analysed by ``workers``
+def rebuild(path: Path, catalog: Catalog, *, workers: int = 1) -> int:
+    """Build a fresh index at ``path`` from every catalogue document (analysed by ``workers``
     processes); swap it in when complete."""
     staging = path.with_name(path.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     fresh = SearchIndex.open(staging, create=True)
     count = 0
-    for fields in _analysed(documents, workers):
+    for fields in _analysed(catalog, workers):
         fresh.add(fields)
         count += 1
     fresh.commit()

@@ -1,8 +1,11 @@
 """Normalisation and folding: the same analysis at index and at query time."""
 
+import re
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from index.analysis import fold, has_diacritics, normalize, terms, tokens
 
@@ -42,6 +45,22 @@ def test_decomposed_input_is_composed() -> None:
 )
 def test_fold_strips_every_diacritic(word: str, folded: str) -> None:
     assert fold(word) == folded
+
+
+def test_fold_keeps_letters_of_other_scripts() -> None:
+    assert fold("Đảng Ωμέγα Юрий 日本 ﬁ ß") == "dang ωμεγα юрии 日本 ﬁ ß"
+
+
+_MARKS_RE = re.compile("[\u0300-\u036f\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_VIETNAMESE = "aáàảãạăắằẳẵặâấầẩẫậeéèẻẽẹêếềểễệoóòỏõọôốồổỗộơớờởỡợuúùủũụưứừửữựyýỳỷỹỵđĐÐðÁÒ \u0301\u00ad\u200b"
+
+
+@given(st.text(alphabet=_VIETNAMESE, max_size=30) | st.text(max_size=20))
+def test_fold_and_terms_by_their_definitions(text: str) -> None:
+    """The fast paths (ASCII after decomposition; whole-text composition) change nothing."""
+    plain = text.replace("Đ", "D").replace("đ", "d").replace("Ð", "D").replace("ð", "d")
+    assert fold(text) == _MARKS_RE.sub("", unicodedata.normalize("NFD", plain)).lower()
+    assert terms(text) == [token.term for token in tokens(text)]
 
 
 @pytest.mark.parametrize(("word", "expected"), [("dang", False), ("đang", True), ("dạng", True), ("36", False)])

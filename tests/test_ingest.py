@@ -134,12 +134,16 @@ def test_reindex_rebuilds_from_the_catalogue_without_extracting(
         raise AssertionError("reindex must not extract")
 
     monkeypatch.setattr(ingest.extract, "extract_file", no_extraction)
+    queries = ["cong nghe thong tin", '"chuyển đổi số"', "so:36-NQ/TW", "nghị quyết"]
     with Archive.open(archive_copy) as archive:
-        before = archive.search("cong nghe thong tin", clearance="tuyet-mat")
+        before = [archive.search(query, clearance="tuyet-mat") for query in queries]
         assert archive.reindex() == 8
-        after = archive.search("cong nghe thong tin", clearance="tuyet-mat")
-    assert [h.id for h in after.hits] == [h.id for h in before.hits]
-    assert after.total == before.total == 2
+        after = [archive.search(query, clearance="tuyet-mat") for query in queries]
+    assert [[(h.id, h.pages, h.score) for h in found.hits] for found in after] == [
+        [(h.id, h.pages, h.score) for h in found.hits] for found in before
+    ]
+    assert [found.total for found in after] == [found.total for found in before]
+    assert after[0].total == 2 and all(found.hits[0].pages for found in after[:2])
 
 
 def test_a_lost_index_is_rebuilt_by_the_next_ingest(archive_copy: Path, corpus: Corpus) -> None:
