@@ -19,7 +19,7 @@ from archive_search.snippets import Needles, cut
 from index.analysis import folded_field, terms
 from index.catalog import Catalog
 from index.errors import NotFoundError, QueryError
-from index.records import PageText, Secrecy, StoredDocument
+from index.records import Secrecy, StoredDocument
 from index.search_index import SearchIndex
 
 FACETS = ("fond", "year", "doc_type", "issuer")
@@ -34,23 +34,24 @@ class SearchEngine:
 
     Facets are counted on a thread of their own while the hits are ranked and their pages
     read: tantivy releases the GIL while it searches, so on two cores the aggregation (a third
-    of a search) costs no wall time."""
+    of a search) costs no wall time. (Finding the hits' pages on a thread too, beside their
+    catalogue read, made searches 1-10% slower: the two cores are busy already.)"""
 
     def __init__(self, catalog: Catalog, index: SearchIndex) -> None:
         self.catalog, self.index = catalog, index
         self.compiler = QueryCompiler(index.schema)
         self.lock = threading.Lock()  # the catalogue's one sqlite connection
-        self._facet_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="archive-search-facets")
+        self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="archive-search")
 
     def close(self) -> None:
-        self._facet_threads.shutdown(wait=True)
+        self._threads.shutdown(wait=True)
 
     def search(self, query: SearchQuery) -> SearchResults:
         parsed, warning = parse(query)
         searcher = self.index.searcher()
         text = _compiled(lambda: self.compiler.document(parsed))
         main = self._documents(parsed, text, query)
-        facets = self._facet_threads.submit(self._facets, searcher, parsed, text, query)
+        facets = self._threads.submit(self._facets, searcher, parsed, text, query)
         ranked, total = _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset))
         hits = self._hits(searcher, ranked, parsed, query)
         return SearchResults(query.text, total, query.offset, hits, _compiled(facets.result), warning)
@@ -89,7 +90,9 @@ class SearchEngine:
         with self.lock:
             docs = self.catalog.documents_by_num(nums)
             with_pages = [num for num in nums if num in docs and docs[num].kind == "document"]  # records have none
-            pages = self._page_hits(searcher, parsed, needles, with_pages, query)
+            best = self._matching_pages(searcher, parsed, with_pages, query)
+            texts = self.catalog.page_texts(best) if best else {}
+        pages = {num: _snippets(texts.get(num, []), needles) for num in best}
         return tuple(
             _hit(docs[num], score, pages.get(num, ()), needles)
             for num, score in zip(nums, scores, strict=True)
@@ -125,18 +128,18 @@ class SearchEngine:
         result = searcher.aggregate(scope, {n: {"terms": {"field": n, "size": 10_000}} for n in names})
         return {name: _counts(result[name]["buckets"]) for name in names}
 
-    def _page_hits(
-        self, searcher: tantivy.Searcher, parsed: ParsedQuery, needles: Needles, nums: list[int],
-        query: SearchQuery,
-    ) -> dict[int, tuple[PageHit, ...]]:
+    def _matching_pages(
+        self, searcher: tantivy.Searcher, parsed: ParsedQuery, nums: list[int], query: SearchQuery
+    ) -> dict[int, list[int]]:
+        """The best pages of each document in ``nums``: where the whole query matches on one
+        page, else where any of its words does."""
         if not nums or query.pages_per_hit == 0:
             return {}
         best = self._best_pages(searcher, parsed, nums, query, whole=True)
         missing = [num for num in nums if num not in best]
         if missing:
             best |= self._best_pages(searcher, parsed, missing, query, whole=False)
-        texts = self.catalog.pages_of(best)
-        return {num: _snippets(texts.get(num, []), needles) for num in best}
+        return best
 
     def _best_pages(
         self, searcher: tantivy.Searcher, parsed: ParsedQuery, nums: list[int], query: SearchQuery, *, whole: bool
@@ -233,11 +236,11 @@ def _ints(values: list[int | float | bool | None] | list[int | float | None]) ->
     return [int(value or 0) for value in values]
 
 
-def _snippets(pages: list[PageText], needles: Needles) -> tuple[PageHit, ...]:
+def _snippets(pages: list[tuple[int, str]], needles: Needles) -> tuple[PageHit, ...]:
     hits = []
-    for page in pages:
-        text, match = cut(page.text, needles)
-        hits.append(PageHit(page.number, text, match or "exact"))
+    for number, page in pages:
+        text, match = cut(page, needles)
+        hits.append(PageHit(number, text, match or "exact"))
     return tuple(hits)
 
 

@@ -32,6 +32,9 @@ class Needles:
     words: frozenset[str]
     prefixes: frozenset[str] = frozenset()
     pattern: re.Pattern[str] | None = field(default=None, compare=False)
+    # (needle, its folded form): folded once per search, not once per page
+    folded_words: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    folded_prefixes: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @classmethod
     def of(cls, words: Iterable[str], prefixes: Iterable[str] = ()) -> Needles:
@@ -39,14 +42,15 @@ class Needles:
         alternatives = sorted({_any_accent(fold(w)) for w in words if w}, key=len, reverse=True)
         alternatives += [_any_accent(fold(p)) + f"{_WORD}*" for p in prefixes if p]
         pattern = re.compile(f"(?<!{_WORD})(?:{'|'.join(alternatives)})(?!{_WORD})") if alternatives else None
-        return cls(words, prefixes, pattern)
+        folded_words = tuple((w, fold(w)) for w in sorted(words))
+        return cls(words, prefixes, pattern, folded_words, tuple((p, fold(p)) for p in sorted(prefixes)))
 
     def match(self, text_terms: Sequence[str]) -> Match | None:
         """``exact`` when every needle found in the terms is also spelled there as typed."""
         present = set(text_terms)
         folded = set(fold(" ".join(present)).split(" "))
-        found = [w for w in self.words if fold(w) in folded]
-        found_prefixes = [p for p in self.prefixes if any(f.startswith(fold(p)) for f in folded)]
+        found = [w for w, folded_word in self.folded_words if folded_word in folded]
+        found_prefixes = [p for p, start in self.folded_prefixes if any(f.startswith(start) for f in folded)]
         if not found and not found_prefixes:
             return None
         exact = all(w in present for w in found) and all(
@@ -65,11 +69,11 @@ class Needles:
             return None
         seen = {normalize(text) for text in {lower[a:b] for a, b in spans}}
         seen_folded = {fold(text) for text in seen}
-        for word in self.words:
-            if fold(word) in seen_folded and word not in seen:
+        for word, folded in self.folded_words:
+            if folded in seen_folded and word not in seen:
                 return "folded"
-        for prefix in self.prefixes:
-            if any(f.startswith(fold(prefix)) for f in seen_folded) and not any(s.startswith(prefix) for s in seen):
+        for prefix, folded in self.folded_prefixes:
+            if any(f.startswith(folded) for f in seen_folded) and not any(s.startswith(prefix) for s in seen):
                 return "folded"
         return "exact"
 

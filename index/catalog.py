@@ -329,27 +329,29 @@ class Catalog:
         ).fetchall()
         return [_page(row) for row in rows]
 
-    def pages_of(self, wanted: dict[int, list[int]]) -> dict[int, list[PageText]]:
-        """The pages ``wanted`` ({document number: page numbers}), by document, in page order;
-        one query per 5,000 pages (SQLite takes at most 32,766 parameters)."""
+    def page_texts(self, wanted: dict[int, list[int]]) -> dict[int, list[tuple[int, str]]]:
+        """(page number, text) of the pages ``wanted`` ({document number: page numbers}), by
+        document, in page order: what a snippet needs (a page's other columns, its segmented
+        words above all, would double what is read). One query per 5,000 pages (SQLite takes
+        at most 32,766 parameters)."""
         pairs = sorted((num, page) for num, pages in wanted.items() for page in pages)
-        found: dict[int, list[PageText]] = {}
+        found: dict[int, list[tuple[int, str]]] = {}
         for start in range(0, len(pairs), _PAGES_PER_QUERY):
-            for num, page in self._pages_at(pairs[start : start + _PAGES_PER_QUERY]):
-                found.setdefault(num, []).append(page)
+            for num, page, text in self._texts_at(pairs[start : start + _PAGES_PER_QUERY]):
+                found.setdefault(num, []).append((page, text))
         return found
 
-    def _pages_at(self, pairs: list[tuple[int, int]]) -> Iterator[tuple[int, PageText]]:
+    def _texts_at(self, pairs: list[tuple[int, int]]) -> Iterator[tuple[int, int, str]]:
         values = ", ".join("(?, ?)" for _ in pairs)
         rows = self._db.execute(
             f"WITH wanted (num, page) AS (VALUES {values}) "
-            f"SELECT document_num, {_PAGE_COLUMNS} "
+            "SELECT document_num, pages.page, text "
             "FROM wanted JOIN pages ON pages.document_num = wanted.num AND pages.page = wanted.page "
             "ORDER BY document_num, pages.page",
             [value for pair in pairs for value in pair],
         )
-        for num, *row in rows:
-            yield int(num), _page(row)
+        for num, page, text in rows:
+            yield int(num), int(page), str(text)
 
     def unindexed(self) -> list[int]:
         """Numbers of documents committed to the catalogue but not yet to the index."""

@@ -139,7 +139,7 @@ def test_one_archive_sees_its_own_new_commits_and_nothing_else_reloads(tmp_path:
         assert index.searcher().num_docs > before
 
 
-def test_pages_of_many_documents_come_back_in_order(tmp_path: Path) -> None:
+def test_page_texts_of_many_documents_come_back_in_order(tmp_path: Path) -> None:
     from index.catalog import _PAGES_PER_QUERY, Catalog
     from index.records import DocumentMeta, PageMethod, PageText
 
@@ -150,8 +150,8 @@ def test_pages_of_many_documents_come_back_in_order(tmp_path: Path) -> None:
             pages = [PageText(p, f"trang {p} của {n}", PageMethod.PLAIN_TEXT) for p in range(1, _PAGES_PER_QUERY)]
             nums.append(catalog.put_document(f"d{n}", kind="document", source="", meta=DocumentMeta(), pages=pages))
     wanted = {nums[0]: [3, 1], nums[1]: list(range(1, _PAGES_PER_QUERY)), nums[2]: [_PAGES_PER_QUERY + 7]}
-    found = catalog.pages_of(wanted)
-    assert [page.number for page in found[nums[0]]] == [1, 3]
-    assert len(found[nums[1]]) == _PAGES_PER_QUERY - 1 and found[nums[1]][-1].text.endswith("của 1")
+    found = catalog.page_texts(wanted)
+    assert found[nums[0]] == [(1, "trang 1 của 0"), (3, "trang 3 của 0")]
+    assert len(found[nums[1]]) == _PAGES_PER_QUERY - 1 and found[nums[1]][-1][1].endswith("của 1")
     assert nums[2] not in found  # no such page
     catalog.close()
