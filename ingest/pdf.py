@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pdfminer.high_level import extract_pages
-from pdfminer.layout import LTTextContainer
+from pdfminer.layout import LTCurve, LTFigure, LTImage, LTPage, LTTextContainer
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
@@ -32,15 +33,31 @@ def _check_header(path: Path) -> None:
         raise CorruptFileError("not a PDF: the file has no PDF header", path=path)
 
 
-def text_layers(path: Path, indexes: Sequence[int] | None = None) -> list[str]:
-    """The text layer of every page (or of the pages ``indexes``, from 0), in order ('' for a
-    page without one)."""
+@dataclass(frozen=True, slots=True)
+class TextLayer:
+    """A page's text layer ('' when it has none) and whether the page also shows something
+    drawn (a picture, or vector paths enough to be outlined letters) that may hold text the
+    layer lacks."""
+
+    text: str
+    drawn: bool
+
+
+_DRAWN_CURVES = 20  # more paths than a rule or a frame: a drawing, or text turned into outlines
+
+
+def _layer(page: LTPage) -> TextLayer:
+    text = "".join(item.get_text() for item in page if isinstance(item, LTTextContainer))
+    pictures = any(isinstance(item, LTFigure | LTImage) for item in page)
+    curves = sum(1 for item in page if isinstance(item, LTCurve))
+    return TextLayer(text.strip(), pictures or curves >= _DRAWN_CURVES)
+
+
+def text_layers(path: Path, indexes: Sequence[int] | None = None) -> list[TextLayer]:
+    """The text layer of every page (or of the pages ``indexes``, from 0), in order."""
     _check_header(path)
     try:
-        pages = [
-            "".join(item.get_text() for item in page if isinstance(item, LTTextContainer))
-            for page in extract_pages(path, page_numbers=indexes)
-        ]
+        pages = [_layer(page) for page in extract_pages(path, page_numbers=indexes)]
     except (PDFEncryptionError, PDFPasswordIncorrect) as exc:
         raise EncryptedFileError("PDF is encrypted: decrypt it and ingest it again", path=path) from exc
     except (PDFSyntaxError, PSException) as exc:
@@ -51,7 +68,7 @@ def text_layers(path: Path, indexes: Sequence[int] | None = None) -> list[str]:
         raise CorruptFileError(f"PDF is damaged ({type(exc).__name__}: {exc})", path=path) from exc
     if not pages:
         raise EmptyFileError("PDF has no pages", path=path)
-    return [page.strip() for page in pages]
+    return pages
 
 
 def page_count(path: Path) -> int:

@@ -74,6 +74,20 @@ def test_ocr_mode_decides_for_every_page(tmp_path: Path, mode: OcrMode, methods:
     assert [page.method for page in result.pages] == methods
 
 
+def test_a_page_of_a_few_words_and_nothing_else_keeps_its_text_layer(tmp_path: Path, no_tesseract: None) -> None:
+    path = write_pdf(tmp_path / "letter.pdf", [DIGITAL, "Nơi nhận"])
+    result = extract_file(ExtractTask(path))  # OCR would fail: tesseract is gone
+    assert result.error is None
+    assert [(page.method, page.text) for page in result.pages][1] == (PageMethod.TEXT_LAYER, "Nơi nhận")
+
+
+def test_a_few_words_over_a_picture_are_not_trusted(tmp_path: Path) -> None:
+    path = write_scan_with_text_layer(tmp_path / "layered.pdf", SECOND_SCAN, "Nơi nhận")
+    result = extract_file(ExtractTask(path))
+    assert [page.method for page in result.pages] == [PageMethod.OCR]
+    assert "rừng ngập mặn" in result.pages[0].text
+
+
 def test_a_blank_scan_is_not_sent_to_tesseract(tmp_path: Path, no_tesseract: None) -> None:
     path = tmp_path / "blank.png"
     Image.new("L", (2480, 3508), color=255).save(path)
