@@ -172,8 +172,8 @@ def _peer_table(r: Results) -> list[str]:
     def quality(p: dict[str, Any]) -> str:
         cells = []
         for variant in ("ki_diacritics", "ki_accentless"):
-            mrr, recall = p.get(variant, (float("nan"), float("nan")))
-            cells += [f"{mrr:.3f}", f"{recall:.3f}"]
+            mrr, recall = p.get(variant, (math.nan, math.nan))
+            cells += [_num(mrr, 3), _num(recall, 3)]
         return " | ".join(cells)
 
     ours = {"ki_diacritics": f.get("ki_diacritics", (math.nan, math.nan)),
@@ -187,6 +187,20 @@ def _peer_table(r: Results) -> list[str]:
     for name, why in r.missing.items():
         lines.append(f"| {name} | {why} | | | | | | | | |")
     return lines
+
+
+def _known_item_note(f: dict[str, Any]) -> str:
+    if "ki_articles" not in f:
+        return "Known-item quality: not measured in this run (`--skip known-item`): n/a in the table."
+    return (
+        f"Known-item quality: {f['ki_articles']:,} vietnews articles ingested as `.txt` (title on the "
+        f"first line) through `Archive.ingest`; {f.get('ki_queries', 0):,} titles queried with diacritics and "
+        "with them stripped (`Archive.search(title, limit=10)`; the article is the one right answer, and an "
+        "article the corpus holds twice word for word, which the catalogue stores once, is one document for us "
+        "and for the peers, which index both copies); the peers index the same title + body. Quality figures "
+        "are deterministic (one pass). "
+        f"Our queries that raised a query error: {f.get('ki_errors', 0)}."
+    )
 
 
 def write_report(r: Results, out: Path) -> None:
@@ -231,20 +245,15 @@ def write_report(r: Results, out: Path) -> None:
         "WHERE clauses, ordered by `ts_rank`; its build is COPY + index + ANALYZE (server start-up not counted), "
         "its size `pg_total_relation_size` of the table (heap, TOAST and indexes).",
         "",
-        f"Known-item quality: {f.get('ki_articles', 0):,} vietnews articles ingested as `.txt` (title on the "
-        f"first line) through `Archive.ingest`; {f.get('ki_queries', 0):,} titles queried with diacritics and "
-        "with them stripped (`Archive.search(title, limit=10)`; the article is the one right answer, and an "
-        "article the corpus holds twice word for word, which the catalogue stores once, is one document for us "
-        "and for the peers, which index both copies); the peers index the same title + body. Quality figures "
-        "are deterministic (one pass). "
-        f"Our queries that raised a query error: {f.get('ki_errors', 0)}.",
+        _known_item_note(f),
         "",
         "## Other figures",
         "",
         *([f"- Text ingest of the scale archive (`.txt` + manifest with {f.get('archive_records', 0):,} records, "
            f"single run, builds the archive): {_num(f.get('text_ingest'))} pages/s, {_num(f.get('text_ingest_s'))} s; "
            f"{f.get('ingest_failures', 0)} failures."] if "text_ingest" in f else []),
-        f"- Born-digital ingest peak RSS (writer + workers): {_num(f.get('ingest_pdf_rss'), 0)} MB.",
+        *([f"- Born-digital ingest peak RSS (writer + workers): {_num(f['ingest_pdf_rss'], 0)} MB."]
+          if "ingest_pdf_rss" in f else []),
         "- Stage durations (s): " + ", ".join(f"{k} {v:.0f}" for k, v in f.get("stage_seconds", {}).items()),
         "",
         "Per-query warm latency (ms, median over rounds):",
