@@ -91,7 +91,7 @@ class SearchEngine:
             docs = self.catalog.documents_by_num(nums)
             with_pages = [num for num in nums if num in docs and docs[num].kind == "document"]  # records have none
             best = self._matching_pages(searcher, parsed, with_pages, query)
-            texts = self.catalog.page_texts(best) if best else {}
+            texts = self.catalog.page_texts(best)
         pages = {num: _snippets(texts.get(num, []), needles) for num in best}
         return tuple(
             _hit(docs[num], score, pages.get(num, ()), needles)

@@ -31,19 +31,23 @@ class Needles:
 
     words: frozenset[str]
     prefixes: frozenset[str] = frozenset()
-    pattern: re.Pattern[str] | None = field(default=None, compare=False)
-    # (needle, its folded form): folded once per search, not once per page
-    folded_words: tuple[tuple[str, str], ...] = field(default=(), compare=False)
-    folded_prefixes: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    # Derived from the two above once per search, not once per page: the regex over any
+    # spelling, and each needle with its folded form.
+    pattern: re.Pattern[str] | None = field(init=False, compare=False)
+    folded_words: tuple[tuple[str, str], ...] = field(init=False, compare=False)
+    folded_prefixes: tuple[tuple[str, str], ...] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        alternatives = sorted({_any_accent(fold(w)) for w in self.words if w}, key=len, reverse=True)
+        alternatives += [_any_accent(fold(p)) + f"{_WORD}*" for p in self.prefixes if p]
+        pattern = re.compile(f"(?<!{_WORD})(?:{'|'.join(alternatives)})(?!{_WORD})") if alternatives else None
+        object.__setattr__(self, "pattern", pattern)
+        object.__setattr__(self, "folded_words", tuple((w, fold(w)) for w in sorted(self.words)))
+        object.__setattr__(self, "folded_prefixes", tuple((p, fold(p)) for p in sorted(self.prefixes)))
 
     @classmethod
     def of(cls, words: Iterable[str], prefixes: Iterable[str] = ()) -> Needles:
-        words, prefixes = frozenset(words), frozenset(prefixes)
-        alternatives = sorted({_any_accent(fold(w)) for w in words if w}, key=len, reverse=True)
-        alternatives += [_any_accent(fold(p)) + f"{_WORD}*" for p in prefixes if p]
-        pattern = re.compile(f"(?<!{_WORD})(?:{'|'.join(alternatives)})(?!{_WORD})") if alternatives else None
-        folded_words = tuple((w, fold(w)) for w in sorted(words))
-        return cls(words, prefixes, pattern, folded_words, tuple((p, fold(p)) for p in sorted(prefixes)))
+        return cls(frozenset(words), frozenset(prefixes))
 
     def match(self, text_terms: Sequence[str]) -> Match | None:
         """``exact`` when every needle found in the terms is also spelled there as typed."""

@@ -172,12 +172,17 @@ def index_documents(doc: StoredDocument, pages: Sequence[PageText]) -> list[tant
 _READERS: dict[Path, Catalog] = {}  # per worker process: its own connection to the catalogue
 
 
+def _entries_of(catalog: Catalog, nums: list[int]) -> list[list[dict[str, Any]]]:
+    """The index entries of the catalogue documents ``nums``."""
+    return [document_fields(doc, pages) for doc, pages in catalog.documents_with_pages(nums)]
+
+
 def _fields_of(catalog_path: Path, nums: list[int]) -> list[list[dict[str, Any]]]:
-    """The index entries of documents ``nums``, read from the catalogue by this worker itself: a
-    parent reading and pickling every page to its workers was the bottleneck of reindexing."""
+    """``_entries_of`` in a worker, which reads the catalogue itself: a parent reading and
+    pickling every page to its workers was the bottleneck of reindexing."""
     if (catalog := _READERS.get(catalog_path)) is None:
         catalog = _READERS[catalog_path] = Catalog.open(catalog_path)
-    return [document_fields(doc, pages) for doc, pages in catalog.documents_with_pages(nums)]
+    return _entries_of(catalog, nums)
 
 
 def _analysed(catalog: Catalog, workers: int) -> Iterator[list[dict[str, Any]]]:
@@ -187,7 +192,7 @@ def _analysed(catalog: Catalog, workers: int) -> Iterator[list[dict[str, Any]]]:
     batches = (nums[start : start + _BATCH] for start in range(0, len(nums), _BATCH))
     if workers <= 1:
         for batch in batches:
-            yield from (document_fields(doc, pages) for doc, pages in catalog.documents_with_pages(batch))
+            yield from _entries_of(catalog, batch)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future[list[list[dict[str, Any]]]]] = deque()
