@@ -2,40 +2,53 @@
 characters (BENCHMARKS.md), one turned straight almost nothing.
 
 The angle is found by projection profiles: text lines are dark rows between white gaps, so the
-row sums of a page turned the right way vary most sharply. A coarse search on a page reduced
-8 times, then a fine one reduced 4 times, costs ~30 ms a page, against ~2 s of tesseract; the
-turn itself is nearest-neighbour (~30 ms): smoother resampling smears speckle into grey blots
-that cost tesseract more than the skew did.
+row sums of a page turned the right way vary most sharply. The ink of a page reduced 8 times,
+then 4 times, is projected onto the rows of each candidate angle (a coarse search, then a fine
+one) with numpy: ~8 ms a page, where turning the reduced picture for every angle with PIL took
+~33 ms (against ~1.8 s of tesseract). The turn itself is nearest-neighbour (~30 ms): smoother
+resampling smears speckle into grey blots that cost tesseract more than the skew did.
 """
 
 from __future__ import annotations
 
-from itertools import pairwise
+import math
 
+import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 MAX_ANGLE = 5.0  # degrees either way; scans askew beyond this are rare and need a person
 MIN_ANGLE = 0.3  # below this tesseract reads as well as from a straight page
 _INK_BELOW = 160  # grey levels darker than this count as ink
+Points = npt.NDArray[np.float64]
 
 
-def _sharpness(ink: Image.Image, angle: float) -> int:
-    """How sharply the row sums of ``ink`` turned by ``angle`` change from row to row."""
-    turned = ink.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0)
-    rows = turned.resize((1, turned.height), Image.Resampling.BOX).tobytes()
-    return sum((a - b) * (a - b) for a, b in pairwise(rows))
+def _ink(small: Image.Image) -> tuple[Points, Points]:
+    """The (row, column) of each ink pixel of ``small``, from its centre."""
+    pixels = np.asarray(small)
+    rows, columns = np.nonzero(pixels < _INK_BELOW)
+    return rows - (pixels.shape[0] - 1) / 2, columns - (pixels.shape[1] - 1) / 2
 
 
-def _ink(grey: Image.Image, factor: int) -> Image.Image:
-    return grey.reduce(factor).point(lambda value: 255 if value < _INK_BELOW else 0)
+def _sharpness(ink: tuple[Points, Points], angle: float) -> int:
+    """How sharply the ink's row counts change from row to row once turned by ``angle``
+    (counter-clockwise, as ``Image.rotate`` turns)."""
+    rows, columns = ink
+    radians = math.radians(angle)
+    turned = np.rint(rows * math.cos(radians) - columns * math.sin(radians)).astype(np.intp)
+    steps = np.diff(np.bincount(turned - turned.min()))
+    return int(steps @ steps)
 
 
 def skew_angle(grey: Image.Image) -> float:
     """The angle (degrees, counter-clockwise) that turns the text lines of ``grey`` level."""
-    coarse = _ink(grey, 8)
+    reduced = grey.reduce(4)
+    coarse = _ink(reduced.reduce(2))
+    if coarse[0].size == 0:  # no ink: nothing to level
+        return 0.0
     steps = int(MAX_ANGLE * 2)
     best = max((step / 2 for step in range(-steps, steps + 1)), key=lambda angle: _sharpness(coarse, angle))
-    fine = _ink(grey, 4)
+    fine = _ink(reduced)
     return max((best + step / 10 for step in range(-4, 5)), key=lambda angle: _sharpness(fine, angle))
 
 

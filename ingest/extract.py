@@ -84,8 +84,11 @@ def text_layer_usable(text: str, *, drawn: bool = True) -> bool:
     return good / len(words) >= 0.7
 
 
-def image_hash(image: Image.Image) -> str:
-    """The OCR cache key of a page image: its pixels, size and mode, and the OCR language."""
+def image_hash(image: Image.Image, stored: str | None = None) -> str:
+    """The OCR cache key of a page image and the OCR language: the hash of the picture as stored
+    in its PDF (``stored``, see ``pdf.PageImage``), else of its pixels, size and mode."""
+    if stored is not None:
+        return hashlib.sha256(f"{ocr.LANGUAGE}:pdf-picture:{stored}".encode()).hexdigest()
     digest = hashlib.sha256(f"{ocr.LANGUAGE}:{image.mode}:{image.size}:".encode())
     digest.update(image.tobytes())
     return digest.hexdigest()
@@ -94,11 +97,11 @@ def image_hash(image: Image.Image) -> str:
 def is_blank(image: Image.Image) -> bool:
     """A page with (almost) no ink: not worth a tesseract call."""
     grey = grey_of(image)
-    low, high = grey.getextrema()
-    if float(high) - float(low) < 40:  # type: ignore[arg-type]
+    histogram = grey.histogram()  # one pass over the pixels gives both tests
+    used = [level for level, count in enumerate(histogram) if count]
+    if not used or used[-1] - used[0] < 40:
         return True
-    dark = sum(grey.histogram()[:128])
-    return dark < grey.width * grey.height * _BLANK_INK_SHARE
+    return sum(histogram[:128]) < grey.width * grey.height * _BLANK_INK_SHARE
 
 
 class _Reader:
@@ -110,11 +113,11 @@ class _Reader:
         self.seen: dict[str, PageText] = {}
         self.encodings: set[str] = set()
 
-    def ocr_page(self, image: Image.Image, number: int) -> PageText:
+    def ocr_page(self, image: Image.Image, number: int, stored_hash: str | None = None) -> PageText:
         grey = grey_of(image)
         if is_blank(grey):
             return PageText(number, "", PageMethod.BLANK)
-        key = image_hash(grey)
+        key = image_hash(grey, stored_hash)
         if key in self.seen:
             return replace(self.seen[key], number=number, from_cache=True)
         if (hit := self.cache.get(key)) is not None:
@@ -136,7 +139,8 @@ class _Reader:
             if mode is OcrMode.NEVER or (mode is OcrMode.AUTO and not unusable):
                 yield PageText(index + 1, layer.text, PageMethod.TEXT_LAYER)
                 continue
-            page = self.ocr_page(pdf.render_page(self.task.path, index, dpi=self.task.dpi), index + 1)
+            rendered = pdf.render_page(self.task.path, index, dpi=self.task.dpi)
+            page = self.ocr_page(rendered.image, index + 1, rendered.stored_hash)
             if page.method is PageMethod.BLANK and layer.text.strip():
                 page = PageText(index + 1, layer.text, PageMethod.TEXT_LAYER)
             yield page

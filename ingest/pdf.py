@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from index.errors import CorruptFileError, EmptyFileError, EncryptedFileError
 from ingest.deskew import grey_of
 
 if TYPE_CHECKING:
-    from pypdfium2 import PdfPage
+    from pypdfium2 import PdfImage, PdfPage
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
@@ -83,7 +84,17 @@ def page_count(path: Path) -> int:
         document.close()
 
 
-def render_page(path: Path, index: int, *, dpi: int) -> Image.Image:
+@dataclass(frozen=True, slots=True)
+class PageImage:
+    """A page to OCR. When it is a scan's own picture, ``stored_hash`` is a SHA-256 of that
+    picture as stored in the PDF (its encoded bytes and how to decode them): a cache key that
+    costs 0.4 ms, where hashing the decoded pixels costs ~20 ms a page."""
+
+    image: Image.Image
+    stored_hash: str | None = None
+
+
+def render_page(path: Path, index: int, *, dpi: int) -> PageImage:
     """Page ``index`` (from 0) as a greyscale image at about ``dpi``.
 
     A scanned page, one upright full-page picture at scanning resolution, is handed over as the
@@ -95,15 +106,17 @@ def render_page(path: Path, index: int, *, dpi: int) -> Image.Image:
         document = pypdfium2.PdfDocument(str(path))
         try:
             page = document[index]
-            image = _scanned_picture(page, dpi) or page.render(scale=dpi / 72, grayscale=True).to_pil()
-            return grey_of(image)
+            picture = _scanned_picture(page, dpi)
+            if picture is None:
+                return PageImage(grey_of(page.render(scale=dpi / 72, grayscale=True).to_pil()))
+            return PageImage(grey_of(picture.get_bitmap(render=False).to_pil()), _stored_hash(picture))
         finally:
             document.close()
     except pypdfium2.PdfiumError as exc:
         raise CorruptFileError(f"PDF page {index + 1} cannot be rendered ({exc})", path=path) from exc
 
 
-def _scanned_picture(page: PdfPage, dpi: int) -> Image.Image | None:
+def _scanned_picture(page: PdfPage, dpi: int) -> PdfImage | None:
     """The page's only picture, when nothing else is drawn and it fills the upright page at
     0.75-2x ``dpi``; else None (the page is rendered)."""
     import pypdfium2.raw as pdfium
@@ -118,7 +131,7 @@ def _scanned_picture(page: PdfPage, dpi: int) -> Image.Image | None:
             return None  # something visible besides the picture
     if len(pictures) != 1 or pictures[0].level != 0 or page.get_rotation() != 0:
         return None
-    picture = pictures[0]
+    picture: PdfImage = pictures[0]
     a, b, c, d, _, _ = picture.get_matrix().get()
     width, height = page.get_size()
     if b or c or a <= 0 or d <= 0 or a * d < 0.9 * width * height:
@@ -126,5 +139,12 @@ def _scanned_picture(page: PdfPage, dpi: int) -> Image.Image | None:
     pixels_wide, _ = picture.get_px_size()
     if not 0.75 * dpi <= pixels_wide / (a / 72) <= 2 * dpi or picture.get_metadata().colorspace == 0:
         return None
-    image: Image.Image = picture.get_bitmap(render=False).to_pil()
-    return image
+    return picture
+
+
+def _stored_hash(picture: PdfImage) -> str:
+    meta = picture.get_metadata()
+    how = f"{meta.width}x{meta.height}:{meta.bits_per_pixel}:{meta.colorspace}:{','.join(picture.get_filters())}"
+    digest = hashlib.sha256(how.encode())
+    digest.update(picture.get_data(decode_simple=False))
+    return digest.hexdigest()
