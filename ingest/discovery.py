@@ -19,9 +19,10 @@ def discover(paths: Iterable[Path], *, ignore: Iterable[Path] = ()) -> Discovere
     """The files under ``paths``, folders walked recursively, in a stable order, resolved.
 
     A file named in ``paths`` is taken whatever its type (an unsupported one then fails with its
-    reason). In folders, files of other types are set apart, except hidden ones (a name starting
-    with a dot, or inside such a folder), which are ignored quietly as before. The files and
-    folders in ``ignore`` (the archive itself, the manifest) are left out of the walk.
+    reason). In folders, hidden files (a name starting with a dot, or inside such a folder:
+    ``.DS_Store``, macOS's ``._scan.pdf`` twins, ``.Trash-1000/``) are ignored quietly, whatever
+    their type; files of other types are set apart. The files and folders in ``ignore`` (the
+    archive itself, the manifest) are left out of the walk.
     """
     skip = [path.resolve() for path in ignore]
     files: list[Path] = []
@@ -34,15 +35,13 @@ def discover(paths: Iterable[Path], *, ignore: Iterable[Path] = ()) -> Discovere
 
 
 def _walk(folder: Path, skip: list[Path]) -> Iterator[tuple[Path, bool]]:
-    """(file, of a supported type?) under ``folder``; none in ``skip``, no hidden file of another type."""
+    """(file, of a supported type?) under ``folder``; none in ``skip``, none hidden."""
     for found in sorted(folder.rglob("*")):
-        if not found.is_file():
+        if not found.is_file() or _hidden(found.relative_to(folder)):
             continue
-        resolved, supported = found.resolve(), found.suffix.lower() in SUPPORTED_SUFFIXES
-        if any(resolved.is_relative_to(left_out) for left_out in skip):
-            continue
-        if supported or not _hidden(found.relative_to(folder)):
-            yield resolved, supported
+        resolved = found.resolve()
+        if not any(resolved.is_relative_to(left_out) for left_out in skip):
+            yield resolved, found.suffix.lower() in SUPPORTED_SUFFIXES
 
 
 def _hidden(relative: Path) -> bool:

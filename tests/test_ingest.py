@@ -181,6 +181,8 @@ def test_files_of_unsupported_types_in_a_folder_are_reported_and_logged_not_fail
     (folder / "2015" / "bc.txt").write_text("Báo cáo tổng kết công tác xây dựng Đảng năm 2014.", encoding="utf-8")
     ignored = ["2015/danh-sach.docx", "GHI-CHU", "bang-ke.xls"]
     hidden = [".DS_Store", ".git/config", ".cache/ban-nhap.docx", "2015/.~lock.bang-ke.xls#"]
+    # of types read, but hidden: macOS's AppleDouble twins and a trash folder are not documents
+    hidden += ["2015/._bc.txt", "._scan.pdf", ".Trash-1000/files/cu.txt"]
     for name in ignored + hidden:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(b"PK\x03\x04")
