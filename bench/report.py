@@ -75,6 +75,12 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
     if "reindex" in f:
         rows.append((f"Reindex ({f['archive_pages']:,} pages, {f['archive_docs'] + f['archive_records']:,} documents "
                      "and records)", f"{_num(f['reindex'], 0)} pages/s", "≥ 1,000 pages/s", f["reindex"] >= 1000))
+    if "reindex_rss_self" in f:
+        workers = f["reindex_workers"]
+        rss = f["reindex_rss_self"] + workers * f["reindex_rss_child"]
+        rows.append((f"Reindex peak RSS (writer {_num(f['reindex_rss_self'], 0)} MB + {workers} x largest analysis "
+                     f"worker {_num(f['reindex_rss_child'], 0)} MB)", f"{_num(rss, 0)} MB",
+                     "≤ 2 GB (the ingest target)", rss <= 2048))
     if "ocr" in f:
         rows += _ocr_rows(r)
     if "index_mb" in f:

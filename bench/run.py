@@ -128,11 +128,14 @@ def _reused_archive(archive: Path, r: Results) -> Path:
 
 def bench_scale_archive(s: Settings, corpus: ScaleCorpus, r: Results) -> Path:
     archive = _reused_archive(s.archive, r) if s.archive else _ingest_scale_archive(s, corpus, r)
-    rates = []
+    rates, rss_self, rss_child = [], [], []
     for _ in range(s.repeats):
         again = child("reindex", archive=str(archive))
         rates.append(again["pages"] / again["elapsed"])
-    r.figures["reindex"] = median(rates)
+        rss_self.append(again["rss_self_mb"])
+        rss_child.append(again["rss_child_mb"])
+    r.figures.update(reindex=median(rates), reindex_rss_self=median(rss_self), reindex_rss_child=median(rss_child),
+                     reindex_workers=os.cpu_count() or 1)
     log(f"reindex: {r.figures['reindex']:.0f} pages/s")
     raw = sum(len(p.encode()) for d in corpus.documents for p in d.pages)
     raw += sum(len(rec.title.encode()) + len(rec.symbol) for rec in corpus.records)

@@ -46,6 +46,7 @@ def test_bench_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert figures["ingest_pdf"] > 0 and figures["pdfminer_limit"] > 0
     assert figures["archive_docs"] == figures["corpus_docs"] and figures["ingest_failures"] == 0
     assert figures["reindex"] > 0 and figures["ocr"] > 0 and figures["tesseract_limit"] > 0
+    assert figures["reindex_rss_self"] > 10 and figures["reindex_rss_child"] > 10
     assert figures["tesseract_limit_tuned"] > 0
     assert figures["query_p50"] > 0 and figures["cli_cold"] > 0
     assert figures["metadata_accuracy"]["symbol"] > 0.9 and figures["metadata_accuracy"]["year"] > 0.9
@@ -62,5 +63,6 @@ def test_bench_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert {"p50", "size_mb", "ki_diacritics"} <= set(results.peers["postgres"])
     report = out.read_text(encoding="utf-8")
     assert "| measure | figure | target |" in report and "Known-item MRR@10" in report
+    assert "Reindex peak RSS (writer " in report
     assert "| postgres |" in report and "| scanned first pages (1," in report
     assert "tesseract PNG stdout -l vie -c tessedit_do_invert=0" in report
