@@ -124,13 +124,14 @@ def _ocr_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
     share = f["ocr"] / f["tesseract_limit"]
     options = f.get("tesseract_options", "")
     rows: list[tuple[str, str, str, bool | None]] = [
-        (f"OCR ({f['ocr_pages']} scanned pages; limit = {workers} x one `tesseract PNG stdout -l vie`, "
-         f"OMP_THREAD_LIMIT=1: {_num(f['tesseract_limit'])} pages/min"
+        (f"OCR ({f['ocr_pages']} scanned pages; limit = {workers} x one `tesseract TIFF stdout -l vie` on the "
+         f"page as the uncompressed TIFF the library writes, OMP_THREAD_LIMIT=1: {_num(f['tesseract_limit'])} "
+         "pages/min"
          + ("" if options else "; the library passes tesseract no extra options") + ")",
          f"{_num(f['ocr'])} pages/min = {share:.0%}", "≥ 95% of the tesseract limit", share >= 0.95)]
     if options:
         tuned = f["ocr"] / f["tesseract_limit_tuned"]
-        rows.append((f"… share of the limit with the library's own tesseract options ({workers} x `tesseract PNG "
+        rows.append((f"… share of the limit with the library's own tesseract options ({workers} x `tesseract TIFF "
                      f"stdout -l vie {options}`: {_num(f['tesseract_limit_tuned'])} pages/min): the pipeline's "
                      "own overhead", f"{tuned:.0%}", "for comparison", None))
     ocrmypdf = f["ocrmypdf"]

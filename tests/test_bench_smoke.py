@@ -65,4 +65,4 @@ def test_bench_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "| measure | figure | target |" in report and "Known-item MRR@10" in report
     assert "Reindex peak RSS (writer " in report
     assert "| postgres |" in report and "| scanned first pages (1," in report
-    assert "tesseract PNG stdout -l vie -c tessedit_do_invert=0" in report
+    assert "tesseract TIFF stdout -l vie -c tessedit_do_invert=0" in report

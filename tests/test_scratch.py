@@ -29,7 +29,7 @@ def dead_pid() -> int:
 def leftover(directory: Path) -> Path:
     """A scratch directory as a killed run leaves it: a page image and pytesseract's output."""
     directory.mkdir(parents=True)
-    (directory / "archive-search-x1y2.pnm").write_bytes(b"P5\n1 1\n255\n\x00")
+    (directory / "archive-search-x1y2.tif").write_bytes(b"II*\x00")
     (directory / "tess_a1b2.tsv").write_text("level\tpage_num\n", encoding="utf-8")
     return directory
 
@@ -88,4 +88,4 @@ def test_the_next_run_removes_a_killed_runs_scratch_directory_and_keeps_a_live_o
     ingest_text(archive, folder)
     assert not killed.exists()
     assert sorted(root.iterdir()) == sorted([running, unknown])
-    assert sorted(entry.name for entry in running.iterdir()) == ["archive-search-x1y2.pnm", "tess_a1b2.tsv"]
+    assert sorted(entry.name for entry in running.iterdir()) == ["archive-search-x1y2.tif", "tess_a1b2.tsv"]
