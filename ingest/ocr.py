@@ -60,9 +60,10 @@ def ocr_image(
     """Recognise Vietnamese text on a page image with one tesseract thread, the page first
     turned level when it is askew (``straighten``).
 
-    The page goes to tesseract through a file in ``scratch`` (default: the temp dir). pytesseract
-    writes its own ``tess_*`` files in ``tempfile.gettempdir()``, which only the caller's process
-    can move: the pipeline's worker processes point it at their run's scratch directory.
+    The page and tesseract's TSV output are files in ``scratch`` (default: the temp dir), removed
+    when read: pytesseract's ``image_to_data`` would put its own ``tess_*`` files in the
+    process-wide temp dir, which a library should not move, so its ``run_tesseract`` is called
+    with an output name of ours.
     """
     check_tesseract()
     os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -72,8 +73,7 @@ def ocr_image(
     # PNM costs tesseract 6% more CPU (the same text out), as PNG 2% more.
     with tempfile.NamedTemporaryFile(suffix=".tif", prefix="archive-search-", dir=scratch) as page:
         picture.save(page.name, format="TIFF")
-        tsv = _tesseract(page.name, timeout)
-    text, confidence = _lines(tsv)
+        text, confidence = _lines(_tesseract(page.name, timeout))
     return OcrText(text, confidence)
 
 
@@ -83,14 +83,22 @@ def _uncompressed(image: Image.Image) -> Image.Image:
 
 
 def _tesseract(path: str, timeout: float) -> str:
+    """tesseract's TSV for the page image at ``path``, written beside it and removed once read."""
+    output = path.removesuffix(".tif")
     try:
-        tsv: str = pytesseract.image_to_data(
-            path, lang=LANGUAGE, config=TESSERACT_CONFIG, timeout=timeout, output_type=pytesseract.Output.STRING
+        pytesseract.pytesseract.run_tesseract(
+            path, output, "tsv", LANGUAGE, f"-c tessedit_create_tsv=1 {TESSERACT_CONFIG}".strip(), timeout=timeout
         )
+        return Path(f"{output}.tsv").read_text(encoding="utf-8")
     except RuntimeError as exc:
         if "timeout" in str(exc).lower():
             raise OcrError(f"tesseract took longer than {timeout:g} s on a page") from exc
         raise OcrError(f"tesseract failed: {exc}") from exc
     except pytesseract.TesseractError as exc:
         raise OcrError(f"tesseract failed: {exc.message}") from exc
-    return tsv
+    except pytesseract.TesseractNotFoundError as exc:  # removed since check_tesseract ran
+        raise MissingDependencyError(f"tesseract is not installed: {_INSTALL_HINT}") from exc
+    except OSError as exc:  # no output: tesseract was killed, or the disk is full
+        raise OcrError(f"tesseract wrote no result ({exc})") from exc
+    finally:
+        Path(f"{output}.tsv").unlink(missing_ok=True)

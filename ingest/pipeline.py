@@ -403,10 +403,9 @@ _Workers = tuple[Executor, Callable[..., ExtractResult], Callable[[Chunk], tuple
 
 
 def _local_pool(count: int, scratch: Path | None) -> Executor:
-    """Worker processes whose temporary files (pytesseract's too) go to the run's ``scratch``
-    directory, or for one worker the serial executor. That runs in this process, whose temp
-    dir is not ours to move: only our page images go to ``scratch`` (through the task), and
-    pytesseract's small ``tess_*`` files stay in the system temp dir if this process is killed."""
+    """Worker processes whose temporary files go to the run's ``scratch`` directory, or for one
+    worker the serial executor. That runs in this process, whose temp dir is not ours to move:
+    OCR's files go to ``scratch`` through the task, and any other library's stay where it puts them."""
     if count == 1:
         return SerialExecutor()
     if scratch is None:

@@ -1,7 +1,7 @@
 """The private scratch directory of an ingestion run: ``ARCHIVE/scratch/<pid>-<random>/``.
 
-Page images handed to tesseract (and pytesseract's own ``tess_*`` files) are written there
-rather than in the system temp dir. A run removes its directory when it ends; a run killed
+Page images handed to tesseract and tesseract's output are written there rather than in the
+system temp dir. A run removes its directory when it ends; a run killed
 with SIGKILL cannot, so each run first removes the directories whose owning process is gone.
 A directory whose pid is alive (a concurrent ingestion, or a reused pid) is left alone.
 """

@@ -27,10 +27,10 @@ def dead_pid() -> int:
 
 
 def leftover(directory: Path) -> Path:
-    """A scratch directory as a killed run leaves it: a page image and pytesseract's output."""
+    """A scratch directory as a killed run leaves it: a page image and tesseract's output."""
     directory.mkdir(parents=True)
     (directory / "archive-search-x1y2.tif").write_bytes(b"II*\x00")
-    (directory / "tess_a1b2.tsv").write_text("level\tpage_num\n", encoding="utf-8")
+    (directory / "archive-search-x1y2.tsv").write_text("level\tpage_num\n", encoding="utf-8")
     return directory
 
 
@@ -41,16 +41,17 @@ def ingest_text(archive: Path, folder: Path) -> None:
     assert report.failures == []
 
 
-def test_ocr_worker_processes_write_no_temporary_file_in_the_system_temp_dir(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("workers", [1, 2])  # 1: OCR in this process, through the serial executor
+def test_ocr_writes_no_temporary_file_in_the_system_temp_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     # The system temp dir made unusable for this process and the workers it forks: a page image
-    # or a pytesseract tess_* file written there would fail its page.
+    # or tesseract's output (pytesseract's tess_* files) written there would fail its page.
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "system-temp-dir-gone"))
     for n in (1, 2):
         write_scan_png(tmp_path / "in" / f"tb-{n}.png", SCAN.format(n=n))
     with Archive.open(tmp_path / "archive", create=True) as archive:
-        report = archive.ingest([tmp_path / "in"], options=IngestOptions(workers=2))
+        report = archive.ingest([tmp_path / "in"], options=IngestOptions(workers=workers))
         assert archive.search("chuyen doi so").total == 2
     assert (report.new, report.ocr_pages, report.failures) == (2, 2, [])
     assert list((tmp_path / "archive" / "scratch").iterdir()) == []  # the run removed its directory
@@ -88,4 +89,4 @@ def test_the_next_run_removes_a_killed_runs_scratch_directory_and_keeps_a_live_o
     ingest_text(archive, folder)
     assert not killed.exists()
     assert sorted(root.iterdir()) == sorted([running, unknown])
-    assert sorted(entry.name for entry in running.iterdir()) == ["archive-search-x1y2.tif", "tess_a1b2.tsv"]
+    assert sorted(entry.name for entry in running.iterdir()) == ["archive-search-x1y2.tif", "archive-search-x1y2.tsv"]
