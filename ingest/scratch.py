@@ -1,9 +1,10 @@
-"""The private scratch directory of an ingestion run: ``ARCHIVE/scratch/<pid>-<random>/``.
+"""The private scratch directory of an ingestion run: ``ARCHIVE/scratch/<host>.<pid>-<random>/``.
 
 Page images handed to tesseract and tesseract's output are written there rather than in the
 system temp dir. A run removes its directory when it ends; a run killed
 with SIGKILL cannot, so each run first removes the directories whose owning process is gone.
-A directory whose pid is alive (a concurrent ingestion, or a reused pid) is left alone.
+A directory whose pid is alive (a concurrent ingestion, or a reused pid) is left alone, and so is
+one made on another machine (an archive on a shared disk), whose processes cannot be seen from here.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import contextlib
 import logging
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 SCRATCH = "scratch"  # under the archive directory
+_HOST = socket.gethostname().replace("-", "_")  # "-" ends the owner part of a directory's name
 
 
 @contextlib.contextmanager
@@ -26,7 +29,7 @@ def scratch_directory(archive: Path) -> Iterator[Path]:
     root = archive / SCRATCH
     root.mkdir(parents=True, exist_ok=True)
     remove_stale(root)
-    path = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+    path = Path(tempfile.mkdtemp(prefix=f"{_HOST}.{os.getpid()}-", dir=root))
     try:
         yield path
     finally:
@@ -48,8 +51,11 @@ def use_as_tempdir(path: str) -> None:
 
 
 def _is_stale(entry: Path) -> bool:
+    """A directory of a run on this machine whose process is gone (``<pid>-…``, the name before
+    the host was in it, counts as this machine's)."""
     owner, dash, _ = entry.name.partition("-")
-    return entry.is_dir() and bool(dash) and owner.isdigit() and not _alive(int(owner))
+    host, _, pid = owner.rpartition(".")
+    return entry.is_dir() and bool(dash) and host in ("", _HOST) and pid.isdigit() and not _alive(int(pid))
 
 
 def _alive(pid: int) -> bool:

@@ -1,10 +1,11 @@
 """Temporary files of an ingestion run: written in the run's private scratch directory under the
-archive (``scratch/<pid>-<random>``), removed when the run ends, and a killed run's directory
+archive (``scratch/<host>.<pid>-<random>``), removed when the run ends, and a killed run's directory
 removed by the next run (real tesseract, real worker processes)."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -58,7 +59,7 @@ def test_ocr_writes_no_temporary_file_in_the_system_temp_dir(
     assert not (tmp_path / "system-temp-dir-gone").exists()
 
 
-def test_a_run_works_in_a_directory_named_after_its_pid_and_removes_it(tmp_path: Path) -> None:
+def test_a_run_works_in_a_directory_named_after_its_host_and_pid_and_removes_it(tmp_path: Path) -> None:
     root = tmp_path / "archive" / "scratch"
     seen: list[list[str]] = []
 
@@ -74,7 +75,7 @@ def test_a_run_works_in_a_directory_named_after_its_pid_and_removes_it(tmp_path:
     with Archive.open(tmp_path / "archive", create=True) as archive:
         archive.ingest([tmp_path / "in"], options=IngestOptions(workers=1), progress=Watch())
     assert len(seen) == 1 and len(seen[0]) == 1
-    assert seen[0][0].startswith(f"{os.getpid()}-")
+    assert seen[0][0].startswith(f"{socket.gethostname().replace('-', '_')}.{os.getpid()}-")
     assert list(root.iterdir()) == []
 
 
@@ -83,10 +84,13 @@ def test_the_next_run_removes_a_killed_runs_scratch_directory_and_keeps_a_live_o
     folder.mkdir()
     ingest_text(archive, folder)
     root = archive / "scratch"
-    killed = leftover(root / f"{dead_pid()}-k1ll3d")
-    running = leftover(root / f"{os.getpid()}-runn1ng")  # a concurrent ingestion's, its process alive
+    host = socket.gethostname().replace("-", "_")
+    killed = leftover(root / f"{host}.{dead_pid()}-k1ll3d")
+    killed_before = leftover(root / f"{dead_pid()}-0ld")  # named as runs were before the host was in it
+    running = leftover(root / f"{host}.{os.getpid()}-runn1ng")  # a concurrent ingestion's, its process alive
+    elsewhere = leftover(root / f"other_machine.{dead_pid()}-sh4r3d")  # its pid means nothing here
     unknown = leftover(root / "not-a-run")
     ingest_text(archive, folder)
-    assert not killed.exists()
-    assert sorted(root.iterdir()) == sorted([running, unknown])
+    assert not killed.exists() and not killed_before.exists()
+    assert sorted(root.iterdir()) == sorted([running, elsewhere, unknown])
     assert sorted(entry.name for entry in running.iterdir()) == ["archive-search-x1y2.tif", "archive-search-x1y2.tsv"]
