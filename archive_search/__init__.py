@@ -29,6 +29,7 @@ from archive_search.models import (
 )
 from archive_search.query import QuerySyntaxError
 from index.errors import (
+    ArchiveBusyError,
     ArchiveError,
     ArchiveNotFoundError,
     ArchiveSearchError,
@@ -65,6 +66,7 @@ _LAZY = {
 
 __all__ = [
     "Archive",
+    "ArchiveBusyError",
     "ArchiveError",
     "ArchiveNotFoundError",
     "ArchiveSearchError",

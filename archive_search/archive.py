@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import threading
@@ -24,6 +25,7 @@ from archive_search.models import (
     SortOrder,
     parse_clearance,
 )
+from archive_search.writer_lock import writing
 from index.catalog import Catalog, meta_as_dict
 from index.errors import ArchiveNotFoundError, QueryError
 from index.records import PageText, Secrecy
@@ -121,7 +123,7 @@ class Archive:
         """Ingest files and folders (and the manifest's rows) into the archive."""
         from ingest.pipeline import IngestOptions, ingest
 
-        with self._write_lock:
+        with self._writing("ingestion"):
             index = self._writable_index()
             files = [Path(p) for p in paths]
             return ingest(self._catalog, index, files, options or IngestOptions(), progress)
@@ -203,6 +205,12 @@ class Archive:
             citations.cites(engine, stored, pages, level), citations.cited_by(engine, stored, level),
         )
 
+    @contextlib.contextmanager
+    def _writing(self, what: str) -> Iterator[None]:
+        """The one writer of this archive: one thread of this process, one process of all."""
+        with self._write_lock, writing(self.path, what):
+            yield
+
     def failures(self) -> list[Failure]:
         """Files whose last ingestion failed, with the reason."""
         from ingest.pipeline import Failure
@@ -213,12 +221,12 @@ class Archive:
         """Forget files that no longer exist: their documents leave the catalogue and the index."""
         from ingest.pipeline import Ingestion, IngestOptions
 
-        with self._write_lock:
+        with self._writing("prune"):
             return Ingestion(self._catalog, self._writable_index(), IngestOptions()).prune()
 
     def reindex(self) -> int:
         """Rebuild the index from the catalogue alone (no extraction, no OCR)."""
-        with self._write_lock:
+        with self._writing("reindex"):
             count = rebuild(self.path / INDEX_NAME, self._catalog, workers=os.cpu_count() or 1)
             self._catalog.mark_all_indexed()
             self._index = self._engine = None

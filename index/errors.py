@@ -71,6 +71,10 @@ class SchemaVersionError(ArchiveError):
     """The archive was written by another version of the catalogue schema."""
 
 
+class ArchiveBusyError(ArchiveError):
+    """Another ingestion, prune or reindex is writing to the archive."""
+
+
 class IndexUnavailableError(ArchiveError):
     """The search index is missing or unreadable; `archive-search reindex` rebuilds it."""
 

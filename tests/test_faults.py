@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +15,7 @@ import pytest
 
 from archive_search import (
     Archive,
+    ArchiveBusyError,
     ExitCode,
     IngestOptions,
     MissingDependencyError,
@@ -128,3 +133,45 @@ def _exit_code(args: list[str]) -> int:
     with pytest.raises(SystemExit) as exited:
         main(args)
     return int(exited.value.code or 0)
+
+
+TEXT = "Báo cáo tổng kết công tác xây dựng Đảng năm 2019 của Huyện ủy."
+
+
+def test_a_second_writer_is_refused_at_once_naming_the_first_and_nothing_is_lost(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "bc.txt").write_text(TEXT, encoding="utf-8")
+    path = tmp_path / "a"
+    with Archive.open(path, create=True) as first, Archive.open(path) as second:
+        first.ingest([tmp_path / "in"], options=IngestOptions(workers=1))
+        (tmp_path / "in" / "nq.txt").write_text("Nghị quyết về chuyển đổi số năm 2020.", encoding="utf-8")
+        with first._writing("ingestion"):  # a librarian's long run, in another process in practice
+            with pytest.raises(ArchiveBusyError, match=rf"\(ingestion by process {os.getpid()} on "):
+                second.ingest([tmp_path / "in"], options=IngestOptions(workers=1))
+            for command in (["ingest", str(tmp_path / "in")], ["reindex"], ["prune"]):
+                assert _exit_code(["--archive", str(path), *command]) == ExitCode.ARCHIVE
+            assert second.search("cong tac xay dung dang").total == 1  # searching needs no lock
+        err = capsys.readouterr().err
+        assert err.count("another writer is at work on this archive (ingestion by process") == 3
+        assert "Traceback" not in err
+        report = second.ingest([tmp_path / "in"], options=IngestOptions(workers=1))
+    assert (report.new, report.skipped, report.failures) == (1, 1, [])
+
+
+def test_a_killed_writer_leaves_the_archive_unlocked(tmp_path: Path) -> None:
+    path = tmp_path / "a"
+    Archive.open(path, create=True).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from archive_search.writer_lock import writing\n"
+         f"with writing(Path({str(path)!r}), 'ingestion'):\n    print('held', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    with Archive.open(path) as archive:
+        with pytest.raises(ArchiveBusyError, match=rf"ingestion by process {holder.pid} on"):
+            archive.reindex()
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+        assert archive.reindex() == 0
