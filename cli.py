@@ -134,14 +134,16 @@ def _summary(report: IngestReport) -> str:
 
 
 def _unsupported(paths: list[str], *, shown: int = 6) -> str:
-    """'; 3 files of unsupported types ignored (.docx, .xls)', or nothing when there are none."""
+    """'; 3 files of unsupported types ignored (.docx, .xls)', or nothing when there are none. A
+    manifest left in the folder would otherwise be ignored without a word on how to read it."""
     if not paths:
         return ""
     suffixes = sorted({Path(path).suffix.lower() or "no extension" for path in paths})
     files = "1 file" if len(paths) == 1 else f"{len(paths)} files"
     kinds = "an unsupported type" if len(suffixes) == 1 else "unsupported types"
     listed = ", ".join(suffixes[:shown]) + (", …" if len(suffixes) > shown else "")
-    return f"; {files} of {kinds} ignored ({listed})"
+    hint = "; a .csv is read as a manifest only when given with --manifest" if ".csv" in suffixes else ""
+    return f"; {files} of {kinds} ignored ({listed}){hint}"
 
 
 @cli.command()
