@@ -40,6 +40,7 @@ class SearchEngine:
     def __init__(self, catalog: Catalog, index: SearchIndex) -> None:
         self.catalog, self.index = catalog, index
         self.compiler = QueryCompiler(index.schema)
+        self.matcher = QueryCompiler(index.schema, ranking=False)  # the same documents, unscored
         self.lock = threading.Lock()  # the catalogue's one sqlite connection
         self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="archive-search")
 
@@ -51,7 +52,8 @@ class SearchEngine:
         searcher = self.index.searcher()
         text = _compiled(lambda: self.compiler.document(parsed))
         main = self._documents(parsed, text, query)
-        facets = self._threads.submit(self._facets, searcher, parsed, text, query)
+        matching = _compiled(lambda: self.matcher.document(parsed))
+        facets = self._threads.submit(self._facets, searcher, parsed, matching, query)
         ranked, total = _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset))
         hits = self._hits(searcher, ranked, parsed, query)
         return SearchResults(query.text, total, query.offset, hits, _compiled(facets.result), warning)

@@ -85,6 +85,23 @@ def test_facets_count_documents_and_ignore_their_own_filter(archive: Archive) ->
     assert results.facets["doc_type"] == (FacetCount("NQ", 1),)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["công tác", "cong tac", '"xây dựng Đảng"', "công ngh*", "36-NQ/TW", "tieude:báo cáo", "Đảng OR hòa -thủy"],
+)
+def test_facets_count_exactly_the_documents_the_query_finds(archive: Archive, text: str) -> None:
+    # Facets are counted with a query stripped of what only ranks (exact spellings, compounds).
+    results = archive.search(text, limit=100, clearance="tuyet-mat")
+    assert results.total == len(results.hits) > 0
+    for facet, of_hit in (("fond", "fond"), ("doc_type", "doc_type"), ("year", "year")):
+        counted: dict[str, int] = {}
+        for hit in results.hits:
+            value = str(getattr(hit, of_hit) or "")
+            if value and value != "None":
+                counted[value] = counted.get(value, 0) + 1
+        assert {c.value: c.count for c in results.facets[facet]} == counted, facet
+
+
 def test_secret_documents_stay_hidden_below_clearance(archive: Archive) -> None:
     public = archive.search("bao ve bi mat")
     assert (public.total, public.hits) == (0, ())
