@@ -16,7 +16,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-from index.errors import ArchiveBusyError
+from index.errors import ArchiveBusyError, ArchiveError
 
 LOCK_NAME = "write.lock"
 
@@ -25,7 +25,11 @@ LOCK_NAME = "write.lock"
 def writing(archive: Path, what: str) -> Iterator[None]:
     """Hold the archive's write lock for ``what`` (e.g. ``ingestion``), or raise ``ArchiveBusyError``."""
     path = archive / LOCK_NAME
-    with path.open("a+", encoding="utf-8") as handle:
+    try:
+        handle = path.open("a+", encoding="utf-8")
+    except OSError as exc:  # a read-only archive, or one on a disk gone away
+        raise ArchiveError(f"cannot write to this archive ({exc.strerror or exc})", path=archive) from exc
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
