@@ -160,18 +160,26 @@ def test_a_second_writer_is_refused_at_once_naming_the_first_and_nothing_is_lost
     assert (report.new, report.skipped, report.failures) == (1, 1, [])
 
 
-def test_a_killed_writer_leaves_the_archive_unlocked(tmp_path: Path) -> None:
+def test_a_killed_writer_leaves_the_archive_unlocked_while_its_workers_live_on(tmp_path: Path) -> None:
     path = tmp_path / "a"
     Archive.open(path, create=True).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from archive_search.writer_lock import writing\n"
-         f"with writing(Path({str(path)!r}), 'ingestion'):\n    print('held', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    script = (
+        "import os, sys, time\nfrom pathlib import Path\nfrom archive_search.writer_lock import writing\n"
+        f"with writing(Path({str(path)!r}), 'ingestion'):\n"
+        "    worker = os.fork()\n"  # forked while the lock is held, as pool workers are
+        "    if worker == 0:\n        time.sleep(60)\n        os._exit(0)\n"
+        "    print(worker, flush=True)\n    sys.stdin.read()\n"
     )
-    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
-    with Archive.open(path) as archive:
-        with pytest.raises(ArchiveBusyError, match=rf"ingestion by process {holder.pid} on"):
-            archive.reindex()
-        holder.send_signal(signal.SIGKILL)
-        holder.wait()
-        assert archive.reindex() == 0
+    holder = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None
+    worker = int(holder.stdout.readline())
+    try:
+        with Archive.open(path) as archive:
+            with pytest.raises(ArchiveBusyError, match=rf"ingestion by process {holder.pid} on"):
+                archive.reindex()
+            holder.send_signal(signal.SIGKILL)
+            holder.wait()
+            assert archive.reindex() == 0  # the orphaned worker still holds the file open
+            os.kill(worker, 0)  # (it is alive)
+    finally:
+        os.kill(worker, signal.SIGKILL)
