@@ -47,6 +47,7 @@ def test_bench_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert figures["archive_docs"] == figures["corpus_docs"] and figures["ingest_failures"] == 0
     assert figures["reindex"] > 0 and figures["ocr"] > 0 and figures["tesseract_limit"] > 0
     assert figures["reindex_rss_self"] > 10 and figures["reindex_rss_child"] > 10
+    assert len(figures["ocr_shares"]) == 1 and figures["ocr_shares"][0] > 0
     assert figures["tesseract_limit_tuned"] > 0
     assert figures["query_p50"] > 0 and figures["cli_cold"] > 0
     assert figures["metadata_accuracy"]["symbol"] > 0.9 and figures["metadata_accuracy"]["year"] > 0.9
