@@ -96,20 +96,38 @@ def _files(folder: Path, suffix: str) -> list[str]:
     return sorted(str(p) for p in folder.rglob(f"*{suffix}"))
 
 
+def _alternating(repeat: int, first: Callable[[], None], second: Callable[[], None]) -> tuple[Callable[[], None], ...]:
+    """Two measurements of one repeat, their order swapped every other repeat so that neither side
+    always runs first: a drift of the machine over a run (its first tesseract runs have been its
+    fastest in 4 runs out of 4) then falls on both sides."""
+    return (first, second) if repeat % 2 == 0 else (second, first)
+
+
 # --- ingestion ---------------------------------------------------------------------------------
 
 
 def bench_born_digital(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
     files = _files(corpus.pdf_dir, ".pdf")
-    limit, ours, rss = [], [], []
-    for n in range(s.repeats):
+    limit: list[float] = []
+    ours: list[float] = []
+    rss: list[float] = []
+    pages: list[int] = []
+
+    def parts() -> None:
         lim = child("pdfminer", paths=files, workers=s.workers)
         limit.append(lim["pages"] / lim["elapsed"])
+        pages.append(lim["pages"])
+
+    def ingest() -> None:
         run = child("ingest", archive=str(_fresh(s.work / "archive-pdf")), paths=files, workers=s.workers)
         ours.append(run["pages"] / run["elapsed"])
         rss.append(run["rss_self_mb"] + s.workers * run["rss_child_mb"])
+
+    for n in range(s.repeats):
+        for measure in _alternating(n, parts, ingest):
+            measure()
         log(f"born-digital {n + 1}/{s.repeats}: ours {ours[-1]:.1f} p/s, parts alone {limit[-1]:.1f} p/s")
-    r.figures.update(pdf_files=len(files), pdf_pages=lim["pages"], ingest_pdf=median(ours),
+    r.figures.update(pdf_files=len(files), pdf_pages=pages[-1], ingest_pdf=median(ours),
                      pdfminer_limit=median(limit), ingest_pdf_rss=median(rss))
 
 
@@ -223,7 +241,8 @@ def _startup_s(command: Sequence[str]) -> float:
 
 def bench_ocr(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
     """Our OCR ingest against ``workers`` x plain tesseract (and tesseract with the library's own
-    options, when it sets any) and against ocrmypdf, on the same scanned pages, repeats interleaved."""
+    options, when it sets any) and against ocrmypdf, on the same scanned pages, repeats interleaved
+    (the limit and ours in turn first)."""
     from ingest.ocr import TESSERACT_CONFIG
 
     files = _files(corpus.scan_dir, ".pdf")
@@ -231,12 +250,19 @@ def bench_ocr(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
     options = shlex.split(TESSERACT_CONFIG)
     ocrmypdf = _ocrmypdf_command(s, _merge_pdfs(files, s.work / "scan-merged.pdf")) if shutil.which("ocrmypdf") else []
     rates: dict[str, list[float]] = {"limit": [], "tuned": [], "ours": [], "ocrmypdf": []}
-    for n in range(s.repeats):
+
+    def limit() -> None:
         rates["limit"].append(_tesseract_rate(pages, s.workers, ()))
         if options:
             rates["tuned"].append(_tesseract_rate(pages, s.workers, options))
+
+    def ours() -> None:
         run = child("ingest", archive=str(_fresh(s.work / "archive-ocr")), paths=files, workers=s.workers)
         rates["ours"].append(run["ocr_pages"] / run["elapsed"] * 60)
+
+    for n in range(s.repeats):
+        for measure in _alternating(n, limit, ours):
+            measure()
         if ocrmypdf:
             rates["ocrmypdf"].append(_ocrmypdf_rate(ocrmypdf, len(files)))
         log(f"OCR {n + 1}/{s.repeats}: " + ", ".join(f"{k} {v[-1]:.1f}" for k, v in rates.items() if v) + " pages/min")
