@@ -15,7 +15,7 @@ import re
 import shutil
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +194,8 @@ def _analysed(catalog: Catalog, workers: int) -> Iterator[list[dict[str, Any]]]:
         for batch in batches:
             yield from _entries_of(catalog, batch)
         return
+    from concurrent.futures import ProcessPoolExecutor  # here: multiprocessing adds 15 ms to a CLI search
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future[list[list[dict[str, Any]]]]] = deque()
         while True:
