@@ -19,9 +19,12 @@ _COMBINING = "\u0300-\u036f"
 # A syllable: letters and digits, with combining marks and zero-width characters inside it.
 _TOKEN_RE = re.compile(f"(?:[^\\W_]|[{_COMBINING}{_ZERO_WIDTH}])+")
 _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
-# Old-style tone on the first vowel of an open oa/oe/uy syllable (hòa, khỏe, thủy, ủy).
+# Old-style tone on the first vowel of an open oa/oe/uy syllable (hòa, khỏe, thủy, ủy), not after
+# q (quỏa). The "not after q" is checked once the vowel is read: a pattern opening with a
+# lookbehind is tried at every character, one opening with a class only where the class matches
+# (half the time of this substitution on a page).
 _OLD_STYLE_RE = re.compile(
-    "(?<![qQ])([òóỏõọÒÓỎÕỌ][aAeE]|[ùúủũụÙÚỦŨỤ][yY])(?![^\\W_]|[" + _COMBINING + "])"
+    "([òóỏõọÒÓỎÕỌ](?<![qQ].)[aAeE]|[ùúủũụÙÚỦŨỤ](?<![qQ].)[yY])(?![^\\W_]|[" + _COMBINING + "])"
 )
 
 
@@ -115,4 +118,13 @@ def folded_field(text: str) -> str:
 def analysed_fields(text: str) -> tuple[str, str]:
     """(exact, folded) field texts of ``text``, analysing it once."""
     exact = exact_field(text)
-    return exact, fold(exact)
+    return exact, _fold_canonical(exact)
+
+
+def _fold_canonical(text: str) -> str:
+    """``fold`` of canonical lowercase text (where ``Đ`` and ``Ð`` cannot occur), without the
+    steps that would change nothing: a sixth less time to index a page."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d"))
+    if _NOT_LATIN_RE.search(decomposed) is None:
+        return decomposed.encode("ascii", "ignore").decode("ascii")
+    return _STRIPPED_RE.sub("", decomposed)

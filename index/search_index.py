@@ -77,8 +77,9 @@ def symbol_key(symbol: str) -> str:
 
 # A symbol as printed in a text: number, type, issuer(s), no spaces (36-NQ/TW, 01-QĐi/TW). What
 # may not stand before it (a letter, digit, ``_``, ``/``, ``-``) is checked by hand: a lookbehind
-# tried at every character costs a third of the scan.
-_CITED_RE = re.compile(r"\d{1,4}-[^\W\d_]+(?:/[^\W\d_]+)+(?![\w/])")
+# tried at every character costs a third of the scan. ASCII digits: a pattern opening with a
+# class is tried only where the class matches, one opening with ``\d`` everywhere (-25%).
+_CITED_RE = re.compile(r"[0-9]{1,4}-[^\W\d_]+(?:/[^\W\d_]+)+(?![\w/])")
 
 
 def _glued(text: str, start: int) -> bool:

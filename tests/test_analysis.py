@@ -7,7 +7,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.analysis import fold, has_diacritics, normalize, terms, tokens
+from index.analysis import (
+    _move_tone,
+    analysed_fields,
+    compose,
+    exact_field,
+    fold,
+    has_diacritics,
+    normalize,
+    terms,
+    tokens,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,6 +71,24 @@ def test_fold_and_terms_by_their_definitions(text: str) -> None:
     plain = text.replace("Đ", "D").replace("đ", "d").replace("Ð", "D").replace("ð", "d")
     assert fold(text) == _MARKS_RE.sub("", unicodedata.normalize("NFD", plain)).lower()
     assert terms(text) == [token.term for token in tokens(text)]
+
+
+# The old-style tone rule as first written: a lookbehind for q before the vowel.
+_OLD_STYLE_BY_DEFINITION = re.compile("(?<![qQ])([òóỏõọÒÓỎÕỌ][aAeE]|[ùúủũụÙÚỦŨỤ][yY])(?![^\\W_]|[\u0300-\u036f])")
+
+
+@given(st.text(alphabet=_VIETNAMESE + "qQyYòÙỏ", max_size=30) | st.text(max_size=20))
+def test_analysed_fields_by_their_definitions(text: str) -> None:
+    """The index's fast paths (tone rule checking q after the vowel, folding canonical text
+    without lowercasing) give what the plain definitions give."""
+    assert normalize(text) == _OLD_STYLE_BY_DEFINITION.sub(_move_tone, compose(text))
+    exact = exact_field(text)
+    assert analysed_fields(text) == (exact, fold(exact))
+
+
+@pytest.mark.parametrize("text", ["quỏa", "Quỏa", "qùy", "hòa", "Qhòa", "qòa", "aòa"])
+def test_tone_rule_skips_syllables_after_q(text: str) -> None:
+    assert normalize(text) == _OLD_STYLE_BY_DEFINITION.sub(_move_tone, text)
 
 
 @pytest.mark.parametrize(("word", "expected"), [("dang", False), ("đang", True), ("dạng", True), ("36", False)])
