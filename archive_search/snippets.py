@@ -38,10 +38,9 @@ class Needles:
     folded_prefixes: tuple[tuple[str, str], ...] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        alternatives = sorted({_any_accent(fold(w)) for w in self.words if w}, key=len, reverse=True)
-        alternatives += [_any_accent(fold(p)) + f"{_WORD}*" for p in self.prefixes if p]
-        pattern = re.compile(f"(?<!{_WORD})(?:{'|'.join(alternatives)})(?!{_WORD})") if alternatives else None
-        object.__setattr__(self, "pattern", pattern)
+        needles = [(word, "") for word in sorted({fold(w) for w in self.words} - {""}, key=len, reverse=True)]
+        needles += [(start, f"{_WORD}*") for start in sorted({fold(p) for p in self.prefixes} - {""})]
+        object.__setattr__(self, "pattern", _needle_pattern(needles))
         object.__setattr__(self, "folded_words", tuple((w, fold(w)) for w in sorted(self.words)))
         object.__setattr__(self, "folded_prefixes", tuple((p, fold(p)) for p in sorted(self.prefixes)))
 
@@ -82,22 +81,44 @@ class Needles:
         return "exact"
 
 
-def _accent_classes() -> dict[str, str]:
-    """Each lowercase base letter → a regex class of it and every accented form of it."""
+def _accent_letters() -> dict[str, str]:
+    """Each lowercase base letter → itself and every accented form of it."""
     forms: dict[str, set[str]] = {}
     for code in range(0xC0, 0x1F00):
         letter = chr(code)
         if letter.islower() and len(base := fold(letter)) == 1 and base != letter:
             forms.setdefault(base, {base}).add(letter)
-    return {base: "[" + "".join(sorted(letters)) + "]" for base, letters in forms.items()}
+    return {base: "".join(sorted(letters)) for base, letters in forms.items()}
 
 
-_ACCENTS = _accent_classes()
+_ACCENTS = _accent_letters()
+
+
+def _any_of(letters: str) -> str:
+    return "[" + "".join(re.escape(ch) for ch in letters) + "]"
 
 
 def _any_accent(folded: str) -> str:
     """A regex matching ``folded`` spelled with any diacritics (``dang`` → ``[dđ][aàáạ…]ng``)."""
-    return "".join(_ACCENTS.get(ch, re.escape(ch)) for ch in folded)
+    return "".join(_any_of(_ACCENTS[ch]) if ch in _ACCENTS else re.escape(ch) for ch in folded)
+
+
+def _needle_pattern(needles: list[tuple[str, str]]) -> re.Pattern[str] | None:
+    """One regex for the needles (folded text, regex after it) in any accent, as whole words.
+
+    It opens with a class of every letter a needle may start with, so the regex engine skips
+    ahead to those; the word boundary before a match, and which needle its first letter begins,
+    are checked behind that letter. (Opening with the boundary's lookbehind, the pattern was
+    tried at every character: 2-2.5 times slower on the bench's pages.)"""
+    if not needles:
+        return None
+    firsts = [_ACCENTS.get(text[0], text[0]) for text, _ in needles]
+    branches = [
+        f"(?<={_any_of(first)}){_any_accent(text[1:])}{after}"
+        for first, (text, after) in zip(firsts, needles, strict=True)
+    ]
+    starts = _any_of("".join(sorted(set("".join(firsts)))))
+    return re.compile(f"{starts}(?<!{_WORD}.)(?:{'|'.join(branches)})(?!{_WORD})")
 
 
 def _shown_and_lower(text: str) -> tuple[str, str]:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from archive_search.snippets import HEAD, Needles, cut
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from archive_search.snippets import HEAD, Needles, _any_accent, cut
+from index.analysis import fold
 
 FILLER = "Các cấp ủy tổ chức học tập quán triệt nghị quyết của Đảng. "
 
@@ -32,3 +38,26 @@ def test_the_head_never_ends_inside_a_word() -> None:
     assert page[HEAD - 4 : HEAD + 5] == "tinhthanh"
     snippet, _ = cut(page, Needles.of(["tinh"]))
     assert "<b>" not in snippet  # "tinhthanh" is one word: no "tinh" in it to mark
+
+
+_LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằắặầấậèéẹềếệìíịòóọồốộờớợùúụừứựỳýỵ0123456789"
+_NEEDLE = st.text(alphabet=_LETTERS, min_size=1, max_size=4)
+
+
+@given(
+    st.lists(_NEEDLE, max_size=4),
+    st.lists(_NEEDLE, max_size=2),
+    st.text(alphabet=_LETTERS + "  .-/_\u0301", max_size=80),
+)
+def test_needles_match_where_their_definition_does(words: list[str], prefixes: list[str], text: str) -> None:
+    """The pattern (opening with the needles' first letters, the word boundary checked behind
+    them) finds what the plain definition finds: any needle in any accent, as a whole word
+    (a prefix: at a word's start), tried at every character."""
+    needles = Needles.of(words, prefixes)
+    alternatives = [_any_accent(fold(w)) for w in needles.words if fold(w)]
+    alternatives += [_any_accent(fold(p)) + r"[^\W_]*" for p in needles.prefixes if fold(p)]
+    if not alternatives:
+        assert needles.spans(text) == []
+        return
+    plain = re.compile(rf"(?<![^\W_])(?:{'|'.join(sorted(alternatives, key=len, reverse=True))})(?![^\W_])")
+    assert needles.spans(text) == [m.span() for m in plain.finditer(text)]
