@@ -92,15 +92,16 @@ def _accent_letters() -> dict[str, str]:
 
 
 _ACCENTS = _accent_letters()
+_ACCENT_CLASSES = {base: f"[{letters}]" for base, letters in _ACCENTS.items()}  # letters need no escaping
 
 
 def _any_of(letters: str) -> str:
-    return "[" + "".join(re.escape(ch) for ch in letters) + "]"
+    return f"[{letters}]" if letters.isalnum() else "[" + "".join(re.escape(ch) for ch in letters) + "]"
 
 
 def _any_accent(folded: str) -> str:
     """A regex matching ``folded`` spelled with any diacritics (``dang`` → ``[dđ][aàáạ…]ng``)."""
-    return "".join(_any_of(_ACCENTS[ch]) if ch in _ACCENTS else re.escape(ch) for ch in folded)
+    return "".join(_ACCENT_CLASSES.get(ch) or re.escape(ch) for ch in folded)
 
 
 def _needle_pattern(needles: list[tuple[str, str]]) -> re.Pattern[str] | None:
@@ -114,7 +115,7 @@ def _needle_pattern(needles: list[tuple[str, str]]) -> re.Pattern[str] | None:
         return None
     firsts = [_ACCENTS.get(text[0], text[0]) for text, _ in needles]
     branches = [
-        f"(?<={_any_of(first)}){_any_accent(text[1:])}{after}"
+        f"(?<={_any_accent(text[0])}){_any_accent(text[1:])}{after}"
         for first, (text, after) in zip(firsts, needles, strict=True)
     ]
     starts = _any_of("".join(sorted(set("".join(firsts)))))
