@@ -267,7 +267,7 @@ def bench_ocr(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
         if ocrmypdf:
             rates["ocrmypdf"].append(_ocrmypdf_rate(ocrmypdf, len(files)))
         log(f"OCR {n + 1}/{s.repeats}: " + ", ".join(f"{k} {v[-1]:.1f}" for k, v in rates.items() if v) + " pages/min")
-    r.figures["ocr_shares"] = [ours / limit for ours, limit in zip(rates["ours"], rates["limit"], strict=True)]
+    r.figures["ocr_shares"] = [mine / tess for mine, tess in zip(rates["ours"], rates["limit"], strict=True)]
     r.figures.update(ocr_pages=len(pages), ocr=median(rates["ours"]), tesseract_limit=median(rates["limit"]),
                      tesseract_options=TESSERACT_CONFIG, ocrmypdf="not installed")
     if options:
