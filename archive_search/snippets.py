@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from archive_search.models import Match
 from index.analysis import compose, fold, normalize
@@ -19,8 +21,9 @@ from index.analysis import compose, fold, normalize
 WINDOW = 24  # words shown around the densest run of matches
 HEAD = 800  # characters of a page searched first (the window shows ~170)
 _WORD_CHARS = 7  # average characters per word and space, to size the window in characters
-_SPACES_RE = re.compile(r"\s+")
 _SPACE_RE = re.compile(r"\s")
+_NOT_SPACE_RE = re.compile(r"\S")
+_HTML_SPECIAL_RE = re.compile("[&<>\"']")  # what html.escape replaces
 _WORD = r"[^\W_]"
 _WORD_RE = re.compile(_WORD)
 
@@ -72,8 +75,9 @@ class Needles:
         spelled as typed (in canonical spelling), ``folded`` otherwise."""
         if not spans:
             return None
-        seen = {normalize(text) for text in {lower[a:b] for a, b in spans}}
-        seen_folded = {fold(text) for text in seen}
+        spellings = [_spelling(text) for text in {lower[a:b] for a, b in spans}]
+        seen = {spelled for spelled, _ in spellings}
+        seen_folded = {folded for _, folded in spellings}
         for word, folded in self.folded_words:
             if folded in seen_folded and word not in seen:
                 return "folded"
@@ -81,6 +85,14 @@ class Needles:
             if any(f.startswith(folded) for f in seen_folded) and not any(s.startswith(prefix) for s in seen):
                 return "folded"
         return "exact"
+
+
+@lru_cache(maxsize=4096)
+def _spelling(text: str) -> tuple[str, str]:
+    """A matched word's canonical spelling and folded form (the same few words match on every
+    page of a search, and across searches)."""
+    spelled = normalize(text)
+    return spelled, fold(spelled)
 
 
 def _accent_letters() -> dict[str, str]:
@@ -157,14 +169,12 @@ def _window(length: int, spans: list[tuple[int, int]], width: int) -> tuple[int,
         return 0, min(length, width)
     lead = width // 6
     starts = [a for a, _ in spans]
-    best_start, best_count, last = 0, -1, 0
-    for first_index, first in enumerate(starts):
-        start = max(0, first - lead)
-        last = max(last, first_index)
-        while last + 1 < len(starts) and starts[last + 1] < start + width:
-            last += 1
-        if last - first_index + 1 > best_count:
-            best_start, best_count = start, last - first_index + 1
+    best_start, best_count = 0, 0
+    for index, first in enumerate(starts):
+        start = first - lead if first > lead else 0
+        count = bisect_left(starts, start + width, index) - index
+        if count > best_count:
+            best_start, best_count = start, count
     return best_start, min(length, best_start + width)
 
 
@@ -182,15 +192,20 @@ def _render(text: str, spans: list[tuple[int, int]], size: int, *, more: bool = 
         return ""
     start, end = _snap(text, *_window(len(text), spans, size * _WORD_CHARS))
     inside = [(a, b) for a, b in spans if start <= a and b <= end]
+    escape = html.escape if _HTML_SPECIAL_RE.search(text, start, end) else _as_is
     parts: list[str] = []
     cursor = start
     for a, b in _merge(text, inside):
-        parts += [html.escape(text[cursor:a]), "<b>", html.escape(text[a:b]), "</b>"]
+        parts += [escape(text[cursor:a]), "<b>", escape(text[a:b]), "</b>"]
         cursor = b
-    parts.append(html.escape(text[cursor:end]))
-    body = _SPACES_RE.sub(" ", "".join(parts)).strip()
-    rest = text[end:]
-    return ("… " if start > 0 else "") + body + (" …" if more or (rest and not rest.isspace()) else "")
+    parts.append(escape(text[cursor:end]))
+    body = " ".join("".join(parts).split())  # runs of spaces and line breaks as one space
+    cut_after = more or _NOT_SPACE_RE.search(text, end) is not None
+    return ("… " if start > 0 else "") + body + (" …" if cut_after else "")
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

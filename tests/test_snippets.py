@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive_search.snippets import HEAD, Needles, _any_accent, cut
+from archive_search.snippets import HEAD, Needles, _any_accent, _window, cut
 from index.analysis import fold
 
 FILLER = "Các cấp ủy tổ chức học tập quán triệt nghị quyết của Đảng. "
@@ -61,3 +61,26 @@ def test_needles_match_where_their_definition_does(words: list[str], prefixes: l
         return
     plain = re.compile(rf"(?<![^\W_])(?:{'|'.join(sorted(alternatives, key=len, reverse=True))})(?![^\W_])")
     assert needles.spans(text) == [m.span() for m in plain.finditer(text)]
+
+
+def test_a_snippet_escapes_markup_and_shows_line_breaks_as_spaces() -> None:
+    page = "Tài liệu <mật> & \"số\" hai\n\n  về   chuyển đổi số\tnăm 2020"
+    snippet, match = cut(page, Needles.of(["số"]))
+    assert snippet == "Tài liệu &lt;mật&gt; &amp; &quot;<b>số</b>&quot; hai về chuyển đổi <b>số</b> năm 2020"
+    assert match == "exact"
+    assert cut("&số", Needles.of(["số"]))[0] == "&amp;<b>số</b>"  # escaped from the first character on
+
+
+@given(st.lists(st.integers(0, 60), max_size=12), st.integers(1, 40))
+def test_the_window_holds_the_most_match_starts(starts: list[int], width: int) -> None:
+    """The window is the first of the ranges opening ``width // 6`` before a match start that
+    holds the most starts from that match on, counted one by one."""
+    spans = [(a, a + 1) for a in sorted(set(starts))]
+    lead = width // 6
+    best, best_count = (0, min(80, width)), 0
+    for index, (first, _) in enumerate(spans):
+        start = max(0, first - lead)
+        count = sum(1 for a, _ in spans[index:] if a < start + width)
+        if count > best_count:
+            best, best_count = (start, min(80, start + width)), count
+    assert _window(80, spans, width) == best
