@@ -19,7 +19,7 @@ from archive_search.snippets import Needles, cut
 from index.analysis import folded_field, terms
 from index.catalog import Catalog
 from index.errors import NotFoundError, QueryError
-from index.records import Secrecy, StoredDocument
+from index.records import DocumentSummary, Secrecy, StoredDocument
 from index.search_index import SearchIndex
 
 FACETS = ("fond", "year", "doc_type", "issuer")
@@ -90,7 +90,7 @@ class SearchEngine:
         scores = [float(key) if query.sort == "relevance" else 0.0 for key, _ in ranked]
         needles = _needles(parsed)
         with self.lock:
-            docs = self.catalog.documents_by_num(nums)
+            docs = self.catalog.summaries(nums)
             with_pages = [num for num in nums if num in docs and docs[num].kind == "document"]  # records have none
             best = self._matching_pages(searcher, parsed, with_pages, query)
             texts = self.catalog.page_texts(best)
@@ -246,12 +246,11 @@ def _snippets(pages: list[tuple[int, str]], needles: Needles) -> tuple[PageHit, 
     return tuple(hits)
 
 
-def _hit(doc: StoredDocument, score: float, pages: tuple[PageHit, ...], needles: Needles) -> Hit:
-    meta = doc.meta
+def _hit(doc: DocumentSummary, score: float, pages: tuple[PageHit, ...], needles: Needles) -> Hit:
     return Hit(
-        id=doc.id, kind=doc.kind, title=meta.title, symbol=meta.symbol, doc_type=meta.doc_type,
-        fond=meta.fond, year=meta.year, date=meta.date, issuer=meta.issuer, source=doc.source,
-        score=round(score, 4), pages=pages, secrecy=meta.secrecy.value, match=_hit_match(meta.title, pages, needles),
+        id=doc.id, kind=doc.kind, title=doc.title, symbol=doc.symbol, doc_type=doc.doc_type, fond=doc.fond,
+        year=doc.year, date=doc.date, issuer=doc.issuer, source=doc.source, score=round(score, 4), pages=pages,
+        secrecy=doc.secrecy, match=_hit_match(doc.title, pages, needles),
     )
 
 

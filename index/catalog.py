@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
 from index.errors import ArchiveError, SchemaVersionError
-from index.records import DocumentMeta, PageMethod, PageText, Secrecy, StoredDocument
+from index.records import DocumentMeta, DocumentSummary, PageMethod, PageText, Secrecy, StoredDocument
 from index.segment import compounds
 
 SCHEMA_VERSION = 2
@@ -83,6 +83,8 @@ _META_COLUMNS = [
     "title", "symbol", "doc_type", "issuer", "fond", "inventory", "box", "file_no", "date", "year", "secrecy",
     "urgency", "issuer_name", "place", "term", "signer",
 ]
+
+_SUMMARY_COLUMNS = [field.name for field in fields(DocumentSummary)]  # the same names in the table
 
 
 def _now() -> str:
@@ -294,6 +296,16 @@ class Catalog:
         marks = ", ".join("?" for _ in wanted)
         rows = self._db.execute(f"{self._SELECT} WHERE d.num IN ({marks})", wanted).fetchall()
         return {int(row[0]): self._document(row) for row in rows}
+
+    def summaries(self, nums: Sequence[int]) -> dict[int, DocumentSummary]:
+        """What search hits show of the documents ``nums``."""
+        if not nums:
+            return {}
+        marks = ", ".join("?" for _ in nums)
+        rows = self._db.execute(
+            f"SELECT {', '.join(_SUMMARY_COLUMNS)} FROM documents WHERE num IN ({marks})", list(nums)
+        )
+        return {row[0]: DocumentSummary(*row) for row in rows}
 
     def document_by_id(self, doc_id: str) -> StoredDocument | None:
         row = self._db.execute(f"{self._SELECT} WHERE d.id = ?", (doc_id,)).fetchone()

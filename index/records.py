@@ -93,6 +93,25 @@ class DocumentMeta:
     sources: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentSummary:
+    """The columns of a catalogue document a search hit shows (no extra metadata, provenance
+    or page count: reading those for ten hits was a tenth of a search's Python work)."""
+
+    num: int
+    id: str
+    kind: str
+    source: str
+    title: str
+    symbol: str
+    doc_type: str
+    fond: str
+    year: int | None
+    date: str
+    issuer: str
+    secrecy: str
+
+
 @dataclass(slots=True)
 class StoredDocument:
     """A document as the catalogue holds it."""

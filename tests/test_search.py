@@ -156,6 +156,21 @@ def test_one_archive_sees_its_own_new_commits_and_nothing_else_reloads(tmp_path:
         assert index.searcher().num_docs > before
 
 
+def test_hits_show_the_catalogue_summary_of_each_document(archive: Archive) -> None:
+    engine = archive._search_engine()
+    nums = engine.catalog.document_nums()
+    summaries = engine.catalog.summaries(nums)
+    stored = engine.catalog.documents_by_num(nums)
+    assert summaries.keys() == stored.keys() and len(summaries) == len(nums) > 0
+    for num, summary in summaries.items():
+        doc, meta = stored[num], stored[num].meta
+        assert (summary.num, summary.id, summary.kind, summary.source) == (doc.num, doc.id, doc.kind, doc.source)
+        assert (summary.title, summary.symbol, summary.doc_type, summary.fond, summary.year, summary.date,
+                summary.issuer, summary.secrecy) == (meta.title, meta.symbol, meta.doc_type, meta.fond, meta.year,
+                                                     meta.date, meta.issuer, meta.secrecy.value)
+    assert engine.catalog.summaries([]) == {}
+
+
 def test_page_texts_of_many_documents_come_back_in_order(tmp_path: Path) -> None:
     from index.catalog import _PAGES_PER_QUERY, Catalog
     from index.records import DocumentMeta, PageMethod, PageText
