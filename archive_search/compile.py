@@ -31,6 +31,9 @@ class QueryCompiler:
     def __init__(self, schema: tantivy.Schema, *, ranking: bool = True) -> None:
         self.schema = schema
         self.ranking = ranking
+        # What a query excludes is never scored: its folded spelling alone selects every entry its
+        # exact one would (a phrase's exact variant doubled the cost of excluding it).
+        self._excluding = QueryCompiler(schema, ranking=False) if ranking else self
 
     def word_or_phrase(self, words: Sequence[str], fields: Fields, pages_of: Query | None) -> Query:
         """The clause for one word or a phrase: folded in every field, and exactly (boosted)
@@ -115,11 +118,12 @@ class QueryCompiler:
         if isinstance(node, Years):
             return Query.const_score_query(_within(self._years([node.range]), pages_of), 0.0)
         if isinstance(node, Not):
-            return Query.boolean_query([(Occur.Must, everything), (Occur.MustNot, self._node(node.node, pages_of))])
+            excluded = self._excluding._node(node.node, pages_of)
+            return Query.boolean_query([(Occur.Must, everything), (Occur.MustNot, excluded)])
         if isinstance(node, Or):
             return Query.boolean_query([(Occur.Should, self._node(child, pages_of)) for child in node.nodes])
         positive = [(Occur.Must, self._node(c, pages_of)) for c in node.nodes if not isinstance(c, Not)]
-        negative = [(Occur.MustNot, self._node(c.node, pages_of)) for c in node.nodes if isinstance(c, Not)]
+        negative = [(Occur.MustNot, self._excluding._node(c.node, pages_of)) for c in node.nodes if isinstance(c, Not)]
         ranking = [] if pages_of is not None else [(Occur.Should, q) for q in self._compound_runs(node.nodes)]
         return Query.boolean_query((positive or [(Occur.Must, everything)]) + negative + ranking)
 

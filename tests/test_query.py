@@ -138,3 +138,19 @@ def test_year_ranges(text: str, expected: YearRange) -> None:
 def test_bad_years(text: str) -> None:
     with pytest.raises(QueryError, match="year"):
         YearRange.parse(text)
+
+
+def test_what_a_query_excludes_is_compiled_in_its_folded_spelling_only() -> None:
+    """An entry holding the exact spelling holds the folded one: excluding the folded phrase
+    excludes the same entries, without reading the exact one's positions too."""
+    from archive_search.compile import QueryCompiler
+    from archive_search.query import parse_query
+    from index.search_index import build_schema
+
+    compiler = QueryCompiler(build_schema())
+    included = repr(compiler.document(parse_query('"Hà Nội"')))
+    excluded = repr(compiler.document(parse_query('kinh tế -"Hà Nội"')))
+    alone = repr(compiler.document(parse_query('kinh OR -"Hà Nội"')))  # a Not of its own
+    assert '"hà"' in included and '"ha"' in included  # a phrase searched: both spellings rank
+    assert '"ha"' in excluded and '"hà"' not in excluded and '"tế"' in excluded
+    assert '"ha"' in alone and '"hà"' not in alone and '"kinh"' in alone
