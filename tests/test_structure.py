@@ -46,3 +46,27 @@ def test_layers_import_only_what_is_below_them(layer: str) -> None:
 
 def test_cli_uses_only_the_public_package() -> None:
     assert _imports(ROOT / "cli.py") == {"archive_search"}
+
+
+def test_set_up_byte_compiles_every_module_the_project_installs(tmp_path: Path) -> None:
+    """scripts/byte_compile.py reads what to compile from pyproject.toml: a package added there
+    is compiled without being named anywhere else."""
+    import runpy
+
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    ours = 'packages = ["archive_search", "ingest", "index"]'
+    assert ours in pyproject
+    (tmp_path / "pyproject.toml").write_text(
+        pyproject.replace(ours, 'packages = ["archive_search", "newpkg"]'), encoding="utf-8"
+    )
+    (tmp_path / "archive_search").mkdir()
+    (tmp_path / "archive_search" / "a.py").write_text("A = 1\n", encoding="utf-8")
+    (tmp_path / "newpkg").mkdir()
+    (tmp_path / "newpkg" / "b.py").write_text("B = 2\n", encoding="utf-8")
+    (tmp_path / "cli.py").write_text("C = 3\n", encoding="utf-8")
+    byte_compile = runpy.run_path(str(ROOT / "scripts" / "byte_compile.py"))["byte_compile"]
+    assert byte_compile(tmp_path) is True
+    compiled = sorted(path.name.split(".")[0] for path in tmp_path.rglob("*.pyc"))
+    assert compiled == ["a", "b", "cli"]
+    (tmp_path / "newpkg" / "broken.py").write_text("def (:\n", encoding="utf-8")
+    assert byte_compile(tmp_path) is False
