@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,7 +30,7 @@ from archive_search.writer_lock import writing
 from index.catalog import Catalog, meta_as_dict
 from index.errors import ArchiveNotFoundError, QueryError
 from index.records import PageText, Secrecy
-from index.search_index import SearchIndex, rebuild
+from index.search_index import SearchIndex, missing_fields, rebuild
 
 if TYPE_CHECKING:  # ingestion pulls in pdfminer, PIL and tesseract: imported when used, not to search
     from ingest.pipeline import Failure, IngestOptions, IngestReport, Progress
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # ingestion pulls in pdfminer, PIL and tesseract: imported wh
 ENVIRONMENT_VARIABLE = "ARCHIVE_SEARCH_HOME"
 CATALOG_NAME = "catalog.sqlite"
 INDEX_NAME = "index"
+log = logging.getLogger(__name__)
 
 
 def default_archive_path() -> Path:
@@ -94,11 +96,15 @@ class Archive:
             return self._engine
 
     def _writable_index(self) -> SearchIndex:
-        """The index to write to; a missing one is created and filled from the catalogue."""
+        """The index to write to: a missing one is created and filled from the catalogue, one
+        an older archive-search built (lacking fields this one needs) is rebuilt from it."""
         if self._index is None:
             index_path = self.path / INDEX_NAME
             if not (index_path / "meta.json").exists():
                 self._catalog.mark_all_unindexed()
+            elif outdated := missing_fields(index_path):
+                log.info("rebuilding the search index, built by an older archive-search (no %s)", ", ".join(outdated))
+                self._rebuild()
             self._index = SearchIndex.open(index_path, create=True)
         return self._index
 
@@ -227,10 +233,13 @@ class Archive:
     def reindex(self) -> int:
         """Rebuild the index from the catalogue alone (no extraction, no OCR)."""
         with self._writing("reindex"):
-            count = rebuild(self.path / INDEX_NAME, self._catalog, workers=os.cpu_count() or 1)
-            self._catalog.mark_all_indexed()
-            self._index = self._engine = None
-            return count
+            return self._rebuild()
+
+    def _rebuild(self) -> int:
+        count = rebuild(self.path / INDEX_NAME, self._catalog, workers=os.cpu_count() or 1)
+        self._catalog.mark_all_indexed()
+        self._index = self._engine = None
+        return count
 
     def statistics(self, *, clearance: Secrecy | str = Secrecy.PUBLIC) -> ArchiveStats:
         """What the archive holds: counts, pages by origin, index size, and the documents

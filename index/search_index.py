@@ -286,16 +286,20 @@ class SearchIndex:
         return int(self.searcher().num_docs)
 
 
-def _check_fields(path: Path) -> None:
-    """Refuse an index built by an older version (it lacks fields this one searches)."""
+def missing_fields(path: Path) -> list[str]:
+    """Fields this version searches that the index at ``path`` lacks: it was built by an older one."""
     try:
         schema = json.loads((path / "meta.json").read_text(encoding="utf-8"))["schema"]
-        missing = sorted(INDEX_FIELDS - {field["name"] for field in schema})
+        return sorted(INDEX_FIELDS - {field["name"] for field in schema})
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexUnavailableError(
             f"search index is unreadable ({exc}): run `archive-search reindex`", path=path
         ) from exc
-    if missing:
+
+
+def _check_fields(path: Path) -> None:
+    """Refuse an index built by an older version (it lacks fields this one searches)."""
+    if missing := missing_fields(path):
         raise IndexUnavailableError(
             f"search index was built by an older archive-search (no {', '.join(missing)} field): "
             "run `archive-search reindex`",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -226,3 +227,20 @@ def test_an_index_from_an_older_version_says_run_reindex(tmp_path: Path, small: 
             old.search("dang")
         assert old.reindex() == 6
         assert old.search("trichdan:36-NQ/TW").total == 2
+
+
+def test_ingesting_into_an_index_from_an_older_version_rebuilds_it(
+    tmp_path: Path, small: Archive, caplog: pytest.LogCaptureFixture
+) -> None:
+    copy = tmp_path / "archive"
+    shutil.copytree(small.path, copy)
+    meta_path = copy / "index" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["schema"] = [field for field in meta["schema"] if field["name"] != "cites"]
+    meta_path.write_text(json.dumps(meta))
+    with Archive.open(copy) as old, caplog.at_level(logging.INFO):
+        assert old.ingest([]).failures == []
+        assert "rebuilding the search index, built by an older archive-search (no cites)" in caplog.text
+        for text in ("trichdan:36-NQ/TW", "cong nghe -hoc", "phat trien"):
+            assert old.search(text) == small.search(text)
+        assert old.search("cong nghe -hoc").total > 0
