@@ -9,7 +9,7 @@ import tantivy
 from archive_search.models import SearchQuery, YearRange
 from archive_search.query import Meta, Node, Not, Or, ParsedQuery, Text, TextKind, Years
 from index.analysis import fold, has_diacritics
-from index.search_index import LEVEL_DOCUMENT, LEVEL_PAGE, symbol_key
+from index.search_index import LEVEL_DOCUMENT, LEVEL_PAGE, MATCH_FIELD, symbol_key
 from index.segment import candidate_compounds
 
 Occur = tantivy.Occur
@@ -90,6 +90,8 @@ class QueryCompiler:
             fields = [("body", 1.0), ("title", _TITLE_BOOST)]
         if leaf.kind is TextKind.PREFIX:
             return self.prefix(leaf.terms, fields, pages_of)
+        if not self.ranking and pages_of is None and leaf.kind is TextKind.WORD and len(leaf.terms) == 1:
+            return self._selecting(leaf.terms[0], leaf.title_only)
         in_text = self.word_or_phrase(leaf.terms, fields, pages_of)
         if pages_of is not None:
             return in_text
@@ -103,6 +105,12 @@ class QueryCompiler:
         return Query.boolean_query(
             [(Occur.Should, Query.boost_query(keyword, _SYMBOL_BOOST)), (Occur.Should, in_text)]
         )
+
+    def _selecting(self, word: str, title_only: bool) -> Query:
+        """Unscored: the documents holding ``word`` (one posting list, not the union of title
+        and body, unless only the title is asked for)."""
+        field = "title_fold" if title_only else MATCH_FIELD
+        return Query.term_query(self.schema, field, fold(word))
 
     def _node(self, node: Node, pages_of: Query | None) -> Query:
         """``node`` over documents, or over the pages ``pages_of`` selects, that scope pushed

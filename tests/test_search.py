@@ -55,6 +55,22 @@ def test_exclusion(archive: Archive) -> None:
     assert "31-NQ/TU" not in _symbols(archive, "ban thuong vu -\"cong nghe\"")
 
 
+@pytest.mark.parametrize(
+    ("text", "excluded", "symbol"),
+    [
+        ("ban thuong vu", "lieu", "31-NQ/TU"),  # dữ liệu: in its text, not its title
+        ("ban thuong vu", "chuyen", "15-TB/TU"),  # chuyển đổi số: title and text
+        ("can bo", "nhiem", "45-NQ/TU"),  # a catalogue record: a title alone
+    ],
+)
+def test_excluding_a_word_drops_every_entry_holding_it_anywhere(
+    archive: Archive, text: str, excluded: str, symbol: str
+) -> None:
+    assert symbol in _symbols(archive, text)
+    assert symbol not in _symbols(archive, f"{text} -{excluded}")
+    assert symbol not in _symbols(archive, f"-{excluded.upper()} {text}")
+
+
 def test_page_hits_name_each_matching_page_with_a_snippet(archive: Archive) -> None:
     hit = archive.search("cong nghe thong tin").hits[0]
     assert [page.page for page in hit.pages] == [1, 2]
