@@ -350,22 +350,53 @@ def _candidates(line: str, thorough: bool) -> Iterator[str]:
         yield "viqr"
 
 
-def _repair_line(line: str, thorough: bool) -> tuple[str, str | None]:
-    """The line, converted when a legacy reading is clearly more Vietnamese, and its encoding."""
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """A line as it stands (NFC) and its best legacy readings: (encoding, text), several when
+    they tie (``bæ`` is VNI's ``bỉ`` and TCVN3's ``bổ``), none when no reading is clearly more
+    Vietnamese than the line itself."""
+
+    plain: str
+    readings: tuple[tuple[str, str], ...]
+    decomposed: bool  # the line was not NFC
+
+
+def _read_line(line: str, thorough: bool) -> _Line:
     plain = _NFC(line)
-    names = list(_candidates(line, thorough))
-    if not names:
-        return plain, ("decomposed" if plain != line else None)
-    best, best_name, base_share = plain, None, _line_share(_score_view(plain))
+    base_share = _line_share(_score_view(plain)) if (names := list(_candidates(line, thorough))) else 0.0
+    best: list[tuple[str, str]] = []
     best_share = base_share
     for name in names:
         candidate = _NFC(_LINE_CONVERTERS[name](line))
         share = _line_share(candidate)
         if share > best_share:
-            best, best_name, best_share = candidate, name, share
-    if best_name is None or best_share < max(base_share + ACCEPT_MARGIN, ACCEPT_SHARE):
-        return plain, ("decomposed" if plain != line else None)
-    return best, best_name
+            best, best_share = [(name, candidate)], share
+        elif share == best_share and best:
+            best.append((name, candidate))
+    if best_share < max(base_share + ACCEPT_MARGIN, ACCEPT_SHARE):
+        best = []
+    return _Line(plain, tuple(best), plain != line)
+
+
+def _settle_lines(lines: list[_Line]) -> tuple[list[str], set[str]]:
+    """Each line's text and the encodings found. A tie between readings goes to the encoding
+    the text's unambiguous lines (a PDF page's, a whole file's) were read in most: a VNI file's
+    ``bì bỉ`` line stays VNI. Without any, to the first in ``_candidates`` order."""
+    votes: dict[str, int] = {}
+    for line in lines:
+        if len(line.readings) == 1:
+            votes[line.readings[0][0]] = votes.get(line.readings[0][0], 0) + 1
+    texts, encodings = [], set()
+    for line in lines:
+        if line.readings:
+            name, text = max(line.readings, key=lambda reading: votes.get(reading[0], 0))
+            texts.append(text)
+            encodings.add(name)
+        else:
+            texts.append(line.plain)
+            if line.decomposed:
+                encodings.add("decomposed")
+    return texts, encodings
 
 
 def _judge(text: str) -> tuple[int, int]:
@@ -384,12 +415,7 @@ def _judge(text: str) -> tuple[int, int]:
 
 
 def _repair(text: str, thorough: bool) -> Repair:
-    lines, encodings = [], set()
-    for line in text.splitlines(keepends=True):
-        repaired, encoding = _repair_line(line, thorough)
-        lines.append(repaired)
-        if encoding:
-            encodings.add(encoding)
+    lines, encodings = _settle_lines([_read_line(line, thorough) for line in text.splitlines(keepends=True)])
     result = "".join(lines)
     valid, invalid = _judge(result)
     share = valid / (valid + invalid) if valid + invalid else 1.0

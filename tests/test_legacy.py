@@ -366,8 +366,29 @@ def test_repair_is_idempotent(text: str) -> None:
     assert repair_text(once).text == once
 
 
+_CONTEXT = "Tỉnh ủy ban hành nghị quyết về phát triển kinh tế và xây dựng đảng"  # unambiguous either way
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines, st.booleans())
+def test_vni_documents_decode_to_the_original(line: str, title: bool) -> None:
+    """In a document, a line valid in both VNI and TCVN3 follows its other lines' encoding."""
+    line = line.title() if title else line
+    encoded = to_vni(line)
+    assume(vietnamese_share(encoded) < 0.5)
+    assert repair_text(f"{to_vni(_CONTEXT)}\n{encoded}").text == f"{_CONTEXT}\n{line}"
+
+
+def test_a_tie_between_vni_and_tcvn3_goes_to_the_documents_encoding() -> None:
+    ambiguous = to_vni("bì bỉ bỉ bỉ")
+    assert to_tcvn3("bỡ bổ bổ bổ") == ambiguous
+    for encode, meant in ((to_vni, "bì bỉ bỉ bỉ"), (to_tcvn3, "bỡ bổ bổ bổ")):
+        repaired = repair_text(f"{ambiguous}\n{encode(_CONTEXT)}\n{ambiguous}\n")
+        assert repaired.text == f"{meant}\n{_CONTEXT}\n{meant}\n"
+
+
 def test_a_line_valid_in_both_vni_and_tcvn3_is_read_as_tcvn3() -> None:
-    """The ambiguity the VNI property test leaves out, pinned: the tie goes to TCVN3."""
+    """The ambiguity the VNI property test leaves out, pinned: alone, the tie goes to TCVN3."""
     encoded = to_vni("bì bỉ bỉ bỉ")
     assert as_tcvn3(encoded) == "bỡ bổ bổ bổ"
     assert repair_text(encoded).text == "bỡ bổ bổ bổ"
