@@ -90,8 +90,9 @@ class QueryCompiler:
             fields = [("body", 1.0), ("title", _TITLE_BOOST)]
         if leaf.kind is TextKind.PREFIX:
             return self.prefix(leaf.terms, fields, pages_of)
-        if not self.ranking and pages_of is None and leaf.kind is TextKind.WORD and len(leaf.terms) == 1:
-            return self._selecting(leaf.terms[0], leaf.title_only)
+        one_word = leaf.kind is TextKind.WORD and len(leaf.terms) == 1 and not leaf.title_only
+        if one_word and not self.ranking and pages_of is None:
+            return self._selecting(leaf.terms[0])
         in_text = self.word_or_phrase(leaf.terms, fields, pages_of)
         if pages_of is not None:
             return in_text
@@ -106,11 +107,10 @@ class QueryCompiler:
             [(Occur.Should, Query.boost_query(keyword, _SYMBOL_BOOST)), (Occur.Should, in_text)]
         )
 
-    def _selecting(self, word: str, title_only: bool) -> Query:
-        """Unscored: the documents holding ``word`` (one posting list, not the union of title
-        and body, unless only the title is asked for)."""
-        field = "title_fold" if title_only else MATCH_FIELD
-        return Query.term_query(self.schema, field, fold(word))
+    def _selecting(self, word: str) -> Query:
+        """Unscored: the documents holding ``word`` in title or body (one posting list, where
+        the union of the two fields is read whole)."""
+        return Query.term_query(self.schema, MATCH_FIELD, fold(word))
 
     def _node(self, node: Node, pages_of: Query | None) -> Query:
         """``node`` over documents, or over the pages ``pages_of`` selects, that scope pushed
