@@ -214,14 +214,19 @@ def test_random_queries_never_crash(small: Archive, text: str) -> None:
             assert exc.message
 
 
-def test_an_index_from_an_older_version_says_run_reindex(tmp_path: Path, small: Archive) -> None:
-    copy = tmp_path / "archive"
-    shutil.copytree(small.path, copy)
+def _copy_with_an_old_index(archive: Archive, folder: Path) -> Path:
+    """A copy of ``archive`` whose index looks built by an older version: it lacks ``cites``."""
+    copy = folder / "archive"
+    shutil.copytree(archive.path, copy)
     meta_path = copy / "index" / "meta.json"
     meta = json.loads(meta_path.read_text())
     meta["schema"] = [field for field in meta["schema"] if field["name"] != "cites"]
     meta_path.write_text(json.dumps(meta))
-    with Archive.open(copy) as old:
+    return copy
+
+
+def test_an_index_from_an_older_version_says_run_reindex(tmp_path: Path, small: Archive) -> None:
+    with Archive.open(_copy_with_an_old_index(small, tmp_path)) as old:
         stale = r"older archive-search \(no cites field\): run `archive-search reindex`"
         with pytest.raises(IndexUnavailableError, match=stale):
             old.search("dang")
@@ -232,13 +237,7 @@ def test_an_index_from_an_older_version_says_run_reindex(tmp_path: Path, small: 
 def test_ingesting_into_an_index_from_an_older_version_rebuilds_it(
     tmp_path: Path, small: Archive, caplog: pytest.LogCaptureFixture
 ) -> None:
-    copy = tmp_path / "archive"
-    shutil.copytree(small.path, copy)
-    meta_path = copy / "index" / "meta.json"
-    meta = json.loads(meta_path.read_text())
-    meta["schema"] = [field for field in meta["schema"] if field["name"] != "cites"]
-    meta_path.write_text(json.dumps(meta))
-    with Archive.open(copy) as old, caplog.at_level(logging.INFO):
+    with Archive.open(_copy_with_an_old_index(small, tmp_path)) as old, caplog.at_level(logging.INFO):
         assert old.ingest([]).failures == []
         assert "rebuilding the search index, built by an older archive-search (no cites)" in caplog.text
         for text in ("trichdan:36-NQ/TW", "cong nghe -hoc", "phat trien"):
