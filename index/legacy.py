@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -382,14 +383,11 @@ def _settle_lines(lines: list[_Line]) -> tuple[list[str], set[str]]:
     """Each line's text and the encodings found. A tie between readings goes to the encoding
     the text's unambiguous lines (a PDF page's, a whole file's) were read in most: a VNI file's
     ``bì bỉ`` line stays VNI. Without any, to the first in ``_candidates`` order."""
-    votes: dict[str, int] = {}
-    for line in lines:
-        if len(line.readings) == 1:
-            votes[line.readings[0][0]] = votes.get(line.readings[0][0], 0) + 1
+    votes = Counter(line.readings[0][0] for line in lines if len(line.readings) == 1)
     texts, encodings = [], set()
     for line in lines:
         if line.readings:
-            name, text = max(line.readings, key=lambda reading: votes.get(reading[0], 0))
+            name, text = max(line.readings, key=lambda reading: votes[reading[0]])
             texts.append(text)
             encodings.add(name)
         else:
