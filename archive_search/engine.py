@@ -258,4 +258,4 @@ def _hit_match(title: str, pages: tuple[PageHit, ...], needles: Needles) -> Matc
     """Exact when a matching page (or, without pages, the title) spells the words as typed."""
     if pages:
         return "exact" if any(page.match == "exact" for page in pages) else "folded"
-    return needles.match(terms(title))
+    return needles.match(title)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -53,18 +53,10 @@ class Needles:
     def of(cls, words: Iterable[str], prefixes: Iterable[str] = ()) -> Needles:
         return cls(frozenset(words), frozenset(prefixes))
 
-    def match(self, text_terms: Sequence[str]) -> Match | None:
-        """``exact`` when every needle found in the terms is also spelled there as typed."""
-        present = set(text_terms)
-        folded = set(fold(" ".join(present)).split(" "))
-        found = [w for w, folded_word in self.folded_words if folded_word in folded]
-        found_prefixes = [p for p, start in self.folded_prefixes if any(f.startswith(start) for f in folded)]
-        if not found and not found_prefixes:
-            return None
-        exact = all(w in present for w in found) and all(
-            any(t.startswith(p) for t in present) for p in found_prefixes
-        )
-        return "exact" if exact else "folded"
+    def match(self, text: str) -> Match | None:
+        """How ``text`` (a title, say) holds the needles: ``exact``, ``folded``, or None."""
+        lower = _shown_and_lower(text)[1]
+        return self.match_spans(lower, self.spans(lower))
 
     def spans(self, lower: str) -> list[tuple[int, int]]:
         """Where the needles occur in lowercase text, in any accent and tone-mark style."""

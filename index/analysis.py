@@ -50,7 +50,9 @@ def compose(text: str) -> str:
     """``text`` as shown to people: NFC, no zero-width characters, ``Ð`` written ``Đ``; the
     tone-mark style of the source is kept."""
     text = unicodedata.normalize("NFC", text)
-    return _ZERO_WIDTH_RE.sub("", text).replace("Ð", "Đ").replace("ð", "đ")
+    if any(mark in text for mark in _ZERO_WIDTH):  # six substring searches: a fifth of the regex
+        text = _ZERO_WIDTH_RE.sub("", text)
+    return text.replace("Ð", "Đ").replace("ð", "đ")
 
 
 def normalize(text: str) -> str:

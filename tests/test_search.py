@@ -83,6 +83,19 @@ def test_catalogue_records_are_found_by_title_and_symbol(archive: Archive) -> No
         assert [(hit.kind, hit.symbol, hit.source) for hit in hits] == [("record", "45-NQ/TU", "")]
 
 
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [("cán bộ nhiệm kỳ", "exact"), ("CÁN BỘ", "exact"), ("cán bo", "folded"), ("can bo nhiem ky", "folded"),
+     ("cán bộ nhiệm k*", "exact"), ("cán bộ nhiem k*", "folded")],
+)
+def test_a_record_hit_tells_whether_its_title_spells_the_words_as_typed(
+    archive: Archive, text: str, match: str
+) -> None:
+    """A record has no pages: its title alone tells whether it matched exactly."""
+    hits = archive.search(text).hits
+    assert [(hit.kind, hit.pages, hit.match) for hit in hits] == [("record", (), match)]
+
+
 def test_filters(archive: Archive) -> None:
     assert _symbols(archive, "cong tac", fond=["HU-HTB"]) == ["12-KL/HU"]
     assert sorted(_symbols(archive, "", year=["2015..2016"])) == ["03-BC/TU", "05-CT/TU"]
