@@ -9,7 +9,7 @@ import tantivy
 from archive_search.models import SearchQuery, YearRange
 from archive_search.query import Meta, Node, Not, Or, ParsedQuery, Text, TextKind, Years
 from index.analysis import fold, has_diacritics
-from index.search_index import LEVEL_DOCUMENT, LEVEL_PAGE, MATCH_FIELD, symbol_key
+from index.search_index import LEVEL_PAGE, MATCH_FIELD, VISIBILITY_FIELD, symbol_key
 from index.segment import candidate_compounds
 
 Occur = tantivy.Occur
@@ -152,7 +152,8 @@ class QueryCompiler:
     def _pages_of(self, nums: Sequence[int]) -> Query:
         """The page entries of the documents ``nums``, unscored."""
         documents = any_of(self.schema, "num", nums)
-        entries = Query.boolean_query([(Occur.Must, documents), (Occur.Must, self._level(LEVEL_PAGE))])
+        pages = Query.term_query(self.schema, "level", LEVEL_PAGE)
+        entries = Query.boolean_query([(Occur.Must, documents), (Occur.Must, pages)])
         return Query.const_score_query(entries, 0.0)
 
     def pages(self, parsed: ParsedQuery, nums: Sequence[int], *, whole: bool) -> Query | None:
@@ -174,9 +175,9 @@ class QueryCompiler:
         return queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, q) for q in queries])
 
     def filters(self, query: SearchQuery, *, without: str | None = None) -> list[Query]:
-        """Filters of ``query`` (secrecy ≤ clearance always), leaving out facet ``without``."""
-        visible = [level.value for level in query.clearance.visible()]
-        filters = [any_of(self.schema, "secrecy", visible)]
+        """Filters of ``query``, leaving out facet ``without``. The first, always there, selects
+        the documents (not pages) that the query's clearance may see."""
+        filters = [Query.term_query(self.schema, VISIBILITY_FIELD, query.clearance.value)]
         for name, values in (("fond", query.fond), ("doc_type", query.doc_type), ("issuer", query.issuer)):
             if values and without != name:
                 filters.append(any_of(self.schema, name, list(values)))
@@ -186,30 +187,11 @@ class QueryCompiler:
             filters.append(self._years(query.year))
         return filters
 
-    def documents(self, text: Query | None, filters: Sequence[Query], *, text_on_documents: bool = False) -> Query:
-        """``text`` under ``filters``, over documents. With ``text_on_documents`` (the text
-        requires words of fields pages lack) the level term, which costs a fifth of a search,
-        is left out."""
-        parts = [] if text_on_documents and text is not None else [(Occur.Must, self._level(LEVEL_DOCUMENT))]
-        if text is not None:
-            parts.append((Occur.Must, text))
+    def documents(self, text: Query | None, filters: Sequence[Query]) -> Query:
+        """``text`` under ``filters`` (from ``filters()``, whose first leaves out pages)."""
+        parts = [] if text is None else [(Occur.Must, text)]
         parts += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in filters]
         return Query.boolean_query(parts)
-
-    def _level(self, level: str) -> Query:
-        return Query.term_query(self.schema, "level", level)
-
-
-def requires_words(node: Node | None) -> bool:
-    """True when every entry ``node`` matches holds one of its words in a text field, which
-    only documents have (a symbol is also matched in its field, which pages have too)."""
-    if isinstance(node, Text):
-        return node.kind is not TextKind.SYMBOL
-    if isinstance(node, Or):
-        return all(requires_words(child) for child in node.nodes)
-    if isinstance(node, Not | Meta | Years) or node is None:
-        return False
-    return any(requires_words(child) for child in node.nodes if not isinstance(child, Not))
 
 
 def any_of(schema: tantivy.Schema, field: str, values: Sequence[str | int]) -> Query:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import tantivy
 
-from archive_search.compile import FILTER_FACETS, QueryCompiler, any_of, requires_words
+from archive_search.compile import FILTER_FACETS, QueryCompiler, any_of
 from archive_search.models import FacetCount, Hit, Match, PageHit, SearchQuery, SearchResults
 from archive_search.query import ParsedQuery, QuerySyntaxError, TextKind, parse_query, plain_words
 from archive_search.snippets import Needles, cut
@@ -51,9 +51,9 @@ class SearchEngine:
         parsed, warning = parse(query)
         searcher = self.index.searcher()
         text = _compiled(lambda: self.compiler.document(parsed))
-        main = self._documents(parsed, text, query)
+        main = self._documents(text, query)
         matching = _compiled(lambda: self.matcher.document(parsed))
-        facets = self._threads.submit(self._facets, searcher, parsed, matching, query)
+        facets = self._threads.submit(self._facets, searcher, matching, query)
         ranked, total = _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset))
         hits = self._hits(searcher, ranked, parsed, query)
         return SearchResults(query.text, total, query.offset, hits, _compiled(facets.result), warning)
@@ -62,7 +62,7 @@ class SearchEngine:
         """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher."""
         parsed, _ = parse(query)
         searcher = self.index.searcher()
-        main = self._documents(parsed, _compiled(lambda: self.compiler.document(parsed)), query)
+        main = self._documents(_compiled(lambda: self.compiler.document(parsed)), query)
         for offset in itertools.count(query.offset, _EXPORT_BATCH):
             ranked, _ = _compiled(partial(self._ranked, searcher, main, query, _EXPORT_BATCH, offset))
             yield from self._hits(searcher, ranked, parsed, query)
@@ -102,23 +102,23 @@ class SearchEngine:
         )
 
     def _documents(
-        self, parsed: ParsedQuery, matching: tantivy.Query | None, query: SearchQuery, *, without: str | None = None
+        self, matching: tantivy.Query | None, query: SearchQuery, *, without: str | None = None
     ) -> tantivy.Query:
         """The documents ``matching`` selects under the query's filters (less ``without``)."""
         filters = self.compiler.filters(query, without=without)
-        return self.compiler.documents(matching, filters, text_on_documents=requires_words(parsed.root))
+        return self.compiler.documents(matching, filters)
 
     def _facets(
-        self, searcher: tantivy.Searcher, parsed: ParsedQuery, matching: tantivy.Query | None, query: SearchQuery
+        self, searcher: tantivy.Searcher, matching: tantivy.Query | None, query: SearchQuery
     ) -> dict[str, tuple[FacetCount, ...]]:
         """Document counts per facet value, each facet counted without its own filter;
         ``decade`` sums ``year``; ``secrecy`` only for a reader cleared above public."""
         names = [*FACETS, "secrecy"] if query.clearance is not Secrecy.PUBLIC else list(FACETS)
         active = {name for name in FILTER_FACETS if getattr(query, name)}
         shared = [name for name in names if name not in active]
-        counts = self._aggregate(searcher, self._documents(parsed, matching, query), shared)
+        counts = self._aggregate(searcher, self._documents(matching, query), shared)
         for name in active & set(names):
-            counts |= self._aggregate(searcher, self._documents(parsed, matching, query, without=name), [name])
+            counts |= self._aggregate(searcher, self._documents(matching, query, without=name), [name])
         counts["decade"] = _decades(counts["year"])
         return {name: counts[name] for name in [*FACETS, "decade", "secrecy"] if name in counts}
 
@@ -171,7 +171,7 @@ class SearchEngine:
         itself = tantivy.Query.term_query(self.index.schema, "num", doc.num)
         text = tantivy.Query.boolean_query([(tantivy.Occur.Must, like), (tantivy.Occur.MustNot, itself)])
         searcher = self.index.searcher()
-        main = self.compiler.documents(text, self.compiler.filters(query), text_on_documents=True)  # body words
+        main = self.compiler.documents(text, self.compiler.filters(query))
         ranked, total = _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset))
         return SearchResults(query.text, total, query.offset, self._hits(searcher, ranked, ParsedQuery(None), query))
 

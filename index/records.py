@@ -32,6 +32,10 @@ class Secrecy(str, Enum):
         """The levels a reader with this clearance may see."""
         return [level for level in Secrecy if level.rank <= self.rank]
 
+    def cleared(self) -> list[Secrecy]:
+        """The clearances that may see a document of this level."""
+        return [level for level in Secrecy if level.rank >= self.rank]
+
 
 _SECRECY_NAMES = {
     "": "public", "public": "public", "thường": "public", "thuong": "public",

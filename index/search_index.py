@@ -38,6 +38,10 @@ WORD_FIELDS = ("words_exact", "words_fold")
 # ``body_fold`` is read whole: facets 26-28% faster, searches ~5%; the index 3% larger, a
 # reindex ~2% slower.
 MATCH_FIELD = "match_fold"
+# Every clearance that may see the entry, on document entries only: a search's one filter that is
+# always there is then one term, which also leaves out pages (``level`` and ``secrecy``, two
+# posting lists as long as the index, cost as much as the rest of a filter-only search).
+VISIBILITY_FIELD = "visible_to"
 FACET_FIELDS = ("fond", "doc_type", "issuer", "secrecy", "kind")
 _WRITER_HEAP = 128_000_000
 # A rebuild writes every entry in one go: a larger heap flushes fewer, larger segments (2 instead
@@ -55,6 +59,7 @@ def build_schema() -> tantivy.Schema:
     for name in TEXT_FIELDS:
         builder.add_text_field(name, tokenizer_name="whitespace")
     builder.add_text_field(MATCH_FIELD, tokenizer_name="whitespace", index_option="basic")
+    builder.add_text_field(VISIBILITY_FIELD, tokenizer_name="raw", index_option="basic")
     for name in WORD_FIELDS:  # ranking only: term frequencies, no positions
         builder.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("symbol", tokenizer_name="raw", fast=True)
@@ -68,7 +73,7 @@ def build_schema() -> tantivy.Schema:
 
 # Every field of build_schema(): an index lacking one was built by an older version.
 INDEX_FIELDS = frozenset(
-    {"num", "page", "level", *TEXT_FIELDS, *WORD_FIELDS, MATCH_FIELD, "symbol", *FACET_FIELDS}
+    {"num", "page", "level", *TEXT_FIELDS, *WORD_FIELDS, MATCH_FIELD, VISIBILITY_FIELD, "symbol", *FACET_FIELDS}
     | {"year", "date_key", "cites"}
 )
 
@@ -163,6 +168,7 @@ def document_fields(doc: StoredDocument, pages: Sequence[PageText]) -> list[dict
         "body_exact": " ".join(exact for exact, _ in analysed),
         "body_fold": body_fold,
         MATCH_FIELD: f"{title_fold} {body_fold}",
+        VISIBILITY_FIELD: [level.value for level in doc.meta.secrecy.cleared()],
         "cites": list(cited_symbols("\n".join(page.text for page in pages), doc.meta.symbol)),
         "words_exact": words_exact,
         "words_fold": words_fold,
