@@ -114,6 +114,17 @@ def test_facets_count_documents_and_ignore_their_own_filter(archive: Archive) ->
     assert results.facets["doc_type"] == (FacetCount("NQ", 1),)
 
 
+def test_with_several_filters_each_facet_is_counted_without_its_own(archive: Archive) -> None:
+    """Two filtered facets and the rest: three aggregations, which two threads share."""
+    both = archive.search("", fond=["TU"], year=["2015..2017"], clearance="tuyet-mat")
+    years = archive.search("", fond=["TU"], clearance="tuyet-mat").facets["year"]
+    assert both.facets["year"] == years
+    assert any(not 2015 <= int(count.value) <= 2017 for count in years)  # the year filter is left out
+    assert both.facets["fond"] == archive.search("", year=["2015..2017"], clearance="tuyet-mat").facets["fond"]
+    assert sum(count.count for count in both.facets["secrecy"]) == both.total > 0
+    assert sum(count.count for count in both.facets["decade"]) == sum(count.count for count in years)
+
+
 @pytest.mark.parametrize(
     "text",
     ["công tác", "cong tac", '"xây dựng Đảng"', "công ngh*", "36-NQ/TW", "tieude:báo cáo", "Đảng OR hòa -thủy"],
