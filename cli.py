@@ -121,6 +121,49 @@ class _Bar:
             self._bar.__exit__(None, None, None)
 
 
+class _ReindexBar:
+    """Draws a rebuild's progress (documents and ETA) on a terminal."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(
+                length=total, label="Reindexing", show_pos=True, show_eta=True, file=sys.stderr
+            )
+            self._bar.__enter__()
+        self._bar.update(done - self._done)
+        self._done = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+def _reindex(archive: Archive, *, quiet: bool = False) -> int:
+    bar = _ReindexBar() if sys.stderr.isatty() and not quiet else None
+    try:
+        return archive.reindex(progress=bar)
+    finally:
+        if bar:
+            bar.close()
+
+
+def _rebuild_if_outdated(archive: Archive, *, quiet: bool = False) -> None:
+    """Rebuild, saying so, an index an older archive-search built: ingest and prune would
+    rebuild it first anyway, without a word, for minutes at full scale."""
+    if outdated := archive.outdated_index():
+        if not quiet:
+            click.echo(
+                "rebuilding the search index from the catalogue first: an older archive-search built it "
+                f"(no {', '.join(outdated)})",
+                err=True,
+            )
+        _reindex(archive, quiet=quiet)
+
+
 def _summary(report: IngestReport) -> str:
     cached = f", {report.ocr_cached} from the OCR cache" if report.ocr_cached else ""
     pruned = f", {report.pruned} missing files pruned" if report.pruned else ""
@@ -178,6 +221,7 @@ def ingest(
     )
     bar = _Bar() if sys.stderr.isatty() and not quiet else None
     with ctx.archive(create=True) as archive:
+        _rebuild_if_outdated(archive, quiet=quiet)
         try:
             report = archive.ingest(paths, options=options, progress=bar)
         finally:
@@ -343,7 +387,7 @@ def show(ctx: _Context, doc_id: str, page: int | None, clearance: str, as_json: 
 def reindex(ctx: _Context) -> None:
     """Rebuild the search index from the catalogue alone (no extraction, no OCR)."""
     with ctx.archive() as archive:
-        count = archive.reindex()
+        count = _reindex(archive)
     click.echo(f"reindexed {count} documents")
 
 
@@ -365,6 +409,7 @@ def failures(ctx: _Context, as_json: bool) -> None:
 def prune(ctx: _Context) -> None:
     """Forget files that no longer exist: remove them from the catalogue and the index."""
     with ctx.archive() as archive:
+        _rebuild_if_outdated(archive)
         count = archive.prune()
     click.echo(f"pruned {count} missing files")
 

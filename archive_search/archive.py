@@ -30,7 +30,7 @@ from archive_search.writer_lock import writing
 from index.catalog import Catalog, meta_as_dict
 from index.errors import ArchiveNotFoundError, QueryError
 from index.records import PageText, Secrecy
-from index.search_index import SearchIndex, missing_fields, rebuild
+from index.search_index import RebuildProgress, SearchIndex, missing_fields, rebuild
 
 if TYPE_CHECKING:  # ingestion pulls in pdfminer, PIL and tesseract: imported when used, not to search
     from ingest.pipeline import Failure, IngestOptions, IngestReport, Progress
@@ -102,7 +102,7 @@ class Archive:
             index_path = self.path / INDEX_NAME
             if not (index_path / "meta.json").exists():
                 self._catalog.mark_all_unindexed()
-            elif outdated := missing_fields(index_path):
+            elif outdated := self.outdated_index():
                 log.info("rebuilding the search index, built by an older archive-search (no %s)", ", ".join(outdated))
                 self._rebuild()
             self._index = SearchIndex.open(index_path, create=True)
@@ -230,13 +230,20 @@ class Archive:
         with self._writing("prune"):
             return Ingestion(self._catalog, self._writable_index(), IngestOptions()).prune()
 
-    def reindex(self) -> int:
-        """Rebuild the index from the catalogue alone (no extraction, no OCR)."""
+    def reindex(self, *, progress: RebuildProgress | None = None) -> int:
+        """Rebuild the index from the catalogue alone (no extraction, no OCR); return the number
+        of documents and records. ``progress(done, total)`` hears of every thousand."""
         with self._writing("reindex"):
-            return self._rebuild()
+            return self._rebuild(progress)
 
-    def _rebuild(self) -> int:
-        count = rebuild(self.path / INDEX_NAME, self._catalog, workers=os.cpu_count() or 1)
+    def outdated_index(self) -> list[str]:
+        """The fields the search index lacks when an older archive-search built it (else []):
+        ``ingest``, ``prune`` and ``reindex`` rebuild such an index, ``search`` refuses it."""
+        index_path = self.path / INDEX_NAME
+        return missing_fields(index_path) if (index_path / "meta.json").exists() else []
+
+    def _rebuild(self, progress: RebuildProgress | None = None) -> int:
+        count = rebuild(self.path / INDEX_NAME, self._catalog, workers=os.cpu_count() or 1, progress=progress)
         self._catalog.mark_all_indexed()
         self._index = self._engine = None
         return count

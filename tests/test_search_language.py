@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +26,8 @@ from archive_search import (
     QueryError,
     SearchQuery,
 )
+from cli import cli
+from index import search_index
 
 MANIFEST_COLUMNS = ["path", "fond", "symbol", "doc_type", "issuer", "date", "title", "secrecy", "year"]
 DOCUMENTS = [
@@ -232,6 +235,28 @@ def test_an_index_from_an_older_version_says_run_reindex(tmp_path: Path, small: 
             old.search("dang")
         assert old.reindex() == 6
         assert old.search("trichdan:36-NQ/TW").total == 2
+
+
+def test_the_cli_says_so_when_it_rebuilds_an_index_from_an_older_version(tmp_path: Path, small: Archive) -> None:
+    copy = _copy_with_an_old_index(small, tmp_path)
+    result = CliRunner().invoke(cli, ["--archive", str(copy), "ingest", "--prune"], catch_exceptions=False)
+    assert result.exit_code == 0
+    notice = "rebuilding the search index from the catalogue first: an older archive-search built it (no cites)"
+    assert result.stderr.splitlines() == [notice]
+    assert result.stdout.startswith("0 new, 0 unchanged")
+    with Archive.open(copy) as rebuilt:
+        assert rebuilt.outdated_index() == []
+        assert rebuilt.search("trichdan:36-NQ/TW").total == 2
+
+
+def test_reindex_reports_its_progress(tmp_path: Path, small: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_index, "_PROGRESS_EVERY", 2)
+    seen: list[tuple[int, int]] = []
+    with Archive.open(_copy_with_an_old_index(small, tmp_path)) as old:
+        assert old.outdated_index() == ["cites"]
+        assert old.reindex(progress=lambda done, total: seen.append((done, total))) == 6
+        assert old.outdated_index() == []
+    assert seen == [(2, 6), (4, 6), (6, 6), (6, 6)]  # the last once more when committed
 
 
 def test_ingesting_into_an_index_from_an_older_version_rebuilds_it(
