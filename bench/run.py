@@ -339,6 +339,11 @@ def _ours_payload(queries: Sequence[BenchQuery]) -> list[dict[str, Any]]:
              "year": [f"{a}..{b}" for a, b in q.year]} for q in queries]
 
 
+# Rounds of the query set timed, ours and each peer's: 40 take ~10 s at full scale. Five took a
+# second or two, so one busy second of the shared host could move a p50 by a third.
+QUERY_ROUNDS = 40
+
+
 def _round_stats(rounds: Sequence[Sequence[float]]) -> tuple[float, float]:
     """Median over rounds of each round's p50 and p99, in milliseconds."""
     return (median([percentile(t, 0.5) for t in rounds]) * 1000, median([percentile(t, 0.99) for t in rounds]) * 1000)
@@ -352,7 +357,7 @@ def _byte_compile_project() -> None:
 
 
 def bench_search(s: Settings, archive: Path, queries: list[BenchQuery], r: Results) -> None:
-    rounds = max(5, s.repeats)
+    rounds = max(QUERY_ROUNDS, s.repeats)
     run = child("search", archive=str(archive), queries=_ours_payload(queries), rounds=rounds)
     p50, p99 = _round_stats(run["rounds"])
     r.figures.update(query_p50=p50, query_p99=p99, search_rss=run["rss_self_mb"], query_rounds=rounds,
@@ -414,7 +419,7 @@ def bench_peers(s: Settings, corpus: ScaleCorpus, queries: list[BenchQuery], r: 
             peer.build(docs)
             build = time.perf_counter() - started
             prepared = [(q, parse(q.text, folded=_folds(peer))) for q in queries]
-            p50, p99 = _time_peer(peer, prepared, max(5, s.repeats))
+            p50, p99 = _time_peer(peer, prepared, max(QUERY_ROUNDS, s.repeats))
             r.peers[peer.name] = {"build_s": build, "p50": p50, "p99": p99, "size_mb": peer.size_bytes() / 1e6}
             log(f"peer {peer.name}: build {build:.1f}s, p50 {p50:.2f} ms, p99 {p99:.2f} ms")
 
