@@ -176,6 +176,12 @@ def _quality_section(r: Results) -> list[str]:
             *(f"| {kind} | {value:.2%} |" for kind, value in f.get("ocr_cer", {}).items())]
 
 
+def _peer_rounds_note(r: Results) -> str:
+    """How many rounds of the query set each peer was timed over (a slow one, fewer)."""
+    rounds = [f"{name} {p['rounds']}" for name, p in r.peers.items() if "rounds" in p]
+    return f"Rounds timed: ours {r.figures.get('query_rounds', '?')}, " + ", ".join(rounds) + "." if rounds else ""
+
+
 def _peer_table(r: Results) -> list[str]:
     f = r.figures
     lines = ["| system | build s | index MB | p50 ms | p99 ms | our p50 speed-up | MRR@10 (diacritics) | "
@@ -256,7 +262,8 @@ def write_report(r: Results, out: Path) -> None:
         "through psycopg): a table with a generated `tsvector` column (`simple` configuration, title weighted A) "
         "and a GIN index, words and phrases as `phraseto_tsquery` joined by `&&`, exclusions with `!!`, filters as "
         "WHERE clauses, ordered by `ts_rank`; its build is COPY + index + ANALYZE (server start-up not counted), "
-        "its size `pg_total_relation_size` of the table (heap, TOAST and indexes).",
+        "its size `pg_total_relation_size` of the table (heap, TOAST and indexes). "
+        + _peer_rounds_note(r),
         "",
         _known_item_note(f),
         "",

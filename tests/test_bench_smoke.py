@@ -11,7 +11,7 @@ import pytest
 
 from bench.corpus import fold, generate, split_header
 from bench.peers import parse, postgres_unavailable
-from bench.run import parse_args, run
+from bench.run import QUERY_ROUNDS, parse_args, run
 
 
 def test_generator_is_deterministic(tmp_path: Path) -> None:
@@ -65,5 +65,7 @@ def test_bench_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     report = out.read_text(encoding="utf-8")
     assert "| measure | figure | target |" in report and "Known-item MRR@10" in report
     assert "Reindex peak RSS (writer " in report
+    assert f"Rounds timed: ours {QUERY_ROUNDS}, fts5 " in report  # the smoke run's peers fit the budget
+    assert results.peers["fts5"]["rounds"] == QUERY_ROUNDS
     assert "| postgres |" in report and "| scanned first pages (1," in report
     assert "tesseract TIFF stdout -l vie -c tessedit_do_invert=0" in report
