@@ -28,10 +28,6 @@ class Secrecy(str, Enum):
             )
         return cls(key)
 
-    def visible(self) -> list[Secrecy]:
-        """The levels a reader with this clearance may see."""
-        return [level for level in Secrecy if level.rank <= self.rank]
-
     def cleared(self) -> list[Secrecy]:
         """The clearances that may see a document of this level."""
         return [level for level in Secrecy if level.rank >= self.rank]
