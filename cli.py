@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import logging
 import re
@@ -68,10 +69,14 @@ def _jsonable(value: Any) -> Any:
 
 
 def _highlight(snippet: str) -> str:
-    """Matched words in bold on a terminal, in [brackets] elsewhere."""
-    if sys.stdout.isatty():
-        return _TAG_RE.sub(lambda m: click.style(m.group(1), bold=True, fg="yellow"), snippet)
-    return _TAG_RE.sub(r"[\1]", snippet)
+    """A snippet (HTML: ``<b>`` marks, ``&quot;`` escapes) as text: matched words in bold on a
+    terminal, in [brackets] elsewhere, and ``"``, ``&``, ``<`` as the document writes them."""
+    terminal = sys.stdout.isatty()
+    parts = [html.unescape(part) for part in _TAG_RE.split(snippet)]  # text, marked word, text, …
+    for marked in range(1, len(parts), 2):
+        word = parts[marked]
+        parts[marked] = click.style(word, bold=True, fg="yellow") if terminal else f"[{word}]"
+    return "".join(parts)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -45,6 +45,17 @@ def test_search_prints_ranked_documents_with_pages_and_snippets(
     assert lines[10].startswith("     p. 2: ")
 
 
+def test_snippets_print_quotes_and_ampersands_as_written(tmp_path: Path) -> None:
+    text = tmp_path / "tb.txt"
+    text.write_text('Hội nghị bàn về chuyển đổi số: "Đảng uỷ" & <khối> cùng làm', encoding="utf-8")
+    assert run("ingest", str(text), archive=tmp_path / "a").exit_code == 0
+    result = run("search", "chuyen doi so", archive=tmp_path / "a")
+    snippet = next(line for line in result.output.splitlines() if line.startswith("     p. 1: "))
+    assert snippet == '     p. 1: Hội nghị bàn về [chuyển đổi số]: "Đảng uỷ" & <khối> cùng làm'
+    data = json.loads(run("search", "--json", "chuyen doi so", archive=tmp_path / "a").output)
+    assert data["hits"][0]["pages"][0]["snippet"].endswith(": &quot;Đảng uỷ&quot; &amp; &lt;khối&gt; cùng làm")
+
+
 def test_search_json_shape(ingested: tuple[Path, IngestReport]) -> None:
     result = run("search", "--json", "36-NQ/TW", archive=ingested[0])
     data = json.loads(result.output)
