@@ -79,6 +79,30 @@ def _highlight(snippet: str) -> str:
     return "".join(parts)
 
 
+_LITERAL = "\x00"  # carries a query word that looks like an option through click's parser
+
+
+class _QueryCommand(click.Command):
+    """A command whose arguments are the words of a query: ``-tin`` or ``-"kinh tế"`` (which the
+    shell passes as ``-kinh tế``) is an exclusion, not an unknown option. Only the command's own
+    option names are options; a misspelt long option (``--limt``) is still refused."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options = [param for param in self.get_params(ctx) if isinstance(param, click.Option)]
+        names = {name for option in options for name in (*option.opts, *option.secondary_opts)}
+        valued = {name for option in options if not option.is_flag and not option.count for name in option.opts}
+        words: list[str] = []
+        for index, arg in enumerate(args):
+            if arg == "--":
+                words += args[index:]
+                break
+            exclusion = arg[:1] == "-" and arg[1:2] not in ("", "-") and arg not in names
+            words.append(_LITERAL + arg if exclusion and (not words or words[-1] not in valued) else arg)
+        rest = super().parse_args(ctx, words)
+        ctx.params["query"] = tuple(word.removeprefix(_LITERAL) for word in ctx.params.get("query", ()))
+        return rest
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--archive",
@@ -290,7 +314,7 @@ def _print_results(results: SearchResults) -> None:
         _print_hit(rank, hit)
 
 
-@cli.command()
+@cli.command(cls=_QueryCommand)
 @click.argument("query", nargs=-1)
 @_with_filters
 @click.option("--limit", type=click.IntRange(0, 10_000), default=10, show_default=True)
@@ -312,7 +336,7 @@ def search(ctx: _Context, /, query: tuple[str, ...], as_json: bool, **options: A
         _print_results(results)
 
 
-@cli.command()
+@cli.command(cls=_QueryCommand)
 @click.argument("query", nargs=-1)
 @_with_filters
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -327,7 +351,7 @@ def facets(ctx: _Context, /, query: tuple[str, ...], as_json: bool, **options: A
         _print_facets(found, top=100)
 
 
-@cli.command()
+@cli.command(cls=_QueryCommand)
 @click.argument("query", nargs=-1)
 @_with_filters
 @_SORT

@@ -259,6 +259,25 @@ def test_query_language_from_the_command_line(ingested: tuple[Path, IngestReport
     assert [hit["symbol"] for hit in json.loads(result.output)["hits"]] == ["31-NQ/TU", "15-TB/TU"]
 
 
+def test_an_exclusion_typed_as_its_own_word_is_part_of_the_query(
+    capsys: pytest.CaptureFixture[str], ingested: tuple[Path, IngestReport]
+) -> None:
+    def symbols(*args: str) -> list[str]:
+        status, out, _ = run_main(capsys, "--archive", str(ingested[0]), "search", "--json", *args)
+        assert status == 0
+        return [hit["symbol"] for hit in json.loads(out)["hits"]]
+
+    everything, without = symbols("chuyen OR kinh"), symbols("chuyen OR kinh -chuyen")
+    assert without and set(without) < set(everything)
+    assert symbols("chuyen", "OR", "kinh", "-chuyen") == without  # not "no such option -c"
+    assert symbols("-chuyen", "--limit", "10", "chuyen", "OR", "kinh") == without
+    assert symbols("-chuyen", "--", "chuyen", "OR", "kinh") == without
+    status, _, err = run_main(capsys, "--archive", str(ingested[0]), "search", "kinh", "--limt", "3")
+    assert status == 2 and "No such option '--limt'" in err  # a misspelt option is still refused
+    status, out, _ = run_main(capsys, "search", "-h")
+    assert status == 0 and out.startswith("Usage: ")
+
+
 def test_facets_command(ingested: tuple[Path, IngestReport]) -> None:
     result = run("facets", "--issuer", "HU", archive=ingested[0])
     assert result.exit_code == 0
