@@ -25,6 +25,7 @@ from archive_search import (
     FacetCount,
     Hit,
     IngestFailuresError,
+    NotFoundError,
     SearchQuery,
     SearchResults,
     Secrecy,
@@ -398,6 +399,8 @@ def show(ctx: _Context, doc_id: str, page: int | None, clearance: str, as_json: 
     with ctx.archive() as archive:
         view = archive.document(doc_id, clearance=clearance)
     pages = [p for p in view.pages if page is None or p.number == page]
+    if page is not None and not pages:
+        raise NotFoundError(f"{view.id} has no page {page}: {_page_span(len(view.pages))}")
     if as_json:
         _echo_json({**dataclasses.asdict(view), "pages": pages})
         return
@@ -409,6 +412,12 @@ def show(ctx: _Context, doc_id: str, page: int | None, clearance: str, as_json: 
     _print_refs("cited by", view.cited_by)
     for item in pages:
         click.echo(f"\n--- page {item.number} ({item.method.value}) ---\n{item.text}")
+
+
+def _page_span(count: int) -> str:
+    if count == 0:
+        return "it has no pages (a catalogue record)"
+    return f"its pages are 1-{count}" if count > 1 else "it has one page"
 
 
 @cli.command()

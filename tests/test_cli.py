@@ -91,6 +91,16 @@ def test_show_prints_metadata_and_one_page(ingested: tuple[Path, IngestReport]) 
     assert "--- page 1" not in result.output
 
 
+def test_show_a_page_the_document_lacks_is_not_found(
+    capsys: pytest.CaptureFixture[str], ingested: tuple[Path, IngestReport]
+) -> None:
+    doc_id = json.loads(run("search", "--json", "31-NQ/TU", archive=ingested[0]).output)["hits"][0]["id"]
+    pages = len(json.loads(run("show", "--json", doc_id, archive=ingested[0]).output)["pages"])
+    status, out, err = run_main(capsys, "--archive", str(ingested[0]), "show", doc_id, "--page", str(pages + 1))
+    assert (status, out) == (ExitCode.NOT_FOUND, "")
+    assert err == f"Error: {doc_id} has no page {pages + 1}: its pages are 1-{pages}\n"
+
+
 def test_stats_and_failures(ingested: tuple[Path, IngestReport], corpus: Corpus) -> None:
     stats = json.loads(run("stats", "--json", archive=ingested[0]).output)
     index_bytes = stats.pop("index_bytes")
