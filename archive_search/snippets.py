@@ -1,9 +1,10 @@
 """Snippets cut from a page's text, with the matched words in ``<b>…</b>``, and whether the page
 holds the query's words exactly as typed or only accent-insensitively.
 
-The page is never tokenised in Python: its canonical spelling and its folded copy have the same
-length as the text shown (NFC, zero-width characters removed), so one compiled regex over the
-folded copy finds every match and its offsets hold in the text shown.
+The page is never tokenised in Python: one compiled regex, blind to accents (each letter of a
+needle is a class of its accented forms), runs over the page's lowercase form, which has the
+length of the text shown (NFC, zero-width characters removed), so its offsets hold in the text
+shown.
 """
 
 from __future__ import annotations
