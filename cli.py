@@ -407,7 +407,8 @@ def show(ctx: _Context, doc_id: str, page: int | None, clearance: str, as_json: 
     click.echo(f"{view.id}  {view.source or 'catalogue record'}")
     for key, value in view.metadata.items():
         if value not in ("", None, {}):
-            click.echo(f"  {key}: {value}")
+            shown = ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value
+            click.echo(f"  {key}: {shown}")
     _print_refs("cites", view.cites)
     _print_refs("cited by", view.cited_by)
     for item in pages:

@@ -87,6 +87,8 @@ def test_show_prints_metadata_and_one_page(ingested: tuple[Path, IngestReport]) 
     result = run("show", doc_id, "--page", "2", archive=ingested[0])
     assert result.exit_code == 0
     assert "  symbol: 31-NQ/TU" in result.output.splitlines()
+    sources = next(line for line in result.output.splitlines() if line.startswith("  sources: "))
+    assert "symbol=" in sources and "{" not in sources  # key=value, not a Python dict
     assert "--- page 2 (text) ---" in result.output
     assert "--- page 1" not in result.output
 
