@@ -22,6 +22,18 @@ SCHEMA_VERSION = 2
 _PAGES_PER_QUERY = 5_000
 _PAGE_COLUMNS = "pages.page, text, method, confidence, error, words"
 
+# Which cached image each OCR'd page of a file (by its digest) showed. Workers on a Dask cluster
+# cannot read this catalogue; with it, a file's task carries that file's cached pages. Added to
+# schema version 2 without a new version: a writer creates it (``ensure_ocr_sources``), and an
+# older archive-search ignores it.
+_OCR_SOURCES = """
+CREATE TABLE IF NOT EXISTS ocr_sources (
+    sha256 TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    image_hash TEXT NOT NULL,
+    PRIMARY KEY (sha256, page)
+);
+"""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -77,7 +89,8 @@ CREATE TABLE IF NOT EXISTS ocr_cache (
     text TEXT NOT NULL,
     confidence REAL
 );
-"""
+""" + _OCR_SOURCES
+OcrEntry = tuple[str, str, float | None]  # (image hash, text, confidence)
 
 _META_COLUMNS = [
     "title", "symbol", "doc_type", "issuer", "fond", "inventory", "box", "file_no", "date", "year", "secrecy",
@@ -260,12 +273,34 @@ class Catalog:
         )
         return num
 
-    def put_ocr(self, pages: Iterable[PageText]) -> None:
-        """Remember what tesseract read on each page image, by the image's hash."""
+    def put_ocr(self, pages: Iterable[PageText], digest: str | None = None) -> None:
+        """Remember what tesseract read on each page image, by the image's hash, and (given the
+        file's ``digest``) which image each page of that file showed."""
+        read = [page for page in pages if page.image_hash]
         self._db.executemany(
             "INSERT OR IGNORE INTO ocr_cache (image_hash, text, confidence) VALUES (?, ?, ?)",
-            [(p.image_hash, p.text, p.confidence) for p in pages if p.image_hash and not p.from_cache],
+            [(p.image_hash, p.text, p.confidence) for p in read if not p.from_cache],
         )
+        if digest is not None:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO ocr_sources (sha256, page, image_hash) VALUES (?, ?, ?)",
+                [(digest, p.number, p.image_hash) for p in read],
+            )
+
+    def ensure_ocr_sources(self) -> None:
+        """Create ``ocr_sources`` in a catalogue an older archive-search made (writers only)."""
+        with self._db:
+            self._db.executescript(_OCR_SOURCES)
+
+    def cached_ocr(self, digest: str, pages: tuple[int, int] | None = None) -> tuple[OcrEntry, ...]:
+        """The OCR cache entries of the file ``digest`` (of its ``pages``, first and last, if given)."""
+        first, last = pages or (1, 2**31)
+        rows = self._db.execute(
+            "SELECT c.image_hash, c.text, c.confidence FROM ocr_sources s JOIN ocr_cache c USING (image_hash)"
+            " WHERE s.sha256 = ? AND s.page BETWEEN ? AND ? ORDER BY s.page",
+            (digest, first, last),
+        )
+        return tuple((str(key), str(text), confidence) for key, text, confidence in rows)
 
     def transaction(self) -> sqlite3.Connection:
         """``with catalog.transaction():`` commits on success, rolls back on error."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from index.catalog import OcrCacheReader
+from index.catalog import OcrCacheReader, OcrEntry
 from index.errors import (
     CorruptFileError,
     EmptyFileError,
@@ -56,6 +56,9 @@ class ExtractTask:
     ocr_cache: Path | None = None  # the catalogue, read (never written) for OCR cache hits
     page_range: tuple[int, int] | None = None  # (first, last) page, from 1, both included; None: all
     scratch: Path | None = None  # where page images for tesseract are written; None: the temp dir
+    # (image hash, text, confidence) that the catalogue's OCR cache holds for this file's pages:
+    # sent with the task to workers that cannot read the catalogue (a Dask cluster's)
+    known_ocr: tuple[OcrEntry, ...] = ()
 
     @property
     def page_indexes(self) -> range | None:
@@ -110,6 +113,7 @@ class _Reader:
     def __init__(self, task: ExtractTask) -> None:
         self.task = task
         self.cache = OcrCacheReader(task.ocr_cache)
+        self.known = {key: (text, confidence) for key, text, confidence in task.known_ocr}
         self.seen: dict[str, PageText] = {}
         self.encodings: set[str] = set()
 
@@ -120,7 +124,7 @@ class _Reader:
         key = image_hash(grey, stored_hash)
         if key in self.seen:
             return replace(self.seen[key], number=number, from_cache=True)
-        if (hit := self.cache.get(key)) is not None:
+        if (hit := self.known.get(key) or self.cache.get(key)) is not None:
             return PageText(number, hit[0], PageMethod.OCR, hit[1], image_hash=key, from_cache=True)
         try:
             result = ocr.ocr_image(grey, timeout=self.task.ocr_timeout, scratch=self.task.scratch)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from index.catalog import Catalog
+from index.catalog import Catalog, OcrEntry
 from index.errors import InputFileError, MissingDependencyError, UsageError
 from index.records import DocumentMeta, PageMethod, PageText
 from index.search_index import SearchIndex
@@ -177,6 +177,7 @@ class Ingestion:
 
     def _run(self, paths: Sequence[Path], progress: Progress) -> None:
         self.complete_index()
+        self.catalog.ensure_ocr_sources()
         if self.options.prune:
             self.report.pruned = self.prune()
         rows = read_manifest(self.options.manifest) if self.options.manifest else []
@@ -249,11 +250,17 @@ class Ingestion:
             with connect_cluster(self.options.cluster) as cluster:
                 remote = replace(self.options, cluster=None)
                 yield cluster.executor, extract_remote, lambda chunk: (
-                    _task(chunk, remote, None), chunk.path.read_bytes()), 2 * max(1, cluster.workers)
+                    _task(chunk, remote, None, known_ocr=self._cached_ocr(chunk)), chunk.path.read_bytes()
+                ), 2 * max(1, cluster.workers)
             return
         count, scratch = self.options.worker_count, self._scratch
         with _local_pool(count, scratch) as pool:
             yield pool, extract_file, lambda chunk: (_task(chunk, self.options, self.catalog.path, scratch),), 4 * count
+
+    def _cached_ocr(self, chunk: Chunk) -> tuple[OcrEntry, ...]:
+        """What the OCR cache holds for a chunk's pages, for a worker that cannot read the
+        catalogue: a run killed inside a long file on a cluster resumes without reading it again."""
+        return self.catalog.cached_ocr(chunk.file.digest, chunk.page_range)
 
     def _fresh(self, todo: list[tuple[Path, str, int]], progress: Progress) -> list[FileToRead]:
         """The files to extract. A file whose content the archive holds is a duplicate at once; a
@@ -307,7 +314,7 @@ class Ingestion:
         in the cache); the file's whole result once its last range is in."""
         if chunk.count > 1 and result.pages:
             with self.catalog.transaction():
-                self.catalog.put_ocr(result.pages)
+                self.catalog.put_ocr(result.pages, chunk.file.digest)
         return assembler.add(chunk, result)
 
     def _result(self, path: Path, future: Future[ExtractResult]) -> ExtractResult | None:
@@ -332,7 +339,7 @@ class Ingestion:
             num = self.catalog.put_document(
                 doc_id, kind="document", source=str(result.path), meta=meta, pages=result.pages
             )
-            self.catalog.put_ocr(result.pages)
+            self.catalog.put_ocr(result.pages, digest)
             self.catalog.record_file(
                 str(result.path), sha256=digest, size=size, status="failed" if failed else "done",
                 error=failed or None, document_id=doc_id,
@@ -413,10 +420,13 @@ def _local_pool(count: int, scratch: Path | None) -> Executor:
     return ProcessPoolExecutor(max_workers=count, initializer=use_as_tempdir, initargs=(str(scratch),))
 
 
-def _task(chunk: Chunk, options: IngestOptions, ocr_cache: Path | None, scratch: Path | None = None) -> ExtractTask:
+def _task(
+    chunk: Chunk, options: IngestOptions, ocr_cache: Path | None, scratch: Path | None = None,
+    known_ocr: tuple[OcrEntry, ...] = (),
+) -> ExtractTask:
     return ExtractTask(
         chunk.path, options.ocr, options.dpi, options.ocr_timeout, ocr_cache=ocr_cache, page_range=chunk.page_range,
-        scratch=scratch,
+        scratch=scratch, known_ocr=known_ocr,
     )
 
 

@@ -270,6 +270,28 @@ def test_page_range_tasks_through_the_cluster_give_the_local_catalogue(cluster: 
     assert _catalogue(tmp_path / "remote") == _catalogue(tmp_path / "local")
 
 
+def test_a_long_scan_a_killed_cluster_run_read_in_part_is_finished_from_the_ocr_cache(
+    cluster: Any, tmp_path: Path
+) -> None:
+    from index.catalog import Catalog
+
+    scan = write_scan_tiff(tmp_path / "in" / "scans.tif", [SCAN.format(n=n) for n in range(3)])
+    first = _ingest(tmp_path / "a", [scan], cluster.scheduler_address, pages_per_task=1)
+    assert (first.new, first.ocr_pages, first.ocr_cached, first.failures) == (1, 3, 0, [])
+    # What a run killed before the file's last page came back leaves (the kill itself is tested
+    # on the local pool, test_ingest_resume): the file not stored, two of its pages' OCR cached.
+    catalog = Catalog.open(tmp_path / "a" / "catalog.sqlite")
+    with catalog.transaction() as db:
+        catalog.forget_file(str(scan.resolve()))
+        db.execute("DELETE FROM ocr_cache WHERE image_hash IN (SELECT image_hash FROM ocr_sources WHERE page = 3)")
+    catalog.close()
+    again = _ingest(tmp_path / "a", [scan], cluster.scheduler_address, pages_per_task=1)
+    assert (again.new, again.ocr_pages, again.ocr_cached, again.failures) == (1, 3, 2, [])  # one page read again
+    pages = _catalogue(tmp_path / "a")["scans.tif"]
+    assert [(number, method) for number, _, method in pages] == [(1, "ocr"), (2, "ocr"), (3, "ocr")]
+    assert all("chuyển đổi số" in text for _, text, _ in pages)
+
+
 def test_killing_a_worker_mid_ingestion_loses_and_duplicates_nothing(
     cluster: Any, handle: ClusterHandle, tmp_path: Path
 ) -> None:

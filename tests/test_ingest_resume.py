@@ -284,3 +284,18 @@ def test_a_run_killed_inside_a_long_scan_keeps_its_ocr_and_the_next_run_complete
         (n, "ocr") for n in range(1, len(texts) + 1)
     ]
     assert catalogue_rows(archive, "SELECT count(*) FROM ocr_cache") == [(len(texts),)]
+
+
+def test_an_archive_older_than_ocr_sources_gets_the_table_from_its_next_ingest(tmp_path: Path) -> None:
+    scan = write_scan_png(tmp_path / "in" / "scan.png", "THÔNG BÁO\nkết luận về chuyển đổi số")
+    with Archive.open(tmp_path / "a", create=True) as archive:
+        archive.ingest([scan], options=IngestOptions(workers=1))
+    with sqlite3.connect(tmp_path / "a" / "catalog.sqlite") as db:
+        db.execute("DROP TABLE ocr_sources")  # as an archive-search before it made the catalogue
+    with Archive.open(tmp_path / "a") as archive:
+        assert archive.search("chuyen doi so").total == 1  # reading never needs it
+        second = tmp_path / "in" / "note.txt"
+        second.write_text("Báo cáo về chuyển đổi số", encoding="utf-8")
+        report = archive.ingest([tmp_path / "in"], options=IngestOptions(workers=1))
+        assert (report.new, report.skipped, report.failures) == (1, 1, [])
+    assert catalogue_rows(tmp_path / "a", "SELECT count(*) FROM ocr_sources") == [(0,)]
