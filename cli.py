@@ -253,10 +253,16 @@ def ingest(
     with ctx.archive(create=True) as archive:
         _rebuild_if_outdated(archive, quiet=quiet)
         try:
-            report = archive.ingest(paths, options=options, progress=bar)
+            report: IngestReport | None = archive.ingest(paths, options=options, progress=bar)
+        except KeyboardInterrupt:  # Ctrl-C: the run has stored and indexed every file it finished
+            report = None
         finally:
             if bar:
                 bar.close()
+    if report is None:
+        click.echo("Interrupted: every file finished is stored and searchable; the same command again reads the rest",
+                   err=True)
+        sys.exit(ExitCode.INTERRUPTED)
     if as_json:
         _echo_json(report)
     elif not quiet:

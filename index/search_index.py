@@ -213,9 +213,9 @@ def _analysed(catalog: Catalog, nums: list[int], workers: int) -> Iterator[list[
         for batch in batches:
             yield from _entries_of(catalog, batch)
         return
-    from concurrent.futures import ProcessPoolExecutor  # here: multiprocessing adds 15 ms to a CLI search
+    from index.processes import WorkerPool  # here: multiprocessing adds 15 ms to a CLI search
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with WorkerPool(workers) as pool:
         pending: deque[Future[list[list[dict[str, Any]]]]] = deque()
         while True:
             while len(pending) < 2 * workers and (batch := next(batches, [])):

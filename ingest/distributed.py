@@ -138,13 +138,15 @@ def bounded_submit(
     *,
     make_args: Callable[[T], tuple[Any, ...]],
     limit: int,
+    stop: Callable[[], bool] = lambda: False,
 ) -> Generator[tuple[T, Future[R]], None, None]:
     """Submit ``fn(*make_args(item))`` for each item, at most ``limit`` in flight.
 
     Items are taken lazily: ``make_args`` (which may read a file's bytes) runs only when the
     item's task is submitted. Yields ``(item, future)`` as each future completes, in completion
     order. An exception from ``make_args`` or ``submit`` comes back as that item's failed
-    future. Closing the iterator early cancels the tasks not started yet.
+    future. Closing the iterator early, or ``stop()`` turning true (checked at least every
+    ``_STOP_POLL`` seconds), ends it and cancels the tasks not started yet.
     """
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
@@ -156,15 +158,18 @@ def bounded_submit(
                 pending[_submit_one(executor, fn, make_args, item)] = item
             if not pending:
                 return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(pending, timeout=_STOP_POLL, return_when=FIRST_COMPLETED)
             for future in done:
                 yield pending.pop(future), future
+            if stop():
+                return
     finally:
         for future in pending:
             future.cancel()
 
 
 _END: Any = object()
+_STOP_POLL = 0.2  # seconds between two looks at bounded_submit's stop() while tasks run
 
 
 def _submit_one(

@@ -12,15 +12,19 @@ import hashlib
 import logging
 import os
 import re
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Executor, Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import FrameType
 from typing import Any, Protocol, TypeVar
 
 from index.catalog import Catalog, OcrEntry
 from index.errors import InputFileError, MissingDependencyError, UsageError
+from index.processes import WorkerPool
 from index.records import DocumentMeta, PageMethod, PageText
 from index.search_index import SearchIndex
 from ingest.chunks import Assembler, Chunk, FileToRead, split
@@ -162,13 +166,21 @@ class Ingestion:
         self._staged: list[int] = []
         self._copies: dict[str, list[tuple[Path, int]]] = {}  # content met twice in this run: the copies
         self._scratch: Path | None = None  # this run's private directory for temporary files
+        self._stop = threading.Event()  # Ctrl-C: stop at the next safe point
 
     def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+        """Ingest ``paths``. Ctrl-C (in the main thread) stops the run at its next safe point,
+        within a fraction of a second, with every file finished stored and indexed, and raises
+        KeyboardInterrupt; a second Ctrl-C interrupts at once."""
         started = time.monotonic()
-        with scratch_directory(self.archive) as self._scratch:
+        with scratch_directory(self.archive) as self._scratch, _stopping_on_interrupt(self._stop):
             self._run(paths, progress or _NoProgress())
         self.report.elapsed = time.monotonic() - started
         return self.report
+
+    def _stop_if_asked(self) -> None:
+        if self._stop.is_set():
+            raise KeyboardInterrupt
 
     @property
     def archive(self) -> Path:
@@ -227,6 +239,7 @@ class Ingestion:
     def _pending(self, files: list[Path], progress: Progress) -> list[tuple[Path, str, int]]:
         todo = []
         for path in files:
+            self._stop_if_asked()
             try:
                 digest, size = sha256_of(path), path.stat().st_size
             except OSError as exc:
@@ -290,10 +303,16 @@ class Ingestion:
         self, todo: list[tuple[Path, str, int]], by_path: dict[Path, ManifestRow], progress: Progress
     ) -> None:
         fatal: list[MissingDependencyError] = []
-        tasks = split(self._fresh(todo, progress), self.options.pages_per_task, stop=lambda: bool(fatal))
+        tasks = split(
+            self._fresh(todo, progress), self.options.pages_per_task, stop=lambda: bool(fatal) or self._stop.is_set()
+        )
         assembler = Assembler()
-        with self._workers() as (executor, work, arguments, limit):
-            for chunk, future in bounded_submit(executor, work, tasks, make_args=arguments, limit=limit):
+        with self._workers() as (executor, work, arguments, limit), contextlib.closing(
+            bounded_submit(executor, work, tasks, make_args=arguments, limit=limit, stop=self._stop.is_set)
+        ) as submitted:  # closed, it cancels the tasks not started
+            for chunk, future in submitted:
+                # After Ctrl-C no result is kept: the SIGINT may have killed its tesseract.
+                self._stop_if_asked()
                 try:
                     result = self._result(chunk.path, future)
                 except MissingDependencyError as exc:
@@ -306,6 +325,7 @@ class Ingestion:
                     self._store(whole, chunk.file.digest, chunk.file.size, by_path.get(chunk.path))
                     progress.advance(chunk.path, len(whole.pages))
                     self._settle_copies(whole, chunk.file.digest, progress)
+            self._stop_if_asked()  # the pool then waits for the tasks running, and keeps none
         if fatal:
             raise fatal[0]
 
@@ -367,6 +387,7 @@ class Ingestion:
 
     def _add_records(self, rows: list[ManifestRow]) -> None:
         for row in rows:
+            self._stop_if_asked()
             key = "\x1f".join((row.meta.fond, row.meta.symbol, row.meta.title, row.meta.date))
             doc_id = "rec-" + hashlib.sha256(key.encode()).hexdigest()[:16]
             if self.catalog.document_by_id(doc_id) is not None:
@@ -409,6 +430,28 @@ class Ingestion:
 _Workers = tuple[Executor, Callable[..., ExtractResult], Callable[[Chunk], tuple[Any, ...]], int]
 
 
+@contextlib.contextmanager
+def _stopping_on_interrupt(stop: threading.Event) -> Iterator[None]:
+    """While the run lasts, Ctrl-C sets ``stop`` instead of raising KeyboardInterrupt wherever
+    the main thread is: raised inside ``concurrent.futures.wait``, it could leave a future's lock
+    held, and the pool's shutdown then waited for ever (1 interrupted run in ~190). The run checks
+    ``stop`` at safe points. A second Ctrl-C raises at once. (Only the main thread can do this.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT) or signal.default_int_handler
+
+    def first_interrupt(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, first_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _local_pool(count: int, scratch: Path | None) -> Executor:
     """Worker processes whose temporary files go to the run's ``scratch`` directory, or for one
     worker the serial executor. That runs in this process, whose temp dir is not ours to move:
@@ -416,8 +459,8 @@ def _local_pool(count: int, scratch: Path | None) -> Executor:
     if count == 1:
         return SerialExecutor()
     if scratch is None:
-        return ProcessPoolExecutor(max_workers=count)
-    return ProcessPoolExecutor(max_workers=count, initializer=use_as_tempdir, initargs=(str(scratch),))
+        return WorkerPool(count)
+    return WorkerPool(count, use_as_tempdir, str(scratch))
 
 
 def _task(

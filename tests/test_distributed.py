@@ -155,6 +155,28 @@ def test_bounded_submit_returns_a_failing_make_args_as_that_items_failure() -> N
     assert outcomes[text].result().error is not None  # a .py file: unsupported, but not raised
 
 
+def test_bounded_submit_ends_soon_after_stop_and_cancels_what_has_not_started() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    ran: list[float] = []
+    release, stopping = threading.Event(), threading.Event()
+
+    def task(seconds: float) -> float:
+        ran.append(seconds)
+        release.wait(seconds)
+        return seconds
+
+    with ThreadPoolExecutor(1) as pool:
+        threading.Timer(0.1, stopping.set).start()
+        started = time.monotonic()
+        submitted = bounded_submit(pool, task, [30.0, 31.0], make_args=lambda s: (s,), limit=2, stop=stopping.is_set)
+        yielded = list(submitted)
+        waited = time.monotonic() - started
+        release.set()  # the running task: the pool's to finish
+    assert yielded == [] and ran == [30.0]  # the second never started
+    assert waited < 10  # not the 30 s of the running task: stop is looked at while it runs
+
+
 @pytest.mark.slow
 def test_a_worker_killed_mid_run_loses_nothing(handle: ClusterHandle, files: dict[str, Path]) -> None:
     scans = [write_scan_png(files["pdf"].parent / f"kill-{n}.png", SCAN.format(n=n)) for n in range(6)]

@@ -299,3 +299,38 @@ def test_an_archive_older_than_ocr_sources_gets_the_table_from_its_next_ingest(t
         report = archive.ingest([tmp_path / "in"], options=IngestOptions(workers=1))
         assert (report.new, report.skipped, report.failures) == (1, 1, [])
     assert catalogue_rows(tmp_path / "a", "SELECT count(*) FROM ocr_sources") == [(0,)]
+
+
+def test_ctrl_c_stops_an_ingest_with_every_finished_file_searchable_and_the_next_run_reads_the_rest(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(400):
+        (folder / f"bc-{n:03}.txt").write_text(f"Báo cáo số {n} về công tác xây dựng Đảng", encoding="utf-8")
+    archive = tmp_path / "a"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "archive_search", "--archive", str(archive), "ingest", str(folder)],
+        cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+    def done() -> int:
+        rows = catalogue_rows(archive, "SELECT count(*) FROM files WHERE status = 'done'")
+        return int(str(rows[0][0])) if rows else 0
+
+    while process.poll() is None and done() < 5:
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: the whole process group, workers too
+    out, err = process.communicate(timeout=120)
+    assert (process.returncode, out) == (130, "")
+    assert err.splitlines()[-1] == (
+        "Interrupted: every file finished is stored and searchable; the same command again reads the rest"
+    )
+    stored = done()
+    assert 5 <= stored < 400, "the run finished before it could be interrupted: make the batch larger"
+    assert catalogue_rows(archive, "SELECT count(*) FROM files WHERE status != 'done'") == [(0,)]
+    with Archive.open(archive) as opened:
+        assert opened.search("xay dung dang").total == stored
+        report = opened.ingest([folder])
+        assert (report.new, report.skipped, report.failures) == (400 - stored, stored, [])
+        assert opened.search("xay dung dang").total == 400
