@@ -139,7 +139,7 @@ class Archive:
         text: str,
         *,
         fond: Sequence[str] = (),
-        year: Sequence[str | int] = (),
+        year: Sequence[str | int] | int = (),
         doc_type: Sequence[str] = (),
         issuer: Sequence[str] = (),
         cites: Sequence[str] = (),
@@ -158,6 +158,9 @@ class Archive:
         >>> archive.search("cong nghe", year=["2015..2019"], fond=["TU"]).total   # doctest: +SKIP
         3
         >>> archive.search("trichdan:36-NQ/TW", clearance="mat").hits   # doctest: +SKIP
+
+        A filter takes one value or several: ``fond="TU"`` is ``fond=["TU"]``, ``year=2019`` is
+        ``year=[2019]``.
         """
         return self.run(SearchQuery.build(
             text, fond=fond, year=year, doc_type=doc_type, issuer=issuer, cites=cites, clearance=clearance,

@@ -55,6 +55,11 @@ class SearchQuery:
     strict: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.text, str):
+            raise QueryError(f"the query text must be a string, not {type(self.text).__name__}")
+        for name in ("limit", "offset", "pages_per_hit"):
+            if not isinstance(getattr(self, name), int) or isinstance(getattr(self, name), bool):
+                raise QueryError(f"{name} must be a whole number, not {getattr(self, name)!r}")
         if not 0 <= self.limit <= 10_000:
             raise QueryError("limit must be between 0 and 10000")
         if self.offset < 0:
@@ -70,7 +75,7 @@ class SearchQuery:
         text: str,
         *,
         fond: Sequence[str] = (),
-        year: Sequence[str | int] = (),
+        year: Sequence[str | int] | int = (),
         doc_type: Sequence[str] = (),
         issuer: Sequence[str] = (),
         cites: Sequence[str] = (),
@@ -87,16 +92,30 @@ class SearchQuery:
         <Secrecy.MAT: 'mat'>
         """
         return cls(
-            text=text, fond=tuple(fond), year=tuple(YearRange.parse(y) for y in year), doc_type=tuple(doc_type),
-            issuer=tuple(issuer), cites=tuple(cites), clearance=parse_clearance(clearance), limit=limit,
-            offset=offset, sort=sort, pages_per_hit=pages_per_hit, strict=strict,
+            text=text, fond=_values(fond), year=_years(year),
+            doc_type=_values(doc_type), issuer=_values(issuer), cites=_values(cites),
+            clearance=parse_clearance(clearance), limit=limit, offset=offset, sort=sort, pages_per_hit=pages_per_hit,
+            strict=strict,
         )
+
+
+def _values(given: Sequence[str]) -> tuple[str, ...]:
+    """A filter's values; one string alone (``fond="TU"``) is one value, not its letters (which
+    would silently match nothing)."""
+    return (given,) if isinstance(given, str) else tuple(given)
+
+
+def _years(given: Sequence[str | int] | int) -> tuple[YearRange, ...]:
+    """Year filters from ``2019``, ``"2015..2019"`` or a sequence of them."""
+    return tuple(YearRange.parse(year) for year in ((given,) if isinstance(given, (str, int)) else given))
 
 
 def parse_clearance(value: Secrecy | str) -> Secrecy:
     """A secrecy level from its code or Vietnamese name; a QueryError names the choices."""
     if isinstance(value, Secrecy):
         return value
+    if not isinstance(value, str):
+        raise QueryError(f"clearance must be a level such as public or mat, not {value!r}")
     try:
         return Secrecy.parse(value)
     except ValueError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -162,6 +163,25 @@ def test_bad_options_are_query_errors(archive: Archive) -> None:
         archive.search("x", year=["soon"])
     with pytest.raises(QueryError, match="limit"):
         SearchQuery(text="x", limit=-1)
+
+
+def test_a_filter_given_one_value_alone_means_that_value(archive: Archive) -> None:
+    def total(**filters: Any) -> int:
+        return archive.search("", **filters).total
+
+    assert total(fond="TU") == total(fond=["TU"]) > 0  # not the letters T and U
+    assert total(year=2019) == total(year="2019") == total(year=["2019"]) > 0
+    assert total(year="2015..2019") == total(year=["2015..2019"]) > total(year=2019)
+    assert total(doc_type="NQ") == total(doc_type=["NQ"]) > 0
+
+
+def test_values_of_the_wrong_type_are_query_errors_that_say_what_to_give(archive: Archive) -> None:
+    with pytest.raises(QueryError, match="query text must be a string, not int"):
+        archive.search(36)  # type: ignore[arg-type]
+    with pytest.raises(QueryError, match="limit must be a whole number, not '5'"):
+        archive.search("x", limit="5")  # type: ignore[arg-type]
+    with pytest.raises(QueryError, match="clearance must be a level such as public or mat, not None"):
+        archive.search("x", clearance=None)  # type: ignore[arg-type]
 
 
 def test_exact_spelling_ranks_above_accent_insensitive(tmp_path: Path) -> None:
