@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,7 +94,19 @@ def _row(line: int, values: dict[str, str], base: Path, where: str) -> ManifestR
     meta.extra = {key: value for key, value in clean.items() if key not in _KNOWN and value}
     meta.sources = {name: "manifest" for name in (*_FIELDS, "year", "secrecy") if clean.get(name)}
     raw_path = clean.get("path", "")
-    return ManifestRow(line, (base / raw_path).resolve() if raw_path else None, meta)
+    return ManifestRow(line, _on_disk((base / raw_path).resolve()) if raw_path else None, meta)
+
+
+def _on_disk(path: Path) -> Path:
+    """``path`` as the file system spells it: a name typed in composed Unicode (NFC) names a
+    file that macOS, or a copy from it, stored decomposed (NFD), and the other way round."""
+    if path.exists():
+        return path
+    for form in ("NFC", "NFD"):
+        spelled = Path(unicodedata.normalize(form, str(path)))
+        if spelled.exists():
+            return spelled
+    return path
 
 
 def read_manifest(path: Path) -> list[ManifestRow]:

@@ -4,6 +4,7 @@ cache, decompression bombs, manifests in Vietnamese, the year from the path (rea
 from __future__ import annotations
 
 import os
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +178,23 @@ def test_manifest_without_diacritics_drives_an_ingestion(tmp_path: Path) -> None
     with archive:
         hit = archive.search("02-CT/HU").hits[0]
     assert (hit.fond, hit.title, hit.year) == ("HU-HTB", "Chỉ thị về kho lưu trữ", 2012)
+
+
+@pytest.mark.parametrize("disk_form", ["NFD", "NFC"])
+def test_a_manifest_names_a_file_whatever_unicode_form_the_disk_stored_its_name_in(
+    tmp_path: Path, disk_form: str
+) -> None:
+    name = "Chỉ thị số 02 của Huyện ủy.pdf"  # a folder copied from macOS has its names decomposed
+    write_pdf(tmp_path / "docs" / unicodedata.normalize(disk_form, name), [DIGITAL])
+    typed = unicodedata.normalize("NFC" if disk_form == "NFD" else "NFD", name)
+    (tmp_path / "m.csv").write_text(f"path,fond,symbol,title\ndocs/{typed},HU-HTB,02-CT/HU,Chỉ thị về lưu trữ\n",
+                                    encoding="utf-8")
+    for paths in ([], [tmp_path / "docs"]):  # the manifest's files, or a folder with the manifest's metadata
+        archive, report = ingest(tmp_path / f"a{len(paths)}", paths, manifest=tmp_path / "m.csv")
+        with archive:
+            hits = archive.search("kho luu tru dien tu").hits
+        assert (report.new, report.failures) == (1, [])
+        assert [(hit.symbol, hit.fond, hit.title) for hit in hits] == [("02-CT/HU", "HU-HTB", "Chỉ thị về lưu trữ")]
 
 
 @pytest.mark.parametrize(
