@@ -58,8 +58,9 @@ class SearchQuery:
         if not isinstance(self.text, str):
             raise QueryError(f"the query text must be a string, not {type(self.text).__name__}")
         for name in ("limit", "offset", "pages_per_hit"):
-            if not isinstance(getattr(self, name), int) or isinstance(getattr(self, name), bool):
-                raise QueryError(f"{name} must be a whole number, not {getattr(self, name)!r}")
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise QueryError(f"{name} must be a whole number, not {value!r}")
         if not 0 <= self.limit <= 10_000:
             raise QueryError("limit must be between 0 and 10000")
         if self.offset < 0:

@@ -169,9 +169,10 @@ class Ingestion:
         self._stop = threading.Event()  # Ctrl-C: stop at the next safe point
 
     def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
-        """Ingest ``paths``. Ctrl-C (in the main thread) stops the run at its next safe point,
-        within a fraction of a second, with every file finished stored and indexed, and raises
-        KeyboardInterrupt; a second Ctrl-C interrupts at once."""
+        """Ingest ``paths``. Ctrl-C (in the main thread) stops the run at its next safe point
+        (looked for at least every 0.2 s): no task is started and no result kept after it, the
+        tasks running are waited for, every file finished is stored and indexed, and
+        KeyboardInterrupt is raised. A second Ctrl-C interrupts at once."""
         started = time.monotonic()
         with scratch_directory(self.archive) as self._scratch, _stopping_on_interrupt(self._stop):
             self._run(paths, progress or _NoProgress())
