@@ -286,6 +286,8 @@ _FILTERS = (
     click.option("--type", "doc_type", multiple=True, help="Document type such as NQ (repeatable)."),
     click.option("--issuer", multiple=True, help="Issuing body such as TU (repeatable)."),
     click.option("--cites", multiple=True, help="Only documents citing this symbol, e.g. 36-NQ/TW."),
+    click.option("--exact", is_flag=True,
+                 help="Words only as typed, diacritics included: đảng, not đang or dang (hoà is still hòa)."),
     _CLEARANCE,
 )
 _SORT = click.option("--sort", type=click.Choice(["relevance", "date", "date-asc"]), default="relevance",

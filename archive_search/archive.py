@@ -149,11 +149,14 @@ class Archive:
         sort: SortOrder = "relevance",
         pages_per_hit: int = 3,
         strict: bool = False,
+        exact: bool = False,
     ) -> SearchResults:
         """Ranked documents for ``text`` with page hits, an exact total and facet counts.
 
         A query that cannot be read is searched as plain words with ``results.warning`` saying
         why, unless ``strict`` (then ``QueryError``). Documents above ``clearance`` never count.
+        Words match with or without diacritics; with ``exact``, only spelled as typed (``đảng``,
+        not ``đang`` or ``dang``; ``hoà`` is still ``hòa``).
 
         >>> archive.search("cong nghe", year=["2015..2019"], fond=["TU"]).total   # doctest: +SKIP
         3
@@ -164,7 +167,7 @@ class Archive:
         """
         return self.run(SearchQuery.build(
             text, fond=fond, year=year, doc_type=doc_type, issuer=issuer, cites=cites, clearance=clearance,
-            limit=limit, offset=offset, sort=sort, pages_per_hit=pages_per_hit, strict=strict,
+            limit=limit, offset=offset, sort=sort, pages_per_hit=pages_per_hit, strict=strict, exact=exact,
         ))
 
     def run(self, query: SearchQuery) -> SearchResults:

@@ -26,14 +26,16 @@ FILTER_FACETS = ("fond", "doc_type", "issuer", "year")
 class QueryCompiler:
     """Builds tantivy queries for one schema. With ``ranking=False`` a query selects the same
     entries without the clauses that only score them (exact spellings, compound words): what
-    counting facets needs, at a fraction of the postings read."""
+    counting facets needs, at a fraction of the postings read. With ``exact=True`` every word
+    matches only as typed, diacritics included (the exact fields alone)."""
 
-    def __init__(self, schema: tantivy.Schema, *, ranking: bool = True) -> None:
+    def __init__(self, schema: tantivy.Schema, *, ranking: bool = True, exact: bool = False) -> None:
         self.schema = schema
         self.ranking = ranking
+        self.exact = exact
         # What a query excludes is never scored: its folded spelling alone selects every entry its
         # exact one would (a phrase's exact variant doubled the cost of excluding it).
-        self._excluding = QueryCompiler(schema, ranking=False) if ranking else self
+        self._excluding = QueryCompiler(schema, ranking=False, exact=exact) if ranking else self
 
     def word_or_phrase(self, words: Sequence[str], fields: Fields, pages_of: Query | None) -> Query:
         """The clause for one word or a phrase: folded in every field, and exactly (boosted)
@@ -52,7 +54,7 @@ class QueryCompiler:
         if len(words) < 2 or not self.ranking:
             return None
         options = []
-        for suffix, forms, boost in _spellings(words):
+        for suffix, forms, boost in _spellings(words, as_typed=self.exact):
             for candidate in candidate_compounds(forms):
                 query = Query.term_query(self.schema, f"words_{suffix}", candidate)
                 options.append((Occur.Should, Query.boost_query(query, boost * _COMPOUND_BOOST)))
@@ -74,7 +76,7 @@ class QueryCompiler:
         """SHOULD of ``build(field_spelling, forms)`` for each field and each spelling of ``words``
         (folded; exact too when typed with diacritics), each boosted by field and spelling."""
         options = []
-        for suffix, forms, boost in _spellings(words, exact=self.ranking):
+        for suffix, forms, boost in _spellings(words, exact=self.ranking, as_typed=self.exact):
             for field, field_boost in fields:
                 query = _within(build(f"{field}_{suffix}", forms), pages_of)
                 options.append((Occur.Should, Query.boost_query(query, boost * field_boost)))
@@ -91,7 +93,7 @@ class QueryCompiler:
         if leaf.kind is TextKind.PREFIX:
             return self.prefix(leaf.terms, fields, pages_of)
         one_word = leaf.kind is TextKind.WORD and len(leaf.terms) == 1 and not leaf.title_only
-        if one_word and not self.ranking and pages_of is None:
+        if one_word and not self.ranking and not self.exact and pages_of is None:
             return self._selecting(leaf.terms[0])
         in_text = self.word_or_phrase(leaf.terms, fields, pages_of)
         if pages_of is not None:
@@ -212,9 +214,14 @@ def _not_on_pages(node: Node) -> bool:
     return (isinstance(node, Text) and node.title_only) or (isinstance(node, Meta) and node.field == "cites")
 
 
-def _spellings(words: Sequence[str], *, exact: bool = True) -> list[tuple[str, list[str], float]]:
+def _spellings(
+    words: Sequence[str], *, exact: bool = True, as_typed: bool = False
+) -> list[tuple[str, list[str], float]]:
     """(field suffix, forms, boost): folded always, exact too when typed with diacritics (and
-    ``exact``): an entry holding the exact spelling holds the folded one, so only ranking needs it."""
+    ``exact``): an entry holding the exact spelling holds the folded one, so only ranking needs it.
+    ``as_typed``: the exact spelling alone, whatever the words hold."""
+    if as_typed:
+        return [("exact", list(words), 1.0)]
     spellings = [("fold", [fold(word) for word in words], 1.0)]
     if exact and any(has_diacritics(word) for word in words):
         spellings.append(("exact", list(words), _EXACT_BOOST))

@@ -43,6 +43,8 @@ class SearchEngine:
         self.catalog, self.index = catalog, index
         self.compiler = QueryCompiler(index.schema)
         self.matcher = QueryCompiler(index.schema, ranking=False)  # the same documents, unscored
+        self.exact_compiler = QueryCompiler(index.schema, exact=True)  # words only as typed
+        self.exact_matcher = QueryCompiler(index.schema, ranking=False, exact=True)
         self.lock = threading.Lock()  # the catalogue's one sqlite connection
         self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="archive-search")
 
@@ -52,9 +54,9 @@ class SearchEngine:
     def search(self, query: SearchQuery) -> SearchResults:
         parsed, warning = parse(query)
         searcher = self.index.searcher()
-        text = _compiled(lambda: self.compiler.document(parsed))
+        text = _compiled(lambda: self._compiler(query).document(parsed))
         main = self._documents(text, query)
-        matching = _compiled(lambda: self.matcher.document(parsed))
+        matching = _compiled(lambda: self._compiler(query, ranking=False).document(parsed))
         aggregations = _Aggregations(self._aggregations(searcher, matching, query))
         counting = self._threads.submit(aggregations.run)
         ranked, total = _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset))
@@ -67,12 +69,18 @@ class SearchEngine:
         """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher."""
         parsed, _ = parse(query)
         searcher = self.index.searcher()
-        main = self._documents(_compiled(lambda: self.compiler.document(parsed)), query)
+        main = self._documents(_compiled(lambda: self._compiler(query).document(parsed)), query)
         for offset in itertools.count(query.offset, _EXPORT_BATCH):
             ranked, _ = _compiled(partial(self._ranked, searcher, main, query, _EXPORT_BATCH, offset))
             yield from self._hits(searcher, ranked, parsed, query)
             if len(ranked) < _EXPORT_BATCH:
                 return
+
+    def _compiler(self, query: SearchQuery, *, ranking: bool = True) -> QueryCompiler:
+        """The compiler of ``query``'s words: scored or not, as typed or accent-insensitive."""
+        if query.exact:
+            return self.exact_compiler if ranking else self.exact_matcher
+        return self.compiler if ranking else self.matcher
 
     def _ranked(
         self, searcher: tantivy.Searcher, main: tantivy.Query, query: SearchQuery, limit: int, offset: int
@@ -93,7 +101,7 @@ class SearchEngine:
     ) -> tuple[Hit, ...]:
         nums = _ints(searcher.fast_field_values("num", [address for _, address in ranked]))
         scores = [float(key) if query.sort == "relevance" else 0.0 for key, _ in ranked]
-        needles = _needles(parsed)
+        needles = _needles(parsed, exact=query.exact)
         with self.lock:
             docs = self.catalog.summaries(nums)
             with_pages = [num for num in nums if num in docs and docs[num].kind == "document"]  # records have none
@@ -153,7 +161,7 @@ class SearchEngine:
         self, searcher: tantivy.Searcher, parsed: ParsedQuery, nums: list[int], query: SearchQuery, *, whole: bool
     ) -> dict[int, list[int]]:
         """The best-scoring pages of each document in ``nums`` (at most ``pages_per_hit``)."""
-        page_query = _compiled(lambda: self.compiler.pages(parsed, nums, whole=whole))
+        page_query = _compiled(lambda: self._compiler(query).pages(parsed, nums, whole=whole))
         if page_query is None:
             return {}
         found = searcher.search(page_query, len(nums) * _PAGES_SCANNED_PER_HIT, count=False)
@@ -245,10 +253,10 @@ def _compiled(build: Callable[[], T]) -> T:
         raise QueryError(f"the search index cannot run this query ({exc}): simplify it") from exc
 
 
-def _needles(parsed: ParsedQuery) -> Needles:
+def _needles(parsed: ParsedQuery, *, exact: bool = False) -> Needles:
     leaves = parsed.positive_texts()
     words = [t for leaf in leaves for t in (leaf.terms[:-1] if leaf.kind is TextKind.PREFIX else leaf.terms)]
-    return Needles.of(words, [leaf.terms[-1] for leaf in leaves if leaf.kind is TextKind.PREFIX])
+    return Needles.of(words, [leaf.terms[-1] for leaf in leaves if leaf.kind is TextKind.PREFIX], exact=exact)
 
 
 def _counts(buckets: list[dict[str, Any]]) -> tuple[FacetCount, ...]:

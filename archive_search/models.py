@@ -53,6 +53,7 @@ class SearchQuery:
     sort: SortOrder = "relevance"
     pages_per_hit: int = 3
     strict: bool = False
+    exact: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
@@ -69,6 +70,9 @@ class SearchQuery:
             raise QueryError(f"unknown sort {self.sort!r}: use relevance, date or date-asc")
         if not 0 <= self.pages_per_hit <= 100:
             raise QueryError("pages_per_hit must be between 0 and 100")
+        for name in ("strict", "exact"):
+            if not isinstance(getattr(self, name), bool):
+                raise QueryError(f"{name} must be True or False, not {getattr(self, name)!r}")
 
     @classmethod
     def build(
@@ -86,6 +90,7 @@ class SearchQuery:
         sort: SortOrder = "relevance",
         pages_per_hit: int = 3,
         strict: bool = False,
+        exact: bool = False,
     ) -> SearchQuery:
         """A query from plain values: years as ``2019``/``2015..2019``, clearance by name.
 
@@ -96,7 +101,7 @@ class SearchQuery:
             text=text, fond=_values(fond), year=_years(year),
             doc_type=_values(doc_type), issuer=_values(issuer), cites=_values(cites),
             clearance=parse_clearance(clearance), limit=limit, offset=offset, sort=sort, pages_per_hit=pages_per_hit,
-            strict=strict,
+            strict=strict, exact=exact,
         )
 
 

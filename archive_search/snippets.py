@@ -31,10 +31,12 @@ _WORD_RE = re.compile(_WORD)
 
 @dataclass(frozen=True, slots=True)
 class Needles:
-    """The query's words as typed (canonical lowercase); prefixes match the start of a word."""
+    """The query's words as typed (canonical lowercase); prefixes match the start of a word.
+    They are found in any accent, or (``exact``) only spelled as typed."""
 
     words: frozenset[str]
     prefixes: frozenset[str] = frozenset()
+    exact: bool = False
     # Derived from the two above once per search, not once per page: the regex over any
     # spelling, and each needle with its folded form.
     pattern: re.Pattern[str] | None = field(init=False, compare=False)
@@ -51,8 +53,8 @@ class Needles:
         object.__setattr__(self, "folded_prefixes", folded_prefixes)
 
     @classmethod
-    def of(cls, words: Iterable[str], prefixes: Iterable[str] = ()) -> Needles:
-        return cls(frozenset(words), frozenset(prefixes))
+    def of(cls, words: Iterable[str], prefixes: Iterable[str] = (), *, exact: bool = False) -> Needles:
+        return cls(frozenset(words), frozenset(prefixes), exact)
 
     def match(self, text: str) -> Match | None:
         """How ``text`` (a title, say) holds the needles: ``exact``, ``folded``, or None."""
@@ -60,8 +62,18 @@ class Needles:
         return self.match_spans(lower, self.spans(lower))
 
     def spans(self, lower: str) -> list[tuple[int, int]]:
-        """Where the needles occur in lowercase text, in any accent and tone-mark style."""
-        return [m.span() for m in self.pattern.finditer(lower)] if self.pattern else []
+        """Where the needles occur in lowercase text, in any accent (or, ``exact``, as typed)
+        and tone-mark style."""
+        if self.pattern is None:
+            return []
+        if self.exact:
+            return [m.span() for m in self.pattern.finditer(lower) if self._as_typed(m.group())]
+        return [m.span() for m in self.pattern.finditer(lower)]
+
+    def _as_typed(self, found: str) -> bool:
+        """Whether a word the accent-blind pattern found spells a needle as typed."""
+        spelled = _spelling(found)[0]
+        return spelled in self.words or any(spelled.startswith(prefix) for prefix in self.prefixes)
 
     def match_spans(self, lower: str, spans: list[tuple[int, int]]) -> Match | None:
         """How the matched spans spell the needles: ``exact`` when each needle found is somewhere

@@ -344,3 +344,17 @@ def test_search_does_not_import_ingestion_libraries(ingested: tuple[Path, Ingest
     out = done.stdout.splitlines()
     assert json.loads(out[0])["total"] == 1  # the search ran
     assert json.loads(out[-1]) == []
+
+
+def test_exact_finds_counts_and_exports_only_the_spelling_typed(ingested: tuple[Path, IngestReport]) -> None:
+    archive = ingested[0]
+    folded = json.loads(run("search", "--json", "đang", archive=archive).output)
+    exact = json.loads(run("search", "--json", "--exact", "đang", archive=archive).output)
+    assert folded["total"] > 1  # đảng is dang too, accent-insensitively
+    assert exact["total"] == 1 and [hit["symbol"] for hit in exact["hits"]] == ["12-KL/HU"]
+    snippet = exact["hits"][0]["pages"][0]["snippet"]
+    assert snippet.count("<b>đang</b>") == 2 and "<b>" not in snippet.replace("<b>đang</b>", "")
+    facets = json.loads(run("facets", "--json", "--exact", "đang", archive=archive).output)
+    assert facets["doc_type"] == [{"value": "KL", "count": 1}]
+    exported = run("export", "--exact", "--format", "jsonl", "đang", archive=archive).output.splitlines()
+    assert [json.loads(line)["symbol"] for line in exported] == ["12-KL/HU"]

@@ -182,6 +182,8 @@ def test_values_of_the_wrong_type_are_query_errors_that_say_what_to_give(archive
         archive.search("x", limit="5")  # type: ignore[arg-type]
     with pytest.raises(QueryError, match="clearance must be a level such as public or mat, not None"):
         archive.search("x", clearance=None)  # type: ignore[arg-type]
+    with pytest.raises(QueryError, match="exact must be True or False, not 'no'"):
+        archive.search("x", exact="no")  # type: ignore[arg-type]  # a truthy string would mean yes
 
 
 def test_exact_spelling_ranks_above_accent_insensitive(tmp_path: Path) -> None:

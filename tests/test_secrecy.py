@@ -35,23 +35,25 @@ def _rows(docs: list[tuple[list[str], str, str, int]]) -> list[tuple[str, ...]]:
 
 
 @settings(max_examples=4, deadline=None)
-@given(documents, queries, st.sampled_from(list(Secrecy)))
+@given(documents, queries, st.sampled_from(list(Secrecy)), st.booleans())
 def test_nothing_above_clearance_is_ever_seen(
-    docs: list[tuple[list[str], str, str, int]], words: list[str], clearance: Secrecy
+    docs: list[tuple[list[str], str, str, int]], words: list[str], clearance: Secrecy, exact: bool
 ) -> None:
-    _check(docs, words, clearance)
+    _check(docs, words, clearance, exact)
 
 
 @pytest.mark.slow
 @settings(max_examples=60, deadline=None)
-@given(documents, queries, st.sampled_from(list(Secrecy)))
+@given(documents, queries, st.sampled_from(list(Secrecy)), st.booleans())
 def test_nothing_above_clearance_is_ever_seen_many_archives(
-    docs: list[tuple[list[str], str, str, int]], words: list[str], clearance: Secrecy
+    docs: list[tuple[list[str], str, str, int]], words: list[str], clearance: Secrecy, exact: bool
 ) -> None:
-    _check(docs, words, clearance)
+    _check(docs, words, clearance, exact)
 
 
-def _check(docs: list[tuple[list[str], str, str, int]], words: list[str], clearance: Secrecy) -> None:
+def _check(
+    docs: list[tuple[list[str], str, str, int]], words: list[str], clearance: Secrecy, exact: bool = False
+) -> None:
     rows = _rows(docs)
     hidden = {f"mã{i}" for i, (_, level, _, _) in enumerate(docs) if Secrecy.parse(level).rank > clearance.rank}
     visible_count = len(rows) - len(hidden)
@@ -60,11 +62,11 @@ def _check(docs: list[tuple[list[str], str, str, int]], words: list[str], cleara
         assert everything.total == visible_count
         assert sum(count.count for count in everything.facets["fond"]) == visible_count
         ids = [hit.id for hit in everything.hits]
-        query = SearchQuery.build(" ".join(words), clearance=clearance, limit=100, pages_per_hit=5)
+        query = SearchQuery.build(" ".join(words), clearance=clearance, limit=100, pages_per_hit=5, exact=exact)
         try:
             results = archive.run(query)
         except QueryError:  # e.g. "( )": nothing to search even as plain words
-            query = SearchQuery.build("", clearance=clearance, limit=100, pages_per_hit=5)
+            query = SearchQuery.build("", clearance=clearance, limit=100, pages_per_hit=5, exact=exact)
             results = archive.run(query)
         seen = json.dumps([results.hits, results.facets], default=str, ensure_ascii=False)
         assert results.total <= visible_count

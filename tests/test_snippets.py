@@ -84,3 +84,15 @@ def test_the_window_holds_the_most_match_starts(starts: list[int], width: int) -
         if count > best_count:
             best, best_count = (start, min(80, start + width)), count
     assert _window(80, spans, width) == best
+
+
+def test_exact_needles_mark_only_the_spelling_typed() -> None:
+    page = "Đảng viên đang học tập, dạng bài mới; Ðảng bộ và đảng ủy cơ sở."
+    snippet, match = cut(page, Needles.of(["đảng"], exact=True))
+    assert snippet == "<b>Đảng</b> viên đang học tập, dạng bài mới; <b>Đảng</b> bộ và <b>đảng</b> ủy cơ sở."
+    assert match == "exact"
+    anywhere, _ = cut(page, Needles.of(["đảng"]))
+    assert anywhere.count("<b>") == 5  # accent-insensitive: đang and dạng too
+    assert cut("Hòa bình, hoa hồng", Needles.of(["hoà"], exact=True))[0] == "<b>Hòa</b> bình, hoa hồng"
+    assert cut("Đảng bộ, đang họp", Needles.of([], ["đản"], exact=True))[0] == "<b>Đảng</b> bộ, đang họp"
+    assert cut("đang họp", Needles.of(["đảng"], exact=True)) == ("đang họp", None)

@@ -163,6 +163,43 @@ def test_exact_spelling_and_compound_words_rank_first(archive: Archive, query: s
     assert names and names[0] == first, names
 
 
+DANG = {"dang", "cntt", "khoa", "symbol", "eth", "tcvn3"}  # Đảng/đảng, in any form the texts hold
+EXACT_FINDS = [
+    # diacritics count: đảng is not đang, dạng or dang
+    ("đảng", DANG),
+    ("Đảng", DANG),
+    ("\u00d0ảng", DANG),
+    (unicodedata.normalize("NFD", "đảng"), DANG),
+    ("đản*", DANG),
+    ("đang", {"dang-dang"}),
+    ("dạng", {"dang-dạng"}),
+    ("dang", set()),
+    ("cong nghe", set()),
+    # tone-mark styles, case and composition still do not
+    ("hoà bình", {"hoa-old"}),
+    ("hòa giải", {"hoa-new"}),
+    ("Tỉnh ủy", {"uy-new", "uy-old"}),
+    ("TỈNH UỶ", {"uy-new", "uy-old"}),
+    ("công nghệ", {"cntt", "compound", "separate"}),
+    ('"công nghệ"', {"cntt", "compound"}),
+    # an exclusion is exact too: -đảng leaves documents that only have đang
+    ("đang -đảng", {"dang-dang"}),
+    ("36-NQ/TW", {"symbol"}),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), EXACT_FINDS, ids=[query for query, _ in EXACT_FINDS])
+def test_exact_query_finds_only_the_spelling_typed(archive: Archive, query: str, expected: set[str]) -> None:
+    results = archive.search(query, exact=True, limit=50)
+    assert {Path(hit.source).stem for hit in results.hits} == expected
+    assert results.total == len(expected)
+    assert all(hit.match == "exact" and all(p.match == "exact" for p in hit.pages) for hit in results.hits)
+
+
+def test_exclusions_are_accent_insensitive_unless_exact(archive: Archive) -> None:
+    assert found(archive, "đang -đảng") == []  # the folded exclusion removes đang as well
+
+
 def test_accentless_query_finds_every_spelling(archive: Archive) -> None:
     assert {"dang", "dang-dang", "dang-dạng"} <= set(found(archive, "dang"))
 
