@@ -9,6 +9,7 @@ import tantivy
 from archive_search.models import SearchQuery, YearRange
 from archive_search.query import Meta, Node, Not, Or, ParsedQuery, Text, TextKind, Years
 from index.analysis import fold, has_diacritics
+from index.doctypes import BY_FOLDED_NAME
 from index.search_index import LEVEL_PAGE, MATCH_FIELD, VISIBILITY_FIELD, symbol_key
 from index.segment import candidate_compounds
 
@@ -21,6 +22,8 @@ _SYMBOL_BOOST = 5.0
 _COMPOUND_BOOST = 1.0
 # Filters a facet leaves out when it is counted (secrecy ≤ clearance always stays).
 FILTER_FACETS = ("fond", "doc_type", "issuer", "year")
+# Raw fields whose typed values are resolved to the index's spelling (``resolve_values``).
+RESOLVED_FIELDS = ("fond", "doc_type", "issuer")
 
 
 class QueryCompiler:
@@ -194,6 +197,35 @@ class QueryCompiler:
         parts = [] if text is None else [(Occur.Must, text)]
         parts += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in filters]
         return Query.boolean_query(parts)
+
+
+def resolve_values(field: str, typed: Sequence[str], stored: Sequence[str]) -> tuple[str, ...]:
+    """The values the index holds that ``typed`` filter values name, as archivists type them:
+    ``tu`` is ``TU``, ``thu-pt`` is ``ThU-PT``, ``QD`` is ``QĐ``, ``nghị quyết`` is ``NQ``. Each
+    typed value takes the closest spelling that exists: as typed, then (a type) by name, then
+    whatever the case, then without diacritics too (so ``CT`` never also means ``CTr``, nor
+    ``ĐU`` a ``DU``). A value naming nothing stays as typed, and matches nothing."""
+    resolved: list[str] = []
+    for value in typed:
+        resolved += _closest(field, value, stored)
+    return tuple(dict.fromkeys(resolved))
+
+
+def _closest(field: str, value: str, stored: Sequence[str]) -> list[str]:
+    if value in stored:
+        return [value]
+    named = BY_FOLDED_NAME.get(_folded_value(value)) if field == "doc_type" else None
+    if named is not None and named in stored:
+        return [named]
+    for key in (str.lower, _folded_value):
+        same = [candidate for candidate in stored if key(candidate) == key(value)]
+        if same:
+            return same
+    return [value]
+
+
+def _folded_value(value: str) -> str:
+    return " ".join(fold(value).split())
 
 
 def any_of(schema: tantivy.Schema, field: str, values: Sequence[str | int]) -> Query:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import threading
 from collections import defaultdict
@@ -12,9 +13,9 @@ from typing import Any, TypeVar
 
 import tantivy
 
-from archive_search.compile import FILTER_FACETS, QueryCompiler, any_of
+from archive_search.compile import FILTER_FACETS, RESOLVED_FIELDS, QueryCompiler, any_of, resolve_values
 from archive_search.models import FacetCount, Hit, Match, PageHit, SearchQuery, SearchResults
-from archive_search.query import ParsedQuery, QuerySyntaxError, TextKind, parse_query, plain_words
+from archive_search.query import Meta, ParsedQuery, QuerySyntaxError, TextKind, parse_query, plain_words
 from archive_search.snippets import Needles, cut
 from index.analysis import folded_field, terms
 from index.catalog import Catalog
@@ -54,6 +55,7 @@ class SearchEngine:
     def search(self, query: SearchQuery) -> SearchResults:
         parsed, warning = parse(query)
         searcher = self.index.searcher()
+        query, parsed = self._resolved(searcher, query, parsed)
         text = _compiled(lambda: self._compiler(query).document(parsed))
         main = self._documents(text, query)
         matching = _compiled(lambda: self._compiler(query, ranking=False).document(parsed))
@@ -69,12 +71,29 @@ class SearchEngine:
         """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher."""
         parsed, _ = parse(query)
         searcher = self.index.searcher()
+        query, parsed = self._resolved(searcher, query, parsed)
         main = self._documents(_compiled(lambda: self._compiler(query).document(parsed)), query)
         for offset in itertools.count(query.offset, _EXPORT_BATCH):
             ranked, _ = _compiled(partial(self._ranked, searcher, main, query, _EXPORT_BATCH, offset))
             yield from self._hits(searcher, ranked, parsed, query)
             if len(ranked) < _EXPORT_BATCH:
                 return
+
+    def _resolved(
+        self, searcher: tantivy.Searcher, query: SearchQuery, parsed: ParsedQuery
+    ) -> tuple[SearchQuery, ParsedQuery]:
+        """``query`` and ``parsed`` with their fond, type and issuer values as the index spells
+        them (``--fond tu``, ``loai:qd``: see ``resolve_values``)."""
+
+        def resolved(field: str, values: tuple[str, ...]) -> tuple[str, ...]:
+            return resolve_values(field, values, self.index.values(searcher, field)) if values else values
+
+        query = dataclasses.replace(
+            query, fond=resolved("fond", query.fond), doc_type=resolved("doc_type", query.doc_type),
+            issuer=resolved("issuer", query.issuer),
+        )
+        typed = parsed.with_meta(lambda meta: Meta(meta.field, resolved(meta.field, meta.values)), RESOLVED_FIELDS)
+        return query, typed
 
     def _compiler(self, query: SearchQuery, *, ranking: bool = True) -> QueryCompiler:
         """The compiler of ``query``'s words: scored or not, as typed or accent-insensitive."""

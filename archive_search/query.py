@@ -18,7 +18,7 @@ reads any text as plain words, for the lenient retry.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from enum import Enum
 
@@ -91,6 +91,22 @@ class ParsedQuery:
     def positive_texts(self) -> tuple[Text, ...]:
         """Text leaves not under an exclusion: what page hits and highlights look for."""
         return tuple(_positive_texts(self.root)) if self.root is not None else ()
+
+    def with_meta(self, change: Callable[[Meta], Meta], fields: Collection[str]) -> ParsedQuery:
+        """The same tree with each metadata leaf on one of ``fields`` passed through ``change``."""
+        if self.root is None:
+            return self
+        return ParsedQuery(_with_meta(self.root, change, fields))
+
+
+def _with_meta(node: Node, change: Callable[[Meta], Meta], fields: Collection[str]) -> Node:
+    if isinstance(node, Meta):
+        return change(node) if node.field in fields else node
+    if isinstance(node, Not):
+        return Not(_with_meta(node.node, change, fields))
+    if isinstance(node, And | Or):
+        return type(node)(tuple(_with_meta(child, change, fields) for child in node.nodes))
+    return node
 
 
 def _positive_texts(node: Node) -> Iterator[Text]:

@@ -235,6 +235,7 @@ class SearchIndex:
         self.schema = index.schema
         self._writer: tantivy.IndexWriter | None = None
         self._loaded: tuple[int, int, int] | None = None  # the commit (meta.json) searchers see
+        self._values: dict[str, tuple[str, ...]] = {}  # a raw field's values in that commit
 
     @classmethod
     def open(cls, path: Path, *, create: bool = False, heap: int = _WRITER_HEAP) -> SearchIndex:
@@ -268,7 +269,16 @@ class SearchIndex:
         if commit is None or commit != self._loaded:
             self._index.reload()
             self._loaded = commit
+            self._values = {}
         return self._index.searcher()
+
+    def values(self, searcher: tantivy.Searcher, field: str) -> tuple[str, ...]:
+        """Every value a raw field (``fond``, ``doc_type``…) holds in ``searcher``'s commit, of
+        every document whatever its secrecy: what typed filter values are resolved against.
+        Read once per commit (15-35 µs a field at full scale)."""
+        if field not in self._values:
+            self._values[field] = tuple(term for term, _ in searcher.terms_with_prefix(field, "") if term)
+        return self._values[field]
 
     def _writer_or_new(self) -> tantivy.IndexWriter:
         if self._writer is None:

@@ -268,3 +268,65 @@ def test_ingesting_into_an_index_from_an_older_version_rebuilds_it(
         for text in ("trichdan:36-NQ/TW", "cong nghe -hoc", "phat trien"):
             assert old.search(text) == small.search(text)
         assert old.search("cong nghe -hoc").total > 0
+
+
+CODED = [  # fonds, types and issuers whose codes mix case and diacritics, as archives have them (texts
+    # differ: identical files would be one document)
+    ("a.txt", "ThU-PT", "1-QĐ/ThU", "QĐ", "ĐU", "2019-01-02", "Quyết định", "", "kinh tế biển một"),
+    ("b.txt", "ThU-PT", "2-QĐi/ThU", "QĐi", "ĐU", "2019-01-03", "Quy định", "", "kinh tế biển hai"),
+    ("c.txt", "TU", "3-CT/TU", "CT", "TU", "2019-01-04", "Chỉ thị", "", "kinh tế biển ba"),
+    ("d.txt", "TU", "4-CTr/TU", "CTr", "DU", "2019-01-05", "Chương trình", "", "kinh tế biển bốn"),
+]
+
+
+@pytest.fixture(scope="module")
+def coded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
+    with Archive.open(build_archive(tmp_path_factory.mktemp("coded"), CODED)) as archive:
+        yield archive
+
+
+@pytest.mark.parametrize(
+    ("filters", "symbols"),
+    [
+        ({"fond": "thu-pt"}, ["1-QĐ/ThU", "2-QĐi/ThU"]),
+        ({"fond": "THU-PT"}, ["1-QĐ/ThU", "2-QĐi/ThU"]),
+        ({"doc_type": "qd"}, ["1-QĐ/ThU"]),  # without diacritics, and never also QĐi
+        ({"doc_type": "QD"}, ["1-QĐ/ThU"]),
+        ({"doc_type": "quyết định"}, ["1-QĐ/ThU"]),
+        ({"doc_type": "quy dinh"}, ["2-QĐi/ThU"]),  # a type by its name
+        ({"doc_type": "qdi"}, ["2-QĐi/ThU"]),
+        ({"doc_type": "ct"}, ["3-CT/TU"]),  # not CTr
+        ({"doc_type": ["CTR", "ct"]}, ["3-CT/TU", "4-CTr/TU"]),
+        ({"issuer": "ĐU"}, ["1-QĐ/ThU", "2-QĐi/ThU"]),
+        ({"issuer": "du"}, ["4-CTr/TU"]),  # the closest spelling: DU, not ĐU
+        ({"issuer": "đu"}, ["1-QĐ/ThU", "2-QĐi/ThU"]),
+        ({"fond": "XX"}, []),
+    ],
+)
+def test_filter_values_match_as_archivists_type_them(
+    coded: Archive, filters: dict[str, str], symbols: list[str]
+) -> None:
+    assert _symbols(coded, "kinh tế", **filters) == symbols
+    assert _symbols(coded, "", **filters) == symbols  # browsing too
+    every = coded.hits(SearchQuery.build("", sort="date-asc", **filters))  # type: ignore[arg-type]
+    assert [hit.symbol for hit in every] == symbols  # and every hit, as export streams them
+
+
+@pytest.mark.parametrize(
+    ("text", "symbols"),
+    [
+        ("kinh tế loai:qd", ["1-QĐ/ThU"]),
+        ("phong:thu-pt -loai:qdi", ["1-QĐ/ThU"]),
+        ("coquan:du OR loai:ct", ["3-CT/TU", "4-CTr/TU"]),
+    ],
+)
+def test_query_fields_match_as_archivists_type_them(coded: Archive, text: str, symbols: list[str]) -> None:
+    assert _symbols(coded, text) == symbols
+
+
+def test_cli_type_filter_without_diacritics_counts_facets(coded: Archive) -> None:
+    result = CliRunner().invoke(cli, ["--archive", str(coded.path), "search", "--json", "--type", "qd", "kinh", "te"])
+    data = json.loads(result.output)
+    assert data["total"] == 1 and data["hits"][0]["symbol"] == "1-QĐ/ThU"
+    assert {c["value"]: c["count"] for c in data["facets"]["fond"]} == {"ThU-PT": 1}
+    assert {c["value"]: c["count"] for c in data["facets"]["doc_type"]} == {"QĐ": 1, "QĐi": 1, "CT": 1, "CTr": 1}
