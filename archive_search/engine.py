@@ -68,11 +68,18 @@ class SearchEngine:
         return SearchResults(query.text, total, query.offset, hits, _facets(aggregations.counts()), warning)
 
     def iter_hits(self, query: SearchQuery) -> Iterator[Hit]:
-        """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher."""
+        """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher. A query
+        that cannot run raises here, before the first hit is asked for (and an export's header
+        is written)."""
         parsed, _ = parse(query)
         searcher = self.index.searcher()
         query, parsed = self._resolved(searcher, query, parsed)
         main = self._documents(_compiled(lambda: self._compiler(query).document(parsed)), query)
+        return self._batches(searcher, main, parsed, query)
+
+    def _batches(
+        self, searcher: tantivy.Searcher, main: tantivy.Query, parsed: ParsedQuery, query: SearchQuery
+    ) -> Iterator[Hit]:
         for offset in itertools.count(query.offset, _EXPORT_BATCH):
             ranked, _ = _compiled(partial(self._ranked, searcher, main, query, _EXPORT_BATCH, offset))
             yield from self._hits(searcher, ranked, parsed, query)

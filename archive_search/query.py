@@ -298,6 +298,11 @@ def parse_query(text: str) -> ParsedQuery:
     """Parse a query string; raise ``QueryError`` saying what to fix."""
     parser = _Parser(_tokens(text))
     nodes = parser.sequence(closing=False)
+    if not nodes and text.strip():  # only marks: searching them would list the whole archive
+        raise QuerySyntaxError(
+            f"nothing to search in {text.strip()!r}: type a word, a symbol or a field such as loai:NQ "
+            "(an empty query lists the documents the filters select)"
+        )
     if not nodes:
         return ParsedQuery(None)
     if all(isinstance(node, Not) for node in nodes):

@@ -131,6 +131,8 @@ def test_stats_and_failures(ingested: tuple[Path, IngestReport], corpus: Corpus)
         (["similar", "nope"], ExitCode.NOT_FOUND, "Error: no document with id 'nope'"),
         (["search", "x", "--year", "soon"], ExitCode.QUERY, "Error: bad year 'soon'"),
         (["show", "nope"], ExitCode.NOT_FOUND, "Error: no document with id 'nope'"),
+        (["search", "😀"], ExitCode.QUERY, "Error: nothing to search in '😀': type a word, a symbol or a field"),
+        (["export", "-"], ExitCode.QUERY, "Error: nothing to search in '-'"),
     ],
 )
 def test_errors_are_one_line_with_an_exit_code(

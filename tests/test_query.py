@@ -76,7 +76,7 @@ def _parsed(text: str) -> str:
         ('tieude:"chuyen doi so" thuong vu', "(and phrase@title:chuyen doi so word:thuong word:vu)"),
         ("tiêuđề:chuyển", "word@title:chuyển"),
         ("", "()"),
-        ("  ...  ", "()"),
+        ("   ", "()"),  # nothing typed: browse by filters
         ("OREGON or", "(and word:oregon word:or)"),
     ],
 )
@@ -102,6 +102,10 @@ def test_trees(text: str, tree: str) -> None:
         ("so:36", "bad symbol '36'"),
         ("*", "bad prefix"),
         ("cong -*", "bad prefix"),
+        ("  ...  ", r"nothing to search in '\.\.\.'"),  # marks alone would list the whole archive
+        ("😀", "nothing to search"),
+        ("-", "nothing to search"),
+        ('""', "nothing to search"),
     ],
 )
 def test_bad_queries_say_what_to_fix(text: str, message: str) -> None:
