@@ -117,12 +117,13 @@ def _positive_texts(node: Node) -> Iterator[Text]:
             yield from _positive_texts(child)
 
 
+_SYMBOL = r"(?:[Ss][oốOỐ]\s*:?\s+)?\d+\s*[-\s]\s*[^\W\d_]+(?:\s*/\s*[^\W\d_]+)+(?![\w/])"
 _TOKEN_RE = re.compile(
-    r"""(?P<space>\s+)
+    rf"""(?P<space>\s+)
     |(?P<lparen>\()
     |(?P<rparen>\))
     |(?P<or>(?:OR|\|)(?=[\s()"]|$))
-    |(?P<symbol>(?:[Ss][oốOỐ]\s*:?\s+)?\d+\s*[-\s]\s*[^\W\d_]+(?:\s*/\s*[^\W\d_]+)+(?![\w/]))
+    |(?P<symbol>{_SYMBOL})
     |(?P<field>(?P<fname>[^\W\d_]+):(?P<fvalue>"[^"]*"|[^\s()"]*))
     |(?P<phrase>"[^"]*")
     |(?P<quote>")
@@ -310,8 +311,16 @@ def parse_query(text: str) -> ParsedQuery:
     return ParsedQuery(_all_of(nodes))
 
 
+_LOOSE_SYMBOL_RE = re.compile(rf"(?<![\w/]){_SYMBOL}")
+_OPERATOR_RE = re.compile(r"(?<!\S)(?:OR|\|)(?!\S)")
+
+
 def plain_words(text: str) -> ParsedQuery:
-    """Any text as plain words, every one required: the lenient reading of a bad query."""
-    words = terms(text)
-    leaves: list[Node] = [Text(TextKind.WORD, word, (word,)) for word in words]
+    """Any text as plain words, every one required: the lenient reading of a bad query. Symbols
+    stay symbols (``"36-NQ/TU`` is the document, not 36, NQ and TU anywhere) and an ``OR`` that
+    could not be read is dropped, unless nothing else is left."""
+    leaves: list[Node] = [_symbol(match.group()) for match in _LOOSE_SYMBOL_RE.finditer(text)]
+    rest = _LOOSE_SYMBOL_RE.sub(" ", text)
+    words = terms(_OPERATOR_RE.sub(" ", rest)) or ([] if leaves else terms(rest))
+    leaves += [Text(TextKind.WORD, word, (word,)) for word in words]
     return ParsedQuery(_all_of(leaves) if leaves else None)

@@ -118,6 +118,11 @@ def test_syntax_errors_are_a_kind_of_query_error_that_plain_words_can_read() -> 
         parse_query('(cong "nghe')
     assert _sexp(plain_words('(cong "nghe').root) == "(and word:cong word:nghe)"
     assert plain_words("  ").root is None
+    assert _sexp(plain_words('"36-NQ/TU').root) == "symbol:36 nq tu"  # the document, not 36, NQ, TU anywhere
+    assert _sexp(plain_words('nghị quyết số 36-NQ/TU OR').root) == "(and symbol:36 nq tu word:nghị word:quyết)"
+    assert _sexp(plain_words("dang OR").root) == "word:dang"  # the OR that failed is no word
+    assert _sexp(plain_words("OR OR").root) == "(and word:or word:or)"  # unless it is all there is
+    assert _sexp(plain_words("abc36-NQ/TU").root) == "(and word:abc36 word:nq word:tu)"
 
 
 @settings(max_examples=300, deadline=None)
