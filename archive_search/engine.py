@@ -215,12 +215,18 @@ class SearchEngine:
         ranked, total = _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset))
         return SearchResults(query.text, total, query.offset, self._hits(searcher, ranked, ParsedQuery(None), query))
 
-    def visible_nums(self, field: str, values: list[str], clearance: Secrecy, limit: int = 1000) -> list[int]:
-        """``num`` of the documents (not pages) whose ``field`` holds one of ``values``."""
+    def visible_nums(
+        self, field: str, values: list[str], clearance: Secrecy, limit: int = 1000, *,
+        within: tantivy.Query | None = None,
+    ) -> list[int]:
+        """``num`` of the documents (not pages) whose ``field`` holds one of ``values`` (and
+        that ``within`` selects, when given)."""
         if not values:
             return []
         query = SearchQuery(text="", clearance=clearance)
         match = any_of(self.index.schema, field, values)
+        if within is not None:
+            match = tantivy.Query.boolean_query([(tantivy.Occur.Must, match), (tantivy.Occur.Must, within)])
         searcher = self.index.searcher()
         main = self.compiler.documents(match, self.compiler.filters(query))
         found = searcher.search(main, limit, count=False)

@@ -10,12 +10,14 @@ raw fast fields.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import shutil
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,9 @@ MATCH_FIELD = "match_fold"
 # always there is then one term, which also leaves out pages (``level`` and ``secrecy``, two
 # posting lists as long as the index, cost as much as the rest of a filter-only search).
 VISIBILITY_FIELD = "visible_to"
+# Each symbol the document cites with the date the citation gives (``36-nq/tw@1998-05-10`` and
+# ``36-nq/tw@1998``), or none (``36-nq/tw@``): which of the documents sharing a symbol it cites.
+CITED_AT_FIELD = "cited_at"
 FACET_FIELDS = ("fond", "doc_type", "issuer", "secrecy", "kind")
 _WRITER_HEAP = 128_000_000
 # A rebuild writes every entry in one go: a larger heap flushes fewer, larger segments (2 instead
@@ -71,13 +76,14 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("year", indexed=True, fast=True)
     builder.add_integer_field("date_key", indexed=True, fast=True)
     builder.add_text_field("cites", tokenizer_name="raw")
+    builder.add_text_field(CITED_AT_FIELD, tokenizer_name="raw", index_option="basic")
     return builder.build()
 
 
 # Every field of build_schema(): an index lacking one was built by an older version.
 INDEX_FIELDS = frozenset(
     {"num", "page", "level", *TEXT_FIELDS, *WORD_FIELDS, MATCH_FIELD, VISIBILITY_FIELD, "symbol", *FACET_FIELDS}
-    | {"year", "date_key", "cites"}
+    | {"year", "date_key", "cites", CITED_AT_FIELD}
 )
 
 
@@ -102,10 +108,29 @@ def _glued(text: str, start: int) -> bool:
     return start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_/-")
 
 
-def cited_symbols(text: str, own_symbol: str = "") -> dict[str, str]:
-    """Symbols ``text`` cites, other than ``own_symbol``: symbol key → the symbol as printed."""
+# The date a citation may give right after the symbol: ``ngày 15/5/2016``, ``ngày 15-5-2016``,
+# ``ngày 15 tháng 5 năm 2016`` (with or without diacritics).
+_CITED_DATE_RE = re.compile(
+    r"\s*,?\s*ng[aà]y\s*(\d{1,2})\s*(?:[/.-]|th[aá]ng)\s*(\d{1,2})\s*(?:[/.-]|n[aă]m)\s*(\d{4})(?!\d)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A symbol a text cites: its key, as printed, and the date it gives (ISO, or "")."""
+
+    key: str
+    printed: str
+    date: str = ""
+
+
+def citations(text: str, own_symbol: str = "") -> list[Citation]:
+    """What ``text`` cites, other than ``own_symbol``, in order of first mention: each symbol
+    once per date given (symbols repeat from one year or term to the next; a date tells them
+    apart). A symbol also cited with a date is that one where the text leaves the date out."""
     own = symbol_key(own_symbol) if own_symbol else ""
-    found: dict[str, str] = {}
+    found: dict[tuple[str, str], Citation] = {}
     for match in _CITED_RE.finditer(text):
         if _glued(text, match.start()):
             continue
@@ -114,8 +139,38 @@ def cited_symbols(text: str, own_symbol: str = "") -> dict[str, str]:
         if all(part[0].isupper() for part in parts):
             key = symbol_key(printed)
             if key != own:
-                found.setdefault(key, printed)
+                date = _cited_date(text, match.end())
+                found.setdefault((key, date), Citation(key, printed, date))
+    dated = {key for key, date in found if date}
+    return [citation for citation in found.values() if citation.date or citation.key not in dated]
+
+
+def _cited_date(text: str, end: int) -> str:
+    match = _CITED_DATE_RE.match(text, end)
+    if match is None:
+        return ""
+    day, month, year = (int(part) for part in match.groups())
+    try:
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:  # 31/2: no date to tell documents apart by
+        return ""
+
+
+def cited_symbols(text: str, own_symbol: str = "") -> dict[str, str]:
+    """Symbols ``text`` cites, other than ``own_symbol``: symbol key → the symbol as printed."""
+    found: dict[str, str] = {}
+    for citation in citations(text, own_symbol):
+        found.setdefault(citation.key, citation.printed)
     return found
+
+
+def cited_at(found: Sequence[Citation]) -> list[str]:
+    """``CITED_AT_FIELD`` terms of citations: ``key@`` undated, else ``key@YYYY-MM-DD`` and ``key@YYYY``."""
+    values: list[str] = []
+    for citation in found:
+        dates = (citation.date, citation.date[:4]) if citation.date else ("",)
+        values += [f"{citation.key}@{date}" for date in dates]
+    return list(dict.fromkeys(values))
 
 
 def date_key(date: str, year: int | None) -> int:
@@ -162,6 +217,7 @@ def document_fields(doc: StoredDocument, pages: Sequence[PageText]) -> list[dict
     title_exact, title_fold = analysed_fields(title)
     analysed = [analysed_fields(page.text) for page in pages]
     words_exact, words_fold = _compounds(doc, pages)
+    cited = citations("\n".join(page.text for page in pages), doc.meta.symbol)
     body_fold = " ".join(folded for _, folded in analysed)
     whole = {
         "level": LEVEL_DOCUMENT,
@@ -172,7 +228,8 @@ def document_fields(doc: StoredDocument, pages: Sequence[PageText]) -> list[dict
         "body_fold": body_fold,
         MATCH_FIELD: f"{title_fold} {body_fold}",
         VISIBILITY_FIELD: [level.value for level in doc.meta.secrecy.cleared()],
-        "cites": list(cited_symbols("\n".join(page.text for page in pages), doc.meta.symbol)),
+        "cites": list(dict.fromkeys(citation.key for citation in cited)),
+        CITED_AT_FIELD: cited_at(cited),
         "words_exact": words_exact,
         "words_fold": words_fold,
         **metadata,
