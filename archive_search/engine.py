@@ -65,6 +65,7 @@ class SearchEngine:
         hits = self._hits(searcher, ranked, parsed, query)
         _compiled(aggregations.run)  # what the facet thread has not started yet
         _compiled(counting.result)
+        warning = "; ".join(filter(None, [warning, _above_clearance(parsed, query.clearance)])) or None
         return SearchResults(query.text, total, query.offset, hits, _facets(aggregations.counts()), warning)
 
     def iter_hits(self, query: SearchQuery) -> Iterator[Hit]:
@@ -277,6 +278,19 @@ def parse(query: SearchQuery) -> tuple[ParsedQuery, str | None]:
         if query.strict or not terms(query.text):
             raise
         return plain_words(query.text), f"{exc.message}; searched the words as plain text instead"
+
+
+def _above_clearance(parsed: ParsedQuery, clearance: Secrecy) -> str | None:
+    """What to say when the query asks for secrecy levels its clearance cannot see."""
+    above = [
+        value for meta in parsed.positive_meta() if meta.field == "secrecy"
+        for value in meta.values if Secrecy(value).rank > clearance.rank
+    ]
+    if not above:
+        return None
+    levels = ", ".join(f"mat:{value}" for value in dict.fromkeys(above))
+    return (f"{levels} is above the clearance {clearance.value}, so it matches nothing; "
+            f"search with clearance {above[0]} or higher to see such documents")
 
 
 def _compiled(build: Callable[[], T]) -> T:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from enum import Enum
+from typing import TypeVar
 
 from archive_search.models import YearRange
 from index.analysis import fold, terms
@@ -80,6 +81,7 @@ class Or:
 
 
 Node = Text | Meta | Years | Not | And | Or
+LeafT = TypeVar("LeafT", Text, Meta)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +92,11 @@ class ParsedQuery:
 
     def positive_texts(self) -> tuple[Text, ...]:
         """Text leaves not under an exclusion: what page hits and highlights look for."""
-        return tuple(_positive_texts(self.root)) if self.root is not None else ()
+        return tuple(_positive(self.root, Text)) if self.root is not None else ()
+
+    def positive_meta(self) -> tuple[Meta, ...]:
+        """Metadata leaves not under an exclusion."""
+        return tuple(_positive(self.root, Meta)) if self.root is not None else ()
 
     def with_meta(self, change: Callable[[Meta], Meta], fields: Collection[str]) -> ParsedQuery:
         """The same tree with each metadata leaf on one of ``fields`` passed through ``change``."""
@@ -109,12 +115,13 @@ def _with_meta(node: Node, change: Callable[[Meta], Meta], fields: Collection[st
     return node
 
 
-def _positive_texts(node: Node) -> Iterator[Text]:
-    if isinstance(node, Text):
+
+def _positive(node: Node, kind: type[LeafT]) -> Iterator[LeafT]:
+    if isinstance(node, kind):
         yield node
     elif isinstance(node, And | Or):
         for child in node.nodes:
-            yield from _positive_texts(child)
+            yield from _positive(child, kind)
 
 
 _SYMBOL = r"(?:[Ss][oốOỐ]\s*:?\s+)?\d+\s*[-\s]\s*[^\W\d_]+(?:\s*/\s*[^\W\d_]+)+(?![\w/])"

@@ -330,3 +330,13 @@ def test_cli_type_filter_without_diacritics_counts_facets(coded: Archive) -> Non
     assert data["total"] == 1 and data["hits"][0]["symbol"] == "1-QĐ/ThU"
     assert {c["value"]: c["count"] for c in data["facets"]["fond"]} == {"ThU-PT": 1}
     assert {c["value"]: c["count"] for c in data["facets"]["doc_type"]} == {"QĐ": 1, "QĐi": 1, "CT": 1, "CTr": 1}
+
+
+def test_asking_for_a_level_above_the_clearance_says_why_nothing_matches(small: Archive) -> None:
+    public = small.search("mat:mat bảo vệ")
+    assert public.total == 0
+    assert public.warning == ("mat:mat is above the clearance public, so it matches nothing; "
+                              "search with clearance mat or higher to see such documents")
+    cleared = small.search("mat:Mật bảo vệ", clearance="mat")
+    assert cleared.total == 1 and cleared.warning is None
+    assert small.search("bảo vệ -mat:mat").warning is None  # excluding a level asks for nothing
