@@ -434,7 +434,12 @@ def _page_span(count: int) -> str:
 def reindex(ctx: _Context) -> None:
     """Rebuild the search index from the catalogue alone (no extraction, no OCR)."""
     with ctx.archive() as archive:
-        count = _reindex(archive)
+        try:
+            count = _reindex(archive)
+        except KeyboardInterrupt:
+            click.echo("Interrupted: the search index is as it was; `archive-search reindex` starts the "
+                       "rebuild again", err=True)
+            sys.exit(ExitCode.INTERRUPTED)
     click.echo(f"reindexed {count} documents")
 
 

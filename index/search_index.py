@@ -10,12 +10,13 @@ raw fast fields.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import re
 import shutil
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -262,7 +263,7 @@ def _fields_of(catalog_path: Path, nums: list[int]) -> list[list[dict[str, Any]]
     return _entries_of(catalog, nums)
 
 
-def _analysed(catalog: Catalog, nums: list[int], workers: int) -> Iterator[list[dict[str, Any]]]:
+def _analysed(catalog: Catalog, nums: list[int], workers: int) -> Generator[list[dict[str, Any]], None, None]:
     """The index entries of the catalogue documents ``nums``, in order; analysed by ``workers``
     processes, a bounded number of batches in flight so the catalogue is never loaded whole."""
     batches = (nums[start : start + _BATCH] for start in range(0, len(nums), _BATCH))
@@ -359,6 +360,12 @@ class SearchIndex:
         """Stage the removal of a document and its pages (visible after the next commit)."""
         self._writer_or_new().delete_documents_by_term("num", num)
 
+    def abandon(self) -> None:
+        """Drop everything staged since the last commit, and the writer."""
+        if self._writer is not None:
+            self._writer.rollback()
+            self._writer = None
+
     def commit(self) -> None:
         """Make everything staged visible to new searches, atomically."""
         if self._writer is not None:
@@ -395,18 +402,16 @@ def _check_fields(path: Path) -> None:
 def rebuild(path: Path, catalog: Catalog, *, workers: int = 1, progress: RebuildProgress | None = None) -> int:
     """Build a fresh index at ``path`` from every catalogue document (analysed by ``workers``
     processes); swap it in when complete. ``progress(done, total)`` hears of every thousand
-    documents added, and of the last once the index is committed."""
+    documents added, and of the last once the index is committed. Stopped before the swap (by
+    Ctrl-C, say), it leaves the index as it was and nothing of the new one."""
     nums = catalog.document_nums()
     staging = path.with_name(path.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
-    fresh = SearchIndex.open(staging, create=True, heap=_REBUILD_HEAP)
-    count = 0
-    for fields in _analysed(catalog, nums, workers):
-        fresh.add(fields)
-        count += 1
-        if progress is not None and count % _PROGRESS_EVERY == 0:
-            progress(count, len(nums))
-    fresh.commit()
+    try:
+        count = _build(staging, catalog, nums, workers, progress)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     retired = path.with_name(path.name + ".old")
     shutil.rmtree(retired, ignore_errors=True)
     if path.exists():
@@ -415,4 +420,24 @@ def rebuild(path: Path, catalog: Catalog, *, workers: int = 1, progress: Rebuild
     shutil.rmtree(retired, ignore_errors=True)
     if progress is not None:
         progress(count, len(nums))
+    return count
+
+
+def _build(
+    path: Path, catalog: Catalog, nums: list[int], workers: int, progress: RebuildProgress | None
+) -> int:
+    """A new index at ``path`` of the catalogue documents ``nums``, committed; their count."""
+    fresh = SearchIndex.open(path, create=True, heap=_REBUILD_HEAP)
+    count = 0
+    try:
+        with contextlib.closing(_analysed(catalog, nums, workers)) as analysed:
+            for fields in analysed:
+                fresh.add(fields)
+                count += 1
+                if progress is not None and count % _PROGRESS_EVERY == 0:
+                    progress(count, len(nums))
+    except BaseException:
+        fresh.abandon()  # now: its threads would write in the folder after it is removed
+        raise
+    fresh.commit()
     return count

@@ -259,6 +259,27 @@ def test_reindex_reports_its_progress(tmp_path: Path, small: Archive, monkeypatc
     assert seen == [(2, 6), (4, 6), (6, 6), (6, 6)]  # the last once more when committed
 
 
+def test_an_interrupted_rebuild_leaves_the_index_as_it_was(
+    tmp_path: Path, small: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(small.path, copy)
+    monkeypatch.setattr(search_index, "_PROGRESS_EVERY", 2)
+
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # Ctrl-C, half-way
+
+    with Archive.open(copy) as archive:
+        with pytest.raises(KeyboardInterrupt):
+            archive.reindex(progress=interrupt)
+        assert not (copy / "index.new").exists()
+        assert archive.search("cong nghe").total == small.search("cong nghe").total > 0
+    monkeypatch.setattr(Archive, "reindex", lambda self, progress=None: interrupt(0, 0))
+    result = CliRunner().invoke(cli, ["--archive", str(copy), "reindex"])
+    assert result.exit_code == 130
+    assert result.stderr.startswith("Interrupted: the search index is as it was;")
+
+
 def test_ingesting_into_an_index_from_an_older_version_rebuilds_it(
     tmp_path: Path, small: Archive, caplog: pytest.LogCaptureFixture
 ) -> None:
