@@ -314,10 +314,10 @@ def _print_hit(rank: int, hit: Hit) -> None:
         click.echo(f"     p. {page.page}: {_highlight(page.snippet)}")
 
 
-def _print_results(results: SearchResults) -> None:
+def _print_results(results: SearchResults, *, heading: str | None = None) -> None:
     shown = f"{results.offset + 1}-{results.offset + len(results.hits)}" if results.hits else "0"
     noun = "document matches" if results.total == 1 else "documents match"
-    click.echo(f"{results.total} {noun} {results.query!r} (showing {shown})")
+    click.echo(heading or f"{results.total} {noun} {results.query!r} (showing {shown})")
     _print_facets(results.facets)
     for rank, hit in enumerate(results.hits, start=results.offset + 1):
         _print_hit(rank, hit)
@@ -384,8 +384,12 @@ def similar(ctx: _Context, doc_id: str, clearance: str, limit: int, as_json: boo
         results = archive.similar(doc_id, clearance=clearance, limit=limit)
     if as_json:
         _echo_json(results)
+    elif results.hits:  # not "N documents match": nearly every one shares a word with it
+        count = len(results.hits)
+        which = "The document" if count == 1 else f"The {count} documents"
+        _print_results(results, heading=f"{which} most like {doc_id}, most alike first")
     else:
-        _print_results(results)
+        click.echo(f"No document is like {doc_id}")
 
 
 def _print_refs(label: str, refs: tuple[DocumentRef, ...]) -> None:

@@ -196,7 +196,9 @@ class Archive:
     def similar(
         self, doc_id: str, *, clearance: Secrecy | str = Secrecy.PUBLIC, limit: int = 10, offset: int = 0
     ) -> SearchResults:
-        """Documents most like ``doc_id`` (more like this over its text), within the clearance."""
+        """Documents most like ``doc_id`` (more like this over its text), within the clearance,
+        most alike first. ``total`` counts every document sharing one of its key words, often
+        most of the archive: the order is what tells."""
         engine = self._search_engine()
         query = SearchQuery.build(f"similar:{doc_id}", clearance=clearance, limit=limit, offset=offset)
         stored = engine.visible(doc_id, query.clearance)

@@ -323,6 +323,9 @@ def test_similar_command(ingested: tuple[Path, IngestReport]) -> None:
     assert symbols and data["total"] == len(symbols)
     cleared = json.loads(run("similar", doc_id, "--json", "--clearance", "mat", archive=ingested[0]).output)
     assert cleared["hits"][0]["symbol"] == "07-NQ/TU"  # shares "công nghệ thông tin", "ban thường vụ"
+    table = run("similar", doc_id, "--limit", "2", archive=ingested[0]).output.splitlines()
+    assert table[0] == f"The 2 documents most like {doc_id}, most alike first"  # no total: most share a word
+    assert table[2].startswith(f"  1. {symbols[0]}  ")
 
 
 def test_show_lists_what_a_document_cites(ingested: tuple[Path, IngestReport]) -> None:
