@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS ocr_sources (
     image_hash TEXT NOT NULL,
     PRIMARY KEY (sha256, page)
 );
+CREATE INDEX IF NOT EXISTS ocr_sources_image ON ocr_sources (image_hash);
 """
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -175,6 +176,7 @@ class Catalog:
         document_id: str | None = None,
     ) -> None:
         held = self.document_of_file(path)
+        before = self._db.execute("SELECT sha256 FROM files WHERE path = ?", (path,)).fetchone()
         self._db.execute(
             "INSERT INTO files (path, sha256, size, status, error, document_id, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256,"
@@ -184,6 +186,8 @@ class Catalog:
         )
         if held is not None and held != document_id:  # the file changed: its old content may be gone
             self.release_document(held)
+        if before is not None and before[0] and before[0] != sha256:
+            self._forget_ocr_unless_held(before[0])
 
     def paths_with_status(self, status: str) -> list[str]:
         rows = self._db.execute("SELECT path FROM files WHERE status = ? ORDER BY path", (status,))
@@ -197,11 +201,29 @@ class Catalog:
         return str(row[0]) if row and row[0] else None
 
     def forget_file(self, path: str) -> None:
-        """Remove a file's row (the file is gone) and release its document."""
+        """Remove a file's row (the file is gone) and release its document; the OCR cache
+        forgets its pages unless another file has the same content."""
         held = self.document_of_file(path)
+        row = self._db.execute("SELECT sha256 FROM files WHERE path = ?", (path,)).fetchone()
         self._db.execute("DELETE FROM files WHERE path = ?", (path,))
         if held is not None:
             self.release_document(held)
+        if row is not None and row[0]:
+            self._forget_ocr_unless_held(row[0])
+
+    def _forget_ocr_unless_held(self, digest: str) -> None:
+        """Unless a file still has content ``digest``: drop which images it showed, and what
+        tesseract read on those images that no other file shows. (An entry cached before
+        ``ocr_sources`` existed, which names no file, stays.)"""
+        if self._db.execute("SELECT 1 FROM files WHERE sha256 = ? LIMIT 1", (digest,)).fetchone():
+            return
+        images = self._db.execute("SELECT DISTINCT image_hash FROM ocr_sources WHERE sha256 = ?", (digest,)).fetchall()
+        self._db.execute("DELETE FROM ocr_sources WHERE sha256 = ?", (digest,))
+        self._db.executemany(
+            "DELETE FROM ocr_cache WHERE image_hash = ?1"
+            " AND NOT EXISTS (SELECT 1 FROM ocr_sources WHERE image_hash = ?1)",
+            images,
+        )
 
     def release_document(self, doc_id: str) -> None:
         """Delete a document that no file holds any more; a surviving duplicate takes it over.

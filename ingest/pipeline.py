@@ -227,7 +227,9 @@ class Ingestion:
         return [path for path in failed if not roots or any(path.is_relative_to(root) for root in roots)]
 
     def prune(self) -> int:
-        """Forget files that no longer exist; their documents leave the catalogue and the index."""
+        """Forget files that no longer exist; their documents leave the catalogue and the index,
+        and their pages the OCR cache."""
+        self.catalog.ensure_ocr_sources()
         gone = [path for path in self.catalog.all_paths() if not os.path.lexists(path)]
         with self.catalog.transaction():
             for path in gone:

@@ -304,7 +304,9 @@ def test_a_long_scan_a_killed_cluster_run_read_in_part_is_finished_from_the_ocr_
     # on the local pool, test_ingest_resume): the file not stored, two of its pages' OCR cached.
     catalog = Catalog.open(tmp_path / "a" / "catalog.sqlite")
     with catalog.transaction() as db:
-        catalog.forget_file(str(scan.resolve()))
+        held = catalog.document_of_file(str(scan.resolve()))
+        db.execute("DELETE FROM files WHERE path = ?", (str(scan.resolve()),))  # not forget_file: the file
+        catalog.release_document(str(held))  # is still there, and so is what was read of it
         db.execute("DELETE FROM ocr_cache WHERE image_hash IN (SELECT image_hash FROM ocr_sources WHERE page = 3)")
     catalog.close()
     again = _ingest(tmp_path / "a", [scan], cluster.scheduler_address, pages_per_task=1)

@@ -4,6 +4,7 @@ cache, decompression bombs, manifests in Vietnamese, the year from the path (rea
 from __future__ import annotations
 
 import os
+import sqlite3
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,36 @@ def test_a_blank_scan_is_not_sent_to_tesseract(tmp_path: Path, no_tesseract: Non
     Image.new("L", (2480, 3508), color=255).save(path)
     result = extract_file(ExtractTask(path))
     assert result.error == "no text found on any page"  # not "tesseract is not installed"
+
+
+def test_the_ocr_cache_forgets_files_gone_or_changed_unless_another_file_shows_them(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    first = write_scan_pdf(folder / "a.pdf", [SCANNED])
+    (folder / "a-copy.pdf").write_bytes(first.read_bytes())  # the same content: a duplicate
+    write_scan_pdf(folder / "b.pdf", [SECOND_SCAN])
+    archive, report = ingest(tmp_path / "a", [folder])
+
+    def cached() -> tuple[int, int]:
+        with sqlite3.connect(tmp_path / "a" / "catalog.sqlite") as db:
+            images = db.execute("SELECT count(*) FROM ocr_cache").fetchone()[0]
+            sources = db.execute("SELECT count(*) FROM ocr_sources").fetchone()[0]
+        return int(images), int(sources)
+
+    with archive:
+        assert (report.new, report.duplicates, report.ocr_pages) == (2, 1, 2)
+        assert cached() == (2, 2)
+        first.unlink()
+        assert archive.prune() == 1
+        assert cached() == (2, 2)  # the copy still shows that page
+        (folder / "a-copy.pdf").unlink()
+        assert archive.prune() == 1
+        assert cached() == (1, 1)
+        assert archive.search("rung ngap man").total == 1
+        assert archive.search("phong chong thien tai").total == 0
+        write_scan_pdf(folder / "b.pdf", [SCANNED])  # changed in place: its old page is gone
+        assert archive.ingest([folder], options=IngestOptions(workers=1)).ocr_pages == 1
+        assert cached() == (1, 1)
+        assert archive.search("phong chong thien tai").total == 1
 
 
 def test_ocr_cache_reads_a_page_seen_before_without_tesseract(
