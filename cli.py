@@ -215,13 +215,14 @@ def _unsupported(paths: list[str], *, shown: int = 6) -> str:
     files = "1 file" if len(paths) == 1 else f"{len(paths)} files"
     kinds = "an unsupported type" if len(suffixes) == 1 else "unsupported types"
     listed = ", ".join(suffixes[:shown]) + (", …" if len(suffixes) > shown else "")
-    hint = "; a .csv is read as a manifest only when given with --manifest" if ".csv" in suffixes else ""
+    sheets = sorted({".csv", ".xlsx"} & set(suffixes))
+    hint = f"; a {' or '.join(sheets)} is read as a manifest only when given with --manifest" if sheets else ""
     return f"; {files} of {kinds} ignored ({listed}){hint}"
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), help="Manifest CSV.")
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), help="Manifest: CSV or .xlsx.")
 @click.option("--fond", help="Fond code for files the manifest does not place.")
 @click.option("--ocr", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="OCR pages only without a usable text layer, always, or never.")

@@ -1,15 +1,20 @@
-"""The manifest CSV: metadata for files, and catalogue records that have no file.
+"""The manifest: metadata for files, and catalogue records that have no file.
 
-Column names may be English or Vietnamese, with or without diacritics, in any case
-(``số ký hiệu``, ``So ky hieu``, ``symbol``); the file may start with a UTF-8 BOM (Excel's
-"CSV UTF-8"). Dates are ISO (``2019-03-15``) or Vietnamese (``15/3/2019``).
+A CSV file, or an Excel workbook (``.xlsx``: its first sheet, the first row the column names),
+as catalogues (mục lục hồ sơ) are kept. Column names may be English or Vietnamese, with or
+without diacritics, in any case (``số ký hiệu``, ``So ky hieu``, ``symbol``); a CSV may start
+with a UTF-8 BOM (Excel's "CSV UTF-8"). Dates are ISO (``2019-03-15``), Vietnamese
+(``15/3/2019``) or, in a workbook, date cells.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
+import itertools
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,7 +115,12 @@ def _on_disk(path: Path) -> Path:
 
 
 def read_manifest(path: Path) -> list[ManifestRow]:
-    """Every row of a manifest; ``path`` values are relative to the CSV's folder."""
+    """Every row of a manifest; ``path`` values are relative to the manifest's folder."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_workbook(path)
+    if suffix in (".xls", ".ods"):
+        raise ManifestError(f"cannot read {suffix} manifests: save it as .xlsx or as CSV UTF-8", path=path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -128,3 +138,51 @@ def read_manifest(path: Path) -> list[ManifestRow]:
         raise ManifestError("manifest is not UTF-8: save it as CSV UTF-8", path=path) from exc
     except csv.Error as exc:
         raise ManifestError(f"manifest is not valid CSV ({exc})", path=path) from exc
+
+
+_TITLE_ROWS = 10  # rows a sheet may have above its column names (a catalogue's title, say)
+
+
+def _read_workbook(path: Path) -> list[ManifestRow]:
+    """The rows of a workbook's first sheet below its column names: the first row, of the
+    first few that are not empty, that has a path column (those above it are titles)."""
+    import openpyxl  # here: only ingestions with such a manifest pay for it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError as exc:
+        raise ManifestError("manifest not found", path=path) from exc
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise ManifestError(f"manifest is not a readable .xlsx workbook ({exc})", path=path) from exc
+    try:
+        sheet = book.worksheets[0]
+        lines = ((number, [_cell(value) for value in row]) for number, row in enumerate(sheet.values, start=1))
+        filled = ((number, row) for number, row in lines if any(row))
+        columns: list[str] = []
+        for _, header in itertools.islice(filled, _TITLE_ROWS):  # the rows after it stay in ``filled``
+            columns = [column_name(name) for name in header]
+            if "path" in columns:
+                break
+        if "path" not in columns:
+            raise ManifestError("manifest has no 'path' (đường dẫn) column", path=path)
+        where = f"{path}, sheet {sheet.title!r}, row"
+        return [
+            _row(number, dict(zip(columns, row, strict=False)), path.parent, f"{where} {number}")
+            for number, row in filled
+        ]
+    finally:
+        book.close()
+
+
+def _cell(value: object) -> str:
+    """A cell as the CSV would hold it: a date cell in ISO form, ``12.0`` as ``12``."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

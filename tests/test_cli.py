@@ -189,6 +189,8 @@ def test_ingest_with_failures_exits_6_after_indexing_the_good_files(
          "3 files of unsupported types ignored (.docx, .xls)"),
         (["manifest.csv"],
          "1 file of an unsupported type ignored (.csv); a .csv is read as a manifest only when given with --manifest"),
+        (["muc-luc.xlsx", "cat.csv"], "2 files of unsupported types ignored (.csv, .xlsx); "
+         "a .csv or .xlsx is read as a manifest only when given with --manifest"),
     ],
 )
 def test_ingest_summary_names_the_files_of_unsupported_types_it_ignored(

@@ -3,17 +3,21 @@ cache, decompression bombs, manifests in Vietnamese, the year from the path (rea
 
 from __future__ import annotations
 
+import csv
+import datetime
+import io
 import os
 import sqlite3
 import unicodedata
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytesseract
 import pytest
 from PIL import Image
 
-from archive_search import Archive, IngestOptions, IngestReport, OcrMode, PageMethod
+from archive_search import Archive, IngestOptions, IngestReport, ManifestError, OcrMode, PageMethod
 from ingest import ocr
 from ingest.extract import ExtractTask, extract_file
 from ingest.manifest import read_manifest
@@ -197,6 +201,44 @@ def test_manifest_in_vietnamese_with_a_bom(tmp_path: Path) -> None:
     )
     assert (record.date, record.secrecy.value, record.urgency) == ("2009-03-15", "mat", "khan")
     assert record.extra == {"pages": "12", "ghi_chu": "bản sao"}
+
+
+def test_a_catalogue_kept_as_an_excel_workbook_reads_as_its_csv(tmp_path: Path) -> None:
+    (tmp_path / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["MỤC LỤC HỒ SƠ — Phông Tỉnh ủy"])  # a title above the column names, and a blank row
+    sheet.append([])
+    for row in csv.reader(io.StringIO(MANIFEST.lstrip("\ufeff"))):  # as Excel types them: numbers, date cells
+        sheet.append([_as_excel_cell(value) for value in row])
+    book.save(tmp_path / "manifest.xlsx")
+    from_book, from_csv = (read_manifest(tmp_path / name) for name in ("manifest.xlsx", "manifest.csv"))
+    assert [(row.path, row.meta) for row in from_book] == [(row.path, row.meta) for row in from_csv]
+    assert [row.line for row in from_book] == [4, 5]  # the sheet's own row numbers, for error messages
+    write_pdf(tmp_path / "van-ban.pdf", [DIGITAL])
+    archive, report = ingest(tmp_path / "a", [], manifest=tmp_path / "manifest.xlsx")
+    with archive:
+        assert (report.new, report.records, report.failures) == (1, 1, [])
+        hit = archive.search("kho lưu trữ").hits[0]
+        assert (hit.fond, hit.date) == ("TU", "2014-02-03")
+        assert archive.search("40-NQ/TU", clearance="mat").hits[0].kind == "record"
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(ManifestError, match=r"cannot read \.xls manifests: save it as \.xlsx or as CSV UTF-8"):
+        read_manifest(tmp_path / "old.xls")
+    (tmp_path / "broken.xlsx").write_bytes(b"PK not really")
+    with pytest.raises(ManifestError, match=r"manifest is not a readable \.xlsx workbook"):
+        read_manifest(tmp_path / "broken.xlsx")
+
+
+def _as_excel_cell(value: str) -> object:
+    if value.isdigit():
+        return int(value)
+    day_month_year = value.split("/")
+    if len(day_month_year) == 3:
+        day, month, year = (int(part) for part in day_month_year)
+        return datetime.datetime(year, month, day)
+    return value or None
 
 
 def test_manifest_without_diacritics_drives_an_ingestion(tmp_path: Path) -> None:
