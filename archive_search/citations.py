@@ -42,8 +42,10 @@ def cites(
     refs = []
     for citation in found:
         cited = _cited(sharing[citation.key], citation, _when(doc))
-        seen = cited is not None and cited.meta.secrecy.rank <= clearance.rank
-        refs.append(_ref(cited) if seen and cited is not None else DocumentRef(citation.printed))
+        if cited is not None and cited.meta.secrecy.rank <= clearance.rank:
+            refs.append(_ref(cited))
+        else:  # not in the archive, or hidden from this reader
+            refs.append(DocumentRef(citation.printed))
     return tuple(refs)
 
 
@@ -133,8 +135,8 @@ def _order(doc: StoredDocument) -> tuple[int, bool, int]:
     return _when(doc), doc.kind == "document", doc.num
 
 
-def _when(doc: StoredDocument | None) -> int:
-    return date_key(doc.meta.date, doc.meta.year) if doc is not None else 0
+def _when(doc: StoredDocument) -> int:
+    return date_key(doc.meta.date, doc.meta.year)
 
 
 def _ref(doc: StoredDocument) -> DocumentRef:

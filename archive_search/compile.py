@@ -9,7 +9,7 @@ import tantivy
 from archive_search.models import SearchQuery, YearRange
 from archive_search.query import Meta, Node, Not, Or, ParsedQuery, Text, TextKind, Years
 from index.analysis import fold, has_diacritics
-from index.doctypes import BY_FOLDED_NAME
+from index.doctypes import code_of_name
 from index.search_index import LEVEL_PAGE, MATCH_FIELD, VISIBILITY_FIELD, symbol_key
 from index.segment import candidate_compounds
 
@@ -214,7 +214,7 @@ def resolve_values(field: str, typed: Sequence[str], stored: Sequence[str]) -> t
 def _closest(field: str, value: str, stored: Sequence[str]) -> list[str]:
     if value in stored:
         return [value]
-    named = BY_FOLDED_NAME.get(_folded_value(value)) if field == "doc_type" else None
+    named = code_of_name(value) if field == "doc_type" else None
     if named is not None and named in stored:
         return [named]
     for key in (str.lower, _folded_value):

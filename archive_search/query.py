@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from archive_search.models import YearRange
 from index.analysis import fold, terms
-from index.doctypes import BY_FOLDED_NAME
+from index.doctypes import code_of_name
 from index.errors import QueryError
 from index.records import Secrecy
 from index.search_index import symbol_key
@@ -113,7 +113,6 @@ def _with_meta(node: Node, change: Callable[[Meta], Meta], fields: Collection[st
     if isinstance(node, And | Or):
         return type(node)(tuple(_with_meta(child, change, fields) for child in node.nodes))
     return node
-
 
 
 def _positive(node: Node, kind: type[LeafT]) -> Iterator[LeafT]:
@@ -297,7 +296,7 @@ def _raw_values(field: str, value: str) -> tuple[str, ...]:
     """Values as typed and in capitals (codes are capitals); type names map to their code."""
     found: list[str] = []
     for part in (p.strip() for p in value.split(",")):
-        named = BY_FOLDED_NAME.get(" ".join(fold(part).split())) if field == "doc_type" else None
+        named = code_of_name(part) if field == "doc_type" else None
         found += [named] if named else [part, part.upper()]
     return tuple(dict.fromkeys(v for v in found if v))
 

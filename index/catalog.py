@@ -175,8 +175,7 @@ class Catalog:
         error: str | None = None,
         document_id: str | None = None,
     ) -> None:
-        held = self.document_of_file(path)
-        before = self._db.execute("SELECT sha256 FROM files WHERE path = ?", (path,)).fetchone()
+        held, before = self._document_and_digest(path)
         self._db.execute(
             "INSERT INTO files (path, sha256, size, status, error, document_id, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256,"
@@ -186,8 +185,8 @@ class Catalog:
         )
         if held is not None and held != document_id:  # the file changed: its old content may be gone
             self.release_document(held)
-        if before is not None and before[0] and before[0] != sha256:
-            self._forget_ocr_unless_held(before[0])
+        if before is not None and before != sha256:
+            self._forget_ocr_unless_held(before)
 
     def paths_with_status(self, status: str) -> list[str]:
         rows = self._db.execute("SELECT path FROM files WHERE status = ? ORDER BY path", (status,))
@@ -203,13 +202,19 @@ class Catalog:
     def forget_file(self, path: str) -> None:
         """Remove a file's row (the file is gone) and release its document; the OCR cache
         forgets its pages unless another file has the same content."""
-        held = self.document_of_file(path)
-        row = self._db.execute("SELECT sha256 FROM files WHERE path = ?", (path,)).fetchone()
+        held, digest = self._document_and_digest(path)
         self._db.execute("DELETE FROM files WHERE path = ?", (path,))
         if held is not None:
             self.release_document(held)
-        if row is not None and row[0]:
-            self._forget_ocr_unless_held(row[0])
+        if digest is not None:
+            self._forget_ocr_unless_held(digest)
+
+    def _document_and_digest(self, path: str) -> tuple[str | None, str | None]:
+        """The document a file holds and its content's digest, as recorded (None for either unknown)."""
+        row = self._db.execute("SELECT document_id, sha256 FROM files WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            return None, None
+        return (str(row[0]) if row[0] else None), (str(row[1]) if row[1] else None)
 
     def _forget_ocr_unless_held(self, digest: str) -> None:
         """Unless a file still has content ``digest``: drop which images it showed, and what

@@ -35,3 +35,8 @@ DOC_TYPES = (
 )
 BY_HEADING = {t.heading: t.code for t in DOC_TYPES}
 BY_FOLDED_NAME = {fold(t.name.lower()): t.code for t in DOC_TYPES}
+
+
+def code_of_name(name: str) -> str | None:
+    """The code of a type named with or without diacritics, in any case (``nghi quyet`` → NQ)."""
+    return BY_FOLDED_NAME.get(" ".join(fold(name).split()))

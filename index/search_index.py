@@ -157,14 +157,6 @@ def _cited_date(text: str, end: int) -> str:
         return ""
 
 
-def cited_symbols(text: str, own_symbol: str = "") -> dict[str, str]:
-    """Symbols ``text`` cites, other than ``own_symbol``: symbol key → the symbol as printed."""
-    found: dict[str, str] = {}
-    for citation in citations(text, own_symbol):
-        found.setdefault(citation.key, citation.printed)
-    return found
-
-
 def cited_at(found: Sequence[Citation]) -> list[str]:
     """``CITED_AT_FIELD`` terms of citations: ``key@`` undated, else ``key@YYYY-MM-DD`` and ``key@YYYY``."""
     values: list[str] = []
