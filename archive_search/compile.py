@@ -10,7 +10,7 @@ from archive_search.models import SearchQuery, YearRange
 from archive_search.query import Meta, Node, Not, Or, ParsedQuery, Text, TextKind, Years
 from index.analysis import fold, has_diacritics
 from index.doctypes import code_of_name
-from index.search_index import LEVEL_PAGE, MATCH_FIELD, VISIBILITY_FIELD, symbol_key
+from index.search_index import LEVEL_PAGE, MATCH_FIELD, VISIBILITY_FIELD, symbol_key, visibility_term
 from index.segment import candidate_compounds
 
 Occur = tantivy.Occur
@@ -20,6 +20,7 @@ _EXACT_BOOST = 1.5
 _TITLE_BOOST = 2.0
 _SYMBOL_BOOST = 5.0
 _COMPOUND_BOOST = 1.0
+_YEARS_AT_MOST = 500  # years of a range searched one by one (a wider one reads the year column)
 # Filters a facet leaves out when it is counted (secrecy ≤ clearance always stays).
 FILTER_FACETS = ("fond", "doc_type", "issuer", "year")
 # Raw fields whose typed values are resolved to the index's spelling (``resolve_values``).
@@ -174,15 +175,23 @@ class QueryCompiler:
         return Query.boolean_query([(Occur.Should, self._text(leaf, pages_of)) for leaf in leaves])
 
     def _years(self, ranges: Sequence[YearRange]) -> Query:
-        queries = [
-            Query.range_query(self.schema, "year", tantivy.FieldType.Integer, r.start, r.end) for r in ranges
+        """The entries of a year in ``ranges``: one term query per year of a closed range (the
+        engine closes open ones at the index's first and last years). A range query reads the
+        year column instead, which skipping through in step with other postings made a
+        filtered search up to 2.4 times slower (a count of ``2000..2010``: 6.7 ms against 2.8)."""
+        years = [year for r in ranges if _enumerable(r) for year in range(r.start or 0, (r.end or 0) + 1)]
+        queries = [Query.term_query(self.schema, "year", year) for year in dict.fromkeys(years)]
+        queries += [
+            Query.range_query(self.schema, "year", tantivy.FieldType.Integer, r.start, r.end)
+            for r in ranges if not _enumerable(r)
         ]
         return queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, q) for q in queries])
 
-    def filters(self, query: SearchQuery, *, without: str | None = None) -> list[Query]:
+    def filters(self, query: SearchQuery, *, without: str | None = None, part: int | None = None) -> list[Query]:
         """Filters of ``query``, leaving out facet ``without``. The first, always there, selects
-        the documents (not pages) that the query's clearance may see."""
-        filters = [Query.term_query(self.schema, VISIBILITY_FIELD, query.clearance.value)]
+        the documents (not pages) that the query's clearance may see (in one ``part`` of the
+        index, when given)."""
+        filters = [Query.term_query(self.schema, VISIBILITY_FIELD, visibility_term(query.clearance.value, part))]
         for name, values in (("fond", query.fond), ("doc_type", query.doc_type), ("issuer", query.issuer)):
             if values and without != name:
                 filters.append(any_of(self.schema, name, list(values)))
@@ -234,6 +243,11 @@ def any_of(schema: tantivy.Schema, field: str, values: Sequence[str | int]) -> Q
     posting list is read lazily and skipped through."""
     terms = [Query.term_query(schema, field, value) for value in dict.fromkeys(values)]
     return terms[0] if len(terms) == 1 else Query.boolean_query([(Occur.Should, term) for term in terms])  # [] : none
+
+
+def _enumerable(years: YearRange) -> bool:
+    """Whether a year range is closed, and short enough to search year by year."""
+    return years.start is not None and years.end is not None and years.end - years.start < _YEARS_AT_MOST
 
 
 def _within(query: Query, pages_of: Query | None) -> Query:

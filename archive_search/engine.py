@@ -7,25 +7,26 @@ import itertools
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache, partial
 from typing import Any, TypeVar
 
 import tantivy
 
 from archive_search.compile import FILTER_FACETS, RESOLVED_FIELDS, QueryCompiler, any_of, resolve_values
-from archive_search.models import FacetCount, Hit, Match, PageHit, SearchQuery, SearchResults
+from archive_search.models import FacetCount, Hit, Match, PageHit, SearchQuery, SearchResults, YearRange
 from archive_search.query import Meta, ParsedQuery, QuerySyntaxError, TextKind, parse_query, plain_words
 from archive_search.snippets import Needles, cut
 from index.analysis import folded_field, terms
 from index.catalog import Catalog
 from index.errors import NotFoundError, QueryError
 from index.records import DocumentSummary, Secrecy, StoredDocument
-from index.search_index import SearchIndex
+from index.search_index import PARTS, SearchIndex
 
 FACETS = ("fond", "year", "doc_type", "issuer")
 _PAGES_SCANNED_PER_HIT = 200
 _EXPORT_BATCH = 500
+_SPLIT_AT_MOST = 1_000  # hits (offset + limit) of a search ranked in parts, on two threads
 T = TypeVar("T")
 Ranked = tuple[list[tuple[Any, tantivy.DocAddress]], int]
 Counts = dict[str, tuple[FacetCount, ...]]
@@ -34,11 +35,13 @@ Counts = dict[str, tuple[FacetCount, ...]]
 class SearchEngine:
     """Searches one archive; safe to share between threads (one searcher per call).
 
-    Facets are counted on a thread of their own while the hits are ranked and their pages
-    read: tantivy releases the GIL while it searches, so on two cores the aggregation (a third
-    of a search) costs no wall time. A search with filters has several aggregations; those not
-    yet started when the hits are ready, the main thread runs. (Finding the hits' pages on a
-    thread too, beside their catalogue read, made searches 1-10% slower: the two cores are busy already.)"""
+    A search uses two threads, as tantivy releases the GIL while it searches: the index's two
+    parts are ranked at once, one on each (each part costs half of the whole), then the facet
+    thread counts facets while the main thread reads the hits' pages and cuts their snippets.
+    A search with filters has several aggregations; those not yet started when the hits are
+    ready, the main thread runs. (Finding the hits' pages on a thread too, beside their
+    catalogue read, made searches 1-10% slower: the two cores are busy already. Counting facets
+    in parts too, to share them between the threads, made them slower still.)"""
 
     def __init__(self, catalog: Catalog, index: SearchIndex) -> None:
         self.catalog, self.index = catalog, index
@@ -57,11 +60,9 @@ class SearchEngine:
         searcher = self.index.searcher()
         query, parsed = self._resolved(searcher, query, parsed)
         text = _compiled(lambda: self._compiler(query).document(parsed))
-        main = self._documents(text, query)
         matching = _compiled(lambda: self._compiler(query, ranking=False).document(parsed))
         aggregations = _Aggregations(self._aggregations(searcher, matching, query))
-        counting = self._threads.submit(aggregations.run)
-        ranked, total = _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset))
+        (ranked, total), counting = self._rank_and_count(searcher, text, query, aggregations)
         hits = self._hits(searcher, ranked, parsed, query)
         _compiled(aggregations.run)  # what the facet thread has not started yet
         _compiled(counting.result)
@@ -87,21 +88,48 @@ class SearchEngine:
             if len(ranked) < _EXPORT_BATCH:
                 return
 
+    def _rank_and_count(
+        self, searcher: tantivy.Searcher, text: tantivy.Query | None, query: SearchQuery, aggregations: _Aggregations
+    ) -> tuple[Ranked, Future[None]]:
+        """The page of hits ``query`` asks for, and the facet thread counting ``aggregations``.
+        The index's two parts are ranked at once, one on the facet thread before it counts;
+        their hits merged are the whole index's, in the same order. A page deeper than
+        ``_SPLIT_AT_MOST`` hits is ranked whole (each part would rank as many)."""
+        top = query.offset + query.limit
+        if top > _SPLIT_AT_MOST:
+            counting = self._threads.submit(aggregations.run)
+            main = self._documents(text, query)
+            return _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset)), counting
+        mine, theirs = (self._documents(text, query, part=part) for part in range(PARTS))
+        other: Future[Ranked] = Future()
+        rank_other = partial(self._ranked, searcher, theirs, query, top, 0)
+        counting = self._threads.submit(_rank_then_count, rank_other, other, aggregations.run)
+        first = _compiled(lambda: self._ranked(searcher, mine, query, top, 0))
+        return _merged([first, _compiled(other.result)], query), counting
+
     def _resolved(
         self, searcher: tantivy.Searcher, query: SearchQuery, parsed: ParsedQuery
     ) -> tuple[SearchQuery, ParsedQuery]:
         """``query`` and ``parsed`` with their fond, type and issuer values as the index spells
-        them (``--fond tu``, ``loai:qd``: see ``resolve_values``)."""
+        them (``--fond tu``, ``loai:qd``: see ``resolve_values``), and their open year ranges
+        closed at the index's first or last year (``2015..``: see ``QueryCompiler._years``)."""
 
         def resolved(field: str, values: tuple[str, ...]) -> tuple[str, ...]:
             return resolve_values(field, values, self.index.values(searcher, field)) if values else values
 
+        def closed(years: YearRange) -> YearRange:
+            if years.start is not None and years.end is not None:
+                return years
+            span = self.index.year_span(searcher)
+            return years if span is None else YearRange(_or(years.start, span[0]), _or(years.end, span[1]))
+
         typed = parsed.with_meta(lambda meta: Meta(meta.field, resolved(meta.field, meta.values)), RESOLVED_FIELDS)
-        if not (query.fond or query.doc_type or query.issuer):
+        typed = typed.with_years(closed)
+        if not (query.fond or query.doc_type or query.issuer or query.year):
             return query, typed
         query = dataclasses.replace(
             query, fond=resolved("fond", query.fond), doc_type=resolved("doc_type", query.doc_type),
-            issuer=resolved("issuer", query.issuer),
+            issuer=resolved("issuer", query.issuer), year=tuple(closed(years) for years in query.year),
         )
         return query, typed
 
@@ -144,10 +172,12 @@ class SearchEngine:
         )
 
     def _documents(
-        self, matching: tantivy.Query | None, query: SearchQuery, *, without: str | None = None
+        self, matching: tantivy.Query | None, query: SearchQuery, *, without: str | None = None,
+        part: int | None = None,
     ) -> tantivy.Query:
-        """The documents ``matching`` selects under the query's filters (less ``without``)."""
-        filters = self.compiler.filters(query, without=without)
+        """The documents ``matching`` selects under the query's filters (less ``without``), in
+        one ``part`` of the index when given."""
+        filters = self.compiler.filters(query, without=without, part=part)
         return self.compiler.documents(matching, filters)
 
     def _aggregations(
@@ -268,6 +298,30 @@ class _Aggregations:
     def counts(self) -> Counts:
         """Every facet's counts (once both threads have returned from ``run``)."""
         return {name: counts for done in self._done for name, counts in done.items()}
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+def _rank_then_count(rank: Callable[[], Ranked], ranked: Future[Ranked], count: Callable[[], None]) -> None:
+    """The facet thread's work: rank one part of the index (for the main thread), then count."""
+    try:
+        ranked.set_result(rank())
+    except BaseException as exc:  # the main thread raises it
+        ranked.set_exception(exc)
+    count()
+
+
+def _merged(parts: list[Ranked], query: SearchQuery) -> Ranked:
+    """The page of hits ``query`` asks for out of the top hits of each part, ordered as tantivy
+    orders a whole index's: by score or date (descending but for ``date-asc``), ties by address."""
+    sign = 1 if query.sort == "date-asc" else -1
+    hits = sorted(
+        (hit for found, _ in parts for hit in found),
+        key=lambda hit: (sign * hit[0], hit[1].segment_ord, hit[1].doc),
+    )
+    return hits[query.offset : query.offset + query.limit], sum(total for _, total in parts)
 
 
 def parse(query: SearchQuery) -> tuple[ParsedQuery, str | None]:

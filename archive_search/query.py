@@ -81,7 +81,7 @@ class Or:
 
 
 Node = Text | Meta | Years | Not | And | Or
-LeafT = TypeVar("LeafT", Text, Meta)
+LeafT = TypeVar("LeafT", Text, Meta, Years)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +105,25 @@ class ParsedQuery:
         return ParsedQuery(_with_meta(self.root, change, fields))
 
 
+    def with_years(self, change: Callable[[YearRange], YearRange]) -> ParsedQuery:
+        """The same tree with each year range passed through ``change``."""
+        if self.root is None:
+            return self
+        return ParsedQuery(_with_leaves(self.root, lambda leaf: Years(change(leaf.range)), Years))
+
+
 def _with_meta(node: Node, change: Callable[[Meta], Meta], fields: Collection[str]) -> Node:
-    if isinstance(node, Meta):
-        return change(node) if node.field in fields else node
+    return _with_leaves(node, lambda meta: change(meta) if meta.field in fields else meta, Meta)
+
+
+def _with_leaves(node: Node, change: Callable[[LeafT], Node], kind: type[LeafT]) -> Node:
+    """``node`` with each leaf of type ``kind`` passed through ``change``."""
+    if isinstance(node, kind):
+        return change(node)
     if isinstance(node, Not):
-        return Not(_with_meta(node.node, change, fields))
+        return Not(_with_leaves(node.node, change, kind))
     if isinstance(node, And | Or):
-        return type(node)(tuple(_with_meta(child, change, fields) for child in node.nodes))
+        return type(node)(tuple(_with_leaves(child, change, kind) for child in node.nodes))
     return node
 
 

@@ -104,6 +104,26 @@ def test_filters(archive: Archive) -> None:
     assert sorted(_symbols(archive, "", year=["2010", "2021"])) == ["12-KL/HU", "45-NQ/TU"]
 
 
+def test_open_and_wide_year_ranges_find_every_year_they_cover(archive: Archive) -> None:
+    """Open ranges are closed at the archive's first and last years and searched year by year;
+    a range too wide for that reads the year column: each finds what its years hold."""
+    years = {hit.symbol: hit.year for hit in archive.search("", limit=100, clearance="tuyet-mat").hits}
+    first, last = min(y for y in years.values() if y), max(y for y in years.values() if y)
+
+    def found(**options: Any) -> list[str]:
+        return sorted(_symbols(archive, options.pop("text", ""), clearance="tuyet-mat", limit=100, **options))
+
+    def holding(low: int, high: int) -> list[str]:
+        return sorted(symbol for symbol, year in years.items() if year and low <= year <= high)
+
+    assert found(year="2016..") == holding(2016, last) == found(text="nam:2016..")
+    assert found(year="..2015") == holding(first, 2015) == found(text="nam:..2015")
+    assert found(year=f"{last}..") == holding(last, last) != []
+    assert found(year="1000..2999") == found(year="1000..") == holding(first, last)
+    assert found(year=["2010", "2016.."]) == sorted(set(holding(2010, 2010) + holding(2016, last)))
+    assert found(year=f"..{first - 1}") == []
+
+
 def test_facets_count_documents_and_ignore_their_own_filter(archive: Archive) -> None:
     results = archive.search("", year=["2019"])
     assert results.total == 1
