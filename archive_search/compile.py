@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import tantivy
 
@@ -116,7 +117,7 @@ class QueryCompiler:
     def _selecting(self, word: str) -> Query:
         """Unscored: the documents holding ``word`` in title or body (one posting list, where
         the union of the two fields is read whole)."""
-        return Query.term_query(self.schema, MATCH_FIELD, fold(word))
+        return Query.term_query(self.schema, MATCH_FIELD, _folded(word))
 
     def _node(self, node: Node, pages_of: Query | None) -> Query:
         """``node`` over documents, or over the pages ``pages_of`` selects, that scope pushed
@@ -268,10 +269,16 @@ def _spellings(
     ``as_typed``: the exact spelling alone, whatever the words hold."""
     if as_typed:
         return [("exact", list(words), 1.0)]
-    spellings = [("fold", [fold(word) for word in words], 1.0)]
-    if exact and any(has_diacritics(word) for word in words):
+    spellings = [("fold", [_folded(word) for word in words], 1.0)]
+    if exact and any(_accented(word) for word in words):
         spellings.append(("exact", list(words), _EXACT_BOOST))
     return spellings
+
+
+# A query's words are folded and checked for diacritics several times as it is compiled (each
+# clause, compound and spelling): the words of an archive's searches are few, so once each.
+_folded = lru_cache(maxsize=16_384)(fold)
+_accented = lru_cache(maxsize=16_384)(has_diacritics)
 
 
 def _regex_escape(term: str) -> str:

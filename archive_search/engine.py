@@ -8,7 +8,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 from typing import Any, TypeVar
 
 import tantivy
@@ -60,14 +60,16 @@ class SearchEngine:
         searcher = self.index.searcher()
         query, parsed = self._resolved(searcher, query, parsed)
         text = _compiled(lambda: self._compiler(query).document(parsed))
-        matching = _compiled(lambda: self._compiler(query, ranking=False).document(parsed))
+        # Compiled by the first aggregation, on the facet thread, while this one ranks.
+        matching = cache(lambda: self._compiler(query, ranking=False).document(parsed))
         aggregations = _Aggregations(self._aggregations(searcher, matching, query))
         (ranked, total), counting = self._rank_and_count(searcher, text, query, aggregations)
         hits = self._hits(searcher, ranked, parsed, query)
         _compiled(aggregations.run)  # what the facet thread has not started yet
         _compiled(counting.result)
         warning = "; ".join(filter(None, [warning, _above_clearance(parsed, query.clearance)])) or None
-        return SearchResults(query.text, total, query.offset, hits, _facets(aggregations.counts()), warning)
+        facets = _facets(aggregations.counts())
+        return SearchResults(query.text, total, query.offset, hits, facets, warning, exact=query.exact)
 
     def iter_hits(self, query: SearchQuery) -> Iterator[Hit]:
         """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher. A query
@@ -100,10 +102,11 @@ class SearchEngine:
             counting = self._threads.submit(aggregations.run)
             main = self._documents(text, query)
             return _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset)), counting
-        mine, theirs = (self._documents(text, query, part=part) for part in range(PARTS))
+        first_part, other_part = range(PARTS)
         other: Future[Ranked] = Future()
-        rank_other = partial(self._ranked, searcher, theirs, query, top, 0)
+        rank_other = partial(self._ranked, searcher, self._documents(text, query, part=other_part), query, top, 0)
         counting = self._threads.submit(_rank_then_count, rank_other, other, aggregations.run)
+        mine = self._documents(text, query, part=first_part)
         first = _compiled(lambda: self._ranked(searcher, mine, query, top, 0))
         return _merged([first, _compiled(other.result)], query), counting
 
@@ -181,7 +184,7 @@ class SearchEngine:
         return self.compiler.documents(matching, filters)
 
     def _aggregations(
-        self, searcher: tantivy.Searcher, matching: tantivy.Query | None, query: SearchQuery
+        self, searcher: tantivy.Searcher, matching: Callable[[], tantivy.Query | None], query: SearchQuery
     ) -> list[Callable[[], Counts]]:
         """The facet counts to make: each filtered facet counted without its own filter (the
         widest scopes, first), then every other facet in one aggregation; ``secrecy`` only for
@@ -193,13 +196,14 @@ class SearchEngine:
         return [*(partial(count, [name], without=name) for name in names if name in active), partial(count, shared)]
 
     def _count(
-        self, searcher: tantivy.Searcher, matching: tantivy.Query | None, query: SearchQuery, names: list[str],
-        *, without: str | None = None,
+        self, searcher: tantivy.Searcher, matching: Callable[[], tantivy.Query | None], query: SearchQuery,
+        names: list[str], *, without: str | None = None,
     ) -> Counts:
-        """Document counts per value of the facets ``names`` under the query, less ``without``."""
+        """Document counts per value of the facets ``names`` under the query (what ``matching``
+        compiles), less ``without``."""
         if not names:
             return {}
-        scope = self._documents(matching, query, without=without)
+        scope = self._documents(_compiled(matching), query, without=without)
         result = searcher.aggregate(scope, {n: {"terms": {"field": n, "size": 10_000}} for n in names})
         return {name: _counts(result[name]["buckets"]) for name in names}
 
