@@ -172,6 +172,7 @@ class SearchResults:
     """One page of results, the exact total, and facet counts over all matches.
 
     ``warning`` says when the query could not be read as written and was searched as plain words.
+    ``exact`` says that words matched only as typed, so the total and facets count that spelling alone.
     """
 
     query: str
@@ -180,6 +181,7 @@ class SearchResults:
     hits: tuple[Hit, ...]
     facets: dict[str, tuple[FacetCount, ...]] = field(default_factory=dict)
     warning: str | None = None
+    exact: bool = False
 
 
 @dataclass(frozen=True, slots=True)

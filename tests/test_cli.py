@@ -59,7 +59,7 @@ def test_snippets_print_quotes_and_ampersands_as_written(tmp_path: Path) -> None
 def test_search_json_shape(ingested: tuple[Path, IngestReport]) -> None:
     result = run("search", "--json", "36-NQ/TW", archive=ingested[0])
     data = json.loads(result.output)
-    assert set(data) == {"query", "total", "offset", "hits", "facets", "warning"}
+    assert set(data) == {"query", "total", "offset", "hits", "facets", "warning", "exact"}
     assert data["warning"] is None
     assert (data["query"], data["total"], data["offset"]) == ("36-NQ/TW", 1, 0)
     hit = data["hits"][0]
@@ -359,6 +359,7 @@ def test_exact_finds_counts_and_exports_only_the_spelling_typed(ingested: tuple[
     exact = json.loads(run("search", "--json", "--exact", "đang", archive=archive).output)
     assert folded["total"] > 1  # đảng is dang too, accent-insensitively
     assert exact["total"] == 1 and [hit["symbol"] for hit in exact["hits"]] == ["12-KL/HU"]
+    assert (exact["exact"], folded["exact"]) == (True, False)  # what the total counts, for scripts
     snippet = exact["hits"][0]["pages"][0]["snippet"]
     assert snippet.count("<b>đang</b>") == 2 and "<b>" not in snippet.replace("<b>đang</b>", "")
     facets = json.loads(run("facets", "--json", "--exact", "đang", archive=archive).output)
