@@ -28,10 +28,6 @@ from archive_search.models import DocumentRef
 from index.records import PageText, Secrecy, StoredDocument
 from index.search_index import CITED_AT_FIELD, Citation, citations, date_key, symbol_key
 
-# Documents sharing the symbols of one text: a symbol repeats once a year or term (at full scale,
-# up to ~60 times), and a long text cites a few dozen.
-_SHARING_AT_MOST = 20_000
-
 
 def cites(
     engine: SearchEngine, doc: StoredDocument, pages: Sequence[PageText], clearance: Secrecy
@@ -117,7 +113,7 @@ def _citing(
 
 def _sharing(engine: SearchEngine, keys: Iterable[str]) -> dict[str, list[StoredDocument]]:
     """The documents and records bearing each symbol of ``keys``, whatever their secrecy."""
-    nums = engine.visible_nums("symbol", sorted(keys), Secrecy.TUYET_MAT, limit=_SHARING_AT_MOST)
+    nums = engine.visible_nums("symbol", sorted(keys), Secrecy.TUYET_MAT)
     with engine.lock:
         found = engine.catalog.documents_by_num(nums)
     by_key: dict[str, list[StoredDocument]] = defaultdict(list)

@@ -26,6 +26,7 @@ from index.search_index import PARTS, SearchIndex
 FACETS = ("fond", "year", "doc_type", "issuer")
 _PAGES_SCANNED_PER_HIT = 200
 _EXPORT_BATCH = 500
+_NUMS_BATCH = 1_000  # documents read at a time by visible_nums
 _SPLIT_AT_MOST = 1_000  # hits (offset + limit) of a search ranked in parts, on two threads
 T = TypeVar("T")
 Ranked = tuple[list[tuple[Any, tantivy.DocAddress]], int]
@@ -253,11 +254,10 @@ class SearchEngine:
         return SearchResults(query.text, total, query.offset, self._hits(searcher, ranked, ParsedQuery(None), query))
 
     def visible_nums(
-        self, field: str, values: list[str], clearance: Secrecy, limit: int = 1000, *,
-        within: tantivy.Query | None = None,
+        self, field: str, values: list[str], clearance: Secrecy, *, within: tantivy.Query | None = None
     ) -> list[int]:
-        """``num`` of the documents (not pages) whose ``field`` holds one of ``values`` (and
-        that ``within`` selects, when given)."""
+        """``num`` of every document (not pages) whose ``field`` holds one of ``values`` (and that
+        ``within`` selects, when given): read in batches, as many as there are."""
         if not values:
             return []
         query = SearchQuery(text="", clearance=clearance)
@@ -266,8 +266,13 @@ class SearchEngine:
             match = tantivy.Query.boolean_query([(tantivy.Occur.Must, match), (tantivy.Occur.Must, within)])
         searcher = self.index.searcher()
         main = self.compiler.documents(match, self.compiler.filters(query))
-        found = searcher.search(main, limit, count=False)
-        return _ints(searcher.fast_field_values("num", [address for _, address in found.hits]))
+        nums: list[int] = []
+        for offset in itertools.count(0, _NUMS_BATCH):
+            found = searcher.search(main, _NUMS_BATCH, count=False, offset=offset)
+            nums += _ints(searcher.fast_field_values("num", [address for _, address in found.hits]))
+            if len(found.hits) < _NUMS_BATCH:
+                return nums
+        raise AssertionError("unreachable")
 
     def visible(self, doc_id: str, clearance: Secrecy) -> StoredDocument:
         """A document the reader may see; a hidden one is reported as not found."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive_search import Archive
+from archive_search import engine as search_engine
 from index.search_index import Citation, citations
 from tests.test_search_language import build_archive
 
@@ -72,6 +73,15 @@ def test_a_hidden_document_is_never_named_nor_replaced_by_an_older_one(archive: 
     assert [(ref.symbol, ref.id, ref.title) for ref in public] == [("27-NQ/TU", "", "")]  # not x17
     cleared = archive.document(ids["c8"], clearance="mat").cites
     assert [ref.id for ref in cleared] == [ids["x19"]]
+
+
+def test_citations_read_every_document_however_many(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The documents citing one, and those sharing a symbol, are read in batches until none is
+    left (once cut at 1,000: a resolution cited by more lost the rest silently)."""
+    monkeypatch.setattr(search_engine, "_NUMS_BATCH", 2)
+    ids = _ids(archive)
+    assert {ref.id for ref in archive.document(ids["x17"]).cited_by} == {ids["c2"], ids["c4"], ids["c7"]}
+    assert [ref.id for ref in archive.document(ids["c8"], clearance="mat").cites] == [ids["x19"]]  # 3 share it
 
 
 def test_citations_read_the_date_a_text_gives() -> None:
