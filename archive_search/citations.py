@@ -81,8 +81,27 @@ def _citing_dated(
     if year is not None and _latest([d for d in sharing if d.meta.year == year]) == doc.num:
         dates = {d.meta.date for d in sharing if d.meta.year == year and len(d.meta.date) == 10}
         named_by_date = _citing(engine, [f"{key}@{d}" for d in dates], clearance)
-        nums |= _citing(engine, [f"{key}@{year}"], clearance) - named_by_date
+        by_year = _citing(engine, [f"{key}@{year}"], clearance)
+        nums |= by_year - named_by_date
+        nums |= _citing_another_date(engine, by_year & named_by_date, key, str(year), dates)
     return nums
+
+
+def _citing_another_date(engine: SearchEngine, nums: set[int], key: str, year: str, dates: set[str]) -> set[int]:
+    """Of ``nums``, which cite ``key`` with a date of a document of ``year``, those citing it
+    again with a date of that year that no document has (which names the year's latest): the
+    index holds one ``key@year`` term for both, so their texts are read (such texts are few)."""
+    if not nums:
+        return set()
+    with engine.lock:
+        found = engine.catalog.documents_with_pages(sorted(nums))
+    return {
+        doc.num for doc, pages in found
+        if any(
+            citation.key == key and citation.date[:4] == year and citation.date not in dates
+            for citation in citations("\n".join(page.text for page in pages), doc.meta.symbol)
+        )
+    }
 
 
 def _citing_undated(

@@ -28,6 +28,10 @@ ROWS = [  # path, fond, symbol, type, issuer, date, title, secrecy, text
     ("c7.txt", "HU", "7-KH/HU", "KH", "HU", "2020-02-01", "Kế hoạch 7", "",
      "Nghị quyết số 27-NQ/TU ngày 1/4/2017 đã đạt kết quả; sơ kết 27-NQ/TU năm nay."),
     ("c8.txt", "HU", "8-KH/HU", "KH", "HU", "2020-03-01", "Kế hoạch 8", "", "Thực hiện 27-NQ/TU."),  # the 2019 one
+    ("y1.txt", "TU", "9-CT/TU", "CT", "TU", "2016-02-01", "Chỉ thị 9 đầu năm", "", "Về giáo dục."),
+    ("y2.txt", "TU", "9-CT/TU", "CT", "TU", "2016-08-01", "Chỉ thị 9 cuối năm", "", "Về y tế."),
+    ("c9.txt", "HU", "9-KH/HU", "KH", "HU", "2017-01-01", "Kế hoạch 9", "",  # y1 by its date, y2 by the year
+     "Thực hiện Chỉ thị số 9-CT/TU ngày 1/2/2016 và Chỉ thị số 9-CT/TU ngày 3/3/2016."),
 ]
 
 
@@ -65,6 +69,14 @@ def test_cited_by_is_the_inverse_of_cites(archive: Archive) -> None:
     assert citing("x15") == {"c1", "c3"}
     assert citing("x17") == {"c2", "c4", "c7"}
     assert citing("x19", clearance="mat") == {"c8"}
+
+
+def test_a_text_citing_one_symbol_with_two_dates_is_listed_by_both_documents(archive: Archive) -> None:
+    """c9 names y1 by its date and y2 by the year of a date no document has: each lists c9."""
+    ids = _ids(archive)
+    assert [ref.id for ref in archive.document(ids["c9"]).cites] == [ids["y1"], ids["y2"]]
+    assert [ref.id for ref in archive.document(ids["y1"]).cited_by] == [ids["c9"]]
+    assert [ref.id for ref in archive.document(ids["y2"]).cited_by] == [ids["c9"]]
 
 
 def test_a_hidden_document_is_never_named_nor_replaced_by_an_older_one(archive: Archive) -> None:
