@@ -67,7 +67,8 @@ class SearchEngine:
         (ranked, total), counting = self._rank_and_count(searcher, text, query, aggregations)
         hits = self._hits(searcher, ranked, parsed, query)
         _compiled(aggregations.run)  # what the facet thread has not started yet
-        _compiled(counting.result)
+        if not counting.cancel():  # cancelled: the facet thread never started, nothing to wait for
+            _compiled(counting.result)
         warning = "; ".join(filter(None, [warning, _above_clearance(parsed, query.clearance)])) or None
         facets = _facets(aggregations.counts())
         return SearchResults(query.text, total, query.offset, hits, facets, warning, exact=query.exact)
@@ -104,12 +105,12 @@ class SearchEngine:
             main = self._documents(text, query)
             return _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset)), counting
         first_part, other_part = range(PARTS)
-        other: Future[Ranked] = Future()
-        rank_other = partial(self._ranked, searcher, self._documents(text, query, part=other_part), query, top, 0)
-        counting = self._threads.submit(_rank_then_count, rank_other, other, aggregations.run)
+        other = _Once(partial(self._ranked, searcher, self._documents(text, query, part=other_part), query, top, 0))
+        counting = self._threads.submit(_rank_then_count, other, aggregations.run)
         mine = self._documents(text, query, part=first_part)
         first = _compiled(lambda: self._ranked(searcher, mine, query, top, 0))
-        return _merged([first, _compiled(other.result)], query), counting
+        other.run()  # when the facet thread has not started it (busy with other searches), here
+        return _merged([first, _compiled(other.result.result)], query), counting
 
     def _resolved(
         self, searcher: tantivy.Searcher, query: SearchQuery, parsed: ParsedQuery
@@ -313,12 +314,29 @@ def _or(value: int | None, default: int) -> int:
     return default if value is None else value
 
 
-def _rank_then_count(rank: Callable[[], Ranked], ranked: Future[Ranked], count: Callable[[], None]) -> None:
+class _Once:
+    """Work that whichever thread comes first does, once; ``result`` holds what it gave."""
+
+    def __init__(self, work: Callable[[], Ranked]) -> None:
+        self._work = work
+        self._lock = threading.Lock()
+        self._claimed = False
+        self.result: Future[Ranked] = Future()
+
+    def run(self) -> None:
+        with self._lock:
+            if self._claimed:
+                return
+            self._claimed = True
+        try:
+            self.result.set_result(self._work())
+        except BaseException as exc:  # raised where the result is read
+            self.result.set_exception(exc)
+
+
+def _rank_then_count(rank: _Once, count: Callable[[], None]) -> None:
     """The facet thread's work: rank one part of the index (for the main thread), then count."""
-    try:
-        ranked.set_result(rank())
-    except BaseException as exc:  # the main thread raises it
-        ranked.set_exception(exc)
+    rank.run()
     count()
 
 

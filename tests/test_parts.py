@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,21 @@ def test_a_rebuild_writes_each_part_in_segments_of_its_own(tmp_path: Path, inges
         query = tantivy.Query.term_query(index.schema, VISIBILITY_FIELD, visibility_term("tuyet-mat", part))
         segments.append({address.segment_ord for _, address in searcher.search(query, 1_000).hits})
     assert segments[0] and segments[1] and not segments[0] & segments[1]
+
+
+def test_a_search_never_waits_for_a_busy_facet_thread(archive: Archive) -> None:
+    """Under load the engine's threads may all be busy with other searches: a search then ranks
+    both parts and counts every facet itself rather than waiting for them (fault injected: the
+    engine's threads held until the search is over)."""
+    expected = archive.search("cong nghe", year="2011..2013", fond="TU")
+    pool = archive._search_engine()._threads
+    release = threading.Event()
+    held = [pool.submit(release.wait) for _ in range(pool._max_workers)]
+    caller = ThreadPoolExecutor(max_workers=1)
+    try:
+        found = caller.submit(archive.search, "cong nghe", year="2011..2013", fond="TU").result(timeout=20)
+    finally:
+        release.set()
+        caller.shutdown()
+    assert found == expected and found.total > 0 and found.facets["year"]
+    assert all(future.result() for future in held)
