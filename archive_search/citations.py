@@ -83,23 +83,25 @@ def _citing_dated(
         named_by_date = _citing(engine, [f"{key}@{d}" for d in dates], clearance)
         by_year = _citing(engine, [f"{key}@{year}"], clearance)
         nums |= by_year - named_by_date
-        nums |= _citing_another_date(engine, by_year & named_by_date, key, str(year), dates)
+        nums |= _naming(engine, by_year & named_by_date, doc, sharing)
     return nums
 
 
-def _citing_another_date(engine: SearchEngine, nums: set[int], key: str, year: str, dates: set[str]) -> set[int]:
-    """Of ``nums``, which cite ``key`` with a date of a document of ``year``, those citing it
-    again with a date of that year that no document has (which names the year's latest): the
-    index holds one ``key@year`` term for both, so their texts are read (such texts are few)."""
+def _naming(engine: SearchEngine, nums: set[int], doc: StoredDocument, sharing: Sequence[StoredDocument]) -> set[int]:
+    """Those of ``nums`` whose text has a citation that names ``doc`` (as ``cites`` resolves it).
+    For texts citing ``doc``'s symbol with a date of another document of its year and again with
+    a date no document has: the index holds one ``key@year`` term for both, so their texts are
+    read (such texts are few)."""
     if not nums:
         return set()
     with engine.lock:
         found = engine.catalog.documents_with_pages(sorted(nums))
+    key = symbol_key(doc.meta.symbol)
     return {
-        doc.num for doc, pages in found
+        citing.num for citing, pages in found
         if any(
-            citation.key == key and citation.date[:4] == year and citation.date not in dates
-            for citation in citations("\n".join(page.text for page in pages), doc.meta.symbol)
+            citation.key == key and _num(_cited(sharing, citation, _when(citing))) == doc.num
+            for citation in citations("\n".join(page.text for page in pages), citing.meta.symbol)
         )
     }
 
@@ -148,6 +150,10 @@ def _latest(documents: Sequence[StoredDocument]) -> int | None:
 def _order(doc: StoredDocument) -> tuple[int, bool, int]:
     """Later dates last; at one date a document after a record, then by number."""
     return _when(doc), doc.kind == "document", doc.num
+
+
+def _num(doc: StoredDocument | None) -> int | None:
+    return doc.num if doc is not None else None
 
 
 def _when(doc: StoredDocument) -> int:

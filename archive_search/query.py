@@ -104,7 +104,6 @@ class ParsedQuery:
             return self
         return ParsedQuery(_with_meta(self.root, change, fields))
 
-
     def with_years(self, change: Callable[[YearRange], YearRange]) -> ParsedQuery:
         """The same tree with each year range passed through ``change``."""
         if self.root is None:
