@@ -72,6 +72,11 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
             ("… share of its parts' limit (pdfminer + segmentation alone, same files, same workers: "
              f"{_num(f['pdfminer_limit'])} pages/s)", f"{share:.0%}", "≥ 90%", share >= 0.9),
         ]
+    if "archive_records" in f and "corpus_records" in f:
+        held = (f["archive_docs"], f["archive_records"])
+        made = (f["corpus_docs"], f["corpus_records"])
+        rows.append(("Scale archive holds every generated document and catalogue record",
+                     f"{held[0]:,} of {made[0]:,}; {held[1]:,} of {made[1]:,}", "all", held == made))
     if "reindex" in f:
         rows.append((f"Reindex ({f['archive_pages']:,} pages, {f['archive_docs'] + f['archive_records']:,} documents "
                      "and records)", f"{_num(f['reindex'], 0)} pages/s", "≥ 1,000 pages/s", f["reindex"] >= 1000))

@@ -41,6 +41,8 @@ _ALIASES = {
     "so trang": "pages", "so to": "pages",
     "duong dan": "path", "tep": "path", "ten tep": "path",
     "nam": "year",
+    # A catalogue of files (mục lục hồ sơ): a file's title, its number, when its papers begin.
+    "tieu de ho so": "title", "ho so so": "file_no", "thoi gian bat dau": "date",
 }
 _KNOWN = {"path", "year", "secrecy", *_FIELDS}
 _YEAR_RE = re.compile(r"(1[89]\d\d|20\d\d)")
@@ -125,12 +127,13 @@ def read_manifest(path: Path) -> list[ManifestRow]:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             columns = [column_name(name) for name in reader.fieldnames or []]
-            if "path" not in columns:
-                raise ManifestError("manifest has no 'path' (đường dẫn) column", path=path)
+            if not _is_header(columns):
+                raise ManifestError(_NO_HEADER, path=path)
             reader.fieldnames = columns
             return [
                 _row(number, row, path.parent, f"{path}, line {number}")
                 for number, row in enumerate(reader, start=2)
+                if any(isinstance(value, str) and value.strip() for value in row.values())  # not a line of commas
             ]
     except FileNotFoundError as exc:
         raise ManifestError("manifest not found", path=path) from exc
@@ -141,11 +144,33 @@ def read_manifest(path: Path) -> list[ManifestRow]:
 
 
 _TITLE_ROWS = 10  # rows a sheet may have above its column names (a catalogue's title, say)
+_NO_HEADER = (
+    "manifest has no 'path' (đường dẫn) column, nor, for a catalogue of records only, a 'title' "
+    "(tiêu đề) column beside others such as 'fond' (phông) or 'file_no' (hồ sơ số)"
+)
+
+
+def _is_header(columns: list[str]) -> bool:
+    """Column names of a manifest: with a path column (files, and records in rows without a
+    path), or of a catalogue of records only: a title and at least one other known column (so
+    a sheet's title, ``Mục lục hồ sơ`` alone, is not taken for them)."""
+    known = _KNOWN.intersection(columns)
+    return "path" in known or ("title" in known and len(known) > 1)
+
+
+def _header_row(rows: list[list[str]]) -> int | None:
+    """Which of a sheet's first rows holds its column names: the first with a path column,
+    else the first that names a catalogue's records."""
+    with_path = [at for at, columns in enumerate(rows) if "path" in columns]
+    if with_path:
+        return with_path[0]
+    return next((at for at, columns in enumerate(rows) if _is_header(columns)), None)
 
 
 def _read_workbook(path: Path) -> list[ManifestRow]:
-    """The rows of a workbook's first sheet below its column names: the first row, of the
-    first few that are not empty, that has a path column (those above it are titles)."""
+    """The rows of a workbook's first sheet below its column names: of the first few rows that
+    are not empty, the first with a path column, else (a catalogue of records) the first with
+    a title and another known column (those above it are titles)."""
     import openpyxl  # here: only ingestions with such a manifest pay for it
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -159,17 +184,15 @@ def _read_workbook(path: Path) -> list[ManifestRow]:
         sheet = book.worksheets[0]
         lines = ((number, [_cell(value) for value in row]) for number, row in enumerate(sheet.values, start=1))
         filled = ((number, row) for number, row in lines if any(row))
-        columns: list[str] = []
-        for _, header in itertools.islice(filled, _TITLE_ROWS):  # the rows after it stay in ``filled``
-            columns = [column_name(name) for name in header]
-            if "path" in columns:
-                break
-        if "path" not in columns:
-            raise ManifestError("manifest has no 'path' (đường dẫn) column", path=path)
-        where = f"{path}, sheet {sheet.title!r}, row"
+        top = list(itertools.islice(filled, _TITLE_ROWS))
+        headers = [[column_name(name) for name in row] for _, row in top]
+        at = _header_row(headers)
+        if at is None:
+            raise ManifestError(_NO_HEADER, path=path)
+        columns, where = headers[at], f"{path}, sheet {sheet.title!r}, row"
         return [
             _row(number, dict(zip(columns, row, strict=False)), path.parent, f"{where} {number}")
-            for number, row in filled
+            for number, row in itertools.chain(top[at + 1 :], filled)
         ]
     finally:
         book.close()

@@ -391,14 +391,21 @@ class Ingestion:
     def _add_records(self, rows: list[ManifestRow]) -> None:
         for row in rows:
             self._stop_if_asked()
-            key = "\x1f".join((row.meta.fond, row.meta.symbol, row.meta.title, row.meta.date))
-            doc_id = "rec-" + hashlib.sha256(key.encode()).hexdigest()[:16]
-            if self.catalog.document_by_id(doc_id) is not None:
+            if self._has_record(row.meta):
                 continue
             with self.catalog.transaction():
-                num = self.catalog.put_document(doc_id, kind="record", source="", meta=row.meta, pages=[])
+                num = self.catalog.put_document(_record_id(row.meta), kind="record", source="", meta=row.meta, pages=[])
             self._stage(num)
             self.report.records += 1
+
+    def _has_record(self, meta: DocumentMeta) -> bool:
+        """Whether the catalogue holds this record already (a manifest ingested again, a row
+        repeated): under its id, or under the id of ingestions before placement was part of it,
+        with the same placement."""
+        if self.catalog.document_by_id(_record_id(meta)) is not None:
+            return True
+        earlier = self.catalog.document_by_id(_unplaced_record_id(meta))
+        return earlier is not None and _placement(earlier.meta) == _placement(meta)
 
     def _duplicate(self, path: Path, digest: str, size: int, doc_id: str) -> None:
         with self.catalog.transaction():
@@ -486,3 +493,22 @@ def ingest(
     """Ingest ``paths`` (files and folders) and the manifest's rows into the archive."""
     return Ingestion(catalog, index, options).run(paths, progress)
 
+
+def _record_id(meta: DocumentMeta) -> str:
+    """A catalogue record's id: where it is kept (fond, inventory, box, file) and what it says
+    (symbol, title, date). Files of one box often share a title (``Tập công văn đi năm 2015``)."""
+    return _hashed_id(*_placement(meta), meta.symbol, meta.title, meta.date)
+
+
+def _unplaced_record_id(meta: DocumentMeta) -> str:
+    """The id a record had before its placement was part of it: two files of one fond with the
+    same title, symbol and date had one id, and the second was taken for the first."""
+    return _hashed_id(meta.fond, meta.symbol, meta.title, meta.date)
+
+
+def _placement(meta: DocumentMeta) -> tuple[str, str, str, str]:
+    return meta.fond, meta.inventory, meta.box, meta.file_no
+
+
+def _hashed_id(*parts: str) -> str:
+    return "rec-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]

@@ -18,9 +18,11 @@ import pytest
 from PIL import Image
 
 from archive_search import Archive, IngestOptions, IngestReport, ManifestError, OcrMode, PageMethod
+from index.catalog import Catalog
 from ingest import ocr
 from ingest.extract import ExtractTask, extract_file
 from ingest.manifest import read_manifest
+from ingest.pipeline import _unplaced_record_id
 from tools.docgen import (
     render_scan,
     write_decompression_bomb,
@@ -229,6 +231,71 @@ def test_a_catalogue_kept_as_an_excel_workbook_reads_as_its_csv(tmp_path: Path) 
     (tmp_path / "broken.xlsx").write_bytes(b"PK not really")
     with pytest.raises(ManifestError, match=r"manifest is not a readable \.xlsx workbook"):
         read_manifest(tmp_path / "broken.xlsx")
+
+
+CATALOGUE = (  # a file catalogue (mục lục hồ sơ) as archives keep it: places and titles, no files
+    "Phông,Mục lục số,Hộp số,Hồ sơ số,Tiêu đề hồ sơ,Thời gian bắt đầu,Thời gian kết thúc,Số tờ\n"
+    "TU,1,3,41,Tập công văn đi năm 2015,05/01/2015,30/06/2015,120\n"
+    "TU,1,3,42,Tập công văn đi năm 2015,,,98\n"
+    "TU,1,4,57,Tập công văn đi năm 2015,,,40\n"  # the same fond, title and (no) date as the one above
+    "TU,1,4,57,Tập công văn đi năm 2015,,,40\n"  # one file listed twice: one record
+    ",,,,,,,\n"  # the blank line a spreadsheet leaves: no record
+)
+
+
+def _placements(archive: Archive, query: str) -> list[tuple[object, ...]]:
+    found = archive.search(query, limit=50)
+    views = [archive.document(hit.id).metadata for hit in found.hits]
+    return sorted((meta["box"], meta["file_no"], meta["year"]) for meta in views)
+
+
+def test_files_sharing_a_title_are_each_a_record(tmp_path: Path) -> None:
+    """Boxes often hold several files of one title: each file of the catalogue is a record, and
+    ingesting the catalogue again adds none."""
+    (tmp_path / "muc-luc.csv").write_text(CATALOGUE, encoding="utf-8")
+    archive, report = ingest(tmp_path / "a", [], manifest=tmp_path / "muc-luc.csv")
+    with archive:
+        assert (report.records, report.failures) == (3, [])
+        assert _placements(archive, "tap cong van di") == [("3", "41", 2015), ("3", "42", None), ("4", "57", None)]
+        assert archive.ingest([], options=IngestOptions(manifest=tmp_path / "muc-luc.csv")).records == 0
+        assert archive.search("tap cong van di").total == 3
+
+
+def test_an_archive_from_before_records_had_places_gets_only_the_records_it_lacks(tmp_path: Path) -> None:
+    """Ingestions used to give a record an id of its fond, symbol, title and date only: of files
+    sharing those, the first was kept and the others taken for it. Ingesting the catalogue again
+    adds those others, and not the first once more."""
+    (tmp_path / "muc-luc.csv").write_text(CATALOGUE, encoding="utf-8")
+    first = read_manifest(tmp_path / "muc-luc.csv")[0].meta
+    archive = Archive.open(tmp_path / "a", create=True)
+    with archive:
+        catalog = Catalog.open(tmp_path / "a" / "catalog.sqlite")
+        with catalog.transaction():
+            catalog.put_document(_unplaced_record_id(first), kind="record", source="", meta=first, pages=[])
+        catalog.close()
+        report = archive.ingest([], options=IngestOptions(manifest=tmp_path / "muc-luc.csv"))
+        assert report.records == 2
+        assert _placements(archive, "tap cong van di") == [("3", "41", 2015), ("3", "42", None), ("4", "57", None)]
+
+
+def test_a_catalogue_of_records_needs_no_path_column(tmp_path: Path) -> None:
+    (tmp_path / "muc-luc.csv").write_text(CATALOGUE, encoding="utf-8")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Mục lục hồ sơ"])  # a title that is also a column's name: not the column names
+    for row in csv.reader(io.StringIO(CATALOGUE)):
+        sheet.append([value or None for value in row])
+    book.save(tmp_path / "muc-luc.xlsx")
+    from_book, from_csv = (read_manifest(tmp_path / name) for name in ("muc-luc.xlsx", "muc-luc.csv"))
+    assert [(row.path, row.meta) for row in from_book] == [(row.path, row.meta) for row in from_csv]
+    assert [row.path for row in from_csv] == [None] * 4
+    assert (from_csv[0].meta.title, from_csv[0].meta.file_no, from_csv[0].meta.date) == (
+        "Tập công văn đi năm 2015", "41", "2015-01-05",
+    )
+    (tmp_path / "list.csv").write_text("Phông,Hộp số,Ghi chú\nTU,3,x\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"no 'path' \(đường dẫn\) column, nor, for a catalogue of records"):
+        read_manifest(tmp_path / "list.csv")
 
 
 def _as_excel_cell(value: str) -> object:
