@@ -397,9 +397,23 @@ def _needles_of(words: frozenset[str], prefixes: frozenset[str], exact: bool) ->
 
 def _counts(buckets: list[dict[str, Any]]) -> tuple[FacetCount, ...]:
     """Most documents first, then by value (sorted as plain tuples: half the time of sorting
-    the counts by a key function, on the facet thread's share of the GIL)."""
-    order = sorted((-int(b["doc_count"]), str(b["key"])) for b in buckets)
-    return tuple(FacetCount(value, -negative) for negative, value in order if value)
+    the counts by a key function). This runs on the facet thread once the main thread lets go
+    of the GIL, after its hits: its whole time adds to the search's."""
+    order = sorted([(-b["doc_count"], str(b["key"])) for b in buckets])
+    return tuple([_facet_count(value, -negative) for negative, value in order if value])
+
+
+_new = object.__new__
+_set_value, _set_count = (vars(FacetCount)[name].__set__ for name in ("value", "count"))  # slot descriptors
+
+
+def _facet_count(value: str, count: int) -> FacetCount:
+    """``FacetCount(value, count)`` in 60% of the time: its slots set as the frozen dataclass's
+    own ``__init__`` sets them, without the per-field calls (a search makes ~100)."""
+    made: FacetCount = _new(FacetCount)
+    _set_value(made, value)
+    _set_count(made, count)
+    return made
 
 
 def _facets(counts: Counts) -> Counts:
