@@ -308,7 +308,9 @@ def _print_facets(facets: dict[str, tuple[FacetCount, ...]], *, top: int = 10) -
 
 
 def _print_hit(rank: int, hit: Hit) -> None:
-    details = " · ".join(str(v) for v in (hit.fond, hit.date or hit.year, hit.doc_type) if v)
+    kept = (("inv.", hit.inventory), ("box", hit.box), ("file", hit.file_no))  # where the archive keeps it
+    place = (f"{label} {value}" for label, value in kept if value)
+    details = " · ".join(str(v) for v in (hit.fond, *place, hit.date or hit.year, hit.doc_type) if v)
     click.echo(f"\n{rank:>3}. {hit.symbol or '-'}  {hit.title or '(untitled)'}  [{details}]")
     click.echo(f"     {hit.id}  {hit.source or 'catalogue record'}")
     for page in hit.pages:

@@ -448,7 +448,8 @@ def _hit(doc: DocumentSummary, score: float, pages: tuple[PageHit, ...], needles
     return Hit(
         id=doc.id, kind=doc.kind, title=doc.title, symbol=doc.symbol, doc_type=doc.doc_type, fond=doc.fond,
         year=doc.year, date=doc.date, issuer=doc.issuer, source=doc.source, score=round(score, 4), pages=pages,
-        secrecy=doc.secrecy, match=_hit_match(doc.title, pages, needles),
+        secrecy=doc.secrecy, match=_hit_match(doc.title, pages, needles), inventory=doc.inventory, box=doc.box,
+        file_no=doc.file_no,
     )
 
 

@@ -12,8 +12,8 @@ from archive_search.models import Hit
 
 ExportFormat = Literal["csv", "jsonl"]
 COLUMNS = (
-    "id", "kind", "symbol", "title", "doc_type", "fond", "year", "date", "issuer", "secrecy", "source", "score",
-    "page", "snippet",
+    "id", "kind", "symbol", "title", "doc_type", "fond", "inventory", "box", "file_no", "year", "date", "issuer",
+    "secrecy", "source", "score", "page", "snippet",
 )
 _HIT_COLUMNS = COLUMNS[:-2]
 

@@ -159,6 +159,9 @@ class Hit:
     pages: tuple[PageHit, ...] = ()
     secrecy: str = "public"
     match: Match | None = None
+    inventory: str = ""  # where the archive keeps it: inventory (mục lục), box (hộp), file (hồ sơ)
+    box: str = ""
+    file_no: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,6 +110,9 @@ class DocumentSummary:
     date: str
     issuer: str
     secrecy: str
+    inventory: str  # where the archive keeps it: inventory (mục lục), box (hộp), file (hồ sơ)
+    box: str
+    file_no: str
 
 
 @dataclass(slots=True)

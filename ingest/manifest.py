@@ -29,7 +29,7 @@ _FIELDS = (
 _ALIASES = {
     "file": "file_no", "file no": "file_no", "ho so": "file_no", "so ho so": "file_no", "ma ho so": "file_no",
     "phong": "fond", "phong luu tru": "fond", "ma phong": "fond",
-    "muc luc": "inventory", "muc luc ho so": "inventory", "so muc luc": "inventory",
+    "muc luc": "inventory", "muc luc ho so": "inventory", "so muc luc": "inventory", "muc luc so": "inventory",
     "hop": "box", "hop cap": "box", "hop so": "box", "cap": "box",
     "so ky hieu": "symbol", "so va ky hieu": "symbol", "ky hieu": "symbol",
     "ngay": "date", "ngay thang": "date", "ngay van ban": "date", "ngay ban hanh": "date",

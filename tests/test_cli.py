@@ -38,7 +38,10 @@ def test_search_prints_ranked_documents_with_pages_and_snippets(
     assert lines[1:6] == [
         "  fond: TU (1)", "  year: 2019 (1)", "  doc_type: NQ (1)", "  issuer: TU (1)", "  decade: 2010-2019 (1)",
     ]
-    assert lines[7] == "  1. 31-NQ/TU  Nghị quyết về đẩy mạnh ứng dụng công nghệ thông tin  [TU · 2019-03-15 · NQ]"
+    assert lines[7] == (
+        "  1. 31-NQ/TU  Nghị quyết về đẩy mạnh ứng dụng công nghệ thông tin  "
+        "[TU · inv. 1 · box 12 · file 345 · 2019-03-15 · NQ]"
+    )
     assert lines[8].endswith("2019-31-NQ-TU.pdf")
     assert lines[9].startswith("     p. 1: ")
     assert "[công nghệ thông tin]" in lines[9]
@@ -65,7 +68,7 @@ def test_search_json_shape(ingested: tuple[Path, IngestReport]) -> None:
     hit = data["hits"][0]
     assert set(hit) == {
         "id", "kind", "title", "symbol", "doc_type", "fond", "year", "date", "issuer", "source", "score", "pages",
-        "secrecy", "match",
+        "secrecy", "match", "inventory", "box", "file_no",
     }
     assert (hit["secrecy"], hit["match"]) == ("public", "exact")
     assert (hit["kind"], hit["symbol"], hit["year"], hit["fond"]) == ("document", "31-NQ/TU", 2019, "TU")
@@ -80,6 +83,20 @@ def test_search_filters_from_the_command_line(ingested: tuple[Path, IngestReport
     assert [hit["symbol"] for hit in data["hits"]] == ["05-CT/TU"]
     result = run("search", "--json", "--fond", "HU-HTB", "--fond", "TU", "--year", "2021", "", archive=ingested[0])
     assert [hit["symbol"] for hit in json.loads(result.output)["hits"]] == ["12-KL/HU"]
+
+
+def test_a_record_hit_says_where_the_file_is_kept(tmp_path: Path) -> None:
+    """Files of one title in several boxes: the table tells them apart by inventory, box and file."""
+    (tmp_path / "muc-luc.csv").write_text(
+        "Phông,Mục lục số,Hộp số,Hồ sơ số,Tiêu đề hồ sơ,Thời gian bắt đầu\n"
+        "TU,1,3,41,Tập công văn đi năm 2015,05/01/2015\n"
+        "TU,1,4,57,Tập công văn đi năm 2015,\n",
+        encoding="utf-8",
+    )
+    assert run("ingest", "--manifest", str(tmp_path / "muc-luc.csv"), "-q", archive=tmp_path / "a").exit_code == 0
+    table = run("search", "cong van di", "--sort", "date-asc", archive=tmp_path / "a").output
+    assert "Tập công văn đi năm 2015  [TU · inv. 1 · box 3 · file 41 · 2015-01-05]" in table
+    assert "Tập công văn đi năm 2015  [TU · inv. 1 · box 4 · file 57]" in table
 
 
 def test_show_prints_metadata_and_one_page(ingested: tuple[Path, IngestReport]) -> None:
@@ -310,7 +327,9 @@ def test_export_writes_every_hit(ingested: tuple[Path, IngestReport], export_for
     assert result.exit_code == 0
     lines = result.output.splitlines()
     if export_format == "csv":
-        assert lines[0] == "id,kind,symbol,title,doc_type,fond,year,date,issuer,secrecy,source,score,page,snippet"
+        assert lines[0] == (
+            "id,kind,symbol,title,doc_type,fond,inventory,box,file_no,year,date,issuer,secrecy,source,score,page,snippet"
+        )
         symbols = [line.split(",")[2] for line in lines[1:]]
     else:
         symbols = [json.loads(line)["symbol"] for line in lines]

@@ -243,10 +243,12 @@ CATALOGUE = (  # a file catalogue (mục lục hồ sơ) as archives keep it: pl
 )
 
 
+PLACES = [("1", "3", "41", 2015), ("1", "3", "42", None), ("1", "4", "57", None)]  # inventory, box, file, year
+
+
 def _placements(archive: Archive, query: str) -> list[tuple[object, ...]]:
-    found = archive.search(query, limit=50)
-    views = [archive.document(hit.id).metadata for hit in found.hits]
-    return sorted((meta["box"], meta["file_no"], meta["year"]) for meta in views)
+    """Where the records found are kept, as their hits say."""
+    return sorted((hit.inventory, hit.box, hit.file_no, hit.year) for hit in archive.search(query, limit=50).hits)
 
 
 def test_files_sharing_a_title_are_each_a_record(tmp_path: Path) -> None:
@@ -256,7 +258,7 @@ def test_files_sharing_a_title_are_each_a_record(tmp_path: Path) -> None:
     archive, report = ingest(tmp_path / "a", [], manifest=tmp_path / "muc-luc.csv")
     with archive:
         assert (report.records, report.failures) == (3, [])
-        assert _placements(archive, "tap cong van di") == [("3", "41", 2015), ("3", "42", None), ("4", "57", None)]
+        assert _placements(archive, "tap cong van di") == PLACES
         assert archive.ingest([], options=IngestOptions(manifest=tmp_path / "muc-luc.csv")).records == 0
         assert archive.search("tap cong van di").total == 3
 
@@ -275,7 +277,7 @@ def test_an_archive_from_before_records_had_places_gets_only_the_records_it_lack
         catalog.close()
         report = archive.ingest([], options=IngestOptions(manifest=tmp_path / "muc-luc.csv"))
         assert report.records == 2
-        assert _placements(archive, "tap cong van di") == [("3", "41", 2015), ("3", "42", None), ("4", "57", None)]
+        assert _placements(archive, "tap cong van di") == PLACES
 
 
 def test_a_catalogue_of_records_needs_no_path_column(tmp_path: Path) -> None:
