@@ -197,6 +197,10 @@ def _rebuild_if_outdated(archive: Archive, *, quiet: bool = False) -> None:
 def _summary(report: IngestReport) -> str:
     cached = f", {report.ocr_cached} from the OCR cache" if report.ocr_cached else ""
     pruned = f", {report.pruned} missing files pruned" if report.pruned else ""
+    if report.pruned_records:
+        pruned += f", {report.pruned_records} records no longer in the catalogue removed"
+    if report.unlisted_records:
+        pruned += f"; {report.unlisted_records} records are no longer in the catalogue (--prune removes them)"
     if report.failed_before:
         pruned += f"; {report.failed_before} unchanged files failed before (--retry-failed reads them again)"
     return (
@@ -230,7 +234,8 @@ def _unsupported(paths: list[str], *, shown: int = 6) -> str:
 @click.option("--pages-per-task", type=click.IntRange(min=1), default=4, show_default=True,
               help="A longer PDF or TIFF is read as tasks of this many pages, on several cores at once.")
 @click.option("--retry-failed", is_flag=True, help="Ingest again only the files that failed before.")
-@click.option("--prune", is_flag=True, help="First forget files that no longer exist.")
+@click.option("--prune", is_flag=True,
+              help="First forget files that no longer exist; then records the --manifest no longer lists.")
 @click.option("--cluster", metavar="tcp://HOST:8786",
               help="Extract and OCR on this Dask scheduler's workers (pip install 'archive-search[distributed]').")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")

@@ -24,7 +24,7 @@ _PAGE_COLUMNS = "pages.page, text, method, confidence, error, words"
 
 # Which cached image each OCR'd page of a file (by its digest) showed. Workers on a Dask cluster
 # cannot read this catalogue; with it, a file's task carries that file's cached pages. Added to
-# schema version 2 without a new version: a writer creates it (``ensure_ocr_sources``), and an
+# schema version 2 without a new version: a writer creates it (``ensure_added_tables``), and an
 # older archive-search ignores it.
 _OCR_SOURCES = """
 CREATE TABLE IF NOT EXISTS ocr_sources (
@@ -34,6 +34,17 @@ CREATE TABLE IF NOT EXISTS ocr_sources (
     PRIMARY KEY (sha256, page)
 );
 CREATE INDEX IF NOT EXISTS ocr_sources_image ON ocr_sources (image_hash);
+"""
+# Which catalogue (manifest) listed each catalogue record when it was last ingested: a record the
+# catalogue no longer lists (a row edited, so another record, or deleted) is found by it. Added
+# to schema version 2 as ``ocr_sources`` was; records ingested before it belong to no catalogue
+# until one lists them again.
+_RECORD_SOURCES = """
+CREATE TABLE IF NOT EXISTS record_sources (
+    document_id TEXT PRIMARY KEY,
+    manifest TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS record_sources_manifest ON record_sources (manifest);
 """
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -90,7 +101,7 @@ CREATE TABLE IF NOT EXISTS ocr_cache (
     text TEXT NOT NULL,
     confidence REAL
 );
-""" + _OCR_SOURCES
+""" + _OCR_SOURCES + _RECORD_SOURCES
 OcrEntry = tuple[str, str, float | None]  # (image hash, text, confidence)
 
 _META_COLUMNS = [
@@ -314,10 +325,35 @@ class Catalog:
                 [(digest, p.number, p.image_hash) for p in read],
             )
 
-    def ensure_ocr_sources(self) -> None:
-        """Create ``ocr_sources`` in a catalogue an older archive-search made (writers only)."""
+    def ensure_added_tables(self) -> None:
+        """Create ``ocr_sources`` and ``record_sources`` in a catalogue an older archive-search
+        made (writers only)."""
         with self._db:
-            self._db.executescript(_OCR_SOURCES)
+            self._db.executescript(_OCR_SOURCES + _RECORD_SOURCES)
+
+    # ---- catalogue records and the catalogues that list them -------------------------------
+
+    def claim_records(self, manifest: str, doc_ids: Iterable[str]) -> None:
+        """Note that the catalogue ``manifest`` lists the records ``doc_ids`` (taking them
+        from another catalogue that listed them before)."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO record_sources (document_id, manifest) VALUES (?, ?)",
+            [(doc_id, manifest) for doc_id in doc_ids],
+        )
+
+    def records_listed_by(self, manifest: str) -> list[str]:
+        """Ids of the records the catalogue ``manifest`` listed when it was last ingested."""
+        rows = self._db.execute("SELECT document_id FROM record_sources WHERE manifest = ? ORDER BY 1", (manifest,))
+        return [str(row[0]) for row in rows]
+
+    def forget_records(self, doc_ids: Iterable[str]) -> None:
+        """Delete catalogue records (the index drops them with the next ``removed``)."""
+        for doc_id in doc_ids:
+            row = self._db.execute("SELECT num FROM documents WHERE id = ? AND kind = 'record'", (doc_id,)).fetchone()
+            if row is not None:
+                self._db.execute("DELETE FROM documents WHERE num = ?", (row[0],))
+                self._db.execute("INSERT OR IGNORE INTO removed (num) VALUES (?)", (row[0],))
+            self._db.execute("DELETE FROM record_sources WHERE document_id = ?", (doc_id,))
 
     def cached_ocr(self, digest: str, pages: tuple[int, int] | None = None) -> tuple[OcrEntry, ...]:
         """The OCR cache entries of the file ``digest`` (of its ``pages``, first and last, if given)."""

@@ -52,7 +52,7 @@ class IngestOptions:
     dpi: int = 300
     ocr_timeout: float = 180.0
     retry_failed: bool = False  # ingest again only the files whose last ingestion failed
-    prune: bool = False  # first forget files that no longer exist
+    prune: bool = False  # first forget files that no longer exist; then records the manifest no longer lists
     commit_every: int = 200  # documents per index commit
     cluster: str | None = None  # a Dask scheduler (tcp://HOST:8786) to extract and OCR on
     pages_per_task: int = 4  # a longer PDF or TIFF is read as several tasks of this many pages
@@ -87,7 +87,9 @@ class IngestReport:
     pages: int = 0
     ocr_pages: int = 0
     ocr_cached: int = 0  # of ocr_pages, read from the OCR cache instead of tesseract
-    pruned: int = 0
+    pruned: int = 0  # missing files forgotten (prune)
+    pruned_records: int = 0  # catalogue records the manifest no longer lists, removed (prune)
+    unlisted_records: int = 0  # catalogue records the manifest no longer lists, kept (no prune)
     failed_before: int = 0  # of skipped, files that failed before and are unchanged (see retry_failed)
     failures: list[Failure] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)  # files of other types found in folders: ignored
@@ -190,7 +192,7 @@ class Ingestion:
 
     def _run(self, paths: Sequence[Path], progress: Progress) -> None:
         self.complete_index()
-        self.catalog.ensure_ocr_sources()
+        self.catalog.ensure_added_tables()
         if self.options.prune:
             self.report.pruned = self.prune()
         rows = read_manifest(self.options.manifest) if self.options.manifest else []
@@ -229,7 +231,7 @@ class Ingestion:
     def prune(self) -> int:
         """Forget files that no longer exist; their documents leave the catalogue and the index,
         and their pages the OCR cache."""
-        self.catalog.ensure_ocr_sources()
+        self.catalog.ensure_added_tables()
         gone = [path for path in self.catalog.all_paths() if not os.path.lexists(path)]
         with self.catalog.transaction():
             for path in gone:
@@ -389,23 +391,44 @@ class Ingestion:
         return meta
 
     def _add_records(self, rows: list[ManifestRow]) -> None:
+        """The manifest's records (rows without a file) that the catalogue lacks; then what it
+        no longer lists (see ``_settle_records``)."""
+        listed = []
         for row in rows:
             self._stop_if_asked()
-            if self._has_record(row.meta):
-                continue
-            with self.catalog.transaction():
-                num = self.catalog.put_document(_record_id(row.meta), kind="record", source="", meta=row.meta, pages=[])
-            self._stage(num)
-            self.report.records += 1
+            held = self._held_record(row.meta)
+            if held is None:
+                held = _record_id(row.meta)
+                with self.catalog.transaction():
+                    num = self.catalog.put_document(held, kind="record", source="", meta=row.meta, pages=[])
+                self._stage(num)
+                self.report.records += 1
+            listed.append(held)
+        if self.options.manifest is not None:
+            self._settle_records(str(self.options.manifest.resolve()), listed)
 
-    def _has_record(self, meta: DocumentMeta) -> bool:
-        """Whether the catalogue holds this record already (a manifest ingested again, a row
-        repeated): under its id, or under the id of ingestions before placement was part of it,
-        with the same placement."""
-        if self.catalog.document_by_id(_record_id(meta)) is not None:
-            return True
+    def _settle_records(self, manifest: str, listed: list[str]) -> None:
+        """Records that ``manifest`` listed when last ingested and lists no more (a row edited
+        is another record; a row deleted is none): removed with ``prune``, else counted."""
+        with self.catalog.transaction():
+            gone = sorted(set(self.catalog.records_listed_by(manifest)) - set(listed))
+            self.catalog.claim_records(manifest, listed)
+            if self.options.prune:
+                self.catalog.forget_records(gone)
+                self.report.pruned_records = len(gone)
+            else:
+                self.report.unlisted_records = len(gone)
+        if gone and not self.options.prune:
+            log.info("%d records of %s are no longer in it: --prune removes them", len(gone), manifest)
+
+    def _held_record(self, meta: DocumentMeta) -> str | None:
+        """The id under which the catalogue holds this record already (a manifest ingested
+        again, a row repeated), if it does: its id, or the id of ingestions before placement
+        was part of it, with the same placement."""
+        if self.catalog.document_by_id(record_id := _record_id(meta)) is not None:
+            return record_id
         earlier = self.catalog.document_by_id(_unplaced_record_id(meta))
-        return earlier is not None and _placement(earlier.meta) == _placement(meta)
+        return earlier.id if earlier is not None and _placement(earlier.meta) == _placement(meta) else None
 
     def _duplicate(self, path: Path, digest: str, size: int, doc_id: str) -> None:
         with self.catalog.transaction():

@@ -99,6 +99,20 @@ def test_a_record_hit_says_where_the_file_is_kept(tmp_path: Path) -> None:
     assert "Tập công văn đi năm 2015  [TU · inv. 1 · box 4 · file 57]" in table
 
 
+def test_the_ingest_summary_says_which_records_a_catalogue_no_longer_lists(tmp_path: Path) -> None:
+    """A row deleted from the catalogue: the next ingestion says so, and with --prune removes it."""
+    catalogue = tmp_path / "muc-luc.csv"
+    rows = ["Phông,Hộp số,Hồ sơ số,Tiêu đề hồ sơ\n", "TU,3,41,Tập công văn đi\n", "TU,4,57,Tập công văn đến\n"]
+    catalogue.write_text("".join(rows), encoding="utf-8")
+    assert run("ingest", "--manifest", str(catalogue), "-q", archive=tmp_path / "a").exit_code == 0
+    catalogue.write_text("".join(rows[:2]), encoding="utf-8")
+    kept = run("ingest", "--manifest", str(catalogue), archive=tmp_path / "a")
+    assert kept.output.endswith("; 1 records are no longer in the catalogue (--prune removes them)\n")
+    pruned = run("ingest", "--manifest", str(catalogue), "--prune", archive=tmp_path / "a")
+    assert pruned.output.endswith(", 1 records no longer in the catalogue removed\n")
+    assert run("search", "cong van den", archive=tmp_path / "a").output.startswith("0 documents match")
+
+
 def test_show_prints_metadata_and_one_page(ingested: tuple[Path, IngestReport]) -> None:
     doc_id = json.loads(run("search", "--json", "31-NQ/TU", archive=ingested[0]).output)["hits"][0]["id"]
     result = run("show", doc_id, "--page", "2", archive=ingested[0])

@@ -280,6 +280,33 @@ def test_an_archive_from_before_records_had_places_gets_only_the_records_it_lack
         assert _placements(archive, "tap cong van di") == PLACES
 
 
+def test_a_catalogue_ingested_again_after_an_edit_has_its_records_replaced_with_prune(tmp_path: Path) -> None:
+    """A row corrected in the catalogue is another record: ingesting the catalogue again adds it
+    and says the old one is no longer listed; with prune the old one goes, as does a row deleted.
+    Records of another catalogue stay."""
+    manifest, other = tmp_path / "muc-luc.csv", tmp_path / "muc-luc-2.csv"
+    manifest.write_text(CATALOGUE, encoding="utf-8")
+    incoming = CATALOGUE.replace("TU,1,3,41,", "TU,2,9,7,").replace("đi năm 2015", "đến năm 2016")
+    other.write_text(incoming, encoding="utf-8")
+    archive, _ = ingest(tmp_path / "a", [], manifest=manifest)
+    with archive:
+        assert archive.ingest([], options=IngestOptions(manifest=other)).records == 3
+        lines = CATALOGUE.splitlines(keepends=True)
+        edited = lines[1].replace("Tập công văn đi năm 2015", "Tập công văn đi quý I năm 2015")
+        manifest.write_text("".join([lines[0], edited, lines[2], *lines[5:]]), encoding="utf-8")  # box 4 deleted
+        kept = archive.ingest([], options=IngestOptions(manifest=manifest))
+        assert (kept.records, kept.unlisted_records, kept.pruned_records) == (1, 2, 0)
+        assert archive.search("tap cong van di").total == 4
+        pruned = archive.ingest([], options=IngestOptions(manifest=manifest, prune=True))
+        assert (pruned.records, pruned.unlisted_records, pruned.pruned_records) == (0, 0, 2)
+        assert sorted(hit.title for hit in archive.search("tap cong van di").hits) == [
+            "Tập công văn đi năm 2015", "Tập công văn đi quý I năm 2015",
+        ]
+        assert _placements(archive, "quy I") == [("1", "3", "41", 2015)]
+        assert archive.search("tap cong van den").total == 3  # the other catalogue's
+        assert archive.ingest([], options=IngestOptions(manifest=manifest, prune=True)).pruned_records == 0
+
+
 def test_a_catalogue_of_records_needs_no_path_column(tmp_path: Path) -> None:
     (tmp_path / "muc-luc.csv").write_text(CATALOGUE, encoding="utf-8")
     book = openpyxl.Workbook()
