@@ -1,10 +1,11 @@
 """Snippets cut from a page's text, with the matched words in ``<b>…</b>``, and whether the page
 holds the query's words exactly as typed or only accent-insensitively.
 
-The page is never tokenised in Python: one compiled regex, blind to accents (each letter of a
-needle is a class of its accented forms), runs over the page's lowercase form, which has the
-length of the text shown (NFC, zero-width characters removed), so its offsets hold in the text
-shown.
+The page is never tokenised in Python: its lowercase form, which has the length of the text
+shown (NFC, zero-width characters removed), is folded one byte a character and the needles are
+found in it by plain search (``folded_text``), so offsets hold in the text shown. Needles that
+folded text cannot hold (not ASCII once folded: a Russian word) are found by a regex blind to
+accents instead, each letter a class of its accented forms.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from archive_search import folded_text
+from archive_search.folded_text import ACCENTS, find_words, needles_of
 from archive_search.models import Match
 from index.analysis import compose, fold, normalize
 
@@ -37,20 +40,24 @@ class Needles:
     words: frozenset[str]
     prefixes: frozenset[str] = frozenset()
     exact: bool = False
-    # Derived from the two above once per search, not once per page: the regex over any
-    # spelling, and each needle with its folded form.
-    pattern: re.Pattern[str] | None = field(init=False, compare=False)
+    # Derived from the three above once per search, not once per page: each needle with its
+    # folded form, and what finds them: a plain search of folded text, else a regex.
     folded_words: tuple[tuple[str, str], ...] = field(init=False, compare=False)
     folded_prefixes: tuple[tuple[str, str], ...] = field(init=False, compare=False)
+    plain: tuple[re.Pattern[bytes], ...] | None = field(init=False, compare=False)
+    pattern: re.Pattern[str] | None = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         folded_words = tuple((w, fold(w)) for w in sorted(self.words))
         folded_prefixes = tuple((p, fold(p)) for p in sorted(self.prefixes))
-        needles = [(word, "") for word in sorted({f for _, f in folded_words} - {""}, key=lambda w: (-len(w), w))]
-        needles += [(start, f"{_WORD}*") for start in sorted({f for _, f in folded_prefixes} - {""})]
-        object.__setattr__(self, "pattern", _needle_pattern(needles))
+        words = sorted({f for _, f in folded_words} - {""}, key=lambda w: (-len(w), w))
+        starts = sorted({f for _, f in folded_prefixes} - {""})
+        plain = needles_of(words, starts)
+        needles = [(word, "") for word in words] + [(start, f"{_WORD}*") for start in starts]
         object.__setattr__(self, "folded_words", folded_words)
         object.__setattr__(self, "folded_prefixes", folded_prefixes)
+        object.__setattr__(self, "plain", plain)
+        object.__setattr__(self, "pattern", _needle_pattern(needles) if plain is None else None)
 
     @classmethod
     def of(cls, words: Iterable[str], prefixes: Iterable[str] = (), *, exact: bool = False) -> Needles:
@@ -58,29 +65,31 @@ class Needles:
 
     def match(self, text: str) -> Match | None:
         """How ``text`` (a title, say) holds the needles: ``exact``, ``folded``, or None."""
-        lower = _shown_and_lower(text)[1]
-        return self.match_spans(lower, self.spans(lower))
+        shown = _shown(text)
+        return self.match_spans(shown, self.spans(shown))
 
-    def spans(self, lower: str) -> list[tuple[int, int]]:
-        """Where the needles occur in lowercase text, in any accent (or, ``exact``, as typed)
-        and tone-mark style."""
-        if self.pattern is None:
-            return []
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the needles occur in ``text`` (composed, see ``_shown``), in any case and accent
+        (or, ``exact``, as typed) and tone-mark style."""
+        if self.plain is not None:
+            spans = find_words(folded_text.folded(text), self.plain) if self.plain else []
+        else:  # needles folded text cannot hold
+            spans = [m.span() for m in self.pattern.finditer(text.lower())] if self.pattern else []
         if self.exact:
-            return [m.span() for m in self.pattern.finditer(lower) if self._as_typed(m.group())]
-        return [m.span() for m in self.pattern.finditer(lower)]
+            return [(a, b) for a, b in spans if self._as_typed(text[a:b])]
+        return spans
 
     def _as_typed(self, found: str) -> bool:
         """Whether a word the accent-blind pattern found spells a needle as typed."""
         spelled = _spelling(found)[0]
         return spelled in self.words or any(spelled.startswith(prefix) for prefix in self.prefixes)
 
-    def match_spans(self, lower: str, spans: list[tuple[int, int]]) -> Match | None:
+    def match_spans(self, text: str, spans: list[tuple[int, int]]) -> Match | None:
         """How the matched spans spell the needles: ``exact`` when each needle found is somewhere
         spelled as typed (in canonical spelling), ``folded`` otherwise."""
         if not spans:
             return None
-        spellings = [_spelling(text) for text in {lower[a:b] for a, b in spans}]
+        spellings = [_spelling(found) for found in {text[a:b] for a, b in spans}]
         seen = {spelled for spelled, _ in spellings}
         seen_folded = {folded for _, folded in spellings}
         for word, folded in self.folded_words:
@@ -94,24 +103,13 @@ class Needles:
 
 @lru_cache(maxsize=4096)
 def _spelling(text: str) -> tuple[str, str]:
-    """A matched word's canonical spelling and folded form (the same few words match on every
-    page of a search, and across searches)."""
-    spelled = normalize(text)
+    """A matched word's canonical lowercase spelling and folded form (the same few words match
+    on every page of a search, and across searches)."""
+    spelled = normalize(text.lower())
     return spelled, fold(spelled)
 
 
-def _accent_letters() -> dict[str, str]:
-    """Each lowercase base letter → itself and every accented form of it."""
-    forms: dict[str, set[str]] = {}
-    for code in range(0xC0, 0x1F00):
-        letter = chr(code)
-        if letter.islower() and len(base := fold(letter)) == 1 and base != letter:
-            forms.setdefault(base, {base}).add(letter)
-    return {base: "".join(sorted(letters)) for base, letters in forms.items()}
-
-
-_ACCENTS = _accent_letters()
-_ACCENT_CLASSES = {base: f"[{letters}]" for base, letters in _ACCENTS.items()}  # letters need no escaping
+_ACCENT_CLASSES = {base: f"[{letters}]" for base, letters in ACCENTS.items()}  # letters need no escaping
 
 
 def _any_of(letters: str) -> str:
@@ -133,18 +131,14 @@ def _needle_pattern(needles: list[tuple[str, str]]) -> re.Pattern[str] | None:
     if not needles:
         return None
     branches = [f"(?<={_any_accent(text[0])}){_any_accent(text[1:])}{after}" for text, after in needles]
-    starts = _any_of("".join(sorted({letter for text, _ in needles for letter in _ACCENTS.get(text[0], text[0])})))
+    starts = _any_of("".join(sorted({letter for text, _ in needles for letter in ACCENTS.get(text[0], text[0])})))
     return re.compile(f"{starts}(?<!{_WORD}.)(?:{'|'.join(branches)})(?!{_WORD})")
 
 
-def _shown_and_lower(text: str) -> tuple[str, str]:
-    """The text to show (NFC, no zero-width characters) and its lowercase form, of the same
-    length so offsets carry over (the accent-blind needle pattern needs no other canonical form)."""
-    shown = compose(text)
-    lower = shown.lower()
-    if len(lower) != len(shown):  # a lowercase form of another length: show the lowercase text
-        shown = lower
-    return shown, lower
+def _shown(text: str) -> str:
+    """The text to show (NFC, no zero-width characters), its lowercase form of the same length:
+    ``İ``, the one capital whose lowercase form is two characters, shown as that form."""
+    return compose(text).replace("İ", "i\u0307")
 
 
 def cut(text: str, needles: Needles, *, size: int = WINDOW) -> tuple[str, Match | None]:
@@ -154,12 +148,12 @@ def cut(text: str, needles: Needles, *, size: int = WINDOW) -> tuple[str, Match 
     match: the snippet shows the densest run of matches near the top of the page, found without
     reading all of it (the regex costs ~40 ns a character, the larger part of a search)."""
     for part in _heads(text):
-        shown, lower = _shown_and_lower(part)
-        spans = needles.spans(lower)
+        shown = _shown(part)
+        spans = needles.spans(shown)
         if spans:
             break
     more = len(part) < len(text)
-    return _render(shown, spans, size, more=more), needles.match_spans(lower, spans)
+    return _render(shown, spans, size, more=more), needles.match_spans(shown, spans)
 
 
 def _heads(text: str) -> tuple[str, ...]:

@@ -102,6 +102,9 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
             ("Warm query p50 (`Archive.search`: facets, page hits, snippets)", f"{f['query_p50']:.2f} ms",
              "≤ 5 ms at full scale", f["query_p50"] <= 5),
             ("Warm query p99", f"{f['query_p99']:.2f} ms", "≤ 25 ms at full scale", f["query_p99"] <= 25),
+            *([("Query p50 the first time it is asked (in a process warmed up with other queries)",
+                f"{f['first_query_p50']:.2f} ms", "≤ 5 ms at full scale", f["first_query_p50"] <= 5)]
+              if "first_query_p50" in f else []),
             (f"Search process peak RSS (at the end: {_num(f.get('search_rss_anon'), 0)} MB its own, "
              f"{_num(f.get('search_rss_file'), 0)} MB of index and catalogue files mapped in, shared with the "
              "OS file cache)", f"{_num(f['search_rss'], 0)} MB", "≤ 300 MB", f["search_rss"] <= 300),

@@ -1,0 +1,134 @@
+"""Lowercase text folded in place, one byte a character, and words found in it by plain search.
+
+Snippets find a query's words in a page in any accent. A regex made of a class of accented forms
+per letter did it, but compiling that regex cost 2-4 ms, once for every new query (a search
+takes ~5). Here the page is folded instead, by a charmap codec (the C loop the standard 8-bit
+codecs use: ~6 µs for the 800 characters a snippet reads): each letter becomes its lowercase
+base letter, any other character a stand-in of the same kind (a letter, or a space), so the
+offsets found are the text's. Each word is then found by a regex that opens with its letters
+(which the regex engine finds as ``bytes.find`` does), whole words only: compiled in ~50 µs.
+"""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import re
+import unicodedata
+from functools import lru_cache
+
+from index.analysis import fold
+
+# Any other letter or digit: a Unicode noncharacter, which text never holds, given a byte of its
+# own, folded to X: a word character that no folded word holds (they are lowercase).
+_STAND_IN_LETTER, _STAND_IN_BYTE = "\ufdd0", 0xFF
+_CODEC_ERRORS = "archive-search-fold"
+# A letter or digit, in folded text: \w, as "_" is folded to a space (\w is cheaper to compile
+# than a class).
+_WORD_CHAR = rb"\w"
+_TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+
+
+def accent_letters() -> dict[str, str]:
+    """Each lowercase base letter → itself and every accented form of it."""
+    forms: dict[str, set[str]] = {}
+    for code in range(0xC0, 0x1F00):
+        letter = chr(code)
+        if letter.islower() and len(base := fold(letter)) == 1 and base != letter:
+            forms.setdefault(base, {base}).add(letter)
+    return {base: "".join(sorted(letters)) for base, letters in forms.items()}
+
+
+def _folded_byte(char: str) -> int:
+    """The byte a character the codec holds folds to."""
+    if char == _STAND_IN_LETTER:
+        return ord("X")
+    if char == "_":
+        return ord(" ")
+    return ord(_BASE_OF.get(char.lower(), char.lower() if char.isascii() else " "))
+
+
+ACCENTS = accent_letters()
+_BASE_OF = {letter: base for base, letters in ACCENTS.items() for letter in letters if base.isascii()}
+# Characters of Vietnamese pages other than ASCII, each given a byte: the letters first, lowercase
+# and capital, then other accented Latin letters and the punctuation of typeset text, as many as
+# fit in the bytes above ASCII and the control characters other than tab, line and page breaks.
+_VIETNAMESE = sorted({unicodedata.normalize("NFC", v + t) for v in "aăâeêioôơuưy" for t in _TONES} - set("aeiouy"))
+_PUNCTUATION = "\u00a0“”‘’–—…•·«»"  # noqa: RUF001 - typeset quotes and dashes are the point
+_FREE_BYTES = [*range(0x01, 0x09), *range(0x0E, 0x20), *range(0x80, _STAND_IN_BYTE)]
+_LETTERS = [*_VIETNAMESE, "đ", *(letter.upper() for letter in [*_VIETNAMESE, "đ"])]
+_OTHERS = sorted(set(_BASE_OF) - set(_LETTERS))
+_HELD = [*[*_LETTERS, *_OTHERS][: len(_FREE_BYTES) - len(_PUNCTUATION)], *_PUNCTUATION]
+_SLOTS = dict(zip(_FREE_BYTES, _HELD, strict=False))  # all the letters, when more bytes than letters
+_SLOTS[_STAND_IN_BYTE] = _STAND_IN_LETTER
+_DECODING = [_SLOTS.get(byte, chr(byte) if byte < 0x80 else "\ufffe") for byte in range(256)]
+_ENCODING = codecs.charmap_build("".join(_DECODING))
+_FOLD_BYTES = bytes(_folded_byte(char) for char in _DECODING)
+
+
+@lru_cache(maxsize=4096)
+def _stand_in(char: str) -> str:
+    """The folded form of a character the codec has no byte for: as its lowercase form folds."""
+    lowered = char.lower()
+    if len(lowered) == 1 and lowered.isascii() and lowered.isalnum():  # K, the Kelvin sign: k
+        return lowered
+    if lowered in _BASE_OF:
+        return _BASE_OF[lowered]
+    return _STAND_IN_LETTER if char.isalnum() else " "  # a control character too: its byte is a letter's
+
+
+def _stand_ins(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return "".join(map(_stand_in, error.object[error.start : error.end])), error.end
+
+
+codecs.register_error(_CODEC_ERRORS, _stand_ins)
+
+
+def folded(text: str) -> bytes:
+    """``text`` lowercase and folded, one byte a character: ``Đảng viên`` → ``dang vien``. A
+    letter or digit without a base letter is ``X`` (which no folded word holds); a character
+    neither letter nor digit is itself if ASCII (``_`` a space), else a space."""
+    return codecs.charmap_encode(text, _CODEC_ERRORS, _ENCODING)[0].translate(_FOLD_BYTES)
+
+
+def needles_of(words: list[str], prefixes: list[str]) -> tuple[re.Pattern[bytes], ...] | None:
+    """A pattern for each folded word and prefix, as ``find_words`` takes them, longest first;
+    None when one of them is not ASCII (a Russian word, say) or holds ``_``, which folded text
+    cannot hold.
+    Each opens with its needle's letters, whose occurrences the regex engine finds as
+    ``bytes.find`` does; the word boundaries are checked around them."""
+    if not all(text.isascii() and "_" not in text for text in [*words, *prefixes]):
+        return None
+    ordered = [(word, b"") for word in sorted(words, key=lambda w: (-len(w), w))]
+    ordered += [(start, _WORD_CHAR + b"*") for start in prefixes]
+    return tuple(_needle(text.encode(), rest) for text, rest in ordered)
+
+
+def _needle(text: bytes, rest: bytes) -> re.Pattern[bytes]:
+    """``text`` (then ``rest``) as a whole word: the boundary before it is checked behind it."""
+    literal = re.escape(text)
+    return _compiled(literal + b"(?<!" + _WORD_CHAR + literal + b")" + rest + b"(?!" + _WORD_CHAR + b")")
+
+
+@lru_cache(maxsize=4096)
+def _compiled(pattern: bytes) -> re.Pattern[bytes]:
+    return re.compile(pattern)
+
+
+def find_words(text: bytes, needles: tuple[re.Pattern[bytes], ...]) -> list[tuple[int, int]]:
+    """Where ``needles`` occur in folded ``text`` as whole words (a prefix: at a word's start, to
+    its end), left to right; of matches starting at one place the longest, and none inside another."""
+    found = [each for needle in needles if (each := [match.span() for match in needle.finditer(text)])]
+    if len(found) < 2:  # one word's matches never overlap
+        return found[0] if found else []
+    spans: list[tuple[int, int]] = []
+    for start, end in sorted(itertools.chain.from_iterable(found), key=_leftmost_longest):
+        if not spans or start >= spans[-1][1]:
+            spans.append((start, end))
+    return spans
+
+
+def _leftmost_longest(span: tuple[int, int]) -> tuple[int, int]:
+    return span[0], -span[1]
