@@ -1,4 +1,4 @@
-"""Lowercase text folded in place, one byte a character, and words found in it by plain search.
+"""Text folded in place, lowercase, one byte a character, and whole words found in it.
 
 Snippets find a query's words in a page in any accent. A regex made of a class of accented forms
 per letter did it, but compiling that regex cost 2-4 ms, once for every new query (a search
@@ -6,7 +6,7 @@ takes ~5). Here the page is folded instead, by a charmap codec (the C loop the s
 codecs use: ~6 µs for the 800 characters a snippet reads): each letter becomes its lowercase
 base letter, any other character a stand-in of the same kind (a letter, or a space), so the
 offsets found are the text's. Each word is then found by a regex that opens with its letters
-(which the regex engine finds as ``bytes.find`` does), whole words only: compiled in ~50 µs.
+(which the regex engine finds as ``bytes.find`` does), whole words only: compiled in ~0.1 ms.
 """
 
 from __future__ import annotations

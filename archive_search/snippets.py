@@ -1,11 +1,11 @@
 """Snippets cut from a page's text, with the matched words in ``<b>…</b>``, and whether the page
 holds the query's words exactly as typed or only accent-insensitively.
 
-The page is never tokenised in Python: its lowercase form, which has the length of the text
-shown (NFC, zero-width characters removed), is folded one byte a character and the needles are
-found in it by plain search (``folded_text``), so offsets hold in the text shown. Needles that
-folded text cannot hold (not ASCII once folded: a Russian word) are found by a regex blind to
-accents instead, each letter a class of its accented forms.
+The page is never tokenised in Python: the text shown (NFC, zero-width characters removed) is
+folded, lowercase, one byte a character, and the needles are found in it (``folded_text``), so
+offsets hold in the text shown. Needles that folded text cannot hold (not ASCII once folded: a
+Russian word) are found by a regex blind to accents over the lowercase text instead, each
+letter a class of its accented forms.
 """
 
 from __future__ import annotations
