@@ -3,10 +3,11 @@
 Snippets find a query's words in a page in any accent. A regex made of a class of accented forms
 per letter did it, but compiling that regex cost 2-4 ms, once for every new query (a search
 takes ~5). Here the page is folded instead, by a charmap codec (the C loop the standard 8-bit
-codecs use: ~6 µs for the 800 characters a snippet reads): each letter becomes its lowercase
-base letter, any other character a stand-in of the same kind (a letter, or a space), so the
-offsets found are the text's. Each word is then found by a regex that opens with its letters
-(which the regex engine finds as ``bytes.find`` does), whole words only: compiled in ~0.1 ms.
+codecs use: ~6 µs for the 800 characters a snippet reads, when they are Vietnamese and ASCII;
+~100 ns a character otherwise): each letter becomes its lowercase base letter, any other
+character a stand-in of the same kind (a letter, or a space), so the offsets found are the
+text's. Each word is then found by a regex that opens with its letters (which the regex engine
+finds as ``bytes.find`` does), whole words only: compiled in ~0.1 ms.
 """
 
 from __future__ import annotations
@@ -19,10 +20,6 @@ from functools import lru_cache
 
 from index.analysis import fold
 
-# Any other letter or digit: a Unicode noncharacter, which text never holds, given a byte of its
-# own, folded to X: a word character that no folded word holds (they are lowercase).
-_STAND_IN_LETTER, _STAND_IN_BYTE = "\ufdd0", 0xFF
-_CODEC_ERRORS = "archive-search-fold"
 # A letter or digit, in folded text: \w, as "_" is folded to a space (\w is cheaper to compile
 # than a class).
 _WORD_CHAR = rb"\w"
@@ -40,12 +37,24 @@ def accent_letters() -> dict[str, str]:
 
 
 def _folded_byte(char: str) -> int:
-    """The byte a character the codec holds folds to."""
-    if char == _STAND_IN_LETTER:
-        return ord("X")
-    if char == "_":
-        return ord(" ")
-    return ord(_BASE_OF.get(char.lower(), char.lower() if char.isascii() else " "))
+    """The byte ``char`` folds to: its lowercase base letter; ``X`` for any other letter or digit
+    (no folded word holds a capital); ASCII punctuation and control characters themselves, but
+    ``_`` a space; anything else a space."""
+    lowered = char.lower()
+    if len(lowered) == 1 and lowered.isascii():  # the Kelvin sign too
+        return ord(" ") if lowered == "_" else ord(lowered)
+    if lowered in _BASE_OF:
+        return ord(_BASE_OF[lowered])
+    return ord("X") if char.isalnum() else ord(" ")
+
+
+class _Folds(dict[int, int]):
+    """The byte each character folds to, worked out the first time it is met: the codec's
+    mapping for text that has characters without a byte of their own (Cyrillic, CJK, symbols)."""
+
+    def __missing__(self, code: int) -> int:
+        self[code] = byte = _folded_byte(chr(code))
+        return byte
 
 
 ACCENTS = accent_letters()
@@ -55,42 +64,25 @@ _BASE_OF = {letter: base for base, letters in ACCENTS.items() for letter in lett
 # fit in the bytes above ASCII and the control characters other than tab, line and page breaks.
 _VIETNAMESE = sorted({unicodedata.normalize("NFC", v + t) for v in "aăâeêioôơuưy" for t in _TONES} - set("aeiouy"))
 _PUNCTUATION = "\u00a0“”‘’–—…•·«»"  # noqa: RUF001 - typeset quotes and dashes are the point
-_FREE_BYTES = [*range(0x01, 0x09), *range(0x0E, 0x20), *range(0x80, _STAND_IN_BYTE)]
+_FREE_BYTES = [*range(0x01, 0x09), *range(0x0E, 0x20), *range(0x80, 0x100)]
 _LETTERS = [*_VIETNAMESE, "đ", *(letter.upper() for letter in [*_VIETNAMESE, "đ"])]
 _OTHERS = sorted(set(_BASE_OF) - set(_LETTERS))
 _HELD = [*[*_LETTERS, *_OTHERS][: len(_FREE_BYTES) - len(_PUNCTUATION)], *_PUNCTUATION]
 _SLOTS = dict(zip(_FREE_BYTES, _HELD, strict=False))  # all the letters, when more bytes than letters
-_SLOTS[_STAND_IN_BYTE] = _STAND_IN_LETTER
 _DECODING = [_SLOTS.get(byte, chr(byte) if byte < 0x80 else "\ufffe") for byte in range(256)]
 _ENCODING = codecs.charmap_build("".join(_DECODING))
 _FOLD_BYTES = bytes(_folded_byte(char) for char in _DECODING)
-
-
-@lru_cache(maxsize=4096)
-def _stand_in(char: str) -> str:
-    """The folded form of a character the codec has no byte for: as its lowercase form folds."""
-    lowered = char.lower()
-    if len(lowered) == 1 and lowered.isascii() and lowered.isalnum():  # K, the Kelvin sign: k
-        return lowered
-    if lowered in _BASE_OF:
-        return _BASE_OF[lowered]
-    return _STAND_IN_LETTER if char.isalnum() else " "  # a control character too: its byte is a letter's
-
-
-def _stand_ins(error: UnicodeError) -> tuple[str, int]:
-    if not isinstance(error, UnicodeEncodeError):
-        raise error
-    return "".join(map(_stand_in, error.object[error.start : error.end])), error.end
-
-
-codecs.register_error(_CODEC_ERRORS, _stand_ins)
+_FOLDS = _Folds()
 
 
 def folded(text: str) -> bytes:
-    """``text`` lowercase and folded, one byte a character: ``Đảng viên`` → ``dang vien``. A
-    letter or digit without a base letter is ``X`` (which no folded word holds); a character
-    neither letter nor digit is itself if ASCII (``_`` a space), else a space."""
-    return codecs.charmap_encode(text, _CODEC_ERRORS, _ENCODING)[0].translate(_FOLD_BYTES)
+    """``text`` lowercase and folded, one byte a character (``Đảng viên`` → ``dang vien``; see
+    ``_folded_byte``). Text of Vietnamese and ASCII alone takes the codec's fast path (~6 µs for
+    800 characters); other text is mapped a character at a time (~40 ns a character)."""
+    try:
+        return codecs.charmap_encode(text, "strict", _ENCODING)[0].translate(_FOLD_BYTES)
+    except UnicodeEncodeError:
+        return codecs.charmap_encode(text, "strict", _FOLDS)[0]
 
 
 def needles_of(words: list[str], prefixes: list[str]) -> tuple[re.Pattern[bytes], ...] | None:
