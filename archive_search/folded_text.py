@@ -23,6 +23,9 @@ from index.analysis import fold
 # A letter or digit, in folded text: \w, as "_" is folded to a space (\w is cheaper to compile
 # than a class).
 _WORD_CHAR = rb"\w"
+# Runs of characters without a byte (strays) mapped alone, if at least so many characters apart,
+# before the rest of the text is mapped a character at a time.
+_STRAYS_AT_MOST, _STRAYS_APART = 8, 16
 _TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
 
 
@@ -77,12 +80,31 @@ _FOLDS = _Folds()
 
 def folded(text: str) -> bytes:
     """``text`` lowercase and folded, one byte a character (``Đảng viên`` → ``dang vien``; see
-    ``_folded_byte``). Text of Vietnamese and ASCII alone takes the codec's fast path (~6 µs for
-    800 characters); other text is mapped a character at a time (~40 ns a character)."""
-    try:
-        return codecs.charmap_encode(text, "strict", _ENCODING)[0].translate(_FOLD_BYTES)
-    except UnicodeEncodeError:
-        return codecs.charmap_encode(text, "strict", _FOLDS)[0]
+    ``_folded_byte``). Vietnamese and ASCII take the codec's fast path (~6 µs for 800
+    characters); a character without a byte of its own (a stray ``©`` of OCR) is mapped alone;
+    after ``_STRAYS_AT_MOST`` of them, or one close to the last, the rest of the text a character
+    at a time (~100 ns each: a page in another script)."""
+    parts = []
+    start = 0
+    for _ in range(_STRAYS_AT_MOST):
+        try:
+            parts.append(_fast(text[start:] if start else text))
+            return b"".join(parts)
+        except UnicodeEncodeError as stray:
+            if stray.start < _STRAYS_APART:  # not a stray: text in another script
+                break
+            parts += [_fast(text[start : start + stray.start]), _mapped(text[start + stray.start : start + stray.end])]
+            start += stray.end
+    parts.append(_mapped(text[start:]))
+    return b"".join(parts)
+
+
+def _fast(text: str) -> bytes:
+    return codecs.charmap_encode(text, "strict", _ENCODING)[0].translate(_FOLD_BYTES)
+
+
+def _mapped(text: str) -> bytes:
+    return codecs.charmap_encode(text, "strict", _FOLDS)[0]
 
 
 def needles_of(words: list[str], prefixes: list[str]) -> tuple[re.Pattern[bytes], ...] | None:
