@@ -256,7 +256,11 @@ class Catalog:
             self._db.execute("UPDATE files SET status = 'done' WHERE path = ?", (holders[0][0],))
             self._db.execute("UPDATE documents SET source = ?, indexed = 0 WHERE id = ?", (holders[0][0], doc_id))
             return
-        row = self._db.execute("SELECT num FROM documents WHERE id = ? AND kind = 'document'", (doc_id,)).fetchone()
+        self._delete(doc_id, kind="document")
+
+    def _delete(self, doc_id: str, *, kind: str) -> None:
+        """Delete a document or record, its number kept in ``removed`` until the index drops it."""
+        row = self._db.execute("SELECT num FROM documents WHERE id = ? AND kind = ?", (doc_id, kind)).fetchone()
         if row is not None:
             self._db.execute("DELETE FROM documents WHERE num = ?", (row[0],))
             self._db.execute("INSERT OR IGNORE INTO removed (num) VALUES (?)", (row[0],))
@@ -349,10 +353,7 @@ class Catalog:
     def forget_records(self, doc_ids: Iterable[str]) -> None:
         """Delete catalogue records (the index drops them with the next ``removed``)."""
         for doc_id in doc_ids:
-            row = self._db.execute("SELECT num FROM documents WHERE id = ? AND kind = 'record'", (doc_id,)).fetchone()
-            if row is not None:
-                self._db.execute("DELETE FROM documents WHERE num = ?", (row[0],))
-                self._db.execute("INSERT OR IGNORE INTO removed (num) VALUES (?)", (row[0],))
+            self._delete(doc_id, kind="record")
             self._db.execute("DELETE FROM record_sources WHERE document_id = ?", (doc_id,))
 
     def cached_ocr(self, digest: str, pages: tuple[int, int] | None = None) -> tuple[OcrEntry, ...]:
