@@ -8,6 +8,7 @@ import platform
 import re
 import sqlite3
 import subprocess
+import sys
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -34,7 +35,10 @@ def _machine() -> str:
             versions.append(f"{package} {version(package)}")
         except PackageNotFoundError:
             versions.append(f"{package} not installed")
-    system = f"{platform.system()} {platform.release()}; Python {platform.python_version()}"
+    # Which build of Python matters: pyenv's default build (no PGO/LTO) searched 7% slower than
+    # Debian's python3.11 on the same machine.
+    interpreter = os.path.realpath(sys.executable)
+    system = f"{platform.system()} {platform.release()}; Python {platform.python_version()} ({interpreter})"
     versions += [postgres_version(), *(_tool_version([tool, "--version"]) for tool in ("tesseract", "ocrmypdf"))]
     return f"{cpu}, {os.cpu_count()} cores, {memory}; {system}; SQLite {sqlite3.sqlite_version}; " + ", ".join(versions)
 
