@@ -134,7 +134,11 @@ def bench_born_digital(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
                      pdfminer_limit=median(limit), ingest_pdf_rss=median(rss))
 
 
-def _reused_archive(archive: Path, r: Results) -> Path:
+class OtherCorpusError(RuntimeError):
+    """A reused archive holds other texts than the corpus this run generated."""
+
+
+def _reused_archive(archive: Path, corpus: ScaleCorpus, r: Results) -> Path:
     """An archive an earlier run built from the same corpus: counted, not ingested again."""
     from archive_search import Archive, IndexUnavailableError
 
@@ -144,6 +148,7 @@ def _reused_archive(archive: Path, r: Results) -> Path:
         except IndexUnavailableError:  # an index an older version built: the reindex stage rebuilds it anyway
             opened.reindex()
             held = opened.statistics(clearance="tuyet-mat")
+        _check_same_texts(opened, archive, corpus, str(r.figures.get("text_pool")))
     r.figures.update(archive_docs=held.documents, archive_records=held.records, archive_pages=held.pages)
     r.notes.append(f"The scale archive was reused from `{archive}` (an earlier `Archive.ingest` of the same "
                    "corpus, scale and seed); its text ingest and ingest RSS are not measured in this run.")
@@ -151,8 +156,26 @@ def _reused_archive(archive: Path, r: Results) -> Path:
     return archive
 
 
+# Generated documents looked for in a reused archive, each by its symbol and title.
+_SAMPLE_CHECKED = 5
+
+
+def _check_same_texts(opened: Any, archive: Path, corpus: ScaleCorpus, pool: str) -> None:
+    """Refuse an archive built from other texts: from another ``--pool``, or from the real corpus
+    when this run fell back to ``sample/`` (run outside a checkout beside ``../shared``). Counts
+    match either way, while the query set and the peers' texts come from this run's corpus."""
+    for doc in corpus.documents[:_SAMPLE_CHECKED]:
+        hits = opened.search(f"so:{doc.symbol}", clearance="tuyet-mat", limit=100, pages_per_hit=0).hits
+        if not any(hit.title == doc.title for hit in hits):
+            raise OtherCorpusError(
+                f"{archive} was not built from this run's corpus (text pool {pool}): "
+                f"it has no {doc.symbol} titled {doc.title!r}; run without --archive, or with the text pool "
+                "it was built from"
+            )
+
+
 def bench_scale_archive(s: Settings, corpus: ScaleCorpus, r: Results) -> Path:
-    archive = _reused_archive(s.archive, r) if s.archive else _ingest_scale_archive(s, corpus, r)
+    archive = _reused_archive(s.archive, corpus, r) if s.archive else _ingest_scale_archive(s, corpus, r)
     rates, rss_self, rss_child = [], [], []
     for _ in range(s.repeats):
         again = child("reindex", archive=str(archive))

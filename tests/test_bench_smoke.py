@@ -69,3 +69,18 @@ def test_bench_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert results.peers["fts5"]["rounds"] == QUERY_ROUNDS
     assert "| postgres |" in report and "| scanned first pages (1," in report
     assert "tesseract TIFF stdout -l vie -c tessedit_do_invert=0" in report
+
+
+def test_reused_archive_must_hold_this_runs_texts(tmp_path: Path) -> None:
+    """A scale archive reused with ``--archive`` is checked against the corpus the run generated:
+    another seed (or text pool) writes other documents, with the same counts."""
+    from archive_search import Archive, IngestOptions
+    from bench.run import OtherCorpusError, _check_same_texts
+
+    built = generate(tmp_path / "built", scale=0.0002, seed=3, pdf_pages=0, scan_pages=0)
+    other = generate(tmp_path / "other", scale=0.0002, seed=4, pdf_pages=0, scan_pages=0)
+    with Archive.open(tmp_path / "archive", create=True) as archive:
+        archive.ingest([], options=IngestOptions(manifest=built.manifest, workers=1))
+        _check_same_texts(archive, tmp_path / "archive", built, "pool A")
+        with pytest.raises(OtherCorpusError, match="was not built from this run's corpus \\(text pool pool B\\)"):
+            _check_same_texts(archive, tmp_path / "archive", other, "pool B")
