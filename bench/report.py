@@ -298,7 +298,9 @@ def write_report(r: Results, out: Path) -> None:
         "",
         "## Not measured",
         "",
-        "- Full scale: BENCHMARKS-scale-1.md, by the `--scale 1.0` command in the README (about 70 minutes)."
+        "- Full scale: BENCHMARKS-scale-1.md (every stage, about 70 minutes) and BENCHMARKS-scale-1-search-run*.md "
+        "(reindex, search and peers at full scale, about 25 minutes each; the highest number is the newest), by "
+        "the commands in the README."
         if s.scale < 1 else "- The subsets below are smaller than the archive, so that the run takes about 70 minutes.",
         "- Born-digital ingestion is measured on a PDF subset (`--pdf-pages`); the scale archive itself is "
         "ingested from `.txt`. OCR uses a small scanned subset (`--scan-pages`), one page per file; "
