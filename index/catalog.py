@@ -350,6 +350,14 @@ class Catalog:
         rows = self._db.execute("SELECT document_id FROM record_sources WHERE manifest = ? ORDER BY 1", (manifest,))
         return [str(row[0]) for row in rows]
 
+    def record_catalogues(self) -> list[str]:
+        """Every catalogue file that lists records (as ``claim_records`` was told it)."""
+        return [str(row[0]) for row in self._db.execute("SELECT DISTINCT manifest FROM record_sources ORDER BY 1")]
+
+    def move_records(self, old: str, new: str) -> None:
+        """The records the catalogue ``old`` listed are ``new``'s (``old`` was renamed)."""
+        self._db.execute("UPDATE record_sources SET manifest = ? WHERE manifest = ?", (new, old))
+
     def forget_records(self, doc_ids: Iterable[str]) -> None:
         """Delete catalogue records (the index drops them with the next ``removed``)."""
         for doc_id in doc_ids:

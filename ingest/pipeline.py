@@ -411,6 +411,7 @@ class Ingestion:
         """Records that ``manifest`` listed when last ingested and lists no more (a row edited
         is another record; a row deleted is none): removed with ``prune``, else counted."""
         with self.catalog.transaction():
+            self._adopt_renamed(manifest, listed)
             gone = sorted(set(self.catalog.records_listed_by(manifest)) - set(listed))
             self.catalog.claim_records(manifest, listed)
             if self.options.prune:
@@ -420,6 +421,18 @@ class Ingestion:
                 self.report.unlisted_records = len(gone)
         if gone and not self.options.prune:
             log.info("%d records of %s are no longer in it: --prune removes them", len(gone), manifest)
+
+    def _adopt_renamed(self, manifest: str, listed: list[str]) -> None:
+        """The records of a catalogue file that no longer exists, when ``manifest`` lists some
+        of them: that file was renamed or moved to ``manifest``, so the records it listed and
+        ``manifest`` does not are found too. (A file that still exists is another catalogue.)"""
+        wanted = set(listed)
+        for other in self.catalog.record_catalogues():
+            if other != manifest and not Path(other).exists() and wanted.intersection(
+                self.catalog.records_listed_by(other)
+            ):
+                log.info("catalogue %s is gone and %s lists its records: taken as renamed", other, manifest)
+                self.catalog.move_records(other, manifest)
 
     def _held_record(self, meta: DocumentMeta) -> str | None:
         """The id under which the catalogue holds this record already (a manifest ingested

@@ -307,6 +307,24 @@ def test_a_catalogue_ingested_again_after_an_edit_has_its_records_replaced_with_
         assert archive.ingest([], options=IngestOptions(manifest=manifest, prune=True)).pruned_records == 0
 
 
+def test_a_catalogue_renamed_and_edited_still_has_its_old_records_found(tmp_path: Path) -> None:
+    """A catalogue file renamed (or moved) before it is ingested again is the same catalogue: the
+    rows it no longer lists are reported, and pruned. (One that still exists is another catalogue:
+    see the test above.)"""
+    old, new = tmp_path / "muc-luc.csv", tmp_path / "muc-luc-2026.csv"
+    old.write_text(CATALOGUE, encoding="utf-8")
+    archive, _ = ingest(tmp_path / "a", [], manifest=old)
+    with archive:
+        lines = CATALOGUE.splitlines(keepends=True)
+        new.write_text("".join([lines[0], lines[1], *lines[3:]]), encoding="utf-8")  # box 3, file 42 deleted
+        old.unlink()
+        kept = archive.ingest([], options=IngestOptions(manifest=new))
+        assert (kept.records, kept.unlisted_records) == (0, 1)
+        pruned = archive.ingest([], options=IngestOptions(manifest=new, prune=True))
+        assert pruned.pruned_records == 1
+        assert _placements(archive, "tap cong van di") == [PLACES[0], PLACES[2]]
+
+
 def test_a_catalogue_of_records_needs_no_path_column(tmp_path: Path) -> None:
     (tmp_path / "muc-luc.csv").write_text(CATALOGUE, encoding="utf-8")
     book = openpyxl.Workbook()
