@@ -15,6 +15,7 @@ import json
 import lzma
 import random
 import re
+import shutil
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -279,7 +280,11 @@ class ScaleCorpus:
 
 def generate(root: Path, *, scale: float, seed: int = 1, pool: Path | None = DEFAULT_TEXT_POOL,
              pdf_pages: int = 200, scan_pages: int = 4) -> ScaleCorpus:
-    """Write the scale corpus under ``root`` (``text/``, ``manifest.csv``, ``pdf/``, ``scan/``)."""
+    """Write the scale corpus under ``root`` (``text/``, ``manifest.csv``, ``pdf/``, ``scan/``), in
+    place of what an earlier run wrote there: the bench ingests every file of ``pdf/`` and ``scan/``,
+    so another run's left there would be measured too."""
+    for folder in ("text", "pdf", "scan"):
+        shutil.rmtree(root / folder, ignore_errors=True)
     plan = CorpusPlan.at_scale(scale)
     generator = Generator(load_articles(pool, plan.documents * 3 + plan.records), seed)
     documents = [generator.document(n) for n in range(plan.documents)]

@@ -26,6 +26,14 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
     assert first.documents[0].pages[0].endswith(rest)
 
 
+def test_a_corpus_written_again_replaces_the_last_one(tmp_path: Path) -> None:
+    """The bench ingests every PDF and scan in the corpus folder: one written again with fewer
+    leaves none of the earlier files behind."""
+    generate(tmp_path, scale=0.0002, seed=3, pdf_pages=20, scan_pages=2)
+    again = generate(tmp_path, scale=0.0002, seed=3, pdf_pages=1, scan_pages=1)
+    assert len(list(again.pdf_dir.glob("*.pdf"))) == 1 and len(list(again.scan_dir.glob("*.pdf"))) == 1
+
+
 def test_peer_query_parsing() -> None:
     parsed = parse('Đảng viên "Ban Thường vụ" -"Hà Nội" 36-NQ/TW', folded=True)
     assert parsed.positive == [["dang"], ["vien"], ["ban", "thuong", "vu"], ["36", "nq", "tw"]]
