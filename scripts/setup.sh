@@ -14,7 +14,7 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/
 command -v ocrmypdf >/dev/null || missing+=(ocrmypdf)
 # The distribution's Python when it is 3.11 or newer, else python3 on PATH; PYTHON=... picks
 # another. A build of Python of one's own (pyenv's default: a shared libpython, no profile-guided
-# optimisation) made searches 9% slower than Debian's python3.11 on the same machine.
+# optimisation) made searches take 11% longer than with Debian's python3.11 on the same machine.
 python=${PYTHON:-}
 if [ -z "$python" ]; then
     python=python3
