@@ -38,6 +38,11 @@ if sys.version_info < (3, 11):
     sys.exit(f"archive-search needs Python 3.11 or newer, found {sys.version.split()[0]}")
 PY
 [ -x .venv/bin/python ] || "$python" -m venv .venv
+# A .venv made before (by another python3) is kept: say so, as searches depend on the build.
+interpreter='import os, sys; print(os.path.realpath(sys.executable))'
+made=$(.venv/bin/python -c "$interpreter")
+chosen=$("$python" -c "$interpreter")
+[ "$made" = "$chosen" ] || echo "note: .venv runs $made, not $chosen: remove .venv and run this again to switch" >&2
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,distributed,bench]'
 # Byte-compile the project as a regular (not editable) install does (see the script).
 .venv/bin/python scripts/byte_compile.py >/dev/null
