@@ -479,6 +479,18 @@ def prune(ctx: _Context) -> None:
 
 
 @cli.command()
+@click.argument("doc_ids", nargs=-1, required=True, metavar="ID...")
+@pass_context
+def remove(ctx: _Context, doc_ids: tuple[str, ...]) -> None:
+    """Remove documents and catalogue records by id (as `search` shows them) from the catalogue
+    and the index; ingesting a removed document's file again adds it back."""
+    with ctx.archive() as archive:
+        _rebuild_if_outdated(archive)
+        count = archive.remove(doc_ids)
+    click.echo(f"removed {count} documents and records")
+
+
+@cli.command()
 @_CLEARANCE
 @click.option("--json", "as_json", is_flag=True)
 @pass_context

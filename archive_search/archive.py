@@ -238,6 +238,22 @@ class Archive:
         with self._writing("prune"):
             return Ingestion(self._catalog, self._writable_index(), IngestOptions()).prune()
 
+    def remove(self, doc_ids: Iterable[str]) -> int:
+        """Remove documents and catalogue records by id from the catalogue and the index; their
+        count. An id that names nothing raises ``NotFoundError``, and nothing is removed. A
+        document's files are forgotten too: ingesting one of them again adds it back (as does
+        ingesting again the catalogue that lists a record).
+
+        >>> archive.remove(["fe67ab15867ed389a9b3"])   # doctest: +SKIP
+        1
+        """
+        from ingest.pipeline import Ingestion, IngestOptions
+
+        ids = list(dict.fromkeys(doc_ids))
+        with self._writing("removal"):
+            Ingestion(self._catalog, self._writable_index(), IngestOptions()).remove(ids)
+        return len(ids)
+
     def reindex(self, *, progress: RebuildProgress | None = None) -> int:
         """Rebuild the index from the catalogue alone (no extraction, no OCR); return the number
         of documents and records. ``progress(done, total)`` hears of every thousand."""

@@ -358,6 +358,21 @@ class Catalog:
         """The records the catalogue ``old`` listed are ``new``'s (``old`` was renamed)."""
         self._db.execute("UPDATE record_sources SET manifest = ? WHERE manifest = ?", (new, old))
 
+    def remove(self, doc_id: str) -> bool:
+        """Delete the document or record ``doc_id`` and the rows of every file holding it (so
+        ingesting such a file again adds it back); False when the catalogue has none."""
+        row = self._db.execute("SELECT kind FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return False
+        if row[0] == "record":
+            self.forget_records([doc_id])
+            return True
+        holders = self._db.execute("SELECT path FROM files WHERE document_id = ?", (doc_id,)).fetchall()
+        for (path,) in holders:  # the last one forgotten deletes the document
+            self.forget_file(str(path))
+        self._delete(doc_id, kind="document")  # when no file row held it
+        return True
+
     def forget_records(self, doc_ids: Iterable[str]) -> None:
         """Delete catalogue records (the index drops them with the next ``removed``)."""
         for doc_id in doc_ids:

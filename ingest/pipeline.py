@@ -23,7 +23,7 @@ from types import FrameType
 from typing import Any, Protocol, TypeVar
 
 from index.catalog import Catalog, OcrEntry
-from index.errors import InputFileError, MissingDependencyError, UsageError
+from index.errors import InputFileError, MissingDependencyError, NotFoundError, UsageError
 from index.processes import WorkerPool
 from index.records import DocumentMeta, PageMethod, PageText
 from index.search_index import SearchIndex
@@ -240,6 +240,22 @@ class Ingestion:
         self._flush()
         log.info("pruned %d missing files", len(gone))
         return len(gone)
+
+    def remove(self, doc_ids: Sequence[str]) -> None:
+        """Delete documents and records by id from the catalogue and the index; none when one
+        of the ids names nothing."""
+        self.catalog.ensure_added_tables()
+        unknown = [doc_id for doc_id in dict.fromkeys(doc_ids) if self.catalog.document_by_id(doc_id) is None]
+        if unknown:
+            raise NotFoundError(
+                f"no document or record with id {', '.join(map(repr, unknown))}: nothing was removed "
+                "(`archive-search search` shows ids)"
+            )
+        with self.catalog.transaction():
+            for doc_id in dict.fromkeys(doc_ids):
+                self.catalog.remove(doc_id)
+        self._flush()
+        log.info("removed %d documents and records", len(set(doc_ids)))
 
     def _pending(self, files: list[Path], progress: Progress) -> list[tuple[Path, str, int]]:
         todo = []

@@ -113,6 +113,23 @@ def test_the_ingest_summary_says_which_records_a_catalogue_no_longer_lists(tmp_p
     assert run("search", "cong van den", archive=tmp_path / "a").output.startswith("0 documents match")
 
 
+def test_remove_takes_records_out_by_id_and_names_an_unknown_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    catalogue = tmp_path / "muc-luc.csv"
+    rows = ["Phông,Hộp số,Hồ sơ số,Tiêu đề hồ sơ\n", "TU,3,41,Tập công văn đi\n", "TU,4,57,Tập công văn đến\n"]
+    catalogue.write_text("".join(rows), encoding="utf-8")
+    assert run("ingest", "--manifest", str(catalogue), "-q", archive=tmp_path / "a").exit_code == 0
+    found = json.loads(run("search", "cong van den", "--json", archive=tmp_path / "a").output)
+    record = found["hits"][0]["id"]
+    status, _, err = run_main(capsys, "--archive", str(tmp_path / "a"), "remove", record, "khong-co")
+    assert status == ExitCode.NOT_FOUND
+    assert "no document or record with id 'khong-co': nothing was removed" in err
+    assert run("remove", record, archive=tmp_path / "a").output == "removed 1 documents and records\n"
+    assert run("search", "cong van den", archive=tmp_path / "a").output.startswith("0 documents match")
+    assert run("search", "cong van di", archive=tmp_path / "a").output.startswith("1 document matches")
+
+
 def test_show_prints_metadata_and_one_page(ingested: tuple[Path, IngestReport]) -> None:
     doc_id = json.loads(run("search", "--json", "31-NQ/TU", archive=ingested[0]).output)["hits"][0]["id"]
     result = run("show", doc_id, "--page", "2", archive=ingested[0])

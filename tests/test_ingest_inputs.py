@@ -17,7 +17,7 @@ import pytesseract
 import pytest
 from PIL import Image
 
-from archive_search import Archive, IngestOptions, IngestReport, ManifestError, OcrMode, PageMethod
+from archive_search import Archive, IngestOptions, IngestReport, ManifestError, NotFoundError, OcrMode, PageMethod
 from index.catalog import Catalog
 from ingest import ocr
 from ingest.extract import ExtractTask, extract_file
@@ -323,6 +323,31 @@ def test_a_catalogue_renamed_and_edited_still_has_its_old_records_found(tmp_path
         pruned = archive.ingest([], options=IngestOptions(manifest=new, prune=True))
         assert pruned.pruned_records == 1
         assert _placements(archive, "tap cong van di") == [PLACES[0], PLACES[2]]
+
+
+def test_documents_and_records_are_removed_by_id_and_a_file_ingested_again_comes_back(tmp_path: Path) -> None:
+    """``remove`` takes a document (and its duplicate file) and a record out of the catalogue and
+    the index; an unknown id removes nothing; the document's file ingested again is new again."""
+    folder = tmp_path / "in"
+    write_pdf(folder / "kho.pdf", [DIGITAL])
+    (folder / "kho-copy.pdf").write_bytes((folder / "kho.pdf").read_bytes())  # a duplicate
+    (tmp_path / "muc-luc.csv").write_text(CATALOGUE, encoding="utf-8")
+    archive, report = ingest(tmp_path / "a", [folder])
+    with archive:
+        assert (report.new, report.duplicates) == (1, 1)
+        archive.ingest([], options=IngestOptions(manifest=tmp_path / "muc-luc.csv"))
+        document = archive.search("kho luu tru dien tu").hits[0].id
+        record = archive.search("tap cong van di", limit=1).hits[0].id
+        with pytest.raises(NotFoundError, match="'khong-co': nothing was removed"):
+            archive.remove([document, "khong-co"])
+        assert archive.search("kho luu tru dien tu").total == 1
+        assert archive.remove([document, record, record]) == 2
+        assert archive.search("kho luu tru dien tu").total == 0
+        assert archive.search("tap cong van di").total == 2
+        assert (archive.statistics().documents, archive.statistics().records) == (0, 2)
+        again = archive.ingest([folder], options=IngestOptions(workers=1))
+        assert (again.new, again.duplicates) == (1, 1)
+        assert archive.search("kho luu tru dien tu").total == 1
 
 
 def test_a_catalogue_of_records_needs_no_path_column(tmp_path: Path) -> None:
