@@ -242,20 +242,18 @@ class Ingestion:
         return len(gone)
 
     def remove(self, doc_ids: Sequence[str]) -> None:
-        """Delete documents and records by id from the catalogue and the index; none when one
-        of the ids names nothing."""
+        """Delete documents and records by id (each once) from the catalogue and the index; none
+        when one of the ids names nothing."""
         self.catalog.ensure_added_tables()
-        unknown = [doc_id for doc_id in dict.fromkeys(doc_ids) if self.catalog.document_by_id(doc_id) is None]
-        if unknown:
-            raise NotFoundError(
-                f"no document or record with id {', '.join(map(repr, unknown))}: nothing was removed "
-                "(`archive-search search` shows ids)"
-            )
-        with self.catalog.transaction():
-            for doc_id in dict.fromkeys(doc_ids):
-                self.catalog.remove(doc_id)
+        with self.catalog.transaction():  # rolled back when an id names nothing
+            unknown = [doc_id for doc_id in doc_ids if not self.catalog.remove(doc_id)]
+            if unknown:
+                raise NotFoundError(
+                    f"no document or record with id {', '.join(map(repr, unknown))}: nothing was removed "
+                    "(`archive-search search` shows ids)"
+                )
         self._flush()
-        log.info("removed %d documents and records", len(set(doc_ids)))
+        log.info("removed %d documents and records", len(doc_ids))
 
     def _pending(self, files: list[Path], progress: Progress) -> list[tuple[Path, str, int]]:
         todo = []
