@@ -91,16 +91,25 @@ class _QueryCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         options = [param for param in self.get_params(ctx) if isinstance(param, click.Option)]
         names = {name for option in options for name in (*option.opts, *option.secondary_opts)}
-        valued = {name for option in options if not option.is_flag and not option.count for name in option.opts}
+        valued = {
+            name
+            for option in options
+            if not option.is_flag and not option.count
+            for name in option.opts
+        }
         words: list[str] = []
         for index, arg in enumerate(args):
             if arg == "--":
                 words += args[index:]
                 break
             exclusion = arg[:1] == "-" and arg[1:2] not in ("", "-") and arg not in names
-            words.append(_LITERAL + arg if exclusion and (not words or words[-1] not in valued) else arg)
+            words.append(
+                _LITERAL + arg if exclusion and (not words or words[-1] not in valued) else arg
+            )
         rest = super().parse_args(ctx, words)
-        ctx.params["query"] = tuple(word.removeprefix(_LITERAL) for word in ctx.params.get("query", ()))
+        ctx.params["query"] = tuple(
+            word.removeprefix(_LITERAL) for word in ctx.params.get("query", ())
+        )
         return rest
 
 
@@ -136,7 +145,11 @@ class _Bar:
     def start(self, total: int) -> None:
         self._started = time.monotonic()
         self._bar = click.progressbar(
-            length=total, label="Ingesting", show_pos=True, show_eta=True, file=sys.stderr,
+            length=total,
+            label="Ingesting",
+            show_pos=True,
+            show_eta=True,
+            file=sys.stderr,
             item_show_func=self._pages,
         )
         self._bar.__enter__()
@@ -220,40 +233,83 @@ def _unsupported(paths: list[str], *, shown: int = 6) -> str:
     kinds = "an unsupported type" if len(suffixes) == 1 else "unsupported types"
     listed = ", ".join(suffixes[:shown]) + (", …" if len(suffixes) > shown else "")
     sheets = sorted({".csv", ".xlsx"} & set(suffixes))
-    hint = f"; a {' or '.join(sheets)} is read as a manifest only when given with --manifest" if sheets else ""
+    hint = (
+        f"; a {' or '.join(sheets)} is read as a manifest only when given with --manifest"
+        if sheets
+        else ""
+    )
     return f"; {files} of {kinds} ignored ({listed}){hint}"
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), help="Manifest: CSV or .xlsx.")
+@click.option(
+    "--manifest", type=click.Path(dir_okay=False, path_type=Path), help="Manifest: CSV or .xlsx."
+)
 @click.option("--fond", help="Fond code for files the manifest does not place.")
-@click.option("--ocr", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="OCR pages only without a usable text layer, always, or never.")
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
-@click.option("--pages-per-task", type=click.IntRange(min=1), default=4, show_default=True,
-              help="A longer PDF or TIFF is read as tasks of this many pages, on several cores at once.")
-@click.option("--retry-failed", is_flag=True, help="Ingest again only the files that failed before.")
-@click.option("--prune", is_flag=True,
-              help="First forget files that no longer exist; then records the --manifest no longer lists.")
-@click.option("--cluster", metavar="tcp://HOST:8786",
-              help="Extract and OCR on this Dask scheduler's workers (pip install 'archive-search[distributed]').")
+@click.option(
+    "--ocr",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="OCR pages only without a usable text layer, always, or never.",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Worker processes (default: all cores)."
+)
+@click.option(
+    "--pages-per-task",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="A longer PDF or TIFF is read as tasks of this many pages, on several cores at once.",
+)
+@click.option(
+    "--retry-failed", is_flag=True, help="Ingest again only the files that failed before."
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="First forget files that no longer exist; then records the --manifest no longer lists.",
+)
+@click.option(
+    "--cluster",
+    metavar="tcp://HOST:8786",
+    help="Extract and OCR on this Dask scheduler's workers (pip install 'archive-search[distributed]').",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_context
 def ingest(
-    ctx: _Context, paths: tuple[Path, ...], manifest: Path | None, fond: str | None, ocr: str,
-    workers: int | None, pages_per_task: int, retry_failed: bool, prune: bool, cluster: str | None, quiet: bool,
+    ctx: _Context,
+    paths: tuple[Path, ...],
+    manifest: Path | None,
+    fond: str | None,
+    ocr: str,
+    workers: int | None,
+    pages_per_task: int,
+    retry_failed: bool,
+    prune: bool,
+    cluster: str | None,
+    quiet: bool,
     as_json: bool,
 ) -> None:
     """Ingest PDFs, scans and text files (folders are walked) into the archive."""
     from archive_search import IngestOptions, OcrMode
 
     if not paths and manifest is None and not retry_failed and not prune:
-        raise click.UsageError("give files or folders to ingest, or --manifest, --retry-failed or --prune")
+        raise click.UsageError(
+            "give files or folders to ingest, or --manifest, --retry-failed or --prune"
+        )
     options = IngestOptions(
-        manifest=manifest, fond=fond, ocr=OcrMode(ocr), workers=workers, retry_failed=retry_failed, prune=prune,
-        cluster=cluster, pages_per_task=pages_per_task,
+        manifest=manifest,
+        fond=fond,
+        ocr=OcrMode(ocr),
+        workers=workers,
+        retry_failed=retry_failed,
+        prune=prune,
+        cluster=cluster,
+        pages_per_task=pages_per_task,
     )
     bar = _Bar() if sys.stderr.isatty() and not quiet else None
     with ctx.archive(create=True) as archive:
@@ -266,8 +322,10 @@ def ingest(
             if bar:
                 bar.close()
     if report is None:
-        click.echo("Interrupted: every file finished is stored and searchable; the same command again reads the rest",
-                   err=True)
+        click.echo(
+            "Interrupted: every file finished is stored and searchable; the same command again reads the rest",
+            err=True,
+        )
         sys.exit(ExitCode.INTERRUPTED)
     if as_json:
         _echo_json(report)
@@ -283,21 +341,36 @@ def ingest(
 
 
 _CLEARANCE = click.option(
-    "--clearance", default="public", show_default=True,
+    "--clearance",
+    default="public",
+    show_default=True,
     help="Highest secrecy level the reader may see: public, mat, toi-mat, tuyet-mat (or Mật, Tối mật…).",
 )
 _FILTERS = (
     click.option("--fond", multiple=True, help="Only this fond (repeatable)."),
-    click.option("--year", multiple=True, help="A year or a range such as 2015..2019 (repeatable)."),
-    click.option("--type", "doc_type", multiple=True, help="Document type such as NQ (repeatable)."),
+    click.option(
+        "--year", multiple=True, help="A year or a range such as 2015..2019 (repeatable)."
+    ),
+    click.option(
+        "--type", "doc_type", multiple=True, help="Document type such as NQ (repeatable)."
+    ),
     click.option("--issuer", multiple=True, help="Issuing body such as TU (repeatable)."),
-    click.option("--cites", multiple=True, help="Only documents citing this symbol, e.g. 36-NQ/TW."),
-    click.option("--exact", is_flag=True,
-                 help="Words only as typed, diacritics included: đảng, not đang or dang (hoà is still hòa)."),
+    click.option(
+        "--cites", multiple=True, help="Only documents citing this symbol, e.g. 36-NQ/TW."
+    ),
+    click.option(
+        "--exact",
+        is_flag=True,
+        help="Words only as typed, diacritics included: đảng, not đang or dang (hoà is still hòa).",
+    ),
     _CLEARANCE,
 )
-_SORT = click.option("--sort", type=click.Choice(["relevance", "date", "date-asc"]), default="relevance",
-                     show_default=True)
+_SORT = click.option(
+    "--sort",
+    type=click.Choice(["relevance", "date", "date-asc"]),
+    default="relevance",
+    show_default=True,
+)
 
 
 def _with_filters(command: Any) -> Any:
@@ -313,9 +386,15 @@ def _print_facets(facets: dict[str, tuple[FacetCount, ...]], *, top: int = 10) -
 
 
 def _print_hit(rank: int, hit: Hit) -> None:
-    kept = (("inv.", hit.inventory), ("box", hit.box), ("file", hit.file_no))  # where the archive keeps it
+    kept = (
+        ("inv.", hit.inventory),
+        ("box", hit.box),
+        ("file", hit.file_no),
+    )  # where the archive keeps it
     place = (f"{label} {value}" for label, value in kept if value)
-    details = " · ".join(str(v) for v in (hit.fond, *place, hit.date or hit.year, hit.doc_type) if v)
+    details = " · ".join(
+        str(v) for v in (hit.fond, *place, hit.date or hit.year, hit.doc_type) if v
+    )
     click.echo(f"\n{rank:>3}. {hit.symbol or '-'}  {hit.title or '(untitled)'}  [{details}]")
     click.echo(f"     {hit.id}  {hit.source or 'catalogue record'}")
     for page in hit.pages:
@@ -337,7 +416,11 @@ def _print_results(results: SearchResults, *, heading: str | None = None) -> Non
 @click.option("--limit", type=click.IntRange(0, 10_000), default=10, show_default=True)
 @click.option("--offset", type=click.IntRange(min=0), default=0)
 @_SORT
-@click.option("--strict", is_flag=True, help="Refuse a query that cannot be read instead of searching its words.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse a query that cannot be read instead of searching its words.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_context
 def search(ctx: _Context, /, query: tuple[str, ...], as_json: bool, **options: Any) -> None:
@@ -372,12 +455,20 @@ def facets(ctx: _Context, /, query: tuple[str, ...], as_json: bool, **options: A
 @click.argument("query", nargs=-1)
 @_with_filters
 @_SORT
-@click.option("--format", "export_format", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option(
+    "--format",
+    "export_format",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+)
 @pass_context
 def export(ctx: _Context, /, query: tuple[str, ...], export_format: Any, **options: Any) -> None:
     """Write every document matching a query (no limit) to stdout as CSV or JSON Lines."""
     with ctx.archive() as archive:
-        archive.export(SearchQuery.build(" ".join(query), **options), sys.stdout, format=export_format)
+        archive.export(
+            SearchQuery.build(" ".join(query), **options), sys.stdout, format=export_format
+        )
 
 
 @cli.command()
@@ -427,7 +518,11 @@ def show(ctx: _Context, doc_id: str, page: int | None, clearance: str, as_json: 
     click.echo(f"{view.id}  {view.source or 'catalogue record'}")
     for key, value in view.metadata.items():
         if value not in ("", None, {}):
-            shown = ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else value
+            shown = (
+                ", ".join(f"{k}={v}" for k, v in value.items())
+                if isinstance(value, dict)
+                else value
+            )
             click.echo(f"  {key}: {shown}")
     _print_refs("cites", view.cites)
     _print_refs("cited by", view.cited_by)
@@ -449,8 +544,11 @@ def reindex(ctx: _Context) -> None:
         try:
             count = _reindex(archive)
         except KeyboardInterrupt:
-            click.echo("Interrupted: the search index is as it was; `archive-search reindex` starts the "
-                       "rebuild again", err=True)
+            click.echo(
+                "Interrupted: the search index is as it was; `archive-search reindex` starts the "
+                "rebuild again",
+                err=True,
+            )
             sys.exit(ExitCode.INTERRUPTED)
     click.echo(f"reindexed {count} documents")
 
@@ -504,7 +602,9 @@ def stats(ctx: _Context, clearance: str, as_json: bool) -> None:
     for key, value in dataclasses.asdict(found).items():
         if not isinstance(value, tuple):
             click.echo(f"{key}: {_jsonable(value) if isinstance(value, Secrecy) else value}")
-    _print_facets({"fond": found.by_fond, "year": found.by_year, "doc_type": found.by_type}, top=100)
+    _print_facets(
+        {"fond": found.by_fond, "year": found.by_year, "doc_type": found.by_type}, top=100
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

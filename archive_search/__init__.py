@@ -15,20 +15,7 @@ from typing import TYPE_CHECKING
 
 from archive_search.archive import Archive, DocumentView, default_archive_path
 from archive_search.export import ExportFormat
-from archive_search.models import (
-    ArchiveStats,
-    DocumentRef,
-    FacetCount,
-    Hit,
-    Match,
-    PageHit,
-    SearchQuery,
-    SearchResults,
-    SortOrder,
-    YearRange,
-)
-from archive_search.query import QuerySyntaxError
-from index.errors import (
+from archive_search.index.errors import (
     ArchiveBusyError,
     ArchiveError,
     ArchiveNotFoundError,
@@ -48,20 +35,33 @@ from index.errors import (
     SchemaVersionError,
     UnsupportedFileError,
 )
-from index.records import PageMethod, PageText, Secrecy
+from archive_search.index.records import PageMethod, PageText, Secrecy
+from archive_search.models import (
+    ArchiveStats,
+    DocumentRef,
+    FacetCount,
+    Hit,
+    Match,
+    PageHit,
+    SearchQuery,
+    SearchResults,
+    SortOrder,
+    YearRange,
+)
+from archive_search.query import QuerySyntaxError
 
 if TYPE_CHECKING:
-    from ingest.extract import OcrMode
-    from ingest.pipeline import Failure, IngestOptions, IngestReport, Progress
+    from archive_search.ingest.extract import OcrMode
+    from archive_search.ingest.pipeline import Failure, IngestOptions, IngestReport, Progress
 
 # Ingestion's names load on first use: importing them pulls in pdfminer, PIL and pytesseract,
 # which a search never needs (`archive-search search` stays quick to start).
 _LAZY = {
-    "Failure": "ingest.pipeline",
-    "IngestOptions": "ingest.pipeline",
-    "IngestReport": "ingest.pipeline",
-    "OcrMode": "ingest.extract",
-    "Progress": "ingest.pipeline",
+    "Failure": "archive_search.ingest.pipeline",
+    "IngestOptions": "archive_search.ingest.pipeline",
+    "IngestReport": "archive_search.ingest.pipeline",
+    "OcrMode": "archive_search.ingest.extract",
+    "Progress": "archive_search.ingest.pipeline",
 }
 
 __all__ = [

@@ -1,5 +1,5 @@
 """``python -m archive_search``: the same as the ``archive-search`` command."""
 
-from cli import main
+from archive_search.cli import main
 
 main()

@@ -16,6 +16,10 @@ from typing import TYPE_CHECKING, TextIO
 from archive_search import citations, export
 from archive_search.engine import SearchEngine
 from archive_search.export import ExportFormat
+from archive_search.index.catalog import Catalog, meta_as_dict
+from archive_search.index.errors import ArchiveNotFoundError, QueryError
+from archive_search.index.records import PageText, Secrecy
+from archive_search.index.search_index import RebuildProgress, SearchIndex, missing_fields, rebuild
 from archive_search.models import (
     ArchiveStats,
     DocumentRef,
@@ -27,13 +31,11 @@ from archive_search.models import (
     parse_clearance,
 )
 from archive_search.writer_lock import writing
-from index.catalog import Catalog, meta_as_dict
-from index.errors import ArchiveNotFoundError, QueryError
-from index.records import PageText, Secrecy
-from index.search_index import RebuildProgress, SearchIndex, missing_fields, rebuild
 
-if TYPE_CHECKING:  # ingestion pulls in pdfminer, PIL and tesseract: imported when used, not to search
-    from ingest.pipeline import Failure, IngestOptions, IngestReport, Progress
+if (
+    TYPE_CHECKING
+):  # ingestion pulls in pdfminer, PIL and tesseract: imported when used, not to search
+    from archive_search.ingest.pipeline import Failure, IngestOptions, IngestReport, Progress
 
 ENVIRONMENT_VARIABLE = "ARCHIVE_SEARCH_HOME"
 CATALOG_NAME = "catalog.sqlite"
@@ -103,7 +105,10 @@ class Archive:
             if not (index_path / "meta.json").exists():
                 self._catalog.mark_all_unindexed()
             elif outdated := self.outdated_index():
-                log.info("rebuilding the search index, built by an older archive-search (no %s)", ", ".join(outdated))
+                log.info(
+                    "rebuilding the search index, built by an older archive-search (no %s)",
+                    ", ".join(outdated),
+                )
                 self._rebuild()
             self._index = SearchIndex.open(index_path, create=True)
         return self._index
@@ -116,7 +121,9 @@ class Archive:
     def __enter__(self) -> Archive:
         return self
 
-    def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
+    def __exit__(
+        self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
+    ) -> None:
         self.close()
 
     def ingest(
@@ -127,7 +134,7 @@ class Archive:
         progress: Progress | None = None,
     ) -> IngestReport:
         """Ingest files and folders (and the manifest's rows) into the archive."""
-        from ingest.pipeline import IngestOptions, ingest
+        from archive_search.ingest.pipeline import IngestOptions, ingest
 
         with self._writing("ingestion"):
             index = self._writable_index()
@@ -165,10 +172,23 @@ class Archive:
         A filter takes one value or several: ``fond="TU"`` is ``fond=["TU"]``, ``year=2019`` is
         ``year=[2019]``.
         """
-        return self.run(SearchQuery.build(
-            text, fond=fond, year=year, doc_type=doc_type, issuer=issuer, cites=cites, clearance=clearance,
-            limit=limit, offset=offset, sort=sort, pages_per_hit=pages_per_hit, strict=strict, exact=exact,
-        ))
+        return self.run(
+            SearchQuery.build(
+                text,
+                fond=fond,
+                year=year,
+                doc_type=doc_type,
+                issuer=issuer,
+                cites=cites,
+                clearance=clearance,
+                limit=limit,
+                offset=offset,
+                sort=sort,
+                pages_per_hit=pages_per_hit,
+                strict=strict,
+                exact=exact,
+            )
+        )
 
     def run(self, query: SearchQuery) -> SearchResults:
         """Run a prepared ``SearchQuery``."""
@@ -191,16 +211,25 @@ class Archive:
         if format not in ("csv", "jsonl"):
             raise QueryError(f"unknown export format {format!r}: use csv or jsonl")
         prepared = SearchQuery.build(query) if isinstance(query, str) else query
-        return export.write(self.hits(dataclasses.replace(prepared, pages_per_hit=1)), out, format=format)
+        return export.write(
+            self.hits(dataclasses.replace(prepared, pages_per_hit=1)), out, format=format
+        )
 
     def similar(
-        self, doc_id: str, *, clearance: Secrecy | str = Secrecy.PUBLIC, limit: int = 10, offset: int = 0
+        self,
+        doc_id: str,
+        *,
+        clearance: Secrecy | str = Secrecy.PUBLIC,
+        limit: int = 10,
+        offset: int = 0,
     ) -> SearchResults:
         """Documents most like ``doc_id`` (more like this over its text), within the clearance,
         most alike first. ``total`` counts every document sharing one of its key words, often
         most of the archive: the order is what tells."""
         engine = self._search_engine()
-        query = SearchQuery.build(f"similar:{doc_id}", clearance=clearance, limit=limit, offset=offset)
+        query = SearchQuery.build(
+            f"similar:{doc_id}", clearance=clearance, limit=limit, offset=offset
+        )
         stored = engine.visible(doc_id, query.clearance)
         with engine.lock:
             pages = self._catalog.pages(stored.num)
@@ -215,8 +244,13 @@ class Archive:
         with engine.lock:
             pages = tuple(self._catalog.pages(stored.num))
         return DocumentView(
-            stored.id, stored.kind, stored.source, meta_as_dict(stored.meta), pages,
-            citations.cites(engine, stored, pages, level), citations.cited_by(engine, stored, level),
+            stored.id,
+            stored.kind,
+            stored.source,
+            meta_as_dict(stored.meta),
+            pages,
+            citations.cites(engine, stored, pages, level),
+            citations.cited_by(engine, stored, level),
         )
 
     @contextlib.contextmanager
@@ -227,13 +261,13 @@ class Archive:
 
     def failures(self) -> list[Failure]:
         """Files whose last ingestion failed, with the reason."""
-        from ingest.pipeline import Failure
+        from archive_search.ingest.pipeline import Failure
 
         return [Failure(path, reason) for path, reason in self._catalog.failures()]
 
     def prune(self) -> int:
         """Forget files that no longer exist: their documents leave the catalogue and the index."""
-        from ingest.pipeline import Ingestion, IngestOptions
+        from archive_search.ingest.pipeline import Ingestion, IngestOptions
 
         with self._writing("prune"):
             return Ingestion(self._catalog, self._writable_index(), IngestOptions()).prune()
@@ -247,7 +281,7 @@ class Archive:
         >>> archive.remove(["fe67ab15867ed389a9b3"])   # doctest: +SKIP
         1
         """
-        from ingest.pipeline import Ingestion, IngestOptions
+        from archive_search.ingest.pipeline import Ingestion, IngestOptions
 
         ids = list(dict.fromkeys(doc_ids))
         with self._writing("removal"):
@@ -267,7 +301,9 @@ class Archive:
         return missing_fields(index_path) if (index_path / "meta.json").exists() else []
 
     def _rebuild(self, progress: RebuildProgress | None = None) -> int:
-        count = rebuild(self.path / INDEX_NAME, self._catalog, workers=os.cpu_count() or 1, progress=progress)
+        count = rebuild(
+            self.path / INDEX_NAME, self._catalog, workers=os.cpu_count() or 1, progress=progress
+        )
         self._catalog.mark_all_indexed()
         self._index = self._engine = None
         return count
@@ -280,9 +316,15 @@ class Archive:
         with engine.lock:
             counts = self._catalog.counts()
         return ArchiveStats(
-            documents=counts["documents"], records=counts["records"], pages=counts["pages"],
-            ocr_pages=counts["ocr_pages"], born_digital_pages=counts["pages"] - counts["ocr_pages"],
-            failed_files=counts["failed_files"], index_bytes=engine.index.size_bytes(),
-            clearance=parse_clearance(clearance), by_fond=facets["fond"], by_year=facets["year"],
+            documents=counts["documents"],
+            records=counts["records"],
+            pages=counts["pages"],
+            ocr_pages=counts["ocr_pages"],
+            born_digital_pages=counts["pages"] - counts["ocr_pages"],
+            failed_files=counts["failed_files"],
+            index_bytes=engine.index.size_bytes(),
+            clearance=parse_clearance(clearance),
+            by_fond=facets["fond"],
+            by_year=facets["year"],
             by_type=facets["doc_type"],
         )

@@ -24,9 +24,15 @@ from collections.abc import Iterable, Sequence
 import tantivy
 
 from archive_search.engine import SearchEngine
+from archive_search.index.records import PageText, Secrecy, StoredDocument
+from archive_search.index.search_index import (
+    CITED_AT_FIELD,
+    Citation,
+    citations,
+    date_key,
+    symbol_key,
+)
 from archive_search.models import DocumentRef
-from index.records import PageText, Secrecy, StoredDocument
-from index.search_index import CITED_AT_FIELD, Citation, citations, date_key, symbol_key
 
 
 def cites(
@@ -45,7 +51,9 @@ def cites(
     return tuple(refs)
 
 
-def cited_by(engine: SearchEngine, doc: StoredDocument, clearance: Secrecy) -> tuple[DocumentRef, ...]:
+def cited_by(
+    engine: SearchEngine, doc: StoredDocument, clearance: Secrecy
+) -> tuple[DocumentRef, ...]:
     """The visible documents whose text cites ``doc`` (as ``cites`` resolves it), oldest first."""
     if not doc.meta.symbol:
         return ()
@@ -53,24 +61,39 @@ def cited_by(engine: SearchEngine, doc: StoredDocument, clearance: Secrecy) -> t
     sharing = sorted(_sharing(engine, {key})[key], key=_order)
     if doc.num not in {other.num for other in sharing}:
         return ()
-    nums = _citing_dated(engine, key, doc, sharing, clearance) | _citing_undated(engine, key, doc, sharing, clearance)
+    nums = _citing_dated(engine, key, doc, sharing, clearance) | _citing_undated(
+        engine, key, doc, sharing, clearance
+    )
     with engine.lock:
         found = engine.catalog.documents_by_num(sorted(nums - {doc.num}))
-    return tuple(sorted((_ref(other) for other in found.values()), key=lambda ref: (ref.date, ref.symbol, ref.id)))
+    return tuple(
+        sorted(
+            (_ref(other) for other in found.values()),
+            key=lambda ref: (ref.date, ref.symbol, ref.id),
+        )
+    )
 
 
-def _cited(sharing: Sequence[StoredDocument], citation: Citation, citing_when: int) -> StoredDocument | None:
+def _cited(
+    sharing: Sequence[StoredDocument], citation: Citation, citing_when: int
+) -> StoredDocument | None:
     """Which of the documents ``sharing`` the citation's symbol it names (see the module)."""
     if citation.date:
         year = int(citation.date[:4])
-        pool = [d for d in sharing if d.meta.date == citation.date] or [d for d in sharing if d.meta.year == year]
+        pool = [d for d in sharing if d.meta.date == citation.date] or [
+            d for d in sharing if d.meta.year == year
+        ]
     else:
         pool = [d for d in sharing if not citing_when or _when(d) <= citing_when]
     return max(pool, key=_order, default=None)
 
 
 def _citing_dated(
-    engine: SearchEngine, key: str, doc: StoredDocument, sharing: Sequence[StoredDocument], clearance: Secrecy
+    engine: SearchEngine,
+    key: str,
+    doc: StoredDocument,
+    sharing: Sequence[StoredDocument],
+    clearance: Secrecy,
 ) -> set[int]:
     """Documents whose citation of ``key`` gives a date that names ``doc``: its own date (where it
     is the latest of that date), or its year where no document has the date given."""
@@ -87,7 +110,9 @@ def _citing_dated(
     return nums
 
 
-def _naming(engine: SearchEngine, nums: set[int], doc: StoredDocument, sharing: Sequence[StoredDocument]) -> set[int]:
+def _naming(
+    engine: SearchEngine, nums: set[int], doc: StoredDocument, sharing: Sequence[StoredDocument]
+) -> set[int]:
     """Those of ``nums`` whose text has a citation that names ``doc`` (as ``cites`` resolves it).
     For texts citing ``doc``'s symbol with a date of another document of its year and again with
     a date no document has: the index holds one ``key@year`` term for both, so their texts are
@@ -98,7 +123,8 @@ def _naming(engine: SearchEngine, nums: set[int], doc: StoredDocument, sharing: 
         found = engine.catalog.documents_with_pages(sorted(nums))
     key = symbol_key(doc.meta.symbol)
     return {
-        citing.num for citing, pages in found
+        citing.num
+        for citing, pages in found
         if any(
             citation.key == key and _num(_cited(sharing, citation, _when(citing))) == doc.num
             for citation in citations("\n".join(page.text for page in pages), citing.meta.symbol)
@@ -107,7 +133,11 @@ def _naming(engine: SearchEngine, nums: set[int], doc: StoredDocument, sharing: 
 
 
 def _citing_undated(
-    engine: SearchEngine, key: str, doc: StoredDocument, sharing: Sequence[StoredDocument], clearance: Secrecy
+    engine: SearchEngine,
+    key: str,
+    doc: StoredDocument,
+    sharing: Sequence[StoredDocument],
+    clearance: Secrecy,
 ) -> set[int]:
     """Documents citing ``key`` without a date whose own date makes ``doc`` the latest of those
     sharing it no later than them (an undated one: when ``doc`` is the latest of all)."""
@@ -123,12 +153,18 @@ def _citing_undated(
 
 
 def _citing(
-    engine: SearchEngine, values: list[str], clearance: Secrecy, *, dated: tuple[int, int] | None = None
+    engine: SearchEngine,
+    values: list[str],
+    clearance: Secrecy,
+    *,
+    dated: tuple[int, int] | None = None,
 ) -> set[int]:
     """Visible documents holding one of ``values`` in ``cited_at`` (dated within ``dated``)."""
     within = None
     if dated is not None:
-        within = tantivy.Query.range_query(engine.index.schema, "date_key", tantivy.FieldType.Integer, *dated)
+        within = tantivy.Query.range_query(
+            engine.index.schema, "date_key", tantivy.FieldType.Integer, *dated
+        )
     return set(engine.visible_nums(CITED_AT_FIELD, values, clearance, within=within))
 
 

@@ -7,12 +7,18 @@ from functools import lru_cache
 
 import tantivy
 
+from archive_search.index.analysis import fold, has_diacritics
+from archive_search.index.doctypes import code_of_name
+from archive_search.index.search_index import (
+    LEVEL_PAGE,
+    MATCH_FIELD,
+    VISIBILITY_FIELD,
+    symbol_key,
+    visibility_term,
+)
+from archive_search.index.segment import candidate_compounds
 from archive_search.models import SearchQuery, YearRange
 from archive_search.query import Meta, Node, Not, Or, ParsedQuery, Text, TextKind, Years
-from index.analysis import fold, has_diacritics
-from index.doctypes import code_of_name
-from index.search_index import LEVEL_PAGE, MATCH_FIELD, VISIBILITY_FIELD, symbol_key, visibility_term
-from index.segment import candidate_compounds
 
 Occur = tantivy.Occur
 Query = tantivy.Query
@@ -34,7 +40,9 @@ class QueryCompiler:
     counting facets needs, at a fraction of the postings read. With ``exact=True`` every word
     matches only as typed, diacritics included (the exact fields alone)."""
 
-    def __init__(self, schema: tantivy.Schema, *, ranking: bool = True, exact: bool = False) -> None:
+    def __init__(
+        self, schema: tantivy.Schema, *, ranking: bool = True, exact: bool = False
+    ) -> None:
         self.schema = schema
         self.ranking = ranking
         self.exact = exact
@@ -76,7 +84,11 @@ class QueryCompiler:
         return self._each_spelling(words, fields, build, pages_of)
 
     def _each_spelling(
-        self, words: Sequence[str], fields: Fields, build: Callable[[str, list[str]], Query], pages_of: Query | None
+        self,
+        words: Sequence[str],
+        fields: Fields,
+        build: Callable[[str, list[str]], Query],
+        pages_of: Query | None,
     ) -> Query:
         """SHOULD of ``build(field_spelling, forms)`` for each field and each spelling of ``words``
         (folded; exact too when typed with diacritics), each boosted by field and spelling."""
@@ -129,24 +141,42 @@ class QueryCompiler:
         if isinstance(node, Text):
             return self._text(node, pages_of)
         if isinstance(node, Meta):
-            return Query.const_score_query(_within(any_of(self.schema, node.field, list(node.values)), pages_of), 0.0)
+            return Query.const_score_query(
+                _within(any_of(self.schema, node.field, list(node.values)), pages_of), 0.0
+            )
         if isinstance(node, Years):
             return Query.const_score_query(_within(self._years([node.range]), pages_of), 0.0)
         if isinstance(node, Not):
             excluded = self._excluding._node(node.node, pages_of)
             return Query.boolean_query([(Occur.Must, everything), (Occur.MustNot, excluded)])
         if isinstance(node, Or):
-            return Query.boolean_query([(Occur.Should, self._node(child, pages_of)) for child in node.nodes])
-        positive = [(Occur.Must, self._node(c, pages_of)) for c in node.nodes if not isinstance(c, Not)]
-        negative = [(Occur.MustNot, self._excluding._node(c.node, pages_of)) for c in node.nodes if isinstance(c, Not)]
-        ranking = [] if pages_of is not None else [(Occur.Should, q) for q in self._compound_runs(node.nodes)]
+            return Query.boolean_query(
+                [(Occur.Should, self._node(child, pages_of)) for child in node.nodes]
+            )
+        positive = [
+            (Occur.Must, self._node(c, pages_of)) for c in node.nodes if not isinstance(c, Not)
+        ]
+        negative = [
+            (Occur.MustNot, self._excluding._node(c.node, pages_of))
+            for c in node.nodes
+            if isinstance(c, Not)
+        ]
+        ranking = (
+            []
+            if pages_of is not None
+            else [(Occur.Should, q) for q in self._compound_runs(node.nodes)]
+        )
         return Query.boolean_query((positive or [(Occur.Must, everything)]) + negative + ranking)
 
     def _compound_runs(self, nodes: Sequence[Node]) -> list[Query]:
         """Compound clauses for each run of adjacent plain words and phrases of an AND."""
         runs: list[list[str]] = [[]]
         for child in nodes:
-            if isinstance(child, Text) and child.kind in (TextKind.WORD, TextKind.PHRASE) and not child.title_only:
+            if (
+                isinstance(child, Text)
+                and child.kind in (TextKind.WORD, TextKind.PHRASE)
+                and not child.title_only
+            ):
                 runs[-1].extend(child.terms)
             elif runs[-1]:
                 runs.append([])
@@ -180,20 +210,37 @@ class QueryCompiler:
         engine closes open ones at the index's first and last years). A range query reads the
         year column instead, which skipping through in step with other postings made a
         filtered search up to 2.4 times slower (a count of ``2000..2010``: 6.7 ms against 2.8)."""
-        years = [year for r in ranges if _enumerable(r) for year in range(r.start or 0, (r.end or 0) + 1)]
+        years = [
+            year for r in ranges if _enumerable(r) for year in range(r.start or 0, (r.end or 0) + 1)
+        ]
         queries = [Query.term_query(self.schema, "year", year) for year in dict.fromkeys(years)]
         queries += [
             Query.range_query(self.schema, "year", tantivy.FieldType.Integer, r.start, r.end)
-            for r in ranges if not _enumerable(r)
+            for r in ranges
+            if not _enumerable(r)
         ]
-        return queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, q) for q in queries])
+        return (
+            queries[0]
+            if len(queries) == 1
+            else Query.boolean_query([(Occur.Should, q) for q in queries])
+        )
 
-    def filters(self, query: SearchQuery, *, without: str | None = None, part: int | None = None) -> list[Query]:
+    def filters(
+        self, query: SearchQuery, *, without: str | None = None, part: int | None = None
+    ) -> list[Query]:
         """Filters of ``query``, leaving out facet ``without``. The first, always there, selects
         the documents (not pages) that the query's clearance may see (in one ``part`` of the
         index, when given)."""
-        filters = [Query.term_query(self.schema, VISIBILITY_FIELD, visibility_term(query.clearance.value, part))]
-        for name, values in (("fond", query.fond), ("doc_type", query.doc_type), ("issuer", query.issuer)):
+        filters = [
+            Query.term_query(
+                self.schema, VISIBILITY_FIELD, visibility_term(query.clearance.value, part)
+            )
+        ]
+        for name, values in (
+            ("fond", query.fond),
+            ("doc_type", query.doc_type),
+            ("issuer", query.issuer),
+        ):
             if values and without != name:
                 filters.append(any_of(self.schema, name, list(values)))
         if query.cites and without != "cites":
@@ -243,22 +290,36 @@ def any_of(schema: tantivy.Schema, field: str, values: Sequence[str | int]) -> Q
     which fills a bitset of the whole index on every search (0.5-1.5 ms at full scale) where a
     posting list is read lazily and skipped through."""
     terms = [Query.term_query(schema, field, value) for value in dict.fromkeys(values)]
-    return terms[0] if len(terms) == 1 else Query.boolean_query([(Occur.Should, term) for term in terms])  # [] : none
+    return (
+        terms[0]
+        if len(terms) == 1
+        else Query.boolean_query([(Occur.Should, term) for term in terms])
+    )  # [] : none
 
 
 def _enumerable(years: YearRange) -> bool:
     """Whether a year range is closed, and short enough to search year by year."""
-    return years.start is not None and years.end is not None and years.end - years.start < _YEARS_AT_MOST
+    return (
+        years.start is not None
+        and years.end is not None
+        and years.end - years.start < _YEARS_AT_MOST
+    )
 
 
 def _within(query: Query, pages_of: Query | None) -> Query:
     """``query`` restricted to the entries ``pages_of`` selects (when given)."""
-    return query if pages_of is None else Query.boolean_query([(Occur.Must, pages_of), (Occur.Must, query)])
+    return (
+        query
+        if pages_of is None
+        else Query.boolean_query([(Occur.Must, pages_of), (Occur.Must, query)])
+    )
 
 
 def _not_on_pages(node: Node) -> bool:
     """Title words and citations are indexed per document only: pages ignore them."""
-    return (isinstance(node, Text) and node.title_only) or (isinstance(node, Meta) and node.field == "cites")
+    return (isinstance(node, Text) and node.title_only) or (
+        isinstance(node, Meta) and node.field == "cites"
+    )
 
 
 def _spellings(

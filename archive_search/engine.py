@@ -13,15 +13,36 @@ from typing import Any, TypeVar
 
 import tantivy
 
-from archive_search.compile import FILTER_FACETS, RESOLVED_FIELDS, QueryCompiler, any_of, resolve_values
-from archive_search.models import FacetCount, Hit, Match, PageHit, SearchQuery, SearchResults, YearRange
-from archive_search.query import Meta, ParsedQuery, QuerySyntaxError, TextKind, parse_query, plain_words
+from archive_search.compile import (
+    FILTER_FACETS,
+    RESOLVED_FIELDS,
+    QueryCompiler,
+    any_of,
+    resolve_values,
+)
+from archive_search.index.analysis import folded_field, terms
+from archive_search.index.catalog import Catalog
+from archive_search.index.errors import NotFoundError, QueryError
+from archive_search.index.records import DocumentSummary, Secrecy, StoredDocument
+from archive_search.index.search_index import PARTS, SearchIndex
+from archive_search.models import (
+    FacetCount,
+    Hit,
+    Match,
+    PageHit,
+    SearchQuery,
+    SearchResults,
+    YearRange,
+)
+from archive_search.query import (
+    Meta,
+    ParsedQuery,
+    QuerySyntaxError,
+    TextKind,
+    parse_query,
+    plain_words,
+)
 from archive_search.snippets import Needles, cut
-from index.analysis import folded_field, terms
-from index.catalog import Catalog
-from index.errors import NotFoundError, QueryError
-from index.records import DocumentSummary, Secrecy, StoredDocument
-from index.search_index import PARTS, SearchIndex
 
 FACETS = ("fond", "year", "doc_type", "issuer")
 _PAGES_SCANNED_PER_HIT = 200
@@ -69,9 +90,13 @@ class SearchEngine:
         _compiled(aggregations.run)  # what the facet thread has not started yet
         if not counting.cancel():  # cancelled: the facet thread never started, nothing to wait for
             _compiled(counting.result)
-        warning = "; ".join(filter(None, [warning, _above_clearance(parsed, query.clearance)])) or None
+        warning = (
+            "; ".join(filter(None, [warning, _above_clearance(parsed, query.clearance)])) or None
+        )
         facets = _facets(aggregations.counts())
-        return SearchResults(query.text, total, query.offset, hits, facets, warning, exact=query.exact)
+        return SearchResults(
+            query.text, total, query.offset, hits, facets, warning, exact=query.exact
+        )
 
     def iter_hits(self, query: SearchQuery) -> Iterator[Hit]:
         """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher. A query
@@ -84,16 +109,26 @@ class SearchEngine:
         return self._batches(searcher, main, parsed, query)
 
     def _batches(
-        self, searcher: tantivy.Searcher, main: tantivy.Query, parsed: ParsedQuery, query: SearchQuery
+        self,
+        searcher: tantivy.Searcher,
+        main: tantivy.Query,
+        parsed: ParsedQuery,
+        query: SearchQuery,
     ) -> Iterator[Hit]:
         for offset in itertools.count(query.offset, _EXPORT_BATCH):
-            ranked, _ = _compiled(partial(self._ranked, searcher, main, query, _EXPORT_BATCH, offset))
+            ranked, _ = _compiled(
+                partial(self._ranked, searcher, main, query, _EXPORT_BATCH, offset)
+            )
             yield from self._hits(searcher, ranked, parsed, query)
             if len(ranked) < _EXPORT_BATCH:
                 return
 
     def _rank_and_count(
-        self, searcher: tantivy.Searcher, text: tantivy.Query | None, query: SearchQuery, aggregations: _Aggregations
+        self,
+        searcher: tantivy.Searcher,
+        text: tantivy.Query | None,
+        query: SearchQuery,
+        aggregations: _Aggregations,
     ) -> tuple[Ranked, Future[None]]:
         """The page of hits ``query`` asks for, and the facet thread counting ``aggregations``.
         The index's two parts are ranked at once, one on the facet thread before it counts;
@@ -103,9 +138,15 @@ class SearchEngine:
         if top > _SPLIT_AT_MOST:
             counting = self._threads.submit(aggregations.run)
             main = self._documents(text, query)
-            return _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset)), counting
+            return _compiled(
+                lambda: self._ranked(searcher, main, query, query.limit, query.offset)
+            ), counting
         first_part, other_part = range(PARTS)
-        other = _Once(partial(self._ranked, searcher, self._documents(text, query, part=other_part), query, top, 0))
+        other = _Once(
+            partial(
+                self._ranked, searcher, self._documents(text, query, part=other_part), query, top, 0
+            )
+        )
         counting = self._threads.submit(_rank_then_count, other, aggregations.run)
         mine = self._documents(text, query, part=first_part)
         first = _compiled(lambda: self._ranked(searcher, mine, query, top, 0))
@@ -120,21 +161,34 @@ class SearchEngine:
         closed at the index's first or last year (``2015..``: see ``QueryCompiler._years``)."""
 
         def resolved(field: str, values: tuple[str, ...]) -> tuple[str, ...]:
-            return resolve_values(field, values, self.index.values(searcher, field)) if values else values
+            return (
+                resolve_values(field, values, self.index.values(searcher, field))
+                if values
+                else values
+            )
 
         def closed(years: YearRange) -> YearRange:
             if years.start is not None and years.end is not None:
                 return years
             span = self.index.year_span(searcher)
-            return years if span is None else YearRange(_or(years.start, span[0]), _or(years.end, span[1]))
+            return (
+                years
+                if span is None
+                else YearRange(_or(years.start, span[0]), _or(years.end, span[1]))
+            )
 
-        typed = parsed.with_meta(lambda meta: Meta(meta.field, resolved(meta.field, meta.values)), RESOLVED_FIELDS)
+        typed = parsed.with_meta(
+            lambda meta: Meta(meta.field, resolved(meta.field, meta.values)), RESOLVED_FIELDS
+        )
         typed = typed.with_years(closed)
         if not (query.fond or query.doc_type or query.issuer or query.year):
             return query, typed
         query = dataclasses.replace(
-            query, fond=resolved("fond", query.fond), doc_type=resolved("doc_type", query.doc_type),
-            issuer=resolved("issuer", query.issuer), year=tuple(closed(years) for years in query.year),
+            query,
+            fond=resolved("fond", query.fond),
+            doc_type=resolved("doc_type", query.doc_type),
+            issuer=resolved("issuer", query.issuer),
+            year=tuple(closed(years) for years in query.year),
         )
         return query, typed
 
@@ -145,20 +199,35 @@ class SearchEngine:
         return self.compiler if ranking else self.matcher
 
     def _ranked(
-        self, searcher: tantivy.Searcher, main: tantivy.Query, query: SearchQuery, limit: int, offset: int
+        self,
+        searcher: tantivy.Searcher,
+        main: tantivy.Query,
+        query: SearchQuery,
+        limit: int,
+        offset: int,
     ) -> Ranked:
         """(score or sort key, address) of one page of hits of ``main``, and the exact total."""
         if query.sort == "relevance":
-            found = searcher.search(main, max(limit, 1), count=True, offset=offset)  # tantivy refuses 0
+            found = searcher.search(
+                main, max(limit, 1), count=True, offset=offset
+            )  # tantivy refuses 0
         else:
             order = tantivy.Order.Desc if query.sort == "date" else tantivy.Order.Asc
             found = searcher.search(
-                main, max(limit, 1), count=True, offset=offset, order_by_field="date_key", order=order
+                main,
+                max(limit, 1),
+                count=True,
+                offset=offset,
+                order_by_field="date_key",
+                order=order,
             )
         return found.hits[:limit], int(getattr(found, "count", None) or 0)
 
     def _hits(
-        self, searcher: tantivy.Searcher, ranked: list[tuple[Any, tantivy.DocAddress]], parsed: ParsedQuery,
+        self,
+        searcher: tantivy.Searcher,
+        ranked: list[tuple[Any, tantivy.DocAddress]],
+        parsed: ParsedQuery,
         query: SearchQuery,
     ) -> tuple[Hit, ...]:
         nums = _ints(searcher.fast_field_values("num", [address for _, address in ranked]))
@@ -166,7 +235,9 @@ class SearchEngine:
         needles = _needles(parsed, exact=query.exact)
         with self.lock:
             docs = self.catalog.summaries(nums)
-            with_pages = [num for num in nums if num in docs and docs[num].kind == "document"]  # records have none
+            with_pages = [
+                num for num in nums if num in docs and docs[num].kind == "document"
+            ]  # records have none
             best = self._matching_pages(searcher, parsed, with_pages, query)
             texts = self.catalog.page_texts(best)
         pages = {num: _snippets(texts.get(num, []), needles) for num in best}
@@ -177,7 +248,11 @@ class SearchEngine:
         )
 
     def _documents(
-        self, matching: tantivy.Query | None, query: SearchQuery, *, without: str | None = None,
+        self,
+        matching: tantivy.Query | None,
+        query: SearchQuery,
+        *,
+        without: str | None = None,
         part: int | None = None,
     ) -> tantivy.Query:
         """The documents ``matching`` selects under the query's filters (less ``without``), in
@@ -186,7 +261,10 @@ class SearchEngine:
         return self.compiler.documents(matching, filters)
 
     def _aggregations(
-        self, searcher: tantivy.Searcher, matching: Callable[[], tantivy.Query | None], query: SearchQuery
+        self,
+        searcher: tantivy.Searcher,
+        matching: Callable[[], tantivy.Query | None],
+        query: SearchQuery,
     ) -> list[Callable[[], Counts]]:
         """The facet counts to make: each filtered facet counted without its own filter (the
         widest scopes, first), then every other facet in one aggregation; ``secrecy`` only for
@@ -195,18 +273,28 @@ class SearchEngine:
         active = {name for name in FILTER_FACETS if getattr(query, name)}
         count = partial(self._count, searcher, matching, query)
         shared = [name for name in names if name not in active]
-        return [*(partial(count, [name], without=name) for name in names if name in active), partial(count, shared)]
+        return [
+            *(partial(count, [name], without=name) for name in names if name in active),
+            partial(count, shared),
+        ]
 
     def _count(
-        self, searcher: tantivy.Searcher, matching: Callable[[], tantivy.Query | None], query: SearchQuery,
-        names: list[str], *, without: str | None = None,
+        self,
+        searcher: tantivy.Searcher,
+        matching: Callable[[], tantivy.Query | None],
+        query: SearchQuery,
+        names: list[str],
+        *,
+        without: str | None = None,
     ) -> Counts:
         """Document counts per value of the facets ``names`` under the query (what ``matching``
         compiles), less ``without``."""
         if not names:
             return {}
         scope = self._documents(_compiled(matching), query, without=without)
-        result = searcher.aggregate(scope, {n: {"terms": {"field": n, "size": 10_000}} for n in names})
+        result = searcher.aggregate(
+            scope, {n: {"terms": {"field": n, "size": 10_000}} for n in names}
+        )
         return {name: _counts(result[name]["buckets"]) for name in names}
 
     def _matching_pages(
@@ -223,7 +311,13 @@ class SearchEngine:
         return best
 
     def _best_pages(
-        self, searcher: tantivy.Searcher, parsed: ParsedQuery, nums: list[int], query: SearchQuery, *, whole: bool
+        self,
+        searcher: tantivy.Searcher,
+        parsed: ParsedQuery,
+        nums: list[int],
+        query: SearchQuery,
+        *,
+        whole: bool,
     ) -> dict[int, list[int]]:
         """The best-scoring pages of each document in ``nums`` (at most ``pages_per_hit``)."""
         page_query = _compiled(lambda: self._compiler(query).pages(parsed, nums, whole=whole))
@@ -244,18 +338,33 @@ class SearchEngine:
     def similar(self, doc: StoredDocument, body: str, query: SearchQuery) -> SearchResults:
         """Documents like ``doc`` (more like this over the folded text), within the clearance."""
         like = tantivy.Query.more_like_this_document_fields_query(
-            self.index.schema, {"body_fold": [folded_field(body)]},
-            min_doc_frequency=1, min_term_frequency=1, max_query_terms=40, min_word_length=2,
+            self.index.schema,
+            {"body_fold": [folded_field(body)]},
+            min_doc_frequency=1,
+            min_term_frequency=1,
+            max_query_terms=40,
+            min_word_length=2,
         )
         itself = tantivy.Query.term_query(self.index.schema, "num", doc.num)
-        text = tantivy.Query.boolean_query([(tantivy.Occur.Must, like), (tantivy.Occur.MustNot, itself)])
+        text = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, like), (tantivy.Occur.MustNot, itself)]
+        )
         searcher = self.index.searcher()
         main = self.compiler.documents(text, self.compiler.filters(query))
-        ranked, total = _compiled(lambda: self._ranked(searcher, main, query, query.limit, query.offset))
-        return SearchResults(query.text, total, query.offset, self._hits(searcher, ranked, ParsedQuery(None), query))
+        ranked, total = _compiled(
+            lambda: self._ranked(searcher, main, query, query.limit, query.offset)
+        )
+        return SearchResults(
+            query.text, total, query.offset, self._hits(searcher, ranked, ParsedQuery(None), query)
+        )
 
     def visible_nums(
-        self, field: str, values: list[str], clearance: Secrecy, *, within: tantivy.Query | None = None
+        self,
+        field: str,
+        values: list[str],
+        clearance: Secrecy,
+        *,
+        within: tantivy.Query | None = None,
     ) -> list[int]:
         """``num`` of every document (not pages) whose ``field`` holds one of ``values`` (and that
         ``within`` selects, when given): read in batches, as many as there are."""
@@ -264,7 +373,9 @@ class SearchEngine:
         query = SearchQuery(text="", clearance=clearance)
         match = any_of(self.index.schema, field, values)
         if within is not None:
-            match = tantivy.Query.boolean_query([(tantivy.Occur.Must, match), (tantivy.Occur.Must, within)])
+            match = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, match), (tantivy.Occur.Must, within)]
+            )
         searcher = self.index.searcher()
         main = self.compiler.documents(match, self.compiler.filters(query))
         nums: list[int] = []
@@ -364,14 +475,19 @@ def parse(query: SearchQuery) -> tuple[ParsedQuery, str | None]:
 def _above_clearance(parsed: ParsedQuery, clearance: Secrecy) -> str | None:
     """What to say when the query asks for secrecy levels its clearance cannot see."""
     above = [
-        value for meta in parsed.positive_meta() if meta.field == "secrecy"
-        for value in meta.values if Secrecy(value).rank > clearance.rank
+        value
+        for meta in parsed.positive_meta()
+        if meta.field == "secrecy"
+        for value in meta.values
+        if Secrecy(value).rank > clearance.rank
     ]
     if not above:
         return None
     levels = ", ".join(f"mat:{value}" for value in dict.fromkeys(above))
-    return (f"{levels} is above the clearance {clearance.value}, so it matches nothing; "
-            f"search with clearance {above[0]} or higher to see such documents")
+    return (
+        f"{levels} is above the clearance {clearance.value}, so it matches nothing; "
+        f"search with clearance {above[0]} or higher to see such documents"
+    )
 
 
 def _compiled(build: Callable[[], T]) -> T:
@@ -384,7 +500,11 @@ def _compiled(build: Callable[[], T]) -> T:
 
 def _needles(parsed: ParsedQuery, *, exact: bool = False) -> Needles:
     leaves = parsed.positive_texts()
-    words = [t for leaf in leaves for t in (leaf.terms[:-1] if leaf.kind is TextKind.PREFIX else leaf.terms)]
+    words = [
+        t
+        for leaf in leaves
+        for t in (leaf.terms[:-1] if leaf.kind is TextKind.PREFIX else leaf.terms)
+    ]
     prefixes = frozenset(leaf.terms[-1] for leaf in leaves if leaf.kind is TextKind.PREFIX)
     return _needles_of(frozenset(words), prefixes, exact)
 
@@ -405,7 +525,9 @@ def _counts(buckets: list[dict[str, Any]]) -> tuple[FacetCount, ...]:
 
 
 _new = object.__new__
-_set_value, _set_count = (vars(FacetCount)[name].__set__ for name in ("value", "count"))  # slot descriptors
+_set_value, _set_count = (
+    vars(FacetCount)[name].__set__ for name in ("value", "count")
+)  # slot descriptors
 
 
 def _facet_count(value: str, count: int) -> FacetCount:
@@ -447,9 +569,22 @@ def _snippets(pages: list[tuple[int, str]], needles: Needles) -> tuple[PageHit, 
 
 def _hit(doc: DocumentSummary, score: float, pages: tuple[PageHit, ...], needles: Needles) -> Hit:
     return Hit(
-        id=doc.id, kind=doc.kind, title=doc.title, symbol=doc.symbol, doc_type=doc.doc_type, fond=doc.fond,
-        year=doc.year, date=doc.date, issuer=doc.issuer, source=doc.source, score=round(score, 4), pages=pages,
-        secrecy=doc.secrecy, match=_hit_match(doc.title, pages, needles), inventory=doc.inventory, box=doc.box,
+        id=doc.id,
+        kind=doc.kind,
+        title=doc.title,
+        symbol=doc.symbol,
+        doc_type=doc.doc_type,
+        fond=doc.fond,
+        year=doc.year,
+        date=doc.date,
+        issuer=doc.issuer,
+        source=doc.source,
+        score=round(score, 4),
+        pages=pages,
+        secrecy=doc.secrecy,
+        match=_hit_match(doc.title, pages, needles),
+        inventory=doc.inventory,
+        box=doc.box,
         file_no=doc.file_no,
     )
 

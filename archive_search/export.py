@@ -12,8 +12,23 @@ from archive_search.models import Hit
 
 ExportFormat = Literal["csv", "jsonl"]
 COLUMNS = (
-    "id", "kind", "symbol", "title", "doc_type", "fond", "inventory", "box", "file_no", "year", "date", "issuer",
-    "secrecy", "source", "score", "page", "snippet",
+    "id",
+    "kind",
+    "symbol",
+    "title",
+    "doc_type",
+    "fond",
+    "inventory",
+    "box",
+    "file_no",
+    "year",
+    "date",
+    "issuer",
+    "secrecy",
+    "source",
+    "score",
+    "page",
+    "snippet",
 )
 _HIT_COLUMNS = COLUMNS[:-2]
 
@@ -22,7 +37,8 @@ def _row(hit: Hit) -> dict[str, object]:
     best = hit.pages[0] if hit.pages else None
     return {
         **{column: getattr(hit, column) for column in _HIT_COLUMNS},
-        "page": best.page if best else None, "snippet": best.snippet if best else "",
+        "page": best.page if best else None,
+        "snippet": best.snippet if best else "",
     }
 
 

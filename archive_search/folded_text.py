@@ -18,7 +18,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from index.analysis import fold
+from archive_search.index.analysis import fold
 
 # A letter or digit, in folded text: \w, as "_" is folded to a space (\w is cheaper to compile
 # than a class).
@@ -61,17 +61,23 @@ class _Folds(dict[int, int]):
 
 
 ACCENTS = accent_letters()
-_BASE_OF = {letter: base for base, letters in ACCENTS.items() for letter in letters if base.isascii()}
+_BASE_OF = {
+    letter: base for base, letters in ACCENTS.items() for letter in letters if base.isascii()
+}
 # Characters of Vietnamese pages other than ASCII, each given a byte: the letters first, lowercase
 # and capital, then other accented Latin letters and the punctuation of typeset text, as many as
 # fit in the bytes above ASCII and the control characters other than tab, line and page breaks.
-_VIETNAMESE = sorted({unicodedata.normalize("NFC", v + t) for v in "aăâeêioôơuưy" for t in _TONES} - set("aeiouy"))
+_VIETNAMESE = sorted(
+    {unicodedata.normalize("NFC", v + t) for v in "aăâeêioôơuưy" for t in _TONES} - set("aeiouy")
+)
 _PUNCTUATION = "\u00a0“”‘’–—…•·«»"  # noqa: RUF001 - typeset quotes and dashes are the point
 _FREE_BYTES = [*range(0x01, 0x09), *range(0x0E, 0x20), *range(0x80, 0x100)]
 _LETTERS = [*_VIETNAMESE, "đ", *(letter.upper() for letter in [*_VIETNAMESE, "đ"])]
 _OTHERS = sorted(set(_BASE_OF) - set(_LETTERS))
 _HELD = [*[*_LETTERS, *_OTHERS][: len(_FREE_BYTES) - len(_PUNCTUATION)], *_PUNCTUATION]
-_SLOTS = dict(zip(_FREE_BYTES, _HELD, strict=False))  # all the letters, when more bytes than letters
+_SLOTS = dict(
+    zip(_FREE_BYTES, _HELD, strict=False)
+)  # all the letters, when more bytes than letters
 _DECODING = [_SLOTS.get(byte, chr(byte) if byte < 0x80 else "\ufffe") for byte in range(256)]
 _ENCODING = codecs.charmap_build("".join(_DECODING))
 _FOLD_BYTES = bytes(_folded_byte(char) for char in _DECODING)
@@ -93,7 +99,10 @@ def folded(text: str) -> bytes:
         except UnicodeEncodeError as stray:
             if stray.start < _STRAYS_APART:  # not a stray: text in another script
                 break
-            parts += [_fast(text[start : start + stray.start]), _mapped(text[start + stray.start : start + stray.end])]
+            parts += [
+                _fast(text[start : start + stray.start]),
+                _mapped(text[start + stray.start : start + stray.end]),
+            ]
             start += stray.end
     parts.append(_mapped(text[start:]))
     return b"".join(parts)
@@ -123,7 +132,9 @@ def needles_of(words: list[str], prefixes: list[str]) -> tuple[re.Pattern[bytes]
 def _needle(text: bytes, rest: bytes) -> re.Pattern[bytes]:
     """``text`` (then ``rest``) as a whole word: the boundary before it is checked behind it."""
     literal = re.escape(text)
-    return _compiled(literal + b"(?<!" + _WORD_CHAR + literal + b")" + rest + b"(?!" + _WORD_CHAR + b")")
+    return _compiled(
+        literal + b"(?<!" + _WORD_CHAR + literal + b")" + rest + b"(?!" + _WORD_CHAR + b")"
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -134,7 +145,9 @@ def _compiled(pattern: bytes) -> re.Pattern[bytes]:
 def find_words(text: bytes, needles: tuple[re.Pattern[bytes], ...]) -> list[tuple[int, int]]:
     """Where ``needles`` occur in folded ``text`` as whole words (a prefix: at a word's start, to
     its end), left to right; of matches starting at one place the longest, and none inside another."""
-    found = [each for needle in needles if (each := [match.span() for match in needle.finditer(text)])]
+    found = [
+        each for needle in needles if (each := [match.span() for match in needle.finditer(text)])
+    ]
     if len(found) < 2:  # one word's matches never overlap
         return found[0] if found else []
     spans: list[tuple[int, int]] = []

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from index.errors import QueryError
-from index.records import Secrecy
+from archive_search.index.errors import QueryError
+from archive_search.index.records import Secrecy
 
 SortOrder = Literal["relevance", "date", "date-asc"]
 Match = Literal["exact", "folded"]
@@ -30,7 +30,9 @@ class YearRange:
             return cls(int(value), int(value))
         match = _YEAR_RANGE_RE.match(value)
         if match is None or not any(match.groups()):
-            raise QueryError(f"bad year {value!r}: write a year like 2019 or a range like 2015..2019")
+            raise QueryError(
+                f"bad year {value!r}: write a year like 2019 or a range like 2015..2019"
+            )
         start, end = (int(part) if part else None for part in match.groups())
         if start is not None and end is not None and start > end:
             raise QueryError(f"bad year range {value!r}: the first year is after the second")
@@ -98,10 +100,19 @@ class SearchQuery:
         <Secrecy.MAT: 'mat'>
         """
         return cls(
-            text=text, fond=_values(fond), year=_years(year),
-            doc_type=_values(doc_type), issuer=_values(issuer), cites=_values(cites),
-            clearance=parse_clearance(clearance), limit=limit, offset=offset, sort=sort, pages_per_hit=pages_per_hit,
-            strict=strict, exact=exact,
+            text=text,
+            fond=_values(fond),
+            year=_years(year),
+            doc_type=_values(doc_type),
+            issuer=_values(issuer),
+            cites=_values(cites),
+            clearance=parse_clearance(clearance),
+            limit=limit,
+            offset=offset,
+            sort=sort,
+            pages_per_hit=pages_per_hit,
+            strict=strict,
+            exact=exact,
         )
 
 
@@ -113,7 +124,9 @@ def _values(given: Sequence[str]) -> tuple[str, ...]:
 
 def _years(given: Sequence[str | int] | int) -> tuple[YearRange, ...]:
     """Year filters from ``2019``, ``"2015..2019"`` or a sequence of them."""
-    return tuple(YearRange.parse(year) for year in ((given,) if isinstance(given, (str, int)) else given))
+    return tuple(
+        YearRange.parse(year) for year in ((given,) if isinstance(given, (str, int)) else given)
+    )
 
 
 def parse_clearance(value: Secrecy | str) -> Secrecy:

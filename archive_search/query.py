@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TypeVar
 
+from archive_search.index.analysis import fold, terms
+from archive_search.index.doctypes import code_of_name
+from archive_search.index.errors import QueryError
+from archive_search.index.records import Secrecy
+from archive_search.index.search_index import symbol_key
 from archive_search.models import YearRange
-from index.analysis import fold, terms
-from index.doctypes import code_of_name
-from index.errors import QueryError
-from index.records import Secrecy
-from index.search_index import symbol_key
 
 
 class QuerySyntaxError(QueryError):
@@ -150,10 +150,22 @@ _TOKEN_RE = re.compile(
     re.VERBOSE,
 )
 
-_SYMBOL_FIELDS = {"so": "symbol", "sohieu": "symbol", "kyhieu": "symbol", "symbol": "symbol",
-                  "trichdan": "cites", "cites": "cites"}
-_RAW_FIELDS = {"loai": "doc_type", "type": "doc_type", "phong": "fond", "fond": "fond",
-               "coquan": "issuer", "issuer": "issuer"}
+_SYMBOL_FIELDS = {
+    "so": "symbol",
+    "sohieu": "symbol",
+    "kyhieu": "symbol",
+    "symbol": "symbol",
+    "trichdan": "cites",
+    "cites": "cites",
+}
+_RAW_FIELDS = {
+    "loai": "doc_type",
+    "type": "doc_type",
+    "phong": "fond",
+    "fond": "fond",
+    "coquan": "issuer",
+    "issuer": "issuer",
+}
 FIELD_NAMES = ("so", "loai", "phong", "nam", "coquan", "mat", "tieude", "trichdan")
 
 
@@ -213,7 +225,9 @@ class _Parser:
             self.take()
             following = self.peek()
             if following is None or following.kind in ("or", "rparen"):
-                raise QuerySyntaxError("OR needs something to search on each side, as in: dang OR doan")
+                raise QuerySyntaxError(
+                    "OR needs something to search on each side, as in: dang OR doan"
+                )
             options.append(self.unary())
         kept = [node for node in options if node is not None]
         return kept[0] if len(kept) == 1 else (Or(tuple(kept)) if kept else None)
@@ -235,7 +249,9 @@ class _Parser:
                 raise QuerySyntaxError("'(' is not closed: add a ')' after the group")
             self.take()
             if not nodes:
-                raise QuerySyntaxError("empty parentheses in query: put words inside them or remove them")
+                raise QuerySyntaxError(
+                    "empty parentheses in query: put words inside them or remove them"
+                )
             return _all_of(nodes)
         if token.kind == "rparen":
             raise QuerySyntaxError("unmatched ')' in query: remove it or add a '(' before it")
@@ -300,7 +316,9 @@ def _field(name: str, value: str) -> Node | None:
             return Meta("secrecy", (Secrecy.parse(value).value,))
         except ValueError as exc:
             raise QuerySyntaxError(str(exc)) from exc
-    raise QuerySyntaxError(f"unknown field {name!r}: use one of " + ", ".join(f"{f}:" for f in FIELD_NAMES))
+    raise QuerySyntaxError(
+        f"unknown field {name!r}: use one of " + ", ".join(f"{f}:" for f in FIELD_NAMES)
+    )
 
 
 def _raw_values(field: str, value: str) -> tuple[str, ...]:

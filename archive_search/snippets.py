@@ -19,8 +19,8 @@ from functools import lru_cache
 
 from archive_search import folded_text
 from archive_search.folded_text import ACCENTS, find_words, needles_of
+from archive_search.index.analysis import compose, fold, normalize
 from archive_search.models import Match
-from index.analysis import compose, fold, normalize
 
 WINDOW = 24  # words shown around the densest run of matches
 HEAD = 800  # characters of a page searched first (the window shows ~170)
@@ -60,7 +60,9 @@ class Needles:
         object.__setattr__(self, "pattern", _needle_pattern(needles) if plain is None else None)
 
     @classmethod
-    def of(cls, words: Iterable[str], prefixes: Iterable[str] = (), *, exact: bool = False) -> Needles:
+    def of(
+        cls, words: Iterable[str], prefixes: Iterable[str] = (), *, exact: bool = False
+    ) -> Needles:
         return cls(frozenset(words), frozenset(prefixes), exact)
 
     def match(self, text: str) -> Match | None:
@@ -96,7 +98,9 @@ class Needles:
             if folded in seen_folded and word not in seen:
                 return "folded"
         for prefix, folded in self.folded_prefixes:
-            if any(f.startswith(folded) for f in seen_folded) and not any(s.startswith(prefix) for s in seen):
+            if any(f.startswith(folded) for f in seen_folded) and not any(
+                s.startswith(prefix) for s in seen
+            ):
                 return "folded"
         return "exact"
 
@@ -109,11 +113,17 @@ def _spelling(text: str) -> tuple[str, str]:
     return spelled, fold(spelled)
 
 
-_ACCENT_CLASSES = {base: f"[{letters}]" for base, letters in ACCENTS.items()}  # letters need no escaping
+_ACCENT_CLASSES = {
+    base: f"[{letters}]" for base, letters in ACCENTS.items()
+}  # letters need no escaping
 
 
 def _any_of(letters: str) -> str:
-    return f"[{letters}]" if letters.isalnum() else "[" + "".join(re.escape(ch) for ch in letters) + "]"
+    return (
+        f"[{letters}]"
+        if letters.isalnum()
+        else "[" + "".join(re.escape(ch) for ch in letters) + "]"
+    )
 
 
 def _any_accent(folded: str) -> str:
@@ -130,8 +140,12 @@ def _needle_pattern(needles: list[tuple[str, str]]) -> re.Pattern[str] | None:
     tried at every character: 2-2.5 times slower on the bench's pages.)"""
     if not needles:
         return None
-    branches = [f"(?<={_any_accent(text[0])}){_any_accent(text[1:])}{after}" for text, after in needles]
-    starts = _any_of("".join(sorted({letter for text, _ in needles for letter in ACCENTS.get(text[0], text[0])})))
+    branches = [
+        f"(?<={_any_accent(text[0])}){_any_accent(text[1:])}{after}" for text, after in needles
+    ]
+    starts = _any_of(
+        "".join(sorted({letter for text, _ in needles for letter in ACCENTS.get(text[0], text[0])}))
+    )
     return re.compile(f"{starts}(?<!{_WORD}.)(?:{'|'.join(branches)})(?!{_WORD})")
 
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from index.errors import ArchiveBusyError, ArchiveError
+from archive_search.index.errors import ArchiveBusyError, ArchiveError
 
 LOCK_NAME = "write.lock"
 _WRITING: dict[Path, str] = {}  # archives this process is writing to, and who is at work
@@ -53,13 +53,17 @@ def _locked(archive: Path, holder: str) -> Iterator[None]:
     try:
         handle = (archive / LOCK_NAME).open("a+", encoding="utf-8")
     except OSError as exc:  # a read-only archive, or one on a disk gone away
-        raise ArchiveError(f"cannot write to this archive ({exc.strerror or exc})", path=archive) from exc
+        raise ArchiveError(
+            f"cannot write to this archive ({exc.strerror or exc})", path=archive
+        ) from exc
     with handle:
         try:
             fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno not in (errno.EACCES, errno.EAGAIN):
-                raise ArchiveError(f"cannot lock this archive for writing ({exc.strerror})", path=archive) from exc
+                raise ArchiveError(
+                    f"cannot lock this archive for writing ({exc.strerror})", path=archive
+                ) from exc
             raise _busy(archive, _holder(handle)) from None
         _note(handle, holder)
         try:

@@ -29,16 +29,25 @@ def _rss_mb() -> dict[str, float]:
 def ingest(args: dict[str, Any]) -> dict[str, Any]:
     """One ``Archive.ingest`` run: elapsed time, the report, peak RSS of the writer and its workers."""
     from archive_search import Archive, IngestOptions
-    from ingest.extract import OcrMode
+    from archive_search.ingest.extract import OcrMode
 
     manifest = Path(args["manifest"]) if args.get("manifest") else None
-    options = IngestOptions(manifest=manifest, workers=args["workers"], ocr=OcrMode(args.get("ocr", "auto")))
+    options = IngestOptions(
+        manifest=manifest, workers=args["workers"], ocr=OcrMode(args.get("ocr", "auto"))
+    )
     with Archive.open(args["archive"], create=True) as archive:
         started = time.perf_counter()
         report = archive.ingest([Path(p) for p in args["paths"]], options=options)
         elapsed = time.perf_counter() - started
-    return {"elapsed": elapsed, "new": report.new, "records": report.records, "pages": report.pages,
-            "ocr_pages": report.ocr_pages, "failures": len(report.failures), **_rss_mb()}
+    return {
+        "elapsed": elapsed,
+        "new": report.new,
+        "records": report.records,
+        "pages": report.pages,
+        "ocr_pages": report.ocr_pages,
+        "failures": len(report.failures),
+        **_rss_mb(),
+    }
 
 
 def reindex(args: dict[str, Any]) -> dict[str, Any]:
@@ -57,9 +66,12 @@ def _pdfminer_pages(path: str) -> int:
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LTTextContainer
 
-    from index.segment import segment
+    from archive_search.index.segment import segment
 
-    texts = ["".join(i.get_text() for i in page if isinstance(i, LTTextContainer)) for page in extract_pages(path)]
+    texts = [
+        "".join(i.get_text() for i in page if isinstance(i, LTTextContainer))
+        for page in extract_pages(path)
+    ]
     for text in texts:
         segment(text)
     return len(texts)
@@ -104,15 +116,23 @@ def search(args: dict[str, Any]) -> dict[str, Any]:
                 per_query[q["label"]].append(elapsed)
             rounds.append(timings)
         memory = _resident_kinds()
-    return {"rounds": rounds, "first": first, "per_query": {k: statistics.median(v) for k, v in per_query.items()},
-            **_rss_mb(), **memory}
+    return {
+        "rounds": rounds,
+        "first": first,
+        "per_query": {k: statistics.median(v) for k, v in per_query.items()},
+        **_rss_mb(),
+        **memory,
+    }
 
 
 def _resident_kinds() -> dict[str, float]:
     """Resident memory now, split into the process's own (anonymous) pages and file pages mapped
     in (tantivy mmaps its index: those pages are the OS file cache, shared and reclaimable)."""
     kinds = _status_mb()
-    return {"rss_anon_mb": round(kinds.get("RssAnon", 0.0), 1), "rss_file_mb": round(kinds.get("RssFile", 0.0), 1)}
+    return {
+        "rss_anon_mb": round(kinds.get("RssAnon", 0.0), 1),
+        "rss_file_mb": round(kinds.get("RssFile", 0.0), 1),
+    }
 
 
 def _status_mb() -> dict[str, float]:

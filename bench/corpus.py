@@ -27,8 +27,20 @@ FULL_RECORDS = 125_864
 PAGE_CHARS = 2_200
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TEXT_POOL = REPO.parent / "shared" / "corpus" / "vietnews-val.jsonl.xz"
-MANIFEST_COLUMNS = ("path", "fond", "inventory", "box", "file", "symbol", "doc_type", "issuer",
-                    "date", "year", "title", "secrecy")
+MANIFEST_COLUMNS = (
+    "path",
+    "fond",
+    "inventory",
+    "box",
+    "file",
+    "symbol",
+    "doc_type",
+    "issuer",
+    "date",
+    "year",
+    "title",
+    "secrecy",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,21 +74,52 @@ FONDS = (
 )
 # (abbreviation, heading, name, weight)
 DOC_TYPES = (
-    ("NQ", "NGHỊ QUYẾT", "Nghị quyết", 14), ("QĐ", "QUYẾT ĐỊNH", "Quyết định", 16),
-    ("CT", "CHỈ THỊ", "Chỉ thị", 6), ("KL", "KẾT LUẬN", "Kết luận", 7),
-    ("QĐi", "QUY ĐỊNH", "Quy định", 3), ("HD", "HƯỚNG DẪN", "Hướng dẫn", 6),
-    ("TB", "THÔNG BÁO", "Thông báo", 12), ("BC", "BÁO CÁO", "Báo cáo", 16),
-    ("KH", "KẾ HOẠCH", "Kế hoạch", 8), ("CTr", "CHƯƠNG TRÌNH", "Chương trình", 3),
-    ("CV", "CÔNG VĂN", "Công văn", 6), ("TTr", "TỜ TRÌNH", "Tờ trình", 2),
-    ("BB", "BIÊN BẢN", "Biên bản", 2), ("ĐA", "ĐỀ ÁN", "Đề án", 1),
+    ("NQ", "NGHỊ QUYẾT", "Nghị quyết", 14),
+    ("QĐ", "QUYẾT ĐỊNH", "Quyết định", 16),
+    ("CT", "CHỈ THỊ", "Chỉ thị", 6),
+    ("KL", "KẾT LUẬN", "Kết luận", 7),
+    ("QĐi", "QUY ĐỊNH", "Quy định", 3),
+    ("HD", "HƯỚNG DẪN", "Hướng dẫn", 6),
+    ("TB", "THÔNG BÁO", "Thông báo", 12),
+    ("BC", "BÁO CÁO", "Báo cáo", 16),
+    ("KH", "KẾ HOẠCH", "Kế hoạch", 8),
+    ("CTr", "CHƯƠNG TRÌNH", "Chương trình", 3),
+    ("CV", "CÔNG VĂN", "Công văn", 6),
+    ("TTr", "TỜ TRÌNH", "Tờ trình", 2),
+    ("BB", "BIÊN BẢN", "Biên bản", 2),
+    ("ĐA", "ĐỀ ÁN", "Đề án", 1),
 )
-CENTRAL_CITATIONS = ("36-NQ/TW", "05-CT/TW", "04-NQ/TW", "19-NQ/TW", "35-NQ/TW", "26-NQ/TW", "18-NQ/TW")
-PAGE_COUNTS = ((1, 40), (2, 30), (3, 15), (4, 8), (5, 4), (6, 1), (8, 1), (10, 1))  # mean ≈ 2.2 pages
+CENTRAL_CITATIONS = (
+    "36-NQ/TW",
+    "05-CT/TW",
+    "04-NQ/TW",
+    "19-NQ/TW",
+    "35-NQ/TW",
+    "26-NQ/TW",
+    "18-NQ/TW",
+)
+PAGE_COUNTS = (
+    (1, 40),
+    (2, 30),
+    (3, 15),
+    (4, 8),
+    (5, 4),
+    (6, 1),
+    (8, 1),
+    (10, 1),
+)  # mean ≈ 2.2 pages
 # A first page opens with the header's left column (superior body, issuing body, star, symbol), then
 # its right column (motto, place and date): born-digital text runs them one after the other.
 HEADER_LEFT_LINES = 4
 HEADER_RIGHT_LINES = 2
-SIGNERS = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Minh", "Phạm Quốc Hùng", "Huỳnh Văn Sáu", "Đặng Thị Hoa")
+SIGNERS = (
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Lê Hoàng Minh",
+    "Phạm Quốc Hùng",
+    "Huỳnh Văn Sáu",
+    "Đặng Thị Hoa",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +149,11 @@ def split_header(first_page: str) -> tuple[list[str], list[str], str]:
     """A generated first page as (left header column, right header column, the rest)."""
     lines = first_page.split("\n")
     right_end = HEADER_LEFT_LINES + HEADER_RIGHT_LINES
-    return lines[:HEADER_LEFT_LINES], lines[HEADER_LEFT_LINES:right_end], "\n".join(lines[right_end:])
+    return (
+        lines[:HEADER_LEFT_LINES],
+        lines[HEADER_LEFT_LINES:right_end],
+        "\n".join(lines[right_end:]),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +196,9 @@ def _read_jsonl(pool: Path, limit: int | None) -> Iterator[Article]:
 def _sample_articles(limit: int | None) -> list[Article]:
     """Fallback prose: the sample archive's text files and generated sentences mixed by a fixed seed."""
     texts = [path.read_text(encoding="utf-8") for path in sorted((REPO / "sample").rglob("*.txt"))]
-    sentences = [s.strip() for t in texts for s in re.split(r"(?<=[.!?])\s+|\f|\n", t) if len(s.split()) > 3]
+    sentences = [
+        s.strip() for t in texts for s in re.split(r"(?<=[.!?])\s+|\f|\n", t) if len(s.split()) > 3
+    ]
     sentences += [
         "Ban Thường vụ Tỉnh ủy xác định ứng dụng công nghệ thông tin là nhiệm vụ trọng tâm.",
         "Các cấp ủy đảng tăng cường công tác kiểm tra, giám sát và kỷ luật đảng.",
@@ -204,14 +253,25 @@ class Generator:
         secrecy = "Tối mật" if roll < 0.005 else "Mật" if roll < 0.035 else ""
         article = self._next_article()
         title = f"{name} về {article.title}"
-        doc = GeneratedDoc(f"d{number:06d}", fond.code, symbol, abbr, fond.issuer,
-                           f"{year:04d}-{month:02d}-{day:02d}", year, title, secrecy)
+        doc = GeneratedDoc(
+            f"d{number:06d}",
+            fond.code,
+            symbol,
+            abbr,
+            fond.issuer,
+            f"{year:04d}-{month:02d}-{day:02d}",
+            year,
+            title,
+            secrecy,
+        )
         header = self._header(fond, doc, heading, article.title, (day, month, year))
         doc.pages = self._pages(header, article)
         self._issued.append(symbol)
         return doc
 
-    def _header(self, fond: Fond, doc: GeneratedDoc, heading: str, summary: str, dmy: tuple[int, int, int]) -> str:
+    def _header(
+        self, fond: Fond, doc: GeneratedDoc, heading: str, summary: str, dmy: tuple[int, int, int]
+    ) -> str:
         day, month, year = dmy
         left = [fond.superior, fond.body, "*", f"Số {doc.symbol}"]
         right = ["ĐẢNG CỘNG SẢN VIỆT NAM", f"{fond.place}, ngày {day} tháng {month} năm {year}"]
@@ -227,7 +287,9 @@ class Generator:
             cited = rng.choice(self._issued[-500:])
         else:
             cited = rng.choice(CENTRAL_CITATIONS)
-        kind = {"NQ": "Nghị quyết", "CT": "Chỉ thị", "KL": "Kết luận"}.get(cited.split("-")[1].split("/")[0], "Văn bản")
+        kind = {"NQ": "Nghị quyết", "CT": "Chỉ thị", "KL": "Kết luận"}.get(
+            cited.split("-")[1].split("/")[0], "Văn bản"
+        )
         return f"Thực hiện {kind} số {cited} ngày {rng.randint(1, 28)}/{rng.randint(1, 12)}/{rng.randint(1976, 2025)}."
 
     def _pages(self, header: str, first: Article) -> list[str]:
@@ -256,8 +318,16 @@ class Generator:
         year = min(2025, 1975 + int(51 * rng.random() ** 0.7))
         article = self._next_article()
         symbol = f"{rng.randint(1, 300)}-{abbr}/{fond.issuer}" if rng.random() < 0.5 else ""
-        return CatalogueRecord(fond.code, rng.randint(1, 6), rng.randint(1, 400), rng.randint(1, 9000), symbol, abbr,
-                               year, f"Hồ sơ {name.lower()} về {article.title}")
+        return CatalogueRecord(
+            fond.code,
+            rng.randint(1, 6),
+            rng.randint(1, 400),
+            rng.randint(1, 9000),
+            symbol,
+            abbr,
+            year,
+            f"Hồ sơ {name.lower()} về {article.title}",
+        )
 
 
 @dataclass(slots=True)
@@ -278,8 +348,15 @@ class ScaleCorpus:
         return sum(len(doc.pages) for doc in self.documents)
 
 
-def generate(root: Path, *, scale: float, seed: int = 1, pool: Path | None = DEFAULT_TEXT_POOL,
-             pdf_pages: int = 200, scan_pages: int = 4) -> ScaleCorpus:
+def generate(
+    root: Path,
+    *,
+    scale: float,
+    seed: int = 1,
+    pool: Path | None = DEFAULT_TEXT_POOL,
+    pdf_pages: int = 200,
+    scan_pages: int = 4,
+) -> ScaleCorpus:
     """Write the scale corpus under ``root`` (``text/``, ``manifest.csv``, ``pdf/``, ``scan/``), in
     place of what an earlier run wrote there: the bench ingests every file of ``pdf/`` and ``scan/``,
     so another run's left there would be measured too."""
@@ -298,20 +375,52 @@ def generate(root: Path, *, scale: float, seed: int = 1, pool: Path | None = DEF
     _write_manifest(manifest, documents, records)
     written_pdf = _write_pdfs(root / "pdf", documents, pdf_pages)
     written_scan = _write_scans(root / "scan", documents, scan_pages)
-    return ScaleCorpus(root, documents, records, manifest, root / "pdf", written_pdf, root / "scan", written_scan)
+    return ScaleCorpus(
+        root, documents, records, manifest, root / "pdf", written_pdf, root / "scan", written_scan
+    )
 
 
-def _write_manifest(path: Path, documents: Sequence[GeneratedDoc], records: Sequence[CatalogueRecord]) -> None:
+def _write_manifest(
+    path: Path, documents: Sequence[GeneratedDoc], records: Sequence[CatalogueRecord]
+) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(MANIFEST_COLUMNS)
         for n, doc in enumerate(documents):
             # Archival placement and the register's metadata; title and secrecy come from the header.
-            writer.writerow([f"text/{doc.fond}/{doc.key}.txt", doc.fond, 1 + n % 5, 1 + n // 40, 1 + n // 8,
-                             doc.symbol, doc.doc_type, doc.issuer, doc.date, doc.year, "", ""])
+            writer.writerow(
+                [
+                    f"text/{doc.fond}/{doc.key}.txt",
+                    doc.fond,
+                    1 + n % 5,
+                    1 + n // 40,
+                    1 + n // 8,
+                    doc.symbol,
+                    doc.doc_type,
+                    doc.issuer,
+                    doc.date,
+                    doc.year,
+                    "",
+                    "",
+                ]
+            )
         for rec in records:
-            writer.writerow(["", rec.fond, rec.inventory, rec.box, rec.file, rec.symbol, rec.doc_type, "", "",
-                             rec.year, rec.title, ""])
+            writer.writerow(
+                [
+                    "",
+                    rec.fond,
+                    rec.inventory,
+                    rec.box,
+                    rec.file,
+                    rec.symbol,
+                    rec.doc_type,
+                    "",
+                    "",
+                    rec.year,
+                    rec.title,
+                    "",
+                ]
+            )
 
 
 def _write_pdfs(folder: Path, documents: Sequence[GeneratedDoc], budget: int) -> int:
@@ -333,5 +442,7 @@ def _write_scans(folder: Path, documents: Sequence[GeneratedDoc], budget: int) -
 
     for number, doc in enumerate(documents[-budget:] if budget else []):
         text = doc.pages[0][:1500]
-        write_scan_pdf(folder / f"scan-{number:04d}.pdf", [text], degrade="noise" if number % 2 else "")
+        write_scan_pdf(
+            folder / f"scan-{number:04d}.pdf", [text], degrade="noise" if number % 2 else ""
+        )
     return min(budget, len(documents))

@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
-from ingest.distributed import bounded_submit, connect_cluster, extract_remote
-from ingest.extract import ExtractResult, ExtractTask, extract_file
+from archive_search.ingest.distributed import bounded_submit, connect_cluster, extract_remote
+from archive_search.ingest.extract import ExtractResult, ExtractTask, extract_file
 from tools.docgen import write_scan_png
 
 ARCHIVE_PAGES = 83_946  # pages in the Party Committee archive to be OCR'd
@@ -45,7 +45,9 @@ def render_pages(folder: Path, count: int) -> list[Path]:
 
 
 def run_local(executor: Executor, paths: Sequence[Path], limit: int) -> list[ExtractResult]:
-    stream = bounded_submit(executor, extract_file, paths, make_args=lambda path: (ExtractTask(path),), limit=limit)
+    stream = bounded_submit(
+        executor, extract_file, paths, make_args=lambda path: (ExtractTask(path),), limit=limit
+    )
     return [future.result() for _, future in stream]
 
 
@@ -68,13 +70,21 @@ def one_run(executor: Executor, submit: Submit, paths: Sequence[Path], limit: in
     return pages / elapsed * 60
 
 
-def measure(paths: Sequence[Path], warm: Sequence[Path], workers: int, repeats: int) -> dict[str, float]:
+def measure(
+    paths: Sequence[Path], warm: Sequence[Path], workers: int, repeats: int
+) -> dict[str, float]:
     """Median pages/min of each executor; runs alternate, so a busy machine slows both alike."""
     distributed = importlib.import_module("distributed")  # the optional extra, only partly typed
     limit = 2 * workers  # one task running and one waiting per worker: no worker ever idles
     rates: dict[str, list[float]] = {"local": [], "dask": []}
-    cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
-    with cluster, ProcessPoolExecutor(workers) as pool, connect_cluster(cluster.scheduler_address) as handle:
+    cluster = distributed.LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+    )
+    with (
+        cluster,
+        ProcessPoolExecutor(workers) as pool,
+        connect_cluster(cluster.scheduler_address) as handle,
+    ):
         run_local(pool, warm, limit)
         run_remote(handle.executor, warm, limit)
         for _ in range(repeats):

@@ -84,7 +84,9 @@ def parse(text: str, *, folded: bool) -> Parsed:
         if not terms:
             continue
         if match.group(2) is None and not _SYMBOL_RE.match(raw) and len(terms) > 1:
-            (parsed.negative if neg else parsed.positive).extend([t] for t in terms)  # punctuation inside a word
+            (parsed.negative if neg else parsed.positive).extend(
+                [t] for t in terms
+            )  # punctuation inside a word
         else:
             (parsed.negative if neg else parsed.positive).append(terms)
     return parsed
@@ -133,7 +135,10 @@ class Fts5:
         with self.db:
             self.db.executemany(
                 "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)",
-                ((prep(d.title), prep(d.text), d.key, d.fond, d.year, d.doc_type, d.secrecy) for d in docs),
+                (
+                    (prep(d.title), prep(d.text), d.key, d.fond, d.year, d.doc_type, d.secrecy)
+                    for d in docs
+                ),
             )
             self.db.execute("INSERT INTO docs(docs) VALUES ('optimize')")
 
@@ -185,9 +190,15 @@ class Xapian:
         for d in docs:
             doc = x.Document()
             # The same tokens as every other peer (a TermGenerator keeps "tp.hcm" whole, the query would not).
-            for position, term in enumerate(_TOKEN_RE.findall(fold(d.title + "\n" + d.text)), start=1):
+            for position, term in enumerate(
+                _TOKEN_RE.findall(fold(d.title + "\n" + d.text)), start=1
+            ):
                 doc.add_posting(term, position)
-            for prefix, value in (("XF", d.fond), ("XT", fold(d.doc_type)), ("XS", d.secrecy or "public")):
+            for prefix, value in (
+                ("XF", d.fond),
+                ("XT", fold(d.doc_type)),
+                ("XS", d.secrecy or "public"),
+            ):
                 doc.add_boolean_term(prefix + value)
             doc.add_value(0, x.sortable_serialise(d.year))
             doc.set_data(d.key)
@@ -197,18 +208,26 @@ class Xapian:
 
     def search(self, query: BenchQuery, parsed: Parsed, limit: int = 10) -> list[str]:
         x = self.x
-        clauses = [x.Query(c[0]) if len(c) == 1 else x.Query(x.Query.OP_PHRASE, c) for c in parsed.positive]
+        clauses = [
+            x.Query(c[0]) if len(c) == 1 else x.Query(x.Query.OP_PHRASE, c) for c in parsed.positive
+        ]
         q = x.Query(x.Query.OP_AND, clauses) if clauses else x.Query.MatchAll
         for c in parsed.negative:
-            q = x.Query(x.Query.OP_AND_NOT, q, x.Query(c[0]) if len(c) == 1 else x.Query(x.Query.OP_PHRASE, c))
+            q = x.Query(
+                x.Query.OP_AND_NOT,
+                q,
+                x.Query(c[0]) if len(c) == 1 else x.Query(x.Query.OP_PHRASE, c),
+            )
         filters = [x.Query("XSpublic")]
         if query.fond:
             filters.append(x.Query(x.Query.OP_OR, ["XF" + f for f in query.fond]))
         if query.doc_type:
             filters.append(x.Query(x.Query.OP_OR, ["XT" + fold(t) for t in query.doc_type]))
         if query.year:
-            ranges = [x.Query(x.Query.OP_VALUE_RANGE, 0, x.sortable_serialise(a), x.sortable_serialise(b))
-                      for a, b in query.year]
+            ranges = [
+                x.Query(x.Query.OP_VALUE_RANGE, 0, x.sortable_serialise(a), x.sortable_serialise(b))
+                for a, b in query.year
+            ]
             filters.append(x.Query(x.Query.OP_OR, ranges))
         q = x.Query(x.Query.OP_FILTER, q, x.Query(x.Query.OP_AND, filters))
         self.enquire.set_query(q)
@@ -237,14 +256,24 @@ class Whoosh:
         from whoosh.analysis import LowercaseFilter, RegexTokenizer  # type: ignore
 
         schema = fields.Schema(
-            key=fields.ID(stored=True), content=fields.TEXT(analyzer=RegexTokenizer(r"\w+") | LowercaseFilter()),
-            fond=fields.ID, doc_type=fields.ID, secrecy=fields.ID, year=fields.NUMERIC(int),
+            key=fields.ID(stored=True),
+            content=fields.TEXT(analyzer=RegexTokenizer(r"\w+") | LowercaseFilter()),
+            fond=fields.ID,
+            doc_type=fields.ID,
+            secrecy=fields.ID,
+            year=fields.NUMERIC(int),
         )
         ix = index.create_in(str(self.path), schema)
         writer = ix.writer(limitmb=256)
         for d in docs:
-            writer.add_document(key=d.key, content=fold(d.title) + "\n" + fold(d.text), fond=d.fond,
-                                doc_type=fold(d.doc_type), secrecy=d.secrecy or "public", year=d.year)
+            writer.add_document(
+                key=d.key,
+                content=fold(d.title) + "\n" + fold(d.text),
+                fond=d.fond,
+                doc_type=fold(d.doc_type),
+                secrecy=d.secrecy or "public",
+                year=d.year,
+            )
         writer.commit()
         self.searcher = ix.searcher()
 
@@ -293,13 +322,16 @@ CREATE TABLE docs (
 
 def postgres_bindir() -> Path | None:
     """Where ``initdb`` and ``pg_ctl`` are: Debian's newest ``/usr/lib/postgresql/VERSION/bin``, else PATH."""
+
     def version(folder: Path) -> tuple[int, ...]:
         return tuple(int(part) for part in folder.parent.name.split(".") if part.isdigit())
 
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=version, reverse=True)
     found = shutil.which("initdb")
     candidates += [Path(found).parent] if found else []
-    return next((c for c in candidates if (c / "initdb").is_file() and (c / "pg_ctl").is_file()), None)
+    return next(
+        (c for c in candidates if (c / "initdb").is_file() and (c / "pg_ctl").is_file()), None
+    )
 
 
 def postgres_unavailable() -> str | None:
@@ -307,7 +339,9 @@ def postgres_unavailable() -> str | None:
     if importlib.util.find_spec("psycopg") is None:
         return "psycopg is not installed (pip install -e '.[bench]')"
     if postgres_bindir() is None:
-        return "the PostgreSQL server (initdb, pg_ctl) is not installed (apt-get install postgresql)"
+        return (
+            "the PostgreSQL server (initdb, pg_ctl) is not installed (apt-get install postgresql)"
+        )
     if os.geteuid() == 0:
         try:
             pwd.getpwnam(POSTGRES_USER)
@@ -321,8 +355,12 @@ def postgres_version() -> str:
     bindir = postgres_bindir()
     if bindir is None:
         return "PostgreSQL not installed"
-    out = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True, check=False)
-    found = re.search(r"\d+(?:\.\d+)+", out.stdout)  # postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)
+    out = subprocess.run(
+        [str(bindir / "postgres"), "--version"], capture_output=True, text=True, check=False
+    )
+    found = re.search(
+        r"\d+(?:\.\d+)+", out.stdout
+    )  # postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)
     return f"PostgreSQL {found.group() if found else '?'}"
 
 
@@ -334,11 +372,17 @@ def _as(owner: str | None, argv: list[str]) -> list[str]:
 def _as_owner(owner: str | None, argv: list[str], cwd: Path) -> None:
     """Run a server tool as ``owner``; a failure raises with the tool's own words."""
     try:
-        out = subprocess.run(_as(owner, argv), cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+        out = subprocess.run(
+            _as(owner, argv), cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+        )
     except subprocess.TimeoutExpired as exc:
-        raise PeerUnavailableError(f"{Path(argv[0]).name} did not finish in {exc.timeout:.0f} s") from exc
+        raise PeerUnavailableError(
+            f"{Path(argv[0]).name} did not finish in {exc.timeout:.0f} s"
+        ) from exc
     if out.returncode != 0:
-        raise PeerUnavailableError(f"{Path(argv[0]).name} failed: {(out.stderr or out.stdout).strip()[-500:]}")
+        raise PeerUnavailableError(
+            f"{Path(argv[0]).name} failed: {(out.stderr or out.stdout).strip()[-500:]}"
+        )
 
 
 def _server_root(folder: Path, owner: str | None) -> Path:
@@ -374,11 +418,27 @@ class PostgresServer:
         try:
             if owner:
                 shutil.chown(self.data, owner)
-            _as_owner(owner, [str(bindir / "initdb"), "-D", str(self.data), "-U", POSTGRES_USER, "--auth=trust",
-                              "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], root)
+            _as_owner(
+                owner,
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    POSTGRES_USER,
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ],
+                root,
+            )
             quoted = str(self.data).replace("'", "''")
             with (self.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
-                conf.write(f"listen_addresses = ''\nunix_socket_directories = '{quoted}'\nport = {_PG_PORT}\n")
+                conf.write(
+                    f"listen_addresses = ''\nunix_socket_directories = '{quoted}'\nport = {_PG_PORT}\n"
+                )
             self._start(bindir, owner, root)
         except BaseException:
             self.close()
@@ -387,17 +447,37 @@ class PostgresServer:
     def _start(self, bindir: Path, owner: str | None, cwd: Path) -> None:
         log = self.data / "server.log"
         try:
-            _as_owner(owner, [str(bindir / "pg_ctl"), "-D", str(self.data), "-l", str(log), "-w", "-t", "60", "start"],
-                      cwd)
-        except PeerUnavailableError as exc:  # the reason is in the server's log, which close() deletes
+            _as_owner(
+                owner,
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(log),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
+                cwd,
+            )
+        except (
+            PeerUnavailableError
+        ) as exc:  # the reason is in the server's log, which close() deletes
             tail = log.read_text(errors="replace").strip()[-500:] if log.exists() else ""
             raise PeerUnavailableError(f"{exc} {tail}".strip()) from exc
 
     def connect(self) -> psycopg.Connection[tuple[Any, ...]]:
         import psycopg
 
-        return psycopg.connect(host=str(self.data), port=_PG_PORT, user=POSTGRES_USER, dbname="postgres",
-                               autocommit=True)
+        return psycopg.connect(
+            host=str(self.data),
+            port=_PG_PORT,
+            user=POSTGRES_USER,
+            dbname="postgres",
+            autocommit=True,
+        )
 
     def close(self) -> None:
         self._finalizer()
@@ -425,7 +505,9 @@ class Postgres:
             self.db = self.server.connect()
         except psycopg.OperationalError as exc:
             self.server.close()
-            raise PeerUnavailableError(f"the server started but refused a connection: {exc}") from exc
+            raise PeerUnavailableError(
+                f"the server started but refused a connection: {exc}"
+            ) from exc
         except BaseException:
             self.server.close()
             raise
@@ -433,10 +515,21 @@ class Postgres:
     def build(self, docs: Iterable[PeerDoc]) -> None:
         with self.db.transaction(), self.db.cursor() as cursor:
             cursor.execute(_PG_SCHEMA)
-            with cursor.copy("COPY docs (key, title, body, fond, year, doc_type, secrecy) FROM STDIN") as copy:
+            with cursor.copy(
+                "COPY docs (key, title, body, fond, year, doc_type, secrecy) FROM STDIN"
+            ) as copy:
                 for d in docs:
-                    copy.write_row((d.key, _pg_words(d.title), _pg_words(d.text), d.fond, d.year, d.doc_type,
-                                    d.secrecy))
+                    copy.write_row(
+                        (
+                            d.key,
+                            _pg_words(d.title),
+                            _pg_words(d.text),
+                            d.fond,
+                            d.year,
+                            d.doc_type,
+                            d.secrecy,
+                        )
+                    )
             cursor.execute("CREATE INDEX docs_doc ON docs USING GIN (doc)")
         self.db.execute("ANALYZE docs")
 
@@ -455,8 +548,10 @@ class Postgres:
         clauses = ["phraseto_tsquery('simple', %s)"] * len(parsed.positive)
         clauses += ["!! phraseto_tsquery('simple', %s)"] * len(parsed.negative)
         terms = [" ".join(c) for c in (*parsed.positive, *parsed.negative)]
-        sql = (f"SELECT key FROM docs, (SELECT {' && '.join(clauses)} AS q) AS query "
-               f"WHERE doc @@ q AND {' AND '.join(where)} ORDER BY ts_rank(doc, q) DESC LIMIT {int(limit)}")
+        sql = (
+            f"SELECT key FROM docs, (SELECT {' && '.join(clauses)} AS q) AS query "
+            f"WHERE doc @@ q AND {' AND '.join(where)} ORDER BY ts_rank(doc, q) DESC LIMIT {int(limit)}"
+        )
         return [row[0] for row in self.db.execute(sql, [*terms, *args])]
 
     def size_bytes(self) -> int:
@@ -473,16 +568,23 @@ class Postgres:
 def available_peers(folder: Path) -> tuple[list[Peer], dict[str, str]]:
     """Every peer that can run here, and why each missing one cannot."""
     folder.mkdir(parents=True, exist_ok=True)
-    peers: list[Peer] = [Fts5(folder / "fts5.sqlite", folded=False), Fts5(folder / "fts5-folded.sqlite", folded=True)]
+    peers: list[Peer] = [
+        Fts5(folder / "fts5.sqlite", folded=False),
+        Fts5(folder / "fts5-folded.sqlite", folded=True),
+    ]
     missing: dict[str, str] = {}
     try:
         peers.append(Xapian(folder / "xapian"))
     except ImportError as exc:
-        missing["xapian"] = f"unavailable: xapian-bindings-binary does not import ({exc}; pip install -e '.[bench]')"
+        missing["xapian"] = (
+            f"unavailable: xapian-bindings-binary does not import ({exc}; pip install -e '.[bench]')"
+        )
     if importlib.util.find_spec("whoosh") is not None:
         peers.append(Whoosh(folder / "whoosh"))
     else:
-        missing["whoosh"] = "unavailable: whoosh-reloaded is not installed (pip install -e '.[bench]')"
+        missing["whoosh"] = (
+            "unavailable: whoosh-reloaded is not installed (pip install -e '.[bench]')"
+        )
     try:
         peers.append(Postgres(folder / "postgres"))
     except PeerUnavailableError as exc:

@@ -9,14 +9,16 @@ import statistics
 from collections.abc import Sequence
 from pathlib import Path
 
+from archive_search.index.analysis import normalize
+from archive_search.index.records import Secrecy
 from bench.corpus import GeneratedDoc, split_header
-from index.analysis import normalize
-from index.records import Secrecy
 from tools.docgen import render_scan, write_party_scan_pdf
 
 DEGRADATIONS = ("", "noise", "skew", "blur", "contrast", "noise,skew,blur,contrast")
 META_FIELDS = ("symbol", "doc_type", "issuer", "date", "year", "secrecy")
-HEADER_SCAN_BODY_CHARS = 600  # text kept under a scanned header: the heading and summary, little OCR time
+HEADER_SCAN_BODY_CHARS = (
+    600  # text kept under a scanned header: the heading and summary, little OCR time
+)
 _SPACES_RE = re.compile(r"\s+")
 
 
@@ -32,7 +34,9 @@ def edit_distance(a: str, b: str) -> int:
     for i, left in enumerate(a, 1):
         current = [i]
         for j, right in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left != right)))
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left != right))
+            )
         previous = current
     return previous[-1]
 
@@ -46,12 +50,14 @@ def cer(truth: str, read: str) -> float:
 def ocr_error_rates(texts: Sequence[str], timeout: float = 300) -> dict[str, float]:
     """Median CER per degradation over ``texts``, each rendered as a 300 dpi scan and read
     through the project's tesseract seam."""
-    from ingest.ocr import ocr_image
+    from archive_search.ingest.ocr import ocr_image
 
     rates: dict[str, float] = {}
     for kind in DEGRADATIONS:
-        values = [cer(text, ocr_image(render_scan(text, degrade=kind, seed=n), timeout=timeout).text)
-                  for n, text in enumerate(texts)]
+        values = [
+            cer(text, ocr_image(render_scan(text, degrade=kind, seed=n), timeout=timeout).text)
+            for n, text in enumerate(texts)
+        ]
         rates[kind or "clean"] = statistics.median(values)
     return rates
 
@@ -72,7 +78,10 @@ def metadata_accuracy(archive: Path, truth: dict[str, GeneratedDoc]) -> dict[str
             for name in META_FIELDS:
                 got, want = getattr(doc.meta, name), getattr(expected, name)
                 if name == "secrecy":
-                    got, want = got.value, Secrecy.parse(want).value if want else Secrecy.PUBLIC.value
+                    got, want = (
+                        got.value,
+                        Secrecy.parse(want).value if want else Secrecy.PUBLIC.value,
+                    )
                 hits[name] += int(str(got or "") == str(want or ""))
     if not total:
         return {}
@@ -93,6 +102,14 @@ def write_header_scans(folder: Path, documents: Sequence[GeneratedDoc], count: i
     paths = []
     for number, doc in enumerate(header_scan_documents(documents, count)):
         left, right, rest = split_header(doc.pages[0])
-        paths.append(write_party_scan_pdf(folder / f"{doc.key}.pdf", left, right, rest[:HEADER_SCAN_BODY_CHARS],
-                                          degrade="noise" if number % 2 else "", seed=number))
+        paths.append(
+            write_party_scan_pdf(
+                folder / f"{doc.key}.pdf",
+                left,
+                right,
+                rest[:HEADER_SCAN_BODY_CHARS],
+                degrade="noise" if number % 2 else "",
+                seed=number,
+            )
+        )
     return paths

@@ -30,7 +30,13 @@ def _machine() -> str:
     except (OSError, AttributeError):
         memory = "unknown memory"
     versions = []
-    for package in ("tantivy", "pdfminer.six", "xapian-bindings-binary", "whoosh-reloaded", "psycopg"):
+    for package in (
+        "tantivy",
+        "pdfminer.six",
+        "xapian-bindings-binary",
+        "whoosh-reloaded",
+        "psycopg",
+    ):
         try:
             versions.append(f"{package} {version(package)}")
         except PackageNotFoundError:
@@ -39,8 +45,14 @@ def _machine() -> str:
     # optimisation) searches took 11% longer than on Debian's python3.11 on the same machine.
     interpreter = os.path.realpath(sys.executable)
     system = f"{platform.system()} {platform.release()}; Python {platform.python_version()} ({interpreter})"
-    versions += [postgres_version(), *(_tool_version([tool, "--version"]) for tool in ("tesseract", "ocrmypdf"))]
-    return f"{cpu}, {os.cpu_count()} cores, {memory}; {system}; SQLite {sqlite3.sqlite_version}; " + ", ".join(versions)
+    versions += [
+        postgres_version(),
+        *(_tool_version([tool, "--version"]) for tool in ("tesseract", "ocrmypdf")),
+    ]
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory}; {system}; SQLite {sqlite3.sqlite_version}; "
+        + ", ".join(versions)
+    )
 
 
 def _tool_version(command: list[str]) -> str:
@@ -71,62 +83,147 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
     if "ingest_pdf" in f:
         share = f["ingest_pdf"] / f["pdfminer_limit"]
         rows += [
-            (f"Born-digital ingest ({f['pdf_pages']} PDF pages, {r.settings.workers} workers)",
-             f"{_num(f['ingest_pdf'])} pages/s", "≥ 20 pages/s on 2 cores", f["ingest_pdf"] >= 20),
-            ("… share of its parts' limit (pdfminer + segmentation alone, same files, same workers: "
-             f"{_num(f['pdfminer_limit'])} pages/s)", f"{share:.0%}", "≥ 90%", share >= 0.9),
+            (
+                f"Born-digital ingest ({f['pdf_pages']} PDF pages, {r.settings.workers} workers)",
+                f"{_num(f['ingest_pdf'])} pages/s",
+                "≥ 20 pages/s on 2 cores",
+                f["ingest_pdf"] >= 20,
+            ),
+            (
+                "… share of its parts' limit (pdfminer + segmentation alone, same files, same workers: "
+                f"{_num(f['pdfminer_limit'])} pages/s)",
+                f"{share:.0%}",
+                "≥ 90%",
+                share >= 0.9,
+            ),
         ]
     if "archive_records" in f and "corpus_records" in f:
         held = (f["archive_docs"], f["archive_records"])
         made = (f["corpus_docs"], f["corpus_records"])
-        rows.append(("Scale archive holds every generated document and catalogue record",
-                     f"{held[0]:,} of {made[0]:,}; {held[1]:,} of {made[1]:,}", "all", held == made))
+        rows.append(
+            (
+                "Scale archive holds every generated document and catalogue record",
+                f"{held[0]:,} of {made[0]:,}; {held[1]:,} of {made[1]:,}",
+                "all",
+                held == made,
+            )
+        )
     if "reindex" in f:
-        rows.append((f"Reindex ({f['archive_pages']:,} pages, {f['archive_docs'] + f['archive_records']:,} documents "
-                     "and records)", f"{_num(f['reindex'], 0)} pages/s", "≥ 1,000 pages/s", f["reindex"] >= 1000))
+        rows.append(
+            (
+                f"Reindex ({f['archive_pages']:,} pages, {f['archive_docs'] + f['archive_records']:,} documents "
+                "and records)",
+                f"{_num(f['reindex'], 0)} pages/s",
+                "≥ 1,000 pages/s",
+                f["reindex"] >= 1000,
+            )
+        )
     if "reindex_rss_self" in f:
         workers = f["reindex_workers"]
         rss = f["reindex_rss_self"] + workers * f["reindex_rss_child"]
-        rows.append((f"Reindex peak RSS (writer {_num(f['reindex_rss_self'], 0)} MB + {workers} x largest analysis "
-                     f"worker {_num(f['reindex_rss_child'], 0)} MB)", f"{_num(rss, 0)} MB",
-                     "≤ 2 GB (the ingest target)", rss <= 2048))
+        rows.append(
+            (
+                f"Reindex peak RSS (writer {_num(f['reindex_rss_self'], 0)} MB + {workers} x largest analysis "
+                f"worker {_num(f['reindex_rss_child'], 0)} MB)",
+                f"{_num(rss, 0)} MB",
+                "≤ 2 GB (the ingest target)",
+                rss <= 2048,
+            )
+        )
     if "ocr" in f:
         rows += _ocr_rows(r)
     if "index_mb" in f:
         ratio = f["index_mb"] / f["raw_text_mb"]
-        rows.append((f"Index size vs raw text ({_num(f['raw_text_mb'])} MB of UTF-8 text; catalogue, which "
-                     f"holds the text itself, {_num(f['catalog_mb'])} MB)", f"{_num(f['index_mb'])} MB = {ratio:.2f}x",
-                     "≤ 1.5x", ratio <= 1.5))
+        rows.append(
+            (
+                f"Index size vs raw text ({_num(f['raw_text_mb'])} MB of UTF-8 text; catalogue, which "
+                f"holds the text itself, {_num(f['catalog_mb'])} MB)",
+                f"{_num(f['index_mb'])} MB = {ratio:.2f}x",
+                "≤ 1.5x",
+                ratio <= 1.5,
+            )
+        )
     if "ingest_rss_self" in f:
         rss = f["ingest_rss_self"] + r.settings.workers * f["ingest_rss_child"]
-        rows.append((f"Ingest peak RSS (writer {_num(f['ingest_rss_self'], 0)} MB + {r.settings.workers} x largest "
-                     f"worker {_num(f['ingest_rss_child'], 0)} MB)", f"{_num(rss, 0)} MB", "≤ 2 GB", rss <= 2048))
+        rows.append(
+            (
+                f"Ingest peak RSS (writer {_num(f['ingest_rss_self'], 0)} MB + {r.settings.workers} x largest "
+                f"worker {_num(f['ingest_rss_child'], 0)} MB)",
+                f"{_num(rss, 0)} MB",
+                "≤ 2 GB",
+                rss <= 2048,
+            )
+        )
     if "query_p50" in f:
         rows += [
-            ("Warm query p50 (`Archive.search`: facets, page hits, snippets)", f"{f['query_p50']:.2f} ms",
-             "≤ 5 ms at full scale", f["query_p50"] <= 5),
-            ("Warm query p99", f"{f['query_p99']:.2f} ms", "≤ 25 ms at full scale", f["query_p99"] <= 25),
-            *([("Query p50 the first time it is asked (in a process warmed up with other queries)",
-                f"{f['first_query_p50']:.2f} ms", "≤ 5 ms at full scale", f["first_query_p50"] <= 5)]
-              if "first_query_p50" in f else []),
-            (f"Search process peak RSS (at the end: {_num(f.get('search_rss_anon'), 0)} MB its own, "
-             f"{_num(f.get('search_rss_file'), 0)} MB of index and catalogue files mapped in, shared with the "
-             "OS file cache)", f"{_num(f['search_rss'], 0)} MB", "≤ 300 MB", f["search_rss"] <= 300),
-            ("CLI cold (`archive-search search … --json`, process start to output)", f"{f['cli_cold']:.3f} s",
-             "≤ 0.3 s", f["cli_cold"] <= 0.3),
+            (
+                "Warm query p50 (`Archive.search`: facets, page hits, snippets)",
+                f"{f['query_p50']:.2f} ms",
+                "≤ 5 ms at full scale",
+                f["query_p50"] <= 5,
+            ),
+            (
+                "Warm query p99",
+                f"{f['query_p99']:.2f} ms",
+                "≤ 25 ms at full scale",
+                f["query_p99"] <= 25,
+            ),
+            *(
+                [
+                    (
+                        "Query p50 the first time it is asked (in a process warmed up with other queries)",
+                        f"{f['first_query_p50']:.2f} ms",
+                        "≤ 5 ms at full scale",
+                        f["first_query_p50"] <= 5,
+                    )
+                ]
+                if "first_query_p50" in f
+                else []
+            ),
+            (
+                f"Search process peak RSS (at the end: {_num(f.get('search_rss_anon'), 0)} MB its own, "
+                f"{_num(f.get('search_rss_file'), 0)} MB of index and catalogue files mapped in, shared with the "
+                "OS file cache)",
+                f"{_num(f['search_rss'], 0)} MB",
+                "≤ 300 MB",
+                f["search_rss"] <= 300,
+            ),
+            (
+                "CLI cold (`archive-search search … --json`, process start to output)",
+                f"{f['cli_cold']:.3f} s",
+                "≤ 0.3 s",
+                f["cli_cold"] <= 0.3,
+            ),
         ]
-        for name, want, check in (("fts5", "≥ 5x faster than FTS5", 5.0), ("xapian", "within 2x of Xapian", 0.5)):
+        for name, want, check in (
+            ("fts5", "≥ 5x faster than FTS5", 5.0),
+            ("xapian", "within 2x of Xapian", 0.5),
+        ):
             if name in peers and "p50" in peers[name]:
                 speedup = peers[name]["p50"] / f["query_p50"]
-                rows.append((f"p50 vs {name} (plain top-10: {peers[name]['p50']:.2f} ms)", f"{speedup:.3g}x as fast",
-                             want, speedup >= check))
+                rows.append(
+                    (
+                        f"p50 vs {name} (plain top-10: {peers[name]['p50']:.2f} ms)",
+                        f"{speedup:.3g}x as fast",
+                        want,
+                        speedup >= check,
+                    )
+                )
     for variant in ("diacritics", "accentless"):
         key = f"ki_{variant}"
         if key in f:
-            best = max(((p[key][0], name) for name, p in peers.items() if key in p), default=(0.0, "none"))
-            rows.append((f"Known-item MRR@10, titles {'with diacritics' if variant == 'diacritics' else 'stripped'} "
-                         f"(best peer: {best[1]})", f"{f[key][0]:.3f} vs {best[0]:.3f}", "above every peer",
-                         f[key][0] > best[0]))
+            best = max(
+                ((p[key][0], name) for name, p in peers.items() if key in p), default=(0.0, "none")
+            )
+            rows.append(
+                (
+                    f"Known-item MRR@10, titles {'with diacritics' if variant == 'diacritics' else 'stripped'} "
+                    f"(best peer: {best[1]})",
+                    f"{f[key][0]:.3f} vs {best[0]:.3f}",
+                    "above every peer",
+                    f[key][0] > best[0],
+                )
+            )
     return rows
 
 
@@ -142,25 +239,44 @@ def _ocr_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
     share = f["ocr"] / f["tesseract_limit"]
     options = f.get("tesseract_options", "")
     rows: list[tuple[str, str, str, bool | None]] = [
-        (f"OCR ({f['ocr_pages']} scanned pages; limit = {workers} x one `tesseract TIFF stdout -l vie` on the "
-         f"page as the uncompressed TIFF the library writes, OMP_THREAD_LIMIT=1: {_num(f['tesseract_limit'])} "
-         "pages/min"
-         + ("" if options else "; the library passes tesseract no extra options") + ")",
-         f"{_num(f['ocr'])} pages/min = {share:.0%}{_repeats(f)}", "≥ 95% of the tesseract limit", share >= 0.95)]
+        (
+            f"OCR ({f['ocr_pages']} scanned pages; limit = {workers} x one `tesseract TIFF stdout -l vie` on the "
+            f"page as the uncompressed TIFF the library writes, OMP_THREAD_LIMIT=1: {_num(f['tesseract_limit'])} "
+            "pages/min"
+            + ("" if options else "; the library passes tesseract no extra options")
+            + ")",
+            f"{_num(f['ocr'])} pages/min = {share:.0%}{_repeats(f)}",
+            "≥ 95% of the tesseract limit",
+            share >= 0.95,
+        )
+    ]
     if options:
         tuned = f["ocr"] / f["tesseract_limit_tuned"]
-        rows.append((f"… share of the limit with the library's own tesseract options ({workers} x `tesseract TIFF "
-                     f"stdout -l vie {options}`: {_num(f['tesseract_limit_tuned'])} pages/min): the pipeline's "
-                     "own overhead", f"{tuned:.0%}", "for comparison", None))
+        rows.append(
+            (
+                f"… share of the limit with the library's own tesseract options ({workers} x `tesseract TIFF "
+                f"stdout -l vie {options}`: {_num(f['tesseract_limit_tuned'])} pages/min): the pipeline's "
+                "own overhead",
+                f"{tuned:.0%}",
+                "for comparison",
+                None,
+            )
+        )
     ocrmypdf = f["ocrmypdf"]
     if isinstance(ocrmypdf, str):
         rows.append((f"… `ocrmypdf --jobs {workers}`", ocrmypdf, "for comparison", None))
     else:
         startup = _num(f["ocrmypdf_startup_s"])
-        rows.append((f"… `ocrmypdf --jobs {workers} -l vie` (the same {f['ocr_pages']} pages merged into one PDF, its "
-                     f"defaults, PDF/A output, OMP_THREAD_LIMIT=1; whole command incl. its {startup} s start-up: "
-                     f"{_num(ocrmypdf)} pages/min)", f"ours / ocrmypdf = {f['ocr'] / ocrmypdf:.2f}x",
-                     "for comparison", None))
+        rows.append(
+            (
+                f"… `ocrmypdf --jobs {workers} -l vie` (the same {f['ocr_pages']} pages merged into one PDF, its "
+                f"defaults, PDF/A output, OMP_THREAD_LIMIT=1; whole command incl. its {startup} s start-up: "
+                f"{_num(ocrmypdf)} pages/min)",
+                f"ours / ocrmypdf = {f['ocr'] / ocrmypdf:.2f}x",
+                "for comparison",
+                None,
+            )
+        )
     return rows
 
 
@@ -168,37 +284,58 @@ def _quality_section(r: Results) -> list[str]:
     """Metadata accuracy (born-digital and scanned headers) and OCR character error rates."""
     f = r.figures
     fields = list(f.get("metadata_accuracy") or f.get("metadata_accuracy_ocr") or {})
-    rows = [(f"born-digital PDFs ({f.get('pdf_files', 0)}, text layer)", f.get("metadata_accuracy")),
-            (f"scanned first pages ({f.get('header_scans', 0)}, two-column header, tesseract)",
-             f.get("metadata_accuracy_ocr"))]
-    return ["", "## Ingestion quality (issue 4)", "",
-            "Metadata read from the headers (no manifest) against the generator's truth, share of documents "
-            "right per field; overall = share of all (document, field) pairs right. Scanned: first pages of "
-            "generated documents drawn at 300 dpi with the Party header in two columns (issuing body, star and "
-            "`Số …` on the left; `ĐẢNG CỘNG SẢN VIỆT NAM`, place and date on the right), every other one with "
-            "scanner noise, one of them secret when the corpus has one, ingested through `Archive.ingest` "
-            "with real tesseract:", "",
-            "| headers | " + " | ".join(fields) + " |",
-            "| --- | " + " | ".join("---:" for _ in fields) + " |",
-            *(f"| {label} | " + " | ".join(f"{shares[k]:.1%}" for k in fields) + " |"
-              for label, shares in rows if shares), "",
-            "OCR character error rate (median of 2 first pages, 700 characters each, rendered at 300 dpi and "
-            "read through the project's tesseract seam; spaces collapsed, one spelling):", "",
-            "| scan | CER |", "| --- | ---: |",
-            *(f"| {kind} | {value:.2%} |" for kind, value in f.get("ocr_cer", {}).items())]
+    rows = [
+        (f"born-digital PDFs ({f.get('pdf_files', 0)}, text layer)", f.get("metadata_accuracy")),
+        (
+            f"scanned first pages ({f.get('header_scans', 0)}, two-column header, tesseract)",
+            f.get("metadata_accuracy_ocr"),
+        ),
+    ]
+    return [
+        "",
+        "## Ingestion quality (issue 4)",
+        "",
+        "Metadata read from the headers (no manifest) against the generator's truth, share of documents "
+        "right per field; overall = share of all (document, field) pairs right. Scanned: first pages of "
+        "generated documents drawn at 300 dpi with the Party header in two columns (issuing body, star and "
+        "`Số …` on the left; `ĐẢNG CỘNG SẢN VIỆT NAM`, place and date on the right), every other one with "
+        "scanner noise, one of them secret when the corpus has one, ingested through `Archive.ingest` "
+        "with real tesseract:",
+        "",
+        "| headers | " + " | ".join(fields) + " |",
+        "| --- | " + " | ".join("---:" for _ in fields) + " |",
+        *(
+            f"| {label} | " + " | ".join(f"{shares[k]:.1%}" for k in fields) + " |"
+            for label, shares in rows
+            if shares
+        ),
+        "",
+        "OCR character error rate (median of 2 first pages, 700 characters each, rendered at 300 dpi and "
+        "read through the project's tesseract seam; spaces collapsed, one spelling):",
+        "",
+        "| scan | CER |",
+        "| --- | ---: |",
+        *(f"| {kind} | {value:.2%} |" for kind, value in f.get("ocr_cer", {}).items()),
+    ]
 
 
 def _peer_rounds_note(r: Results) -> str:
     """How many rounds of the query set each peer was timed over (a slow one, fewer)."""
     rounds = [f"{name} {p['rounds']}" for name, p in r.peers.items() if "rounds" in p]
-    return f"Rounds timed: ours {r.figures.get('query_rounds', '?')}, " + ", ".join(rounds) + "." if rounds else ""
+    return (
+        f"Rounds timed: ours {r.figures.get('query_rounds', '?')}, " + ", ".join(rounds) + "."
+        if rounds
+        else ""
+    )
 
 
 def _peer_table(r: Results) -> list[str]:
     f = r.figures
-    lines = ["| system | build s | index MB | p50 ms | p99 ms | our p50 speed-up | MRR@10 (diacritics) | "
-             "recall@10 (diacritics) | MRR@10 (accentless) | recall@10 (accentless) |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| system | build s | index MB | p50 ms | p99 ms | our p50 speed-up | MRR@10 (diacritics) | "
+        "recall@10 (diacritics) | MRR@10 (accentless) | recall@10 (accentless) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
 
     def quality(p: dict[str, Any]) -> str:
         cells = []
@@ -207,14 +344,20 @@ def _peer_table(r: Results) -> list[str]:
             cells += [_num(mrr, 3), _num(recall, 3)]
         return " | ".join(cells)
 
-    ours = {"ki_diacritics": f.get("ki_diacritics", (math.nan, math.nan)),
-            "ki_accentless": f.get("ki_accentless", (math.nan, math.nan))}
-    lines.append(f"| **archive-search** | {_num(f.get('text_ingest_s'))} (ingest) | {_num(f.get('index_mb'))} "
-                 f"| {_num(f.get('query_p50'), 2)} | {_num(f.get('query_p99'), 2)} | 1.00x | {quality(ours)} |")
+    ours = {
+        "ki_diacritics": f.get("ki_diacritics", (math.nan, math.nan)),
+        "ki_accentless": f.get("ki_accentless", (math.nan, math.nan)),
+    }
+    lines.append(
+        f"| **archive-search** | {_num(f.get('text_ingest_s'))} (ingest) | {_num(f.get('index_mb'))} "
+        f"| {_num(f.get('query_p50'), 2)} | {_num(f.get('query_p99'), 2)} | 1.00x | {quality(ours)} |"
+    )
     for name, p in r.peers.items():
         speed = p["p50"] / f["query_p50"] if "p50" in p and "query_p50" in f else math.nan
-        lines.append(f"| {name} | {_num(p.get('build_s'))} | {_num(p.get('size_mb'))} | {_num(p.get('p50'), 2)} "
-                     f"| {_num(p.get('p99'), 2)} | {speed:.3g}x | {quality(p)} |")
+        lines.append(
+            f"| {name} | {_num(p.get('build_s'))} | {_num(p.get('size_mb'))} | {_num(p.get('p50'), 2)} "
+            f"| {_num(p.get('p99'), 2)} | {speed:.3g}x | {quality(p)} |"
+        )
     for name, why in r.missing.items():
         lines.append(f"| {name} | {why} | | | | | | | | |")
     return lines
@@ -222,7 +365,9 @@ def _peer_table(r: Results) -> list[str]:
 
 def _known_item_note(f: dict[str, Any]) -> str:
     if "ki_articles" not in f:
-        return "Known-item quality: not measured in this run (`--skip known-item`): n/a in the table."
+        return (
+            "Known-item quality: not measured in this run (`--skip known-item`): n/a in the table."
+        )
     return (
         f"Known-item quality: {f['ki_articles']:,} vietnews articles ingested as `.txt` (title on the "
         f"first line) through `Archive.ingest`; {f.get('ki_queries', 0):,} titles queried with diacritics and "
@@ -256,7 +401,10 @@ def write_report(r: Results, out: Path) -> None:
         "",
         "| measure | figure | target | |",
         "| --- | ---: | --- | --- |",
-        *(f"| {name} | {figure} | {target} | {_verdict(ok)} |" for name, figure, target, ok in _main_rows(r)),
+        *(
+            f"| {name} | {figure} | {target} | {_verdict(ok)} |"
+            for name, figure, target, ok in _main_rows(r)
+        ),
         "",
         "Latency targets are stated for full scale; at reduced scale they are indicative only.",
         "",
@@ -281,27 +429,43 @@ def write_report(r: Results, out: Path) -> None:
         "",
         "## Other figures",
         "",
-        *([f"- Text ingest of the scale archive (`.txt` + manifest with {f.get('archive_records', 0):,} records, "
-           f"single run, builds the archive): {_num(f.get('text_ingest'))} pages/s, {_num(f.get('text_ingest_s'))} s; "
-           f"{f.get('ingest_failures', 0)} failures."] if "text_ingest" in f else []),
-        *([f"- Born-digital ingest peak RSS (writer + workers): {_num(f['ingest_pdf_rss'], 0)} MB."]
-          if "ingest_pdf_rss" in f else []),
-        "- Stage durations (s): " + ", ".join(f"{k} {v:.0f}" for k, v in f.get("stage_seconds", {}).items()),
+        *(
+            [
+                f"- Text ingest of the scale archive (`.txt` + manifest with {f.get('archive_records', 0):,} records, "
+                f"single run, builds the archive): {_num(f.get('text_ingest'))} pages/s, "
+                f"{_num(f.get('text_ingest_s'))} s; "
+                f"{f.get('ingest_failures', 0)} failures."
+            ]
+            if "text_ingest" in f
+            else []
+        ),
+        *(
+            [
+                f"- Born-digital ingest peak RSS (writer + workers): {_num(f['ingest_pdf_rss'], 0)} MB."
+            ]
+            if "ingest_pdf_rss" in f
+            else []
+        ),
+        "- Stage durations (s): "
+        + ", ".join(f"{k} {v:.0f}" for k, v in f.get("stage_seconds", {}).items()),
         "",
         "Per-query warm latency (ms, median over rounds):",
         "",
         "| id | kind | query | filters | ms |",
         "| --- | --- | --- | --- | ---: |",
-        *(f"| {label} | {kind} | `{text}` | {_filters(fond, year, types)} | "
-          f"{f.get('per_query', {}).get(label, math.nan):.2f} |"
-          for label, kind, text, fond, year, types in f.get("queries", [])),
+        *(
+            f"| {label} | {kind} | `{text}` | {_filters(fond, year, types)} | "
+            f"{f.get('per_query', {}).get(label, math.nan):.2f} |"
+            for label, kind, text, fond, year, types in f.get("queries", [])
+        ),
         "",
         "## Not measured",
         "",
         "- Full scale: BENCHMARKS-scale-1.md (every stage, about 70 minutes) and BENCHMARKS-scale-1-search-run*.md "
         "(reindex, search and peers at full scale, about 25 minutes each; the highest number is the newest), by "
         "the commands in the README."
-        if s.scale < 1 else "- The subsets below are smaller than the archive, so that the run takes about 70 minutes.",
+        if s.scale < 1
+        else "- The subsets below are smaller than the archive, so that the run takes about 70 minutes.",
         "- Born-digital ingestion is measured on a PDF subset (`--pdf-pages`); the scale archive itself is "
         "ingested from `.txt`. OCR uses a small scanned subset (`--scan-pages`), one page per file; "
         "BENCHMARKS-ocr.md measures OCR alone on 60 pages, where repeats agree more closely.",
@@ -311,8 +475,12 @@ def write_report(r: Results, out: Path) -> None:
     if f.get("metadata_accuracy") or f.get("metadata_accuracy_ocr") or f.get("ocr_cer"):
         lines += _quality_section(r)
     if "dask_section" in f:
-        lines += ["", "## Distributed OCR (issue 7): a local Dask cluster against the local pool", "",
-                  f["dask_section"]]
+        lines += [
+            "",
+            "## Distributed OCR (issue 7): a local Dask cluster against the local pool",
+            "",
+            f["dask_section"],
+        ]
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

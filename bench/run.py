@@ -28,7 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.corpus import DEFAULT_TEXT_POOL, REPO, Article, ScaleCorpus, fold, generate, load_articles
+from bench.corpus import (
+    DEFAULT_TEXT_POOL,
+    REPO,
+    Article,
+    ScaleCorpus,
+    fold,
+    generate,
+    load_articles,
+)
 from bench.peers import BenchQuery, Parsed, Peer, PeerDoc, available_peers, parse, plain
 from bench.report import write_report
 
@@ -41,8 +49,13 @@ def log(message: str) -> None:
 
 def child(task: str, **payload: Any) -> dict[str, Any]:
     """Run ``bench.child TASK`` in a fresh interpreter and return its JSON answer."""
-    out = subprocess.run([PYTHON, "-m", "bench.child", task, json.dumps(payload)], cwd=REPO,
-                         capture_output=True, text=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+    out = subprocess.run(
+        [PYTHON, "-m", "bench.child", task, json.dumps(payload)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+    )
     if out.returncode != 0:
         raise RuntimeError(f"bench.child {task} failed:\n{out.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -96,7 +109,9 @@ def _files(folder: Path, suffix: str) -> list[str]:
     return sorted(str(p) for p in folder.rglob(f"*{suffix}"))
 
 
-def _alternating(repeat: int, first: Callable[[], None], second: Callable[[], None]) -> tuple[Callable[[], None], ...]:
+def _alternating(
+    repeat: int, first: Callable[[], None], second: Callable[[], None]
+) -> tuple[Callable[[], None], ...]:
     """Two measurements of one repeat, their order swapped every other repeat so that neither side
     always runs first: a drift of the machine over a run (its first tesseract runs have been its
     fastest in 4 runs out of 4) then falls on both sides."""
@@ -111,7 +126,9 @@ def bench_born_digital(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
     limit: list[float] = []
     ours: list[float] = []
     rss: list[float] = []
-    page_counts: set[int] = set()  # pdfminer's and ours, every run: one number unless pages were lost
+    page_counts: set[int] = (
+        set()
+    )  # pdfminer's and ours, every run: one number unless pages were lost
 
     def parts() -> None:
         lim = child("pdfminer", paths=files, workers=s.workers)
@@ -119,7 +136,9 @@ def bench_born_digital(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
         page_counts.add(lim["pages"])
 
     def ingest() -> None:
-        run = child("ingest", archive=str(_fresh(s.work / "archive-pdf")), paths=files, workers=s.workers)
+        run = child(
+            "ingest", archive=str(_fresh(s.work / "archive-pdf")), paths=files, workers=s.workers
+        )
         ours.append(run["pages"] / run["elapsed"])
         rss.append(run["rss_self_mb"] + s.workers * run["rss_child_mb"])
         page_counts.add(run["pages"])
@@ -127,11 +146,20 @@ def bench_born_digital(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
     for n in range(s.repeats):
         for measure in _alternating(n, parts, ingest):
             measure()
-        log(f"born-digital {n + 1}/{s.repeats}: ours {ours[-1]:.1f} p/s, parts alone {limit[-1]:.1f} p/s")
+        log(
+            f"born-digital {n + 1}/{s.repeats}: ours {ours[-1]:.1f} p/s, parts alone {limit[-1]:.1f} p/s"
+        )
     if len(page_counts) > 1:
-        log(f"born-digital: page counts differ between runs or from pdfminer's: {sorted(page_counts)}")
-    r.figures.update(pdf_files=len(files), pdf_pages=max(page_counts), ingest_pdf=median(ours),
-                     pdfminer_limit=median(limit), ingest_pdf_rss=median(rss))
+        log(
+            f"born-digital: page counts differ between runs or from pdfminer's: {sorted(page_counts)}"
+        )
+    r.figures.update(
+        pdf_files=len(files),
+        pdf_pages=max(page_counts),
+        ingest_pdf=median(ours),
+        pdfminer_limit=median(limit),
+        ingest_pdf_rss=median(rss),
+    )
 
 
 class OtherCorpusError(RuntimeError):
@@ -145,14 +173,22 @@ def _reused_archive(archive: Path, corpus: ScaleCorpus, r: Results) -> Path:
     with Archive.open(archive) as opened:
         try:
             held = opened.statistics(clearance="tuyet-mat")
-        except IndexUnavailableError:  # an index an older version built: the reindex stage rebuilds it anyway
+        except (
+            IndexUnavailableError
+        ):  # an index an older version built: the reindex stage rebuilds it anyway
             opened.reindex()
             held = opened.statistics(clearance="tuyet-mat")
         _check_same_texts(opened, archive, corpus, str(r.figures.get("text_pool")))
-    r.figures.update(archive_docs=held.documents, archive_records=held.records, archive_pages=held.pages)
-    r.notes.append(f"The scale archive was reused from `{archive}` (an earlier `Archive.ingest` of the same "
-                   "corpus, scale and seed); its text ingest and ingest RSS are not measured in this run.")
-    log(f"scale archive reused: {held.documents} documents, {held.records} records, {held.pages} pages")
+    r.figures.update(
+        archive_docs=held.documents, archive_records=held.records, archive_pages=held.pages
+    )
+    r.notes.append(
+        f"The scale archive was reused from `{archive}` (an earlier `Archive.ingest` of the same "
+        "corpus, scale and seed); its text ingest and ingest RSS are not measured in this run."
+    )
+    log(
+        f"scale archive reused: {held.documents} documents, {held.records} records, {held.pages} pages"
+    )
     return archive
 
 
@@ -165,7 +201,9 @@ def _check_same_texts(opened: Any, archive: Path, corpus: ScaleCorpus, pool: str
     when this run fell back to ``sample/`` (run outside a checkout beside ``../shared``). Counts
     match either way, while the query set and the peers' texts come from this run's corpus."""
     for doc in corpus.documents[:_SAMPLE_CHECKED]:
-        hits = opened.search(f"so:{doc.symbol}", clearance="tuyet-mat", limit=100, pages_per_hit=0).hits
+        hits = opened.search(
+            f"so:{doc.symbol}", clearance="tuyet-mat", limit=100, pages_per_hit=0
+        ).hits
         if not any(hit.title == doc.title for hit in hits):
             raise OtherCorpusError(
                 f"{archive} was not built from this run's corpus (text pool {pool}): "
@@ -175,33 +213,52 @@ def _check_same_texts(opened: Any, archive: Path, corpus: ScaleCorpus, pool: str
 
 
 def bench_scale_archive(s: Settings, corpus: ScaleCorpus, r: Results) -> Path:
-    archive = _reused_archive(s.archive, corpus, r) if s.archive else _ingest_scale_archive(s, corpus, r)
+    archive = (
+        _reused_archive(s.archive, corpus, r) if s.archive else _ingest_scale_archive(s, corpus, r)
+    )
     rates, rss_self, rss_child = [], [], []
     for _ in range(s.repeats):
         again = child("reindex", archive=str(archive))
         rates.append(again["pages"] / again["elapsed"])
         rss_self.append(again["rss_self_mb"])
         rss_child.append(again["rss_child_mb"])
-    r.figures.update(reindex=median(rates), reindex_rss_self=median(rss_self), reindex_rss_child=median(rss_child),
-                     reindex_workers=os.cpu_count() or 1)
+    r.figures.update(
+        reindex=median(rates),
+        reindex_rss_self=median(rss_self),
+        reindex_rss_child=median(rss_child),
+        reindex_workers=os.cpu_count() or 1,
+    )
     log(f"reindex: {r.figures['reindex']:.0f} pages/s")
     raw = sum(len(p.encode()) for d in corpus.documents for p in d.pages)
     raw += sum(len(rec.title.encode()) + len(rec.symbol) for rec in corpus.records)
     index_bytes = sum(p.stat().st_size for p in (archive / "index").rglob("*") if p.is_file())
-    r.figures.update(raw_text_mb=raw / 1e6, index_mb=index_bytes / 1e6,
-                     catalog_mb=(archive / "catalog.sqlite").stat().st_size / 1e6)
+    r.figures.update(
+        raw_text_mb=raw / 1e6,
+        index_mb=index_bytes / 1e6,
+        catalog_mb=(archive / "catalog.sqlite").stat().st_size / 1e6,
+    )
     return archive
 
 
 def _ingest_scale_archive(s: Settings, corpus: ScaleCorpus, r: Results) -> Path:
     archive = _fresh(s.work / "archive")
-    run = child("ingest", archive=str(archive), paths=[], manifest=str(corpus.manifest), workers=s.workers)
-    r.figures.update(text_ingest=run["pages"] / run["elapsed"], text_ingest_s=run["elapsed"],
-                     archive_docs=run["new"], archive_records=run["records"], archive_pages=run["pages"],
-                     ingest_rss_self=run["rss_self_mb"], ingest_rss_child=run["rss_child_mb"],
-                     ingest_failures=run["failures"])
-    log(f"scale archive: {run['new']} documents, {run['records']} records, {run['pages']} pages "
-        f"in {run['elapsed']:.1f}s")
+    run = child(
+        "ingest", archive=str(archive), paths=[], manifest=str(corpus.manifest), workers=s.workers
+    )
+    r.figures.update(
+        text_ingest=run["pages"] / run["elapsed"],
+        text_ingest_s=run["elapsed"],
+        archive_docs=run["new"],
+        archive_records=run["records"],
+        archive_pages=run["pages"],
+        ingest_rss_self=run["rss_self_mb"],
+        ingest_rss_child=run["rss_child_mb"],
+        ingest_failures=run["failures"],
+    )
+    log(
+        f"scale archive: {run['new']} documents, {run['records']} records, {run['pages']} pages "
+        f"in {run['elapsed']:.1f}s"
+    )
     return archive
 
 
@@ -227,8 +284,13 @@ def _tesseract_rate(pages: Sequence[Path], workers: int, options: Sequence[str])
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
     def one(page: Path) -> None:
-        subprocess.run(["tesseract", str(page), "stdout", "-l", "vie", *options], env=env, check=True,
-                       capture_output=True, timeout=300)
+        subprocess.run(
+            ["tesseract", str(page), "stdout", "-l", "vie", *options],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -251,7 +313,15 @@ def _merge_pdfs(files: Sequence[str], out: Path) -> Path:
 
 
 def _ocrmypdf_command(s: Settings, merged: Path) -> list[str]:
-    return ["ocrmypdf", "--jobs", str(s.workers), "-l", "vie", str(merged), str(s.work / "scan-ocrmypdf.pdf")]
+    return [
+        "ocrmypdf",
+        "--jobs",
+        str(s.workers),
+        "-l",
+        "vie",
+        str(merged),
+        str(s.work / "scan-ocrmypdf.pdf"),
+    ]
 
 
 def _ocrmypdf_rate(command: Sequence[str], pages: int) -> float:
@@ -273,12 +343,16 @@ def bench_ocr(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
     """Our OCR ingest against ``workers`` x plain tesseract (and tesseract with the library's own
     options, when it sets any) and against ocrmypdf, on the same scanned pages, repeats interleaved
     (the limit and ours in turn first)."""
-    from ingest.ocr import TESSERACT_CONFIG
+    from archive_search.ingest.ocr import TESSERACT_CONFIG
 
     files = _files(corpus.scan_dir, ".pdf")
     pages = _render_pages(files, s.work / "scan-tiff")
     options = shlex.split(TESSERACT_CONFIG)
-    ocrmypdf = _ocrmypdf_command(s, _merge_pdfs(files, s.work / "scan-merged.pdf")) if shutil.which("ocrmypdf") else []
+    ocrmypdf = (
+        _ocrmypdf_command(s, _merge_pdfs(files, s.work / "scan-merged.pdf"))
+        if shutil.which("ocrmypdf")
+        else []
+    )
     rates: dict[str, list[float]] = {"limit": [], "tuned": [], "ours": [], "ocrmypdf": []}
 
     def limit() -> None:
@@ -287,7 +361,9 @@ def bench_ocr(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
             rates["tuned"].append(_tesseract_rate(pages, s.workers, options))
 
     def ours() -> None:
-        run = child("ingest", archive=str(_fresh(s.work / "archive-ocr")), paths=files, workers=s.workers)
+        run = child(
+            "ingest", archive=str(_fresh(s.work / "archive-ocr")), paths=files, workers=s.workers
+        )
         rates["ours"].append(run["ocr_pages"] / run["elapsed"] * 60)
 
     for n in range(s.repeats):
@@ -295,14 +371,28 @@ def bench_ocr(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
             measure()
         if ocrmypdf:
             rates["ocrmypdf"].append(_ocrmypdf_rate(ocrmypdf, len(files)))
-        log(f"OCR {n + 1}/{s.repeats}: " + ", ".join(f"{k} {v[-1]:.1f}" for k, v in rates.items() if v) + " pages/min")
-    r.figures["ocr_shares"] = [mine / tess for mine, tess in zip(rates["ours"], rates["limit"], strict=True)]
-    r.figures.update(ocr_pages=len(pages), ocr=median(rates["ours"]), tesseract_limit=median(rates["limit"]),
-                     tesseract_options=TESSERACT_CONFIG, ocrmypdf="not installed")
+        log(
+            f"OCR {n + 1}/{s.repeats}: "
+            + ", ".join(f"{k} {v[-1]:.1f}" for k, v in rates.items() if v)
+            + " pages/min"
+        )
+    r.figures["ocr_shares"] = [
+        mine / tess for mine, tess in zip(rates["ours"], rates["limit"], strict=True)
+    ]
+    r.figures.update(
+        ocr_pages=len(pages),
+        ocr=median(rates["ours"]),
+        tesseract_limit=median(rates["limit"]),
+        tesseract_options=TESSERACT_CONFIG,
+        ocrmypdf="not installed",
+    )
     if options:
         r.figures["tesseract_limit_tuned"] = median(rates["tuned"])
     if ocrmypdf:
-        r.figures.update(ocrmypdf=median(rates["ocrmypdf"]), ocrmypdf_startup_s=_startup_s(["ocrmypdf", "--version"]))
+        r.figures.update(
+            ocrmypdf=median(rates["ocrmypdf"]),
+            ocrmypdf_startup_s=_startup_s(["ocrmypdf", "--version"]),
+        )
 
 
 def bench_quality(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
@@ -316,14 +406,23 @@ def bench_quality(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
     if s.header_scans:
         folder = _fresh(s.work / "header-scans")
         scans = quality.write_header_scans(folder / "scan", corpus.documents, s.header_scans)
-        child("ingest", archive=str(folder / "archive"), paths=[str(folder / "scan")], workers=s.workers)
-        r.figures.update(header_scans=len(scans),
-                         metadata_accuracy_ocr=quality.metadata_accuracy(folder / "archive", truth))
+        child(
+            "ingest",
+            archive=str(folder / "archive"),
+            paths=[str(folder / "scan")],
+            workers=s.workers,
+        )
+        r.figures.update(
+            header_scans=len(scans),
+            metadata_accuracy_ocr=quality.metadata_accuracy(folder / "archive", truth),
+        )
     texts = [doc.pages[0][:700] for doc in corpus.documents[: min(2, s.scan_pages)]]
     if texts:
         r.figures["ocr_cer"] = quality.ocr_error_rates(texts)
-    log(f"metadata accuracy {r.figures['metadata_accuracy']}; on scanned headers "
-        f"{r.figures.get('metadata_accuracy_ocr')}; OCR CER {r.figures.get('ocr_cer')}")
+    log(
+        f"metadata accuracy {r.figures['metadata_accuracy']}; on scanned headers "
+        f"{r.figures.get('metadata_accuracy_ocr')}; OCR CER {r.figures.get('ocr_cer')}"
+    )
 
 
 # --- search ------------------------------------------------------------------------------------
@@ -336,15 +435,23 @@ def query_set(corpus: ScaleCorpus, seed: int) -> list[BenchQuery]:
     symbols = [d.symbol for d in rng.sample(docs, min(4, len(docs)))]
     titles = [" ".join(d.title.split()[2:7]) for d in rng.sample(docs, min(4, len(docs)))]
     q = [
-        BenchQuery("w1", "words", "công nghệ thông tin"), BenchQuery("w2", "words", "phát triển kinh tế"),
-        BenchQuery("w3", "words", "đảng viên"), BenchQuery("w4", "words", "bệnh viện"),
-        BenchQuery("w5", "words", "giao thông"), BenchQuery("w6", "words", "Hà Nội"),
-        BenchQuery("p1", "phrase", '"xây dựng nông thôn mới"'), BenchQuery("p2", "phrase", '"Ban Thường vụ"'),
-        BenchQuery("p3", "phrase", '"thành phố Hồ Chí Minh"'), BenchQuery("p4", "phrase", '"tai nạn giao thông"'),
-        BenchQuery("a1", "accentless", "cong nghe thong tin"), BenchQuery("a2", "accentless", "dang vien"),
-        BenchQuery("a3", "accentless", "phat trien kinh te"), BenchQuery("a4", "accentless", "benh vien"),
+        BenchQuery("w1", "words", "công nghệ thông tin"),
+        BenchQuery("w2", "words", "phát triển kinh tế"),
+        BenchQuery("w3", "words", "đảng viên"),
+        BenchQuery("w4", "words", "bệnh viện"),
+        BenchQuery("w5", "words", "giao thông"),
+        BenchQuery("w6", "words", "Hà Nội"),
+        BenchQuery("p1", "phrase", '"xây dựng nông thôn mới"'),
+        BenchQuery("p2", "phrase", '"Ban Thường vụ"'),
+        BenchQuery("p3", "phrase", '"thành phố Hồ Chí Minh"'),
+        BenchQuery("p4", "phrase", '"tai nạn giao thông"'),
+        BenchQuery("a1", "accentless", "cong nghe thong tin"),
+        BenchQuery("a2", "accentless", "dang vien"),
+        BenchQuery("a3", "accentless", "phat trien kinh te"),
+        BenchQuery("a4", "accentless", "benh vien"),
         BenchQuery("a5", "accentless", "nong thon moi"),
-        BenchQuery("s1", "symbol", "36-NQ/TW"), BenchQuery("s2", "symbol", "số 05-CT/TW"),
+        BenchQuery("s1", "symbol", "36-NQ/TW"),
+        BenchQuery("s2", "symbol", "số 05-CT/TW"),
         *(BenchQuery(f"s{n + 3}", "symbol", sym) for n, sym in enumerate(symbols)),
         BenchQuery("f1", "filter", "kinh tế", fond=("TU",), year=((2015, 2019),)),
         BenchQuery("f2", "filter", "đảng viên", doc_type=("NQ", "CT")),
@@ -358,8 +465,16 @@ def query_set(corpus: ScaleCorpus, seed: int) -> list[BenchQuery]:
 
 
 def _ours_payload(queries: Sequence[BenchQuery]) -> list[dict[str, Any]]:
-    return [{"label": q.label, "text": q.text, "fond": list(q.fond), "doc_type": list(q.doc_type),
-             "year": [f"{a}..{b}" for a, b in q.year]} for q in queries]
+    return [
+        {
+            "label": q.label,
+            "text": q.text,
+            "fond": list(q.fond),
+            "doc_type": list(q.doc_type),
+            "year": [f"{a}..{b}" for a, b in q.year],
+        }
+        for q in queries
+    ]
 
 
 # Rounds of the query set timed, ours and each peer's: 40 take ~10 s at full scale. Five took a
@@ -372,28 +487,48 @@ PEER_BUDGET_S = 30.0
 
 def _round_stats(rounds: Sequence[Sequence[float]]) -> tuple[float, float]:
     """Median over rounds of each round's p50 and p99, in milliseconds."""
-    return (median([percentile(t, 0.5) for t in rounds]) * 1000, median([percentile(t, 0.99) for t in rounds]) * 1000)
+    return (
+        median([percentile(t, 0.5) for t in rounds]) * 1000,
+        median([percentile(t, 0.99) for t in rounds]) * 1000,
+    )
 
 
 def _byte_compile_project() -> None:
     """Compile the project's modules with the script scripts/setup.sh runs after installing: the
     cold start measured is then an installed program's, also after an edit, or where
     PYTHONDONTWRITEBYTECODE would have every start compile them again (~60 ms of a CLI search)."""
-    subprocess.run([PYTHON, str(REPO / "scripts" / "byte_compile.py")], check=True, capture_output=True)
+    subprocess.run(
+        [PYTHON, str(REPO / "scripts" / "byte_compile.py")], check=True, capture_output=True
+    )
 
 
 def bench_search(s: Settings, archive: Path, queries: list[BenchQuery], r: Results) -> None:
     rounds = max(QUERY_ROUNDS, s.repeats)
     run = child("search", archive=str(archive), queries=_ours_payload(queries), rounds=rounds)
     p50, p99 = _round_stats(run["rounds"])
-    r.figures.update(query_p50=p50, query_p99=p99, search_rss=run["rss_self_mb"], query_rounds=rounds,
-                     first_query_p50=percentile(run["first"], 0.5) * 1000,
-                     search_rss_anon=run["rss_anon_mb"], search_rss_file=run["rss_file_mb"],
-                     per_query={k: v * 1000 for k, v in run["per_query"].items()})
-    log(f"warm search: p50 {p50:.2f} ms, p99 {p99:.2f} ms, first time p50 {r.figures['first_query_p50']:.2f} ms, "
-        f"RSS {run['rss_self_mb']:.0f} MB")
+    r.figures.update(
+        query_p50=p50,
+        query_p99=p99,
+        search_rss=run["rss_self_mb"],
+        query_rounds=rounds,
+        first_query_p50=percentile(run["first"], 0.5) * 1000,
+        search_rss_anon=run["rss_anon_mb"],
+        search_rss_file=run["rss_file_mb"],
+        per_query={k: v * 1000 for k, v in run["per_query"].items()},
+    )
+    log(
+        f"warm search: p50 {p50:.2f} ms, p99 {p99:.2f} ms, first time p50 {r.figures['first_query_p50']:.2f} ms, "
+        f"RSS {run['rss_self_mb']:.0f} MB"
+    )
     _byte_compile_project()
-    command = [str(Path(PYTHON).parent / "archive-search"), "--archive", str(archive), "search", "dang vien", "--json"]
+    command = [
+        str(Path(PYTHON).parent / "archive-search"),
+        "--archive",
+        str(archive),
+        "search",
+        "dang vien",
+        "--json",
+    ]
     subprocess.run(command, check=True, capture_output=True)
     cold = []
     for _ in range(max(5, s.repeats)):
@@ -405,10 +540,22 @@ def bench_search(s: Settings, archive: Path, queries: list[BenchQuery], r: Resul
 
 
 def _peer_docs(corpus: ScaleCorpus) -> list[PeerDoc]:
-    docs = [PeerDoc(d.key, d.title + " " + d.symbol, "\n".join(d.pages), d.fond, d.year, d.doc_type,
-                    d.secrecy) for d in corpus.documents]
-    docs += [PeerDoc(f"r{n}", f"{rec.title} {rec.symbol}", "", rec.fond, rec.year, rec.doc_type)
-             for n, rec in enumerate(corpus.records)]
+    docs = [
+        PeerDoc(
+            d.key,
+            d.title + " " + d.symbol,
+            "\n".join(d.pages),
+            d.fond,
+            d.year,
+            d.doc_type,
+            d.secrecy,
+        )
+        for d in corpus.documents
+    ]
+    docs += [
+        PeerDoc(f"r{n}", f"{rec.title} {rec.symbol}", "", rec.fond, rec.year, rec.doc_type)
+        for n, rec in enumerate(corpus.records)
+    ]
     return docs
 
 
@@ -416,7 +563,9 @@ def _folds(peer: Peer) -> bool:
     return peer.name != "fts5"
 
 
-def _time_peer(peer: Peer, queries: Sequence[tuple[BenchQuery, Parsed]], rounds: int) -> tuple[float, float, int]:
+def _time_peer(
+    peer: Peer, queries: Sequence[tuple[BenchQuery, Parsed]], rounds: int
+) -> tuple[float, float, int]:
     """p50 and p99 over up to ``rounds`` rounds, fewer (at least 5) for a peer slower than
     ``PEER_BUDGET_S`` of searching; and the rounds timed."""
     for q, parsed in queries:
@@ -451,9 +600,16 @@ def bench_peers(s: Settings, corpus: ScaleCorpus, queries: list[BenchQuery], r: 
             build = time.perf_counter() - started
             prepared = [(q, parse(q.text, folded=_folds(peer))) for q in queries]
             p50, p99, rounds = _time_peer(peer, prepared, max(QUERY_ROUNDS, s.repeats))
-            r.peers[peer.name] = {"build_s": build, "p50": p50, "p99": p99, "size_mb": peer.size_bytes() / 1e6,
-                                  "rounds": rounds}
-            log(f"peer {peer.name}: build {build:.1f}s, p50 {p50:.2f} ms, p99 {p99:.2f} ms ({rounds} rounds)")
+            r.peers[peer.name] = {
+                "build_s": build,
+                "p50": p50,
+                "p99": p99,
+                "size_mb": peer.size_bytes() / 1e6,
+                "rounds": rounds,
+            }
+            log(
+                f"peer {peer.name}: build {build:.1f}s, p50 {p50:.2f} ms, p99 {p99:.2f} ms ({rounds} rounds)"
+            )
 
 
 # --- known-item retrieval quality --------------------------------------------------------------
@@ -477,9 +633,14 @@ def bench_known_item(s: Settings, r: Results) -> None:
         path = folder / "text" / a.id[-2:] / f"{a.id}.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"{a.title}\n\n{a.body}", encoding="utf-8")
-    child("ingest", archive=str(folder / "archive"), paths=[str(folder / "text")], workers=s.workers)
+    child(
+        "ingest", archive=str(folder / "archive"), paths=[str(folder / "text")], workers=s.workers
+    )
     chosen = random.Random(s.seed).sample(articles, min(s.ki_queries, len(articles)))
-    variants = {"diacritics": [a.title for a in chosen], "accentless": [fold(a.title) for a in chosen]}
+    variants = {
+        "diacritics": [a.title for a in chosen],
+        "accentless": [fold(a.title) for a in chosen],
+    }
     document_of = _documents_of_files(folder / "archive")
     answers = [document_of[a.id] for a in chosen]  # an article published twice is one document
     errors = 0
@@ -494,7 +655,9 @@ def bench_known_item(s: Settings, r: Results) -> None:
                 ranked.append([h.id for h in hits])
             r.figures[f"ki_{variant}"] = _rank_metrics(ranked, answers)
     r.figures.update(ki_articles=len(articles), ki_queries=len(chosen), ki_errors=errors)
-    log(f"known-item ours: {r.figures['ki_diacritics']}, {r.figures['ki_accentless']} ({errors} query errors)")
+    log(
+        f"known-item ours: {r.figures['ki_diacritics']}, {r.figures['ki_accentless']} ({errors} query errors)"
+    )
     _known_item_peers(s, articles, variants, answers, document_of, r)
 
 
@@ -503,14 +666,22 @@ def _documents_of_files(archive: Path) -> dict[str, str]:
     already ingested is recorded as a duplicate of that document, which is then its answer."""
     db = sqlite3.connect(f"{(archive / 'catalog.sqlite').as_uri()}?mode=ro", uri=True)
     try:
-        rows = db.execute("SELECT path, document_id FROM files WHERE document_id IS NOT NULL").fetchall()
+        rows = db.execute(
+            "SELECT path, document_id FROM files WHERE document_id IS NOT NULL"
+        ).fetchall()
     finally:
         db.close()
     return {Path(path).stem: document for path, document in rows}
 
 
-def _known_item_peers(s: Settings, articles: list[Article], variants: dict[str, list[str]], answers: list[str],
-                      document_of: dict[str, str], r: Results) -> None:
+def _known_item_peers(
+    s: Settings,
+    articles: list[Article],
+    variants: dict[str, list[str]],
+    answers: list[str],
+    document_of: dict[str, str],
+    r: Results,
+) -> None:
     """The same queries on the peers, which index every copy: a copy found counts as its document."""
     docs = [PeerDoc(a.id, a.title, a.body) for a in articles]
     blank = BenchQuery("ki", "known-item", "")
@@ -519,11 +690,18 @@ def _known_item_peers(s: Settings, articles: list[Article], variants: dict[str, 
         for peer in peers:
             peer.build(docs)
             for variant, texts in variants.items():
-                ranked = [[document_of.get(key, key) for key in peer.search(blank, plain(t, folded=_folds(peer)))]
-                          for t in texts]
+                ranked = [
+                    [
+                        document_of.get(key, key)
+                        for key in peer.search(blank, plain(t, folded=_folds(peer)))
+                    ]
+                    for t in texts
+                ]
                 r.peers.setdefault(peer.name, {})[f"ki_{variant}"] = _rank_metrics(ranked, answers)
-            log(f"known-item {peer.name}: {r.peers[peer.name].get('ki_diacritics')}, "
-                f"{r.peers[peer.name].get('ki_accentless')}")
+            log(
+                f"known-item {peer.name}: {r.peers[peer.name].get('ki_diacritics')}, "
+                f"{r.peers[peer.name].get('ki_accentless')}"
+            )
 
 
 # --- the command -------------------------------------------------------------------------------
@@ -558,10 +736,24 @@ def run(s: Settings) -> Results:
     s.work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     log(f"generating the corpus at scale {s.scale} under {s.work}")
-    corpus = _stage("generate", r, lambda: generate(s.work / "corpus", scale=s.scale, seed=s.seed, pool=s.pool,
-                                                     pdf_pages=s.pdf_pages, scan_pages=s.scan_pages))
-    r.figures.update(corpus_docs=len(corpus.documents), corpus_pages=corpus.pages, corpus_records=len(corpus.records),
-                     text_pool=str(s.pool) if s.pool and s.pool.is_file() else "sample/ (fallback)")
+    corpus = _stage(
+        "generate",
+        r,
+        lambda: generate(
+            s.work / "corpus",
+            scale=s.scale,
+            seed=s.seed,
+            pool=s.pool,
+            pdf_pages=s.pdf_pages,
+            scan_pages=s.scan_pages,
+        ),
+    )
+    r.figures.update(
+        corpus_docs=len(corpus.documents),
+        corpus_pages=corpus.pages,
+        corpus_records=len(corpus.records),
+        text_pool=str(s.pool) if s.pool and s.pool.is_file() else "sample/ (fallback)",
+    )
     if "born-digital" not in s.skip:
         _stage("born-digital", r, lambda: bench_born_digital(s, corpus, r))
     if not {"born-digital", "quality"} & s.skip:  # metadata is read from the born-digital archive
@@ -581,8 +773,14 @@ def run(s: Settings) -> Results:
     if s.skip:
         r.notes.append(f"Stages skipped in this run (`--skip`): {', '.join(sorted(s.skip))}.")
     r.figures["total_s"] = time.perf_counter() - started
-    (s.work / "results.json").write_text(json.dumps({"figures": r.figures, "peers": r.peers, "missing": r.missing},
-                                                    ensure_ascii=False, indent=1, default=str))
+    (s.work / "results.json").write_text(
+        json.dumps(
+            {"figures": r.figures, "peers": r.peers, "missing": r.missing},
+            ensure_ascii=False,
+            indent=1,
+            default=str,
+        )
+    )
     if s.out is not None:
         write_report(r, s.out)
     log(f"done in {r.figures['total_s']:.0f}s")
@@ -591,37 +789,98 @@ def run(s: Settings) -> Results:
 
 def parse_args(argv: Sequence[str] | None = None) -> Settings:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
-    p.add_argument("--scale", type=float, default=0.02, help="1.0 = 38,047 documents, 83,946 pages, 125,864 records")
+    p.add_argument(
+        "--scale",
+        type=float,
+        default=0.02,
+        help="1.0 = 38,047 documents, 83,946 pages, 125,864 records",
+    )
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--repeats", type=int, default=3, help="runs per timed figure (the median is reported)")
+    p.add_argument(
+        "--repeats", type=int, default=3, help="runs per timed figure (the median is reported)"
+    )
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--work", type=Path, default=Path("/tmp/archive-search-bench"))
-    p.add_argument("--out", type=Path, default=None, help="write the report here (e.g. BENCHMARKS.md)")
+    p.add_argument(
+        "--out", type=Path, default=None, help="write the report here (e.g. BENCHMARKS.md)"
+    )
     p.add_argument("--text-pool", type=Path, default=DEFAULT_TEXT_POOL)
-    p.add_argument("--pdf-pages", type=int, default=None, help="born-digital PDF pages (default 4,000 x scale, ≥ 60)")
-    p.add_argument("--scan-pages", type=int, default=None, help="scanned pages for OCR (default 80 x scale, ≥ 2)")
-    p.add_argument("--ki-articles", type=int, default=None, help="known-item articles (default 40,000 x scale)")
-    p.add_argument("--dask-pages", type=int, default=0,
-                   help="scanned pages OCR'd through a local Dask cluster vs the local pool (0: skip)")
-    p.add_argument("--ki-queries", type=int, default=None, help="known-item titles queried (default 10,000 x scale)")
-    p.add_argument("--header-scans", type=int, default=6,
-                   help="first pages scanned with a two-column Party header for OCR'd metadata accuracy (0: skip)")
-    p.add_argument("--skip", type=_stages, default=frozenset(),
-                   help=f"stages not to run, comma-separated: {', '.join(SKIPPABLE)} (a skipped stage's files "
-                        "are not generated)")
-    p.add_argument("--archive", type=Path, default=None,
-                   help="reuse this scale archive, built by an earlier run of the same scale and seed, instead "
-                        "of ingesting the corpus again (its reindex, size and searches are still measured)")
+    p.add_argument(
+        "--pdf-pages",
+        type=int,
+        default=None,
+        help="born-digital PDF pages (default 4,000 x scale, ≥ 60)",
+    )
+    p.add_argument(
+        "--scan-pages",
+        type=int,
+        default=None,
+        help="scanned pages for OCR (default 80 x scale, ≥ 2)",
+    )
+    p.add_argument(
+        "--ki-articles", type=int, default=None, help="known-item articles (default 40,000 x scale)"
+    )
+    p.add_argument(
+        "--dask-pages",
+        type=int,
+        default=0,
+        help="scanned pages OCR'd through a local Dask cluster vs the local pool (0: skip)",
+    )
+    p.add_argument(
+        "--ki-queries",
+        type=int,
+        default=None,
+        help="known-item titles queried (default 10,000 x scale)",
+    )
+    p.add_argument(
+        "--header-scans",
+        type=int,
+        default=6,
+        help="first pages scanned with a two-column Party header for OCR'd metadata accuracy (0: skip)",
+    )
+    p.add_argument(
+        "--skip",
+        type=_stages,
+        default=frozenset(),
+        help=f"stages not to run, comma-separated: {', '.join(SKIPPABLE)} (a skipped stage's files "
+        "are not generated)",
+    )
+    p.add_argument(
+        "--archive",
+        type=Path,
+        default=None,
+        help="reuse this scale archive, built by an earlier run of the same scale and seed, instead "
+        "of ingesting the corpus again (its reindex, size and searches are still measured)",
+    )
     a = p.parse_args(argv)
     command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
     return Settings(
-        scale=a.scale, seed=a.seed, repeats=a.repeats, workers=a.workers, work=a.work, out=a.out, pool=a.text_pool,
-        pdf_pages=0 if "born-digital" in a.skip else a.pdf_pages if a.pdf_pages is not None else max(
-            60, round(4000 * a.scale)),
-        scan_pages=0 if "ocr" in a.skip else a.scan_pages if a.scan_pages is not None else max(2, round(80 * a.scale)),
-        ki_articles=a.ki_articles if a.ki_articles is not None else max(100, round(40_000 * a.scale)),
+        scale=a.scale,
+        seed=a.seed,
+        repeats=a.repeats,
+        workers=a.workers,
+        work=a.work,
+        out=a.out,
+        pool=a.text_pool,
+        pdf_pages=0
+        if "born-digital" in a.skip
+        else a.pdf_pages
+        if a.pdf_pages is not None
+        else max(60, round(4000 * a.scale)),
+        scan_pages=0
+        if "ocr" in a.skip
+        else a.scan_pages
+        if a.scan_pages is not None
+        else max(2, round(80 * a.scale)),
+        ki_articles=a.ki_articles
+        if a.ki_articles is not None
+        else max(100, round(40_000 * a.scale)),
         ki_queries=a.ki_queries if a.ki_queries is not None else max(50, round(10_000 * a.scale)),
-        command=command, dask_pages=a.dask_pages, header_scans=a.header_scans, skip=a.skip, archive=a.archive,
+        command=command,
+        dask_pages=a.dask_pages,
+        header_scans=a.header_scans,
+        skip=a.skip,
+        archive=a.archive,
     )
 
 
@@ -631,7 +890,9 @@ SKIPPABLE = ("born-digital", "quality", "ocr", "dask", "peers", "known-item")
 def _stages(text: str) -> frozenset[str]:
     stages = frozenset(part.strip() for part in text.split(",") if part.strip())
     if unknown := stages - set(SKIPPABLE):
-        raise argparse.ArgumentTypeError(f"unknown stage(s) {', '.join(sorted(unknown))}: use {', '.join(SKIPPABLE)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown stage(s) {', '.join(sorted(unknown))}: use {', '.join(SKIPPABLE)}"
+        )
     return stages
 
 

@@ -68,13 +68,17 @@ _NOT_LATIN_RE = re.compile(f"[^\x00-\x7f{_COMBINING}]")
 
 def fold(text: str) -> str:
     """Lowercase ``text`` with every diacritic removed (``Đảng`` → ``dang``)."""
-    return _without_marks(text.replace("Đ", "D").replace("đ", "d").replace("Ð", "D").replace("ð", "d")).lower()
+    return _without_marks(
+        text.replace("Đ", "D").replace("đ", "d").replace("Ð", "D").replace("ð", "d")
+    ).lower()
 
 
 def _without_marks(text: str) -> str:
     """``text`` (its ``đ`` already ``d``) without diacritics or zero-width characters."""
     decomposed = unicodedata.normalize("NFD", text)
-    if _NOT_LATIN_RE.search(decomposed) is None:  # Vietnamese and ASCII: the marks are the non-ASCII
+    if (
+        _NOT_LATIN_RE.search(decomposed) is None
+    ):  # Vietnamese and ASCII: the marks are the non-ASCII
         return decomposed.encode("ascii", "ignore").decode("ascii")
     return _STRIPPED_RE.sub("", decomposed)
 
@@ -95,7 +99,12 @@ def tokens(text: str) -> Iterator[Token]:
 def _same_length_canonical(text: str) -> str | None:
     """``normalize(text).lower()`` when it keeps every offset of ``text`` (NFC text without
     zero-width characters or Ð: the tone move and lowercasing are then length-preserving)."""
-    if not unicodedata.is_normalized("NFC", text) or _STRIPPED_RE.search(text) or "Ð" in text or "ð" in text:
+    if (
+        not unicodedata.is_normalized("NFC", text)
+        or _STRIPPED_RE.search(text)
+        or "Ð" in text
+        or "ð" in text
+    ):
         return None
     canonical = _OLD_STYLE_RE.sub(_move_tone, text).lower()
     return canonical if len(canonical) == len(text) else None

@@ -14,9 +14,16 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.errors import ArchiveError, SchemaVersionError
-from index.records import DocumentMeta, DocumentSummary, PageMethod, PageText, Secrecy, StoredDocument
-from index.segment import compounds
+from archive_search.index.errors import ArchiveError, SchemaVersionError
+from archive_search.index.records import (
+    DocumentMeta,
+    DocumentSummary,
+    PageMethod,
+    PageText,
+    Secrecy,
+    StoredDocument,
+)
+from archive_search.index.segment import compounds
 
 SCHEMA_VERSION = 2
 _PAGES_PER_QUERY = 5_000
@@ -46,7 +53,8 @@ CREATE TABLE IF NOT EXISTS record_sources (
 );
 CREATE INDEX IF NOT EXISTS record_sources_manifest ON record_sources (manifest);
 """
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     id INTEGER PRIMARY KEY,
@@ -101,12 +109,29 @@ CREATE TABLE IF NOT EXISTS ocr_cache (
     text TEXT NOT NULL,
     confidence REAL
 );
-""" + _OCR_SOURCES + _RECORD_SOURCES
+"""
+    + _OCR_SOURCES
+    + _RECORD_SOURCES
+)
 OcrEntry = tuple[str, str, float | None]  # (image hash, text, confidence)
 
 _META_COLUMNS = [
-    "title", "symbol", "doc_type", "issuer", "fond", "inventory", "box", "file_no", "date", "year", "secrecy",
-    "urgency", "issuer_name", "place", "term", "signer",
+    "title",
+    "symbol",
+    "doc_type",
+    "issuer",
+    "fond",
+    "inventory",
+    "box",
+    "file_no",
+    "date",
+    "year",
+    "secrecy",
+    "urgency",
+    "issuer_name",
+    "place",
+    "term",
+    "signer",
 ]
 
 _SUMMARY_COLUMNS = [field.name for field in fields(DocumentSummary)]  # the same names in the table
@@ -144,7 +169,9 @@ class Catalog:
         except sqlite3.OperationalError:
             row = None
         except sqlite3.DatabaseError as exc:
-            raise ArchiveError(f"catalogue is not a SQLite database: {exc}", path=self.path) from exc
+            raise ArchiveError(
+                f"catalogue is not a SQLite database: {exc}", path=self.path
+            ) from exc
         if row is None:
             if not create:
                 raise ArchiveError("catalogue has no schema version", path=self.path)
@@ -167,7 +194,9 @@ class Catalog:
 
     def file_state(self, path: str) -> tuple[str, str | None] | None:
         """(status, sha256) of a file path seen before, or None."""
-        row = self._db.execute("SELECT status, sha256 FROM files WHERE path = ?", (path,)).fetchone()
+        row = self._db.execute(
+            "SELECT status, sha256 FROM files WHERE path = ?", (path,)
+        ).fetchone()
         return (row[0], row[1]) if row else None
 
     def document_for_sha(self, sha256: str) -> str | None:
@@ -194,7 +223,9 @@ class Catalog:
             " document_id = excluded.document_id, updated_at = excluded.updated_at",
             (path, sha256, size, status, error, document_id, _now()),
         )
-        if held is not None and held != document_id:  # the file changed: its old content may be gone
+        if (
+            held is not None and held != document_id
+        ):  # the file changed: its old content may be gone
             self.release_document(held)
         if before is not None and before != sha256:
             self._forget_ocr_unless_held(before)
@@ -222,7 +253,9 @@ class Catalog:
 
     def _document_and_digest(self, path: str) -> tuple[str | None, str | None]:
         """The document a file holds and its content's digest, as recorded (None for either unknown)."""
-        row = self._db.execute("SELECT document_id, sha256 FROM files WHERE path = ?", (path,)).fetchone()
+        row = self._db.execute(
+            "SELECT document_id, sha256 FROM files WHERE path = ?", (path,)
+        ).fetchone()
         if row is None:
             return None, None
         return (str(row[0]) if row[0] else None), (str(row[1]) if row[1] else None)
@@ -233,7 +266,9 @@ class Catalog:
         ``ocr_sources`` existed, which names no file, stays.)"""
         if self._db.execute("SELECT 1 FROM files WHERE sha256 = ? LIMIT 1", (digest,)).fetchone():
             return
-        images = self._db.execute("SELECT DISTINCT image_hash FROM ocr_sources WHERE sha256 = ?", (digest,)).fetchall()
+        images = self._db.execute(
+            "SELECT DISTINCT image_hash FROM ocr_sources WHERE sha256 = ?", (digest,)
+        ).fetchall()
         self._db.execute("DELETE FROM ocr_sources WHERE sha256 = ?", (digest,))
         self._db.executemany(
             "DELETE FROM ocr_cache WHERE image_hash = ?1"
@@ -254,13 +289,17 @@ class Catalog:
             return
         if holders:
             self._db.execute("UPDATE files SET status = 'done' WHERE path = ?", (holders[0][0],))
-            self._db.execute("UPDATE documents SET source = ?, indexed = 0 WHERE id = ?", (holders[0][0], doc_id))
+            self._db.execute(
+                "UPDATE documents SET source = ?, indexed = 0 WHERE id = ?", (holders[0][0], doc_id)
+            )
             return
         self._delete(doc_id, kind="document")
 
     def _delete(self, doc_id: str, *, kind: str) -> None:
         """Delete a document or record, its number kept in ``removed`` until the index drops it."""
-        row = self._db.execute("SELECT num FROM documents WHERE id = ? AND kind = ?", (doc_id, kind)).fetchone()
+        row = self._db.execute(
+            "SELECT num FROM documents WHERE id = ? AND kind = ?", (doc_id, kind)
+        ).fetchone()
         if row is not None:
             self._db.execute("DELETE FROM documents WHERE num = ?", (row[0],))
             self._db.execute("INSERT OR IGNORE INTO removed (num) VALUES (?)", (row[0],))
@@ -290,8 +329,12 @@ class Catalog:
         values["secrecy"] = meta.secrecy.value
         row = self._db.execute("SELECT num FROM documents WHERE id = ?", (doc_id,)).fetchone()
         params = (
-            kind, source, *values.values(), json.dumps(meta.extra, ensure_ascii=False),
-            json.dumps(meta.sources, ensure_ascii=False), " ".join(compounds(meta.title)),
+            kind,
+            source,
+            *values.values(),
+            json.dumps(meta.extra, ensure_ascii=False),
+            json.dumps(meta.sources, ensure_ascii=False),
+            " ".join(compounds(meta.title)),
         )
         columns = ["kind", "source", *_META_COLUMNS, "extra", "sources", "title_words"]
         if row:
@@ -311,7 +354,10 @@ class Catalog:
         self._db.executemany(
             "INSERT INTO pages (document_num, page, text, method, confidence, error, words)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(num, p.number, p.text, p.method.value, p.confidence, p.error, p.words) for p in pages],
+            [
+                (num, p.number, p.text, p.method.value, p.confidence, p.error, p.words)
+                for p in pages
+            ],
         )
         return num
 
@@ -347,12 +393,17 @@ class Catalog:
 
     def records_listed_by(self, manifest: str) -> list[str]:
         """Ids of the records the catalogue ``manifest`` listed when it was last ingested."""
-        rows = self._db.execute("SELECT document_id FROM record_sources WHERE manifest = ? ORDER BY 1", (manifest,))
+        rows = self._db.execute(
+            "SELECT document_id FROM record_sources WHERE manifest = ? ORDER BY 1", (manifest,)
+        )
         return [str(row[0]) for row in rows]
 
     def record_catalogues(self) -> list[str]:
         """Every catalogue file that lists records (as ``claim_records`` was told it)."""
-        return [str(row[0]) for row in self._db.execute("SELECT DISTINCT manifest FROM record_sources ORDER BY 1")]
+        return [
+            str(row[0])
+            for row in self._db.execute("SELECT DISTINCT manifest FROM record_sources ORDER BY 1")
+        ]
 
     def move_records(self, old: str, new: str) -> None:
         """The records the catalogue ``old`` listed are ``new``'s (``old`` was renamed)."""
@@ -367,7 +418,9 @@ class Catalog:
         if row[0] == "record":
             self.forget_records([doc_id])
             return True
-        holders = self._db.execute("SELECT path FROM files WHERE document_id = ?", (doc_id,)).fetchall()
+        holders = self._db.execute(
+            "SELECT path FROM files WHERE document_id = ?", (doc_id,)
+        ).fetchall()
         for (path,) in holders:  # the last one forgotten deletes the document
             self.forget_file(str(path))
         self._delete(doc_id, kind="document")  # when no file row held it
@@ -400,7 +453,12 @@ class Catalog:
         meta.extra = json.loads(str(extra))
         meta.sources = json.loads(str(sources))
         return StoredDocument(
-            int(str(num)), str(doc_id), str(kind), str(source), meta, int(str(page_count)),
+            int(str(num)),
+            str(doc_id),
+            str(kind),
+            str(source),
+            meta,
+            int(str(page_count)),
             None if title_words is None else str(title_words),
         )
 
@@ -425,7 +483,8 @@ class Catalog:
             return {}
         marks = ", ".join("?" for _ in nums)
         rows = self._db.execute(
-            f"SELECT {', '.join(_SUMMARY_COLUMNS)} FROM documents WHERE num IN ({marks})", list(nums)
+            f"SELECT {', '.join(_SUMMARY_COLUMNS)} FROM documents WHERE num IN ({marks})",
+            list(nums),
         )
         return {row[0]: DocumentSummary(*row) for row in rows}
 
@@ -441,7 +500,9 @@ class Catalog:
         """Every document's (and record's) number, in order."""
         return [int(row[0]) for row in self._db.execute("SELECT num FROM documents ORDER BY num")]
 
-    def documents_with_pages(self, nums: Sequence[int]) -> list[tuple[StoredDocument, list[PageText]]]:
+    def documents_with_pages(
+        self, nums: Sequence[int]
+    ) -> list[tuple[StoredDocument, list[PageText]]]:
         """The documents ``nums`` (at most a few hundred) with their pages, in number order: two
         queries, where a document at a time is one query per document (reindex reads 160k)."""
         documents = self.documents_by_num(nums)
@@ -459,7 +520,8 @@ class Catalog:
     def pages(self, document_num: int) -> list[PageText]:
         """Every page of a document, in order."""
         rows = self._db.execute(
-            f"SELECT {_PAGE_COLUMNS} FROM pages WHERE document_num = ? ORDER BY page", (document_num,)
+            f"SELECT {_PAGE_COLUMNS} FROM pages WHERE document_num = ? ORDER BY page",
+            (document_num,),
         ).fetchall()
         return [_page(row) for row in rows]
 
@@ -494,7 +556,9 @@ class Catalog:
 
     def mark_indexed(self, nums: Iterable[int]) -> None:
         with self._db:
-            self._db.executemany("UPDATE documents SET indexed = 1 WHERE num = ?", [(n,) for n in nums])
+            self._db.executemany(
+                "UPDATE documents SET indexed = 1 WHERE num = ?", [(n,) for n in nums]
+            )
 
     def mark_all_indexed(self) -> None:
         with self._db:
@@ -508,7 +572,9 @@ class Catalog:
         """Numbers of documents, records, pages and failed files."""
         one = self._db.execute
         return {
-            "documents": one("SELECT count(*) FROM documents WHERE kind = 'document'").fetchone()[0],
+            "documents": one("SELECT count(*) FROM documents WHERE kind = 'document'").fetchone()[
+                0
+            ],
             "records": one("SELECT count(*) FROM documents WHERE kind = 'record'").fetchone()[0],
             "pages": one("SELECT count(*) FROM pages").fetchone()[0],
             "ocr_pages": one("SELECT count(*) FROM pages WHERE method = 'ocr'").fetchone()[0],
@@ -552,6 +618,10 @@ def _page(row: Sequence[object]) -> PageText:
     """A ``PageText`` from a row of ``_PAGE_COLUMNS``."""
     number, text, method, confidence, error, words = row
     return PageText(
-        int(str(number)), str(text), PageMethod(str(method)), None if confidence is None else float(str(confidence)),
-        error=None if error is None else str(error), words=None if words is None else str(words),
+        int(str(number)),
+        str(text),
+        PageMethod(str(method)),
+        None if confidence is None else float(str(confidence)),
+        error=None if error is None else str(error),
+        words=None if words is None else str(words),
     )

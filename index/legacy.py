@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
-from index.syllables import TONE_MARKS, VOWELS, is_vietnamese_syllable
+from archive_search.index.syllables import TONE_MARKS, VOWELS, is_vietnamese_syllable
 
 __all__ = [
     "ACCEPT_MARGIN",
@@ -67,10 +67,23 @@ _TCVN3_LOWER = {
     "o": "o\xdf\xe1\xe2\xe3\xe4", "ô": "\xab\xe5\xe6\xe7\xe8\xe9", "ơ": "\xac\xea\xeb\xec\xed\xee",
     "u": "u\xef\xf1\xf2\xf3\xf4", "ư": "\xad\xf5\xf6\xf7\xf8\xf9", "y": "y\xfa\xfb\xfc\xfd\xfe",
 }  # fmt: skip
-_TCVN3_CAPITALS = {"Ă": "\xa1", "Â": "\xa2", "Ê": "\xa3", "Ô": "\xa4", "Ơ": "\xa5", "Ư": "\xa6", "Đ": "\xa7"}
+_TCVN3_CAPITALS = {
+    "Ă": "\xa1",
+    "Â": "\xa2",
+    "Ê": "\xa3",
+    "Ô": "\xa4",
+    "Ơ": "\xa5",
+    "Ư": "\xa6",
+    "Đ": "\xa7",
+}
 # VNI-Win: an ASCII letter followed by mark bytes, read as cp1252, in the TONE_MARKS order.
 _VNI_TONES = ("", "ø", "û", "õ", "ù", "ï")
-_VNI_SPECIAL = {"ă": ("a", "êèúüéë"), "â": ("a", "âàåãáä"), "ê": ("e", "âàåãáä"), "ô": ("o", "âàåãáä")}
+_VNI_SPECIAL = {
+    "ă": ("a", "êèúüéë"),
+    "â": ("a", "âàåãáä"),
+    "ê": ("e", "âàåãáä"),
+    "ô": ("o", "âàåãáä"),
+}
 _VNI_I = ("i", "ì", "æ", "ó", "í", "ò")
 
 
@@ -109,7 +122,11 @@ lowercase code: case is lost, :func:`repair_text` restores it from all-capital w
 VNI_CODES: Mapping[str, str] = MappingProxyType(_vni_codes())
 """Every Vietnamese letter → its VNI-Win byte sequence as cp1252 characters."""
 
-_TCVN3_DECODE = {ord(code): letter for letter, code in TCVN3_CODES.items() if not code.isascii() and letter.islower()}
+_TCVN3_DECODE = {
+    ord(code): letter
+    for letter, code in TCVN3_CODES.items()
+    if not code.isascii() and letter.islower()
+}
 _TCVN3_DECODE.update({ord(code): letter for letter, code in _TCVN3_CAPITALS.items()})
 
 
@@ -146,7 +163,9 @@ _CP1252_TO_C1 = {ord(ch): code for code, ch in _C1_TO_CP1252.items()}
 # Characters that never occur in Unicode Vietnamese but do in a cp1252 view of legacy bytes.
 _SUSPECT = frozenset(TCVN3_CODES.values()) | frozenset(_TCVN3_CAPITALS.values())
 _SUSPECT |= {ch for sequence in _VNI_DECODE for ch in sequence}
-_SUSPECT_RE = re.compile("[" + re.escape("".join(sorted(_SUSPECT - VIETNAMESE_LETTERS - set("\xa0°")))) + "]")
+_SUSPECT_RE = re.compile(
+    "[" + re.escape("".join(sorted(_SUSPECT - VIETNAMESE_LETTERS - set("\xa0°")))) + "]"
+)
 # Letters of Unicode Vietnamese that no 8-bit view produces: a line holding one is Unicode text.
 _UNICODE_VIETNAMESE_RE = re.compile("[ăĂđĐĩĨũŨơƠưƯ\u1ea0-\u1ef9]")
 _LATIN1_LETTER_RE = re.compile("[\xc0-\xff]")
@@ -156,7 +175,9 @@ _SCORE_WORD_RE = re.compile(r"[^\W\d_]+(?:(?:[\^(+`~]|['.?](?=[^\W\d_]))+[^\W\d_
 _CHUNK_RE = re.compile(r"(\s+)")
 _HORN_O = "ơờởỡớợ"
 _TCVN3_WORD = "(?:[^\\W\\d_]|[" + re.escape("".join(map(chr, _TCVN3_DECODE))) + "])"
-_HYPHEN_JOIN_RE = re.compile(f"({_TCVN3_WORD}++)[ \\-]({_TCVN3_WORD}*+)")  # possessive: no backtracking
+_HYPHEN_JOIN_RE = re.compile(
+    f"({_TCVN3_WORD}++)[ \\-]({_TCVN3_WORD}*+)"
+)  # possessive: no backtracking
 _DIGIT_RE = re.compile(r"\d")
 
 
@@ -165,7 +186,9 @@ class Repair:
     """Text after repair, the encodings found in it, and whether it still is not Vietnamese."""
 
     text: str
-    encodings: frozenset[str]  # {"tcvn3"}, {"vni"}, {"viqr"}, {"cp1258"}, {"decomposed"}; empty: unchanged
+    encodings: frozenset[
+        str
+    ]  # {"tcvn3"}, {"vni"}, {"viqr"}, {"cp1258"}, {"decomposed"}; empty: unchanged
     valid_share: float  # share of judged words that are Vietnamese syllables (1.0 when none)
     needs_ocr: bool  # enough words to judge, and valid_share below OCR_SHARE
 
@@ -315,13 +338,17 @@ def _mix(line: str, convert: Callable[[str], str], *, whole_line: bool = False) 
         converted = [convert(chunk) if chunk and not chunk.isspace() else chunk for chunk in chunks]
     views = _CHUNK_RE.split(_score_view(line))
     take = _settle([_label(a, b) for a, b in zip(views, converted, strict=True)])
-    return "".join(new if use else old for old, new, use in zip(chunks, converted, take, strict=True))
+    return "".join(
+        new if use else old for old, new, use in zip(chunks, converted, take, strict=True)
+    )
 
 
 def _tcvn3_line(line: str) -> str:
     line = _HYPHEN_JOIN_RE.sub(_join_lost_u, line)
     words = [w for w in line.split() if sum(ch.isascii() and ch.isalpha() for ch in w) > 1]
-    line_upper = bool(words) and all(not any(ch.islower() and ch.isascii() for ch in w) for w in words)
+    line_upper = bool(words) and all(
+        not any(ch.islower() and ch.isascii() for ch in w) for w in words
+    )
     return _mix(line, lambda chunk: _tcvn3_chunk(chunk, line_upper))
 
 
@@ -364,7 +391,9 @@ class _Line:
 
 def _read_line(line: str, thorough: bool) -> _Line:
     plain = _NFC(line)
-    base_share = _line_share(_score_view(plain)) if (names := list(_candidates(line, thorough))) else 0.0
+    base_share = (
+        _line_share(_score_view(plain)) if (names := list(_candidates(line, thorough))) else 0.0
+    )
     best: list[tuple[str, str]] = []
     best_share = base_share
     for name in names:
@@ -408,12 +437,16 @@ def _judge(text: str) -> tuple[int, int]:
         elif verdict is False and not chunk.isascii():
             invalid += 1
         elif verdict is None and not any(ch.isdigit() for ch in chunk):
-            invalid += any(not ch.isascii() and not unicodedata.category(ch).startswith("P") for ch in chunk)
+            invalid += any(
+                not ch.isascii() and not unicodedata.category(ch).startswith("P") for ch in chunk
+            )
     return valid, invalid
 
 
 def _repair(text: str, thorough: bool) -> Repair:
-    lines, encodings = _settle_lines([_read_line(line, thorough) for line in text.splitlines(keepends=True)])
+    lines, encodings = _settle_lines(
+        [_read_line(line, thorough) for line in text.splitlines(keepends=True)]
+    )
     result = "".join(lines)
     valid, invalid = _judge(result)
     share = valid / (valid + invalid) if valid + invalid else 1.0

@@ -22,7 +22,10 @@ class WorkerPool(ProcessPoolExecutor):
         super().__init__(max_workers=workers, initializer=_start_worker, initargs=(setup, *args))
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
     ) -> None:
         self.shutdown(wait=True, cancel_futures=kind is not None)
 

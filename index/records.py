@@ -21,7 +21,9 @@ class Secrecy(str, Enum):
     @classmethod
     def parse(cls, value: str) -> Secrecy:
         """A level from its code or its Vietnamese name (``Mật``, ``TỐI MẬT``…); blank is public."""
-        key = _SECRECY_NAMES.get(" ".join(value.lower().replace("-", " ").replace("_", " ").split()))
+        key = _SECRECY_NAMES.get(
+            " ".join(value.lower().replace("-", " ").replace("_", " ").split())
+        )
         if key is None:
             raise ValueError(
                 f"unknown secrecy level {value!r}: use public, mat, toi-mat or tuyet-mat"
@@ -34,10 +36,16 @@ class Secrecy(str, Enum):
 
 
 _SECRECY_NAMES = {
-    "": "public", "public": "public", "thường": "public", "thuong": "public",
-    "mat": "mat", "mật": "mat",
-    "toi mat": "toi-mat", "tối mật": "toi-mat",
-    "tuyet mat": "tuyet-mat", "tuyệt mật": "tuyet-mat",
+    "": "public",
+    "public": "public",
+    "thường": "public",
+    "thuong": "public",
+    "mat": "mat",
+    "mật": "mat",
+    "toi mat": "toi-mat",
+    "tối mật": "toi-mat",
+    "tuyet mat": "tuyet-mat",
+    "tuyệt mật": "tuyet-mat",
 }
 
 

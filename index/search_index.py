@@ -24,11 +24,11 @@ from typing import Any
 
 import tantivy
 
-from index.analysis import analysed_fields, fold, terms
-from index.catalog import Catalog
-from index.errors import IndexUnavailableError
-from index.records import PageText, StoredDocument
-from index.segment import compounds
+from archive_search.index.analysis import analysed_fields, fold, terms
+from archive_search.index.catalog import Catalog
+from archive_search.index.errors import IndexUnavailableError
+from archive_search.index.records import PageText, StoredDocument
+from archive_search.index.segment import compounds
 
 LEVEL_DOCUMENT = "doc"
 LEVEL_PAGE = "page"
@@ -89,7 +89,17 @@ def build_schema() -> tantivy.Schema:
 
 # Every field of build_schema(): an index lacking one was built by an older version.
 INDEX_FIELDS = frozenset(
-    {"num", "page", "level", *TEXT_FIELDS, *WORD_FIELDS, MATCH_FIELD, VISIBILITY_FIELD, "symbol", *FACET_FIELDS}
+    {
+        "num",
+        "page",
+        "level",
+        *TEXT_FIELDS,
+        *WORD_FIELDS,
+        MATCH_FIELD,
+        VISIBILITY_FIELD,
+        "symbol",
+        *FACET_FIELDS,
+    }
     | {"year", "date_key", "cites", CITED_AT_FIELD}
 )
 
@@ -213,7 +223,9 @@ def _compounds(doc: StoredDocument, pages: Sequence[PageText]) -> tuple[str, str
     they entered the catalogue (segmented here only for what the catalogue lacks)."""
     cached = [doc.title_words, *(page.words for page in pages)]
     texts = [doc.meta.title, *(page.text for page in pages)]
-    exact = " ".join(w if w is not None else " ".join(compounds(t)) for w, t in zip(cached, texts, strict=True))
+    exact = " ".join(
+        w if w is not None else " ".join(compounds(t)) for w, t in zip(cached, texts, strict=True)
+    )
     exact = " ".join(exact.split())
     return exact, fold(exact)
 
@@ -238,7 +250,8 @@ def document_fields(doc: StoredDocument, pages: Sequence[PageText]) -> list[dict
         MATCH_FIELD: f"{title_fold} {body_fold}",
         VISIBILITY_FIELD: [
             visibility_term(level.value, part)
-            for level in doc.meta.secrecy.cleared() for part in (None, part_of(doc.num))
+            for level in doc.meta.secrecy.cleared()
+            for part in (None, part_of(doc.num))
         ],
         "cites": list(dict.fromkeys(citation.key for citation in cited)),
         CITED_AT_FIELD: cited_at(cited),
@@ -247,7 +260,13 @@ def document_fields(doc: StoredDocument, pages: Sequence[PageText]) -> list[dict
         **metadata,
     }
     per_page = [
-        {"level": LEVEL_PAGE, "page": page.number, "page_exact": exact, "page_fold": folded, **metadata}
+        {
+            "level": LEVEL_PAGE,
+            "page": page.number,
+            "page_exact": exact,
+            "page_fold": folded,
+            **metadata,
+        }
         for page, (exact, folded) in zip(pages, analysed, strict=True)
     ]
     return [whole, *per_page]
@@ -274,7 +293,9 @@ def _fields_of(catalog_path: Path, nums: list[int]) -> list[list[dict[str, Any]]
     return _entries_of(catalog, nums)
 
 
-def _analysed(catalog: Catalog, nums: list[int], workers: int) -> Generator[list[dict[str, Any]], None, None]:
+def _analysed(
+    catalog: Catalog, nums: list[int], workers: int
+) -> Generator[list[dict[str, Any]], None, None]:
     """The index entries of the catalogue documents ``nums``, in order; analysed by ``workers``
     processes, a bounded number of batches in flight so the catalogue is never loaded whole."""
     batches = (nums[start : start + _BATCH] for start in range(0, len(nums), _BATCH))
@@ -282,7 +303,9 @@ def _analysed(catalog: Catalog, nums: list[int], workers: int) -> Generator[list
         for batch in batches:
             yield from _entries_of(catalog, batch)
         return
-    from index.processes import WorkerPool  # here: multiprocessing adds 15 ms to a CLI search
+    from archive_search.index.processes import (
+        WorkerPool,
+    )  # here: multiprocessing adds 15 ms to a CLI search
 
     with WorkerPool(workers) as pool:
         pending: deque[Future[list[list[dict[str, Any]]]]] = deque()
@@ -305,7 +328,9 @@ class SearchIndex:
         self._writer: tantivy.IndexWriter | None = None
         self._loaded: tuple[int, int, int] | None = None  # the commit (meta.json) searchers see
         self._values: dict[str, tuple[str, ...]] = {}  # a raw field's values in that commit
-        self._year_span: tuple[int, int] | tuple[()] | None = None  # its years; () none; None unread
+        self._year_span: tuple[int, int] | tuple[()] | None = (
+            None  # its years; () none; None unread
+        )
 
     @classmethod
     def open(cls, path: Path, *, create: bool = False, heap: int = _WRITER_HEAP) -> SearchIndex:
@@ -347,15 +372,21 @@ class SearchIndex:
         every document whatever its secrecy: what typed filter values are resolved against.
         Read once per commit (15-35 µs a field at full scale)."""
         if field not in self._values:
-            self._values[field] = tuple(term for term, _ in searcher.terms_with_prefix(field, "") if term)
+            self._values[field] = tuple(
+                term for term, _ in searcher.terms_with_prefix(field, "") if term
+            )
         return self._values[field]
 
     def year_span(self, searcher: tantivy.Searcher) -> tuple[int, int] | None:
         """The first and last year of any entry in ``searcher``'s commit (None: no years), what
         open year ranges are closed with. Read once per commit (~1.5 ms at full scale)."""
         if self._year_span is None:
-            stats = searcher.aggregate(tantivy.Query.all_query(), {"year": {"stats": {"field": "year"}}})["year"]
-            known = stats.get("count") and stats.get("min") is not None and stats.get("max") is not None
+            stats = searcher.aggregate(
+                tantivy.Query.all_query(), {"year": {"stats": {"field": "year"}}}
+            )["year"]
+            known = (
+                stats.get("count") and stats.get("min") is not None and stats.get("max") is not None
+            )
             self._year_span = (int(stats["min"]), int(stats["max"])) if known else ()
         return self._year_span or None
 
@@ -420,7 +451,9 @@ def _check_fields(path: Path) -> None:
         )
 
 
-def rebuild(path: Path, catalog: Catalog, *, workers: int = 1, progress: RebuildProgress | None = None) -> int:
+def rebuild(
+    path: Path, catalog: Catalog, *, workers: int = 1, progress: RebuildProgress | None = None
+) -> int:
     """Build a fresh index at ``path`` from every catalogue document (analysed by ``workers``
     processes); swap it in when complete. ``progress(done, total)`` hears of every thousand
     documents added, and of the last once the index is committed. Stopped before the swap (by

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from index.analysis import normalize
+from archive_search.index.analysis import normalize
 
 if TYPE_CHECKING:
     import pycrfsuite
@@ -33,8 +33,19 @@ MAX_COMPOUND = 4
 _SPECIALS = ["==>", "->", r"\.\.\.", ">>", "\n"]
 _ABBREVIATIONS = [r"[A-ZĐ]+\.", r"Tp\.", r"Mr\.", r"Mrs\.", r"Ms\.", r"Dr\.", r"ThS\."]
 _SYLLABLE_RE = re.compile(
-    "(" + "|".join([*_ABBREVIATIONS, *_SPECIALS, r"\w+://[^\s]+", r"([a-zA-Z0-9_.+-]+@([a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+)",
-                    r"\d+([\.,_]\d+)+", r"[^\w\s]", r"\w+"]) + ")"
+    "("
+    + "|".join(
+        [
+            *_ABBREVIATIONS,
+            *_SPECIALS,
+            r"\w+://[^\s]+",
+            r"([a-zA-Z0-9_.+-]+@([a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+)",
+            r"\d+([\.,_]\d+)+",
+            r"[^\w\s]",
+            r"\w+",
+        ]
+    )
+    + ")"
 )
 _INSIDE = "I_W"
 
@@ -58,7 +69,9 @@ class _ModelUnpickler(pickle.Unpickler):
         return _Kept
 
 
-_MODEL_BYTES: list[bytes] = []  # pycrfsuite reads the model in place: the bytes must outlive the tagger
+_MODEL_BYTES: list[
+    bytes
+] = []  # pycrfsuite reads the model in place: the bytes must outlive the tagger
 
 
 @functools.cache
@@ -83,7 +96,9 @@ def syllables(text: str) -> list[str]:
     return [match[0] for match in _SYLLABLE_RE.findall(unicodedata.normalize("NFC", text))]
 
 
-def _features(sent: list[str], bigrams: frozenset[str], trigrams: frozenset[str]) -> list[dict[str, Any]]:
+def _features(
+    sent: list[str], bigrams: frozenset[str], trigrams: frozenset[str]
+) -> list[dict[str, Any]]:
     """Exactly pyvi's ``sent2features``, with each syllable's properties computed once."""
     lower = [word.lower() for word in sent]
     title = [word.istitle() for word in sent]
@@ -93,8 +108,13 @@ def _features(sent: list[str], bigrams: frozenset[str], trigrams: frozenset[str]
     triple = [" ".join(sent[i : i + 3]).lower() in trigrams for i in range(size - 2)]
     features = []
     for i, word in enumerate(sent):
-        item: dict[str, Any] = {"bias": 1.0, "word.lower()": lower[i], "word.isupper()": upper[i],
-                                "word.istitle()": title[i], "word.isdigit()": word.isdigit()}
+        item: dict[str, Any] = {
+            "bias": 1.0,
+            "word.lower()": lower[i],
+            "word.isupper()": upper[i],
+            "word.istitle()": title[i],
+            "word.isdigit()": word.isdigit(),
+        }
         if i > 0:
             item["-1:word.lower()"] = lower[i - 1]
             item["-1:word.istitle()"] = title[i - 1]
@@ -141,7 +161,11 @@ def segment(text: str) -> list[str]:
 
 def compounds(text: str) -> list[str]:
     """The multi-syllable words of ``text``, in canonical lowercase spelling (``công_nghệ``)."""
-    return [word for word in segment(normalize(text).lower()) if JOINER in word and not word.startswith(JOINER)]
+    return [
+        word
+        for word in segment(normalize(text).lower())
+        if JOINER in word and not word.startswith(JOINER)
+    ]
 
 
 def candidate_compounds(syllables_in_order: list[str]) -> Iterator[str]:

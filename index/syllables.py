@@ -117,7 +117,8 @@ def is_vietnamese_syllable(word: str) -> bool:
             tone, tone_index = entry[1], index
     plain = "".join(bare)
     return any(
-        plain.startswith(initial) and _rhyme_ok(initial, plain[len(initial) :], tone, tone_index - len(initial))
+        plain.startswith(initial)
+        and _rhyme_ok(initial, plain[len(initial) :], tone, tone_index - len(initial))
         for initial in _INITIALS
         if len(plain) > len(initial)
     )

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from ingest import pdf
-from ingest.extract import PDF_SUFFIXES, ExtractResult, no_text_reason
+from archive_search.ingest import pdf
+from archive_search.ingest.extract import PDF_SUFFIXES, ExtractResult, no_text_reason
 
 TIFF_SUFFIXES = frozenset({".tif", ".tiff"})
 
@@ -84,12 +84,18 @@ def assemble(path: Path, parts: Iterable[tuple[PageRange | None, ExtractResult]]
     """One file's result from the results of its ranges: its pages in order, or the error of
     the first range that failed (in page order), or why no page has text."""
     results = [result for _, result in sorted(parts, key=lambda part: part[0] or (0, 0))]
-    if (error := next((result.error for result in results if result.error is not None), None)) is not None:
+    if (
+        error := next((result.error for result in results if result.error is not None), None)
+    ) is not None:
         return ExtractResult(path, error=error)
-    pages = tuple(sorted((page for result in results for page in result.pages), key=lambda page: page.number))
+    pages = tuple(
+        sorted((page for result in results for page in result.pages), key=lambda page: page.number)
+    )
     if (reason := no_text_reason(pages)) is not None:
         return ExtractResult(path, error=reason)
-    return ExtractResult(path, pages, encodings=frozenset(name for result in results for name in result.encodings))
+    return ExtractResult(
+        path, pages, encodings=frozenset(name for result in results for name in result.encodings)
+    )
 
 
 class Assembler:

@@ -47,9 +47,13 @@ def skew_angle(grey: Image.Image) -> float:
     if coarse[0].size == 0:  # no ink: nothing to level
         return 0.0
     steps = int(MAX_ANGLE * 2)
-    best = max((step / 2 for step in range(-steps, steps + 1)), key=lambda angle: _sharpness(coarse, angle))
+    best = max(
+        (step / 2 for step in range(-steps, steps + 1)), key=lambda angle: _sharpness(coarse, angle)
+    )
     fine = _ink(reduced)
-    return max((best + step / 10 for step in range(-4, 5)), key=lambda angle: _sharpness(fine, angle))
+    return max(
+        (best + step / 10 for step in range(-4, 5)), key=lambda angle: _sharpness(fine, angle)
+    )
 
 
 def grey_of(image: Image.Image) -> Image.Image:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.extract import SUPPORTED_SUFFIXES
+from archive_search.ingest.extract import SUPPORTED_SUFFIXES
 
 
 @dataclass(frozen=True, slots=True)

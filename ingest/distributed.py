@@ -36,8 +36,8 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any, Protocol, TypeVar
 
-from index.errors import ArchiveSearchError, InputFileError, MissingDependencyError
-from ingest.extract import ExtractResult, ExtractTask, extract_file
+from archive_search.index.errors import ArchiveSearchError, InputFileError, MissingDependencyError
+from archive_search.ingest.extract import ExtractResult, ExtractTask, extract_file
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -102,7 +102,9 @@ def extract_remote(task: ExtractTask, data: bytes) -> ExtractResult:
     which Dask removes when the worker ends and purges at the next start when it was killed.
     """
     scratch = _worker_directory()
-    descriptor, name = tempfile.mkstemp(prefix="archive-search-", suffix=task.path.suffix, dir=scratch)
+    descriptor, name = tempfile.mkstemp(
+        prefix="archive-search-", suffix=task.path.suffix, dir=scratch
+    )
     temp = Path(name)
     try:
         with os.fdopen(descriptor, "wb") as handle:
@@ -127,7 +129,9 @@ def _restore_path(result: ExtractResult, temp: Path, original: Path) -> ExtractR
     def fix(text: str | None) -> str | None:
         return text.replace(str(temp), str(original)) if text else text
 
-    pages = tuple(replace(page, error=fix(page.error)) if page.error else page for page in result.pages)
+    pages = tuple(
+        replace(page, error=fix(page.error)) if page.error else page for page in result.pages
+    )
     return replace(result, path=original, pages=pages, error=fix(result.error))
 
 
@@ -237,12 +241,16 @@ class _ClusterExecutor(Executor):
         if isinstance(exc, ArchiveSearchError):
             return exc  # e.g. tesseract missing on a worker: the pipeline's fatal path
         if isinstance(exc, self._module.KilledWorker):
-            return RemoteTaskError("the worker reading this file died on every attempt (out of memory?)")
+            return RemoteTaskError(
+                "the worker reading this file died on every attempt (out of memory?)"
+            )
         return RemoteTaskError(f"failed on the cluster after {self._retries + 1} attempts: {exc!r}")
 
     def _lost(self, cause: BaseException | None = None) -> ClusterUnavailableError:
         reason = f": {cause}" if cause else ""
-        return ClusterUnavailableError(f"lost the connection to the Dask scheduler at {self._address}{reason}")
+        return ClusterUnavailableError(
+            f"lost the connection to the Dask scheduler at {self._address}{reason}"
+        )
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._shutdown = True
@@ -278,11 +286,15 @@ class ClusterHandle:
     def __enter__(self) -> ClusterHandle:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 
-def connect_cluster(address: str, *, timeout: float = 10, retries: int = DEFAULT_RETRIES) -> ClusterHandle:
+def connect_cluster(
+    address: str, *, timeout: float = 10, retries: int = DEFAULT_RETRIES
+) -> ClusterHandle:
     """Connect to the Dask scheduler at ``address`` (``tcp://HOST:8786``).
 
     Raises ``MissingDependencyError`` when Dask is not installed and ``ClusterUnavailableError``

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index import legacy
+from archive_search.index import legacy
 
 _MIN_TEXT_FILE_SHARE = 0.5  # of words that are Vietnamese syllables, for bytes that are not UTF-8
 

@@ -12,25 +12,27 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from index.catalog import OcrCacheReader, OcrEntry
-from index.errors import (
+from archive_search.index.catalog import OcrCacheReader, OcrEntry
+from archive_search.index.errors import (
     CorruptFileError,
     EmptyFileError,
     InputFileError,
     OcrError,
     UnsupportedFileError,
 )
-from index.records import PageMethod, PageText
-from index.segment import compounds
-from ingest import ocr, pdf
-from ingest.deskew import grey_of
-from ingest.encoding import Decoded, decode_bytes, repair_text
+from archive_search.index.records import PageMethod, PageText
+from archive_search.index.segment import compounds
+from archive_search.ingest import ocr, pdf
+from archive_search.ingest.deskew import grey_of
+from archive_search.ingest.encoding import Decoded, decode_bytes, repair_text
 
 PDF_SUFFIXES = frozenset({".pdf"})
 TEXT_SUFFIXES = frozenset({".txt"})
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 SUPPORTED_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES | IMAGE_SUFFIXES
-READABLE = "PDF, PNG, JPEG and TIFF files and .txt text files"  # what SUPPORTED_SUFFIXES are, for people
+READABLE = (
+    "PDF, PNG, JPEG and TIFF files and .txt text files"  # what SUPPORTED_SUFFIXES are, for people
+)
 Image.MAX_IMAGE_PIXELS = 200_000_000  # ~A0 at 300 dpi; larger is a decompression bomb
 _BLANK_INK_SHARE = 0.0001  # fewer dark pixels than this share: dust, not text
 _WORD_RE = re.compile(r"[^\W\d_]+")
@@ -54,7 +56,9 @@ class ExtractTask:
     dpi: int = 300
     ocr_timeout: float = 180.0
     ocr_cache: Path | None = None  # the catalogue, read (never written) for OCR cache hits
-    page_range: tuple[int, int] | None = None  # (first, last) page, from 1, both included; None: all
+    page_range: tuple[int, int] | None = (
+        None  # (first, last) page, from 1, both included; None: all
+    )
     scratch: Path | None = None  # where page images for tesseract are written; None: the temp dir
     # (image hash, text, confidence) that the catalogue's OCR cache holds for this file's pages:
     # sent with the task to workers that cannot read the catalogue (a Dask cluster's)
@@ -63,7 +67,9 @@ class ExtractTask:
     @property
     def page_indexes(self) -> range | None:
         """The pages of ``page_range`` as indexes from 0; None for every page."""
-        return None if self.page_range is None else range(self.page_range[0] - 1, self.page_range[1])
+        return (
+            None if self.page_range is None else range(self.page_range[0] - 1, self.page_range[1])
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +136,9 @@ class _Reader:
             result = ocr.ocr_image(grey, timeout=self.task.ocr_timeout, scratch=self.task.scratch)
         except OcrError as exc:  # this page only: the others are kept
             return PageText(number, "", PageMethod.FAILED, error=exc.message)
-        self.seen[key] = PageText(number, result.text, PageMethod.OCR, result.confidence, image_hash=key)
+        self.seen[key] = PageText(
+            number, result.text, PageMethod.OCR, result.confidence, image_hash=key
+        )
         return self.seen[key]
 
     def pdf_pages(self) -> Iterator[PageText]:
@@ -151,16 +159,21 @@ class _Reader:
 
     def image_pages(self) -> Iterator[PageText]:
         if self.task.ocr_mode is OcrMode.NEVER:
-            raise UnsupportedFileError("image needs OCR but --ocr never was given", path=self.task.path)
+            raise UnsupportedFileError(
+                "image needs OCR but --ocr never was given", path=self.task.path
+            )
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 with Image.open(self.task.path) as image:
                     for index in self.task.page_indexes or range(getattr(image, "n_frames", 1)):
-                        yield self.ocr_page(ImageOps.exif_transpose(_frame(image, index)), index + 1)
+                        yield self.ocr_page(
+                            ImageOps.exif_transpose(_frame(image, index)), index + 1
+                        )
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise CorruptFileError(
-                f"image is too large to read safely ({exc}): a decompression bomb?", path=self.task.path
+                f"image is too large to read safely ({exc}): a decompression bomb?",
+                path=self.task.path,
             ) from exc
         except (UnidentifiedImageError, OSError, EOFError, SyntaxError, ValueError) as exc:
             raise CorruptFileError(f"image cannot be read ({exc})", path=self.task.path) from exc
@@ -168,7 +181,9 @@ class _Reader:
     def text_pages(self) -> Iterator[PageText]:
         decoded = decode_bytes(self.task.path.read_bytes())
         if decoded is None:
-            raise CorruptFileError("text file is not UTF-8 nor a known Vietnamese encoding", path=self.task.path)
+            raise CorruptFileError(
+                "text file is not UTF-8 nor a known Vietnamese encoding", path=self.task.path
+            )
         self.encodings |= decoded.encodings
         for index, page in enumerate(decoded.text.split("\f")):
             if page.strip():
@@ -189,7 +204,8 @@ def _pages(reader: _Reader) -> Iterator[PageText]:
     if suffix in IMAGE_SUFFIXES:
         return reader.image_pages()
     raise UnsupportedFileError(
-        f"unsupported file type {suffix or '(no extension)'}: archive-search reads {READABLE}", path=reader.task.path
+        f"unsupported file type {suffix or '(no extension)'}: archive-search reads {READABLE}",
+        path=reader.task.path,
     )
 
 
@@ -208,7 +224,9 @@ def extract_file(task: ExtractTask) -> ExtractResult:
     try:
         if task.path.stat().st_size == 0:
             raise EmptyFileError("file is empty", path=task.path)
-        pages = tuple(replace(page, words=" ".join(compounds(page.text))) for page in _pages(reader))
+        pages = tuple(
+            replace(page, words=" ".join(compounds(page.text))) for page in _pages(reader)
+        )
         if task.page_range is None and (reason := no_text_reason(pages)) is not None:
             raise EmptyFileError(reason, path=task.path)
         return ExtractResult(task.path, pages, encodings=frozenset(reader.encodings))

@@ -13,15 +13,17 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from index.analysis import normalize
-from index.doctypes import BY_HEADING
-from index.records import DocumentMeta, Secrecy
+from archive_search.index.analysis import normalize
+from archive_search.index.doctypes import BY_HEADING
+from archive_search.index.records import DocumentMeta, Secrecy
 
 _LETTERS = "A-Za-zĐđÀ-ỹ"
 _PARTY_SYMBOL_RE = re.compile(
     rf"Số\s*:?\s*(\d+)\s*[-–]\s*([{_LETTERS}]+)\s*/\s*([{_LETTERS}]+(?:[-/][{_LETTERS}]+)*)"  # noqa: RUF001
 )
-_STATE_SYMBOL_RE = re.compile(rf"Số\s*:\s*(\d+)\s*/\s*(\d{{4}})\s*/\s*([{_LETTERS}]+)-([{_LETTERS}]+)")
+_STATE_SYMBOL_RE = re.compile(
+    rf"Số\s*:\s*(\d+)\s*/\s*(\d{{4}})\s*/\s*([{_LETTERS}]+)-([{_LETTERS}]+)"
+)
 _DATE_RE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
 _PLACE_DATE_RE = re.compile(r"([^\W\d_][^,\n]*?)\s*,\s*ngày\s+\d", re.IGNORECASE)
 _NATIONAL_MOTTOS = re.compile(
@@ -30,7 +32,12 @@ _NATIONAL_MOTTOS = re.compile(
 )
 _RULE_CHARS = "*-–─_=.•·"  # noqa: RUF001
 _SECRECY_MARKS = {"TUYỆT MẬT": "tuyệt mật", "TỐI MẬT": "tối mật", "MẬT": "mật"}
-_URGENCY_MARKS = {"THƯỢNG KHẨN": "thuong-khan", "HOẢ TỐC": "hoa-toc", "HỎA TỐC": "hoa-toc", "KHẨN": "khan"}
+_URGENCY_MARKS = {
+    "THƯỢNG KHẨN": "thuong-khan",
+    "HOẢ TỐC": "hoa-toc",
+    "HỎA TỐC": "hoa-toc",
+    "KHẨN": "khan",
+}
 # Words that make a mark part of a phrase: KHẨN TRƯƠNG (urgently), MẬT MÃ (cipher)…
 _MARK_WORDS = frozenset({"TRƯƠNG", "CẤP", "MÃ", "ĐỘ", "THIẾT", "THÁM"})
 _TERM_RE = re.compile(r"\bkh(?:oá|óa)\s+([IVXL]+)\b", re.IGNORECASE)
@@ -38,7 +45,9 @@ _TENURE_RE = re.compile(r"nhiệm\s+kỳ\s+(\d{4})\s*[-–]\s*(\d{4})", re.IGNOR
 _SIGNATURE_RE = re.compile(r"(?:\b[TK]/[MTL]\b|\b(?:TM|KT|TL)\.|\bQ\.\s?BÍ THƯ)")
 _SIGNER_LINES = 8
 # Capitalised words that open recipients' lines (``- Lưu Văn phòng``), not a person's name.
-_NOT_NAMES = frozenset({"Các", "Như", "Lưu", "Ban", "Đảng", "Tỉnh", "Huyện", "Uỷ", "Ủy", "Đồng", "Gửi", "Nơi"})
+_NOT_NAMES = frozenset(
+    {"Các", "Như", "Lưu", "Ban", "Đảng", "Tỉnh", "Huyện", "Uỷ", "Ủy", "Đồng", "Gửi", "Nơi"}
+)
 _HEADER_LINES = 25
 _SUMMARY_LINES = 5
 
@@ -110,7 +119,9 @@ def _strip_marks(text: str, marks: dict[str, str]) -> tuple[str, list[str]]:
     while changed:
         changed = False
         for mark, code in marks.items():
-            leading = text.startswith(mark + " ") and text[len(mark) :].split()[0] not in _MARK_WORDS
+            leading = (
+                text.startswith(mark + " ") and text[len(mark) :].split()[0] not in _MARK_WORDS
+            )
             if text == mark or leading or text.endswith(" " + mark):
                 found.append(code)
                 text = (text[len(mark) :] if text.startswith(mark) else text[: -len(mark)]).strip()
@@ -133,7 +144,9 @@ def _read_left_column(lines: list[str]) -> _LeftColumn:
     for line in lines:
         rest, secrecy = _strip_marks(_left_column(line), _SECRECY_MARKS)
         rest, urgency = _strip_marks(rest, _URGENCY_MARKS)
-        column.secrecy = Secrecy.parse(secrecy[0]) if secrecy and not column.secrecy.rank else column.secrecy
+        column.secrecy = (
+            Secrecy.parse(secrecy[0]) if secrecy and not column.secrecy.rank else column.secrecy
+        )
         column.urgency = column.urgency or (urgency[0] if urgency else "")
         if rest == "*" and column.body:
             column.star = True  # a Party header: the issuing body ends at the star under it
@@ -158,7 +171,11 @@ def _starts_heading(text: str) -> bool:
 def _symbol(meta: DocumentMeta, head: str) -> None:
     if state := _STATE_SYMBOL_RE.search(head):
         number, year, doc_type, issuer = state.groups()
-        meta.symbol, meta.doc_type, meta.issuer = f"{number}/{year}/{doc_type}-{issuer}", doc_type, issuer
+        meta.symbol, meta.doc_type, meta.issuer = (
+            f"{number}/{year}/{doc_type}-{issuer}",
+            doc_type,
+            issuer,
+        )
         meta.extra["system"] = "state"
     elif party := _PARTY_SYMBOL_RE.search(head):
         number, doc_type, issuer = party.groups()
@@ -193,7 +210,18 @@ def parse_header(text: str) -> DocumentMeta:
     meta.secrecy, meta.urgency = column.secrecy, column.urgency
     _issuer_name(meta, column)
     meta.place, meta.term = _place(head), _term(head)
-    fields = ("symbol", "doc_type", "issuer", "date", "year", "title", "urgency", "issuer_name", "place", "term")
+    fields = (
+        "symbol",
+        "doc_type",
+        "issuer",
+        "date",
+        "year",
+        "title",
+        "urgency",
+        "issuer_name",
+        "place",
+        "term",
+    )
     meta.sources = {name: "header" for name in fields if getattr(meta, name)}
     if meta.secrecy is not Secrecy.PUBLIC:
         meta.sources["secrecy"] = "header"

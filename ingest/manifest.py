@@ -18,31 +18,72 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.analysis import fold
-from index.errors import ManifestError
-from index.records import DocumentMeta, Secrecy
+from archive_search.index.analysis import fold
+from archive_search.index.errors import ManifestError
+from archive_search.index.records import DocumentMeta, Secrecy
 
 _FIELDS = (
-    "fond", "inventory", "box", "file_no", "symbol", "doc_type", "issuer", "date", "title", "urgency", "signer",
+    "fond",
+    "inventory",
+    "box",
+    "file_no",
+    "symbol",
+    "doc_type",
+    "issuer",
+    "date",
+    "title",
+    "urgency",
+    "signer",
 )
 # Folded column names (no diacritics, lower case, single spaces) → field names.
 _ALIASES = {
-    "file": "file_no", "file no": "file_no", "ho so": "file_no", "so ho so": "file_no", "ma ho so": "file_no",
-    "phong": "fond", "phong luu tru": "fond", "ma phong": "fond",
-    "muc luc": "inventory", "muc luc ho so": "inventory", "so muc luc": "inventory", "muc luc so": "inventory",
-    "hop": "box", "hop cap": "box", "hop so": "box", "cap": "box",
-    "so ky hieu": "symbol", "so va ky hieu": "symbol", "ky hieu": "symbol",
-    "ngay": "date", "ngay thang": "date", "ngay van ban": "date", "ngay ban hanh": "date",
-    "trich yeu": "title", "trich yeu noi dung": "title", "tieu de": "title",
-    "co quan ban hanh": "issuer", "tac gia": "issuer",
-    "type": "doc_type", "doc type": "doc_type", "loai": "doc_type", "loai van ban": "doc_type",
-    "ten loai": "doc_type", "the loai": "doc_type",
-    "do mat": "secrecy", "do khan": "urgency", "nguoi ky": "signer",
-    "so trang": "pages", "so to": "pages",
-    "duong dan": "path", "tep": "path", "ten tep": "path",
+    "file": "file_no",
+    "file no": "file_no",
+    "ho so": "file_no",
+    "so ho so": "file_no",
+    "ma ho so": "file_no",
+    "phong": "fond",
+    "phong luu tru": "fond",
+    "ma phong": "fond",
+    "muc luc": "inventory",
+    "muc luc ho so": "inventory",
+    "so muc luc": "inventory",
+    "muc luc so": "inventory",
+    "hop": "box",
+    "hop cap": "box",
+    "hop so": "box",
+    "cap": "box",
+    "so ky hieu": "symbol",
+    "so va ky hieu": "symbol",
+    "ky hieu": "symbol",
+    "ngay": "date",
+    "ngay thang": "date",
+    "ngay van ban": "date",
+    "ngay ban hanh": "date",
+    "trich yeu": "title",
+    "trich yeu noi dung": "title",
+    "tieu de": "title",
+    "co quan ban hanh": "issuer",
+    "tac gia": "issuer",
+    "type": "doc_type",
+    "doc type": "doc_type",
+    "loai": "doc_type",
+    "loai van ban": "doc_type",
+    "ten loai": "doc_type",
+    "the loai": "doc_type",
+    "do mat": "secrecy",
+    "do khan": "urgency",
+    "nguoi ky": "signer",
+    "so trang": "pages",
+    "so to": "pages",
+    "duong dan": "path",
+    "tep": "path",
+    "ten tep": "path",
     "nam": "year",
     # A catalogue of files (mục lục hồ sơ): a file's title, its number, when its papers begin.
-    "tieu de ho so": "title", "ho so so": "file_no", "thoi gian bat dau": "date",
+    "tieu de ho so": "title",
+    "ho so so": "file_no",
+    "thoi gian bat dau": "date",
 }
 _KNOWN = {"path", "year", "secrecy", *_FIELDS}
 _YEAR_RE = re.compile(r"(1[89]\d\d|20\d\d)")
@@ -122,7 +163,9 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     if suffix in (".xlsx", ".xlsm"):
         return _read_workbook(path)
     if suffix in (".xls", ".ods"):
-        raise ManifestError(f"cannot read {suffix} manifests: save it as .xlsx or as CSV UTF-8", path=path)
+        raise ManifestError(
+            f"cannot read {suffix} manifests: save it as .xlsx or as CSV UTF-8", path=path
+        )
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -133,7 +176,9 @@ def read_manifest(path: Path) -> list[ManifestRow]:
             return [
                 _row(number, row, path.parent, f"{path}, line {number}")
                 for number, row in enumerate(reader, start=2)
-                if any(isinstance(value, str) and value.strip() for value in row.values())  # not a line of commas
+                if any(
+                    isinstance(value, str) and value.strip() for value in row.values()
+                )  # not a line of commas
             ]
     except FileNotFoundError as exc:
         raise ManifestError("manifest not found", path=path) from exc
@@ -179,10 +224,15 @@ def _read_workbook(path: Path) -> list[ManifestRow]:
     except FileNotFoundError as exc:
         raise ManifestError("manifest not found", path=path) from exc
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ManifestError(f"manifest is not a readable .xlsx workbook ({exc})", path=path) from exc
+        raise ManifestError(
+            f"manifest is not a readable .xlsx workbook ({exc})", path=path
+        ) from exc
     try:
         sheet = book.worksheets[0]
-        lines = ((number, [_cell(value) for value in row]) for number, row in enumerate(sheet.values, start=1))
+        lines = (
+            (number, [_cell(value) for value in row])
+            for number, row in enumerate(sheet.values, start=1)
+        )
         filled = ((number, row) for number, row in lines if any(row))
         top = list(itertools.islice(filled, _TITLE_ROWS))
         headers = [[column_name(name) for name in row] for _, row in top]

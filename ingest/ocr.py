@@ -12,8 +12,8 @@ from pathlib import Path
 import pytesseract
 from PIL import Image
 
-from index.errors import MissingDependencyError, OcrError
-from ingest.deskew import deskew
+from archive_search.index.errors import MissingDependencyError, OcrError
+from archive_search.ingest.deskew import deskew
 
 LANGUAGE = "vie"
 TESSERACT_CONFIG = ""  # extra tesseract options every OCR call passes (the bench measures them too)
@@ -43,7 +43,9 @@ def _lines(tsv: str) -> tuple[str, float | None]:
     lines: dict[tuple[str, str, str], list[str]] = {}
     confidences: list[float] = []
     for row in tsv.splitlines()[1:]:
-        cells = row.split("\t", 11)  # level page block paragraph line word left top width height conf text
+        cells = row.split(
+            "\t", 11
+        )  # level page block paragraph line word left top width height conf text
         text = cells[11].strip() if len(cells) == 12 else ""
         if not text:
             continue
@@ -79,7 +81,9 @@ def ocr_image(
 
 def _uncompressed(image: Image.Image) -> Image.Image:
     """The image in grey or RGB, the modes tesseract reads from an uncompressed TIFF."""
-    return image if image.mode in ("L", "RGB") else image.convert("RGB" if "A" in image.mode else "L")
+    return (
+        image if image.mode in ("L", "RGB") else image.convert("RGB" if "A" in image.mode else "L")
+    )
 
 
 def _tesseract(path: str, timeout: float) -> str:
@@ -87,7 +91,12 @@ def _tesseract(path: str, timeout: float) -> str:
     output = path.removesuffix(".tif")
     try:
         pytesseract.pytesseract.run_tesseract(
-            path, output, "tsv", LANGUAGE, f"-c tessedit_create_tsv=1 {TESSERACT_CONFIG}".strip(), timeout=timeout
+            path,
+            output,
+            "tsv",
+            LANGUAGE,
+            f"-c tessedit_create_tsv=1 {TESSERACT_CONFIG}".strip(),
+            timeout=timeout,
         )
         return Path(f"{output}.tsv").read_text(encoding="utf-8")
     except RuntimeError as exc:

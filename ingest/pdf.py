@@ -16,8 +16,8 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from PIL import Image
 
-from index.errors import CorruptFileError, EmptyFileError, EncryptedFileError
-from ingest.deskew import grey_of
+from archive_search.index.errors import CorruptFileError, EmptyFileError, EncryptedFileError
+from archive_search.ingest.deskew import grey_of
 
 if TYPE_CHECKING:
     from pypdfium2 import PdfImage, PdfPage
@@ -60,12 +60,16 @@ def text_layers(path: Path, indexes: Sequence[int] | None = None) -> list[TextLa
     try:
         pages = [_layer(page) for page in extract_pages(path, page_numbers=indexes)]
     except (PDFEncryptionError, PDFPasswordIncorrect) as exc:
-        raise EncryptedFileError("PDF is encrypted: decrypt it and ingest it again", path=path) from exc
+        raise EncryptedFileError(
+            "PDF is encrypted: decrypt it and ingest it again", path=path
+        ) from exc
     except (PDFSyntaxError, PSException) as exc:
         raise CorruptFileError(f"PDF is damaged ({exc or type(exc).__name__})", path=path) from exc
     except Exception as exc:  # pdfminer raises many untyped errors on broken files
         if "encrypt" in str(exc).lower():
-            raise EncryptedFileError("PDF is encrypted: decrypt it and ingest it again", path=path) from exc
+            raise EncryptedFileError(
+                "PDF is encrypted: decrypt it and ingest it again", path=path
+            ) from exc
         raise CorruptFileError(f"PDF is damaged ({type(exc).__name__}: {exc})", path=path) from exc
     if not pages:
         raise EmptyFileError("PDF has no pages", path=path)
@@ -109,11 +113,15 @@ def render_page(path: Path, index: int, *, dpi: int) -> PageImage:
             picture = _scanned_picture(page, dpi)
             if picture is None:
                 return PageImage(grey_of(page.render(scale=dpi / 72, grayscale=True).to_pil()))
-            return PageImage(grey_of(picture.get_bitmap(render=False).to_pil()), _stored_hash(picture))
+            return PageImage(
+                grey_of(picture.get_bitmap(render=False).to_pil()), _stored_hash(picture)
+            )
         finally:
             document.close()
     except pypdfium2.PdfiumError as exc:
-        raise CorruptFileError(f"PDF page {index + 1} cannot be rendered ({exc})", path=path) from exc
+        raise CorruptFileError(
+            f"PDF page {index + 1} cannot be rendered ({exc})", path=path
+        ) from exc
 
 
 def _scanned_picture(page: PdfPage, dpi: int) -> PdfImage | None:
@@ -125,9 +133,9 @@ def _scanned_picture(page: PdfPage, dpi: int) -> PdfImage | None:
     for item in page.get_objects():
         if item.type == pdfium.FPDF_PAGEOBJ_IMAGE:
             pictures.append(item)
-        elif item.type != pdfium.FPDF_PAGEOBJ_TEXT or pdfium.FPDFTextObj_GetTextRenderMode(item.raw) != (
-            pdfium.FPDF_TEXTRENDERMODE_INVISIBLE
-        ):
+        elif item.type != pdfium.FPDF_PAGEOBJ_TEXT or pdfium.FPDFTextObj_GetTextRenderMode(
+            item.raw
+        ) != (pdfium.FPDF_TEXTRENDERMODE_INVISIBLE):
             return None  # something visible besides the picture
     if len(pictures) != 1 or pictures[0].level != 0 or page.get_rotation() != 0:
         return None
@@ -137,7 +145,10 @@ def _scanned_picture(page: PdfPage, dpi: int) -> PdfImage | None:
     if b or c or a <= 0 or d <= 0 or a * d < 0.9 * width * height:
         return None
     pixels_wide, _ = picture.get_px_size()
-    if not 0.75 * dpi <= pixels_wide / (a / 72) <= 2 * dpi or picture.get_metadata().colorspace == 0:
+    if (
+        not 0.75 * dpi <= pixels_wide / (a / 72) <= 2 * dpi
+        or picture.get_metadata().colorspace == 0
+    ):
         return None
     return picture
 

@@ -22,18 +22,23 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol, TypeVar
 
-from index.catalog import Catalog, OcrEntry
-from index.errors import InputFileError, MissingDependencyError, NotFoundError, UsageError
-from index.processes import WorkerPool
-from index.records import DocumentMeta, PageMethod, PageText
-from index.search_index import SearchIndex
-from ingest.chunks import Assembler, Chunk, FileToRead, split
-from ingest.discovery import discover
-from ingest.distributed import bounded_submit, connect_cluster, extract_remote
-from ingest.extract import ExtractResult, ExtractTask, OcrMode, extract_file
-from ingest.header import read_metadata
-from ingest.manifest import ManifestRow, read_manifest
-from ingest.scratch import scratch_directory, use_as_tempdir
+from archive_search.index.catalog import Catalog, OcrEntry
+from archive_search.index.errors import (
+    InputFileError,
+    MissingDependencyError,
+    NotFoundError,
+    UsageError,
+)
+from archive_search.index.processes import WorkerPool
+from archive_search.index.records import DocumentMeta, PageMethod, PageText
+from archive_search.index.search_index import SearchIndex
+from archive_search.ingest.chunks import Assembler, Chunk, FileToRead, split
+from archive_search.ingest.discovery import discover
+from archive_search.ingest.distributed import bounded_submit, connect_cluster, extract_remote
+from archive_search.ingest.extract import ExtractResult, ExtractTask, OcrMode, extract_file
+from archive_search.ingest.header import read_metadata
+from archive_search.ingest.manifest import ManifestRow, read_manifest
+from archive_search.ingest.scratch import scratch_directory, use_as_tempdir
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -52,7 +57,9 @@ class IngestOptions:
     dpi: int = 300
     ocr_timeout: float = 180.0
     retry_failed: bool = False  # ingest again only the files whose last ingestion failed
-    prune: bool = False  # first forget files that no longer exist; then records the manifest no longer lists
+    prune: bool = (
+        False  # first forget files that no longer exist; then records the manifest no longer lists
+    )
     commit_every: int = 200  # documents per index commit
     cluster: str | None = None  # a Dask scheduler (tcp://HOST:8786) to extract and OCR on
     pages_per_task: int = 4  # a longer PDF or TIFF is read as several tasks of this many pages
@@ -90,9 +97,13 @@ class IngestReport:
     pruned: int = 0  # missing files forgotten (prune)
     pruned_records: int = 0  # catalogue records the manifest no longer lists, removed (prune)
     unlisted_records: int = 0  # catalogue records the manifest no longer lists, kept (no prune)
-    failed_before: int = 0  # of skipped, files that failed before and are unchanged (see retry_failed)
+    failed_before: int = (
+        0  # of skipped, files that failed before and are unchanged (see retry_failed)
+    )
     failures: list[Failure] = field(default_factory=list)
-    unsupported: list[str] = field(default_factory=list)  # files of other types found in folders: ignored
+    unsupported: list[str] = field(
+        default_factory=list
+    )  # files of other types found in folders: ignored
     elapsed: float = 0.0
 
 
@@ -140,7 +151,10 @@ def year_from_path(path: Path) -> int | None:
 
 
 def merge_meta(
-    extracted: DocumentMeta, manifest: DocumentMeta | None, fond: str | None, path: Path | None = None
+    extracted: DocumentMeta,
+    manifest: DocumentMeta | None,
+    fond: str | None,
+    path: Path | None = None,
 ) -> DocumentMeta:
     """Manifest values win over values read from the text; each keeps its source.
 
@@ -166,7 +180,9 @@ class Ingestion:
         self.catalog, self.index, self.options = catalog, index, options
         self.report = IngestReport()
         self._staged: list[int] = []
-        self._copies: dict[str, list[tuple[Path, int]]] = {}  # content met twice in this run: the copies
+        self._copies: dict[
+            str, list[tuple[Path, int]]
+        ] = {}  # content met twice in this run: the copies
         self._scratch: Path | None = None  # this run's private directory for temporary files
         self._stop = threading.Event()  # Ctrl-C: stop at the next safe point
 
@@ -197,7 +213,11 @@ class Ingestion:
             self.report.pruned = self.prune()
         rows = read_manifest(self.options.manifest) if self.options.manifest else []
         by_path = {row.path: row for row in rows if row.path is not None}
-        files = self._failed_files(paths) if self.options.retry_failed else self._discover(paths or list(by_path))
+        files = (
+            self._failed_files(paths)
+            if self.options.retry_failed
+            else self._discover(paths or list(by_path))
+        )
         progress.start(len(files))
         try:
             self._extract_all(self._pending(files, progress), by_path, progress)
@@ -226,7 +246,9 @@ class Ingestion:
         """The failed files under ``paths`` (all of them without paths)."""
         roots = [path.resolve() for path in paths]
         failed = [Path(path) for path in self.catalog.paths_with_status("failed")]
-        return [path for path in failed if not roots or any(path.is_relative_to(root) for root in roots)]
+        return [
+            path for path in failed if not roots or any(path.is_relative_to(root) for root in roots)
+        ]
 
     def prune(self) -> int:
         """Forget files that no longer exist; their documents leave the catalogue and the index,
@@ -281,13 +303,24 @@ class Ingestion:
         if self.options.cluster:
             with connect_cluster(self.options.cluster) as cluster:
                 remote = replace(self.options, cluster=None)
-                yield cluster.executor, extract_remote, lambda chunk: (
-                    _task(chunk, remote, None, known_ocr=self._cached_ocr(chunk)), chunk.path.read_bytes()
-                ), 2 * max(1, cluster.workers)
+                yield (
+                    cluster.executor,
+                    extract_remote,
+                    lambda chunk: (
+                        _task(chunk, remote, None, known_ocr=self._cached_ocr(chunk)),
+                        chunk.path.read_bytes(),
+                    ),
+                    2 * max(1, cluster.workers),
+                )
             return
         count, scratch = self.options.worker_count, self._scratch
         with _local_pool(count, scratch) as pool:
-            yield pool, extract_file, lambda chunk: (_task(chunk, self.options, self.catalog.path, scratch),), 4 * count
+            yield (
+                pool,
+                extract_file,
+                lambda chunk: (_task(chunk, self.options, self.catalog.path, scratch),),
+                4 * count,
+            )
 
     def _cached_ocr(self, chunk: Chunk) -> tuple[OcrEntry, ...]:
         """What the OCR cache holds for a chunk's pages, for a worker that cannot read the
@@ -319,23 +352,35 @@ class Ingestion:
             progress.advance(path, 0)
 
     def _extract_all(
-        self, todo: list[tuple[Path, str, int]], by_path: dict[Path, ManifestRow], progress: Progress
+        self,
+        todo: list[tuple[Path, str, int]],
+        by_path: dict[Path, ManifestRow],
+        progress: Progress,
     ) -> None:
         fatal: list[MissingDependencyError] = []
         tasks = split(
-            self._fresh(todo, progress), self.options.pages_per_task, stop=lambda: bool(fatal) or self._stop.is_set()
+            self._fresh(todo, progress),
+            self.options.pages_per_task,
+            stop=lambda: bool(fatal) or self._stop.is_set(),
         )
         assembler = Assembler()
-        with self._workers() as (executor, work, arguments, limit), contextlib.closing(
-            bounded_submit(executor, work, tasks, make_args=arguments, limit=limit, stop=self._stop.is_set)
-        ) as submitted:  # closed, it cancels the tasks not started
+        with (
+            self._workers() as (executor, work, arguments, limit),
+            contextlib.closing(
+                bounded_submit(
+                    executor, work, tasks, make_args=arguments, limit=limit, stop=self._stop.is_set
+                )
+            ) as submitted,
+        ):  # closed, it cancels the tasks not started
             for chunk, future in submitted:
                 # After Ctrl-C no result is kept: the SIGINT may have killed its tesseract.
                 self._stop_if_asked()
                 try:
                     result = self._result(chunk.path, future)
                 except MissingDependencyError as exc:
-                    fatal.append(exc)  # nothing new is submitted; the tasks in flight finish and are stored
+                    fatal.append(
+                        exc
+                    )  # nothing new is submitted; the tasks in flight finish and are stored
                     result = None
                 if result is None:
                     assembler.abandon(chunk)
@@ -348,7 +393,9 @@ class Ingestion:
         if fatal:
             raise fatal[0]
 
-    def _assemble(self, assembler: Assembler, chunk: Chunk, result: ExtractResult) -> ExtractResult | None:
+    def _assemble(
+        self, assembler: Assembler, chunk: Chunk, result: ExtractResult
+    ) -> ExtractResult | None:
         """Keep what tesseract read on a range of a longer file at once (a run killed later has it
         in the cache); the file's whole result once its last range is in."""
         if chunk.count > 1 and result.pages:
@@ -367,21 +414,31 @@ class Ingestion:
         except OSError as exc:
             return ExtractResult(path, error=f"cannot read file ({exc.strerror or exc})")
 
-    def _store(self, result: ExtractResult, digest: str, size: int, row: ManifestRow | None) -> None:
+    def _store(
+        self, result: ExtractResult, digest: str, size: int, row: ManifestRow | None
+    ) -> None:
         if result.error is not None:
             self._fail(result.path, digest, size, result.error)
             return
-        meta = merge_meta(self._read_metadata(result), row.meta if row else None, self.options.fond, result.path)
+        meta = merge_meta(
+            self._read_metadata(result), row.meta if row else None, self.options.fond, result.path
+        )
         doc_id = digest[:20]
-        failed = "; ".join(f"page {page.number}: {page.error}" for page in result.pages if page.error)
+        failed = "; ".join(
+            f"page {page.number}: {page.error}" for page in result.pages if page.error
+        )
         with self.catalog.transaction():
             num = self.catalog.put_document(
                 doc_id, kind="document", source=str(result.path), meta=meta, pages=result.pages
             )
             self.catalog.put_ocr(result.pages, digest)
             self.catalog.record_file(
-                str(result.path), sha256=digest, size=size, status="failed" if failed else "done",
-                error=failed or None, document_id=doc_id,
+                str(result.path),
+                sha256=digest,
+                size=size,
+                status="failed" if failed else "done",
+                error=failed or None,
+                document_id=doc_id,
             )
         self._stage(num)
         if failed:  # the good pages are searchable; --retry-failed reads the others again
@@ -414,7 +471,9 @@ class Ingestion:
             if held is None:
                 held = _record_id(row.meta)
                 with self.catalog.transaction():
-                    num = self.catalog.put_document(held, kind="record", source="", meta=row.meta, pages=[])
+                    num = self.catalog.put_document(
+                        held, kind="record", source="", meta=row.meta, pages=[]
+                    )
                 self._stage(num)
                 self.report.records += 1
             listed.append(held)
@@ -434,7 +493,9 @@ class Ingestion:
             else:
                 self.report.unlisted_records = len(gone)
         if gone and not self.options.prune:
-            log.info("%d records of %s are no longer in it: --prune removes them", len(gone), manifest)
+            log.info(
+                "%d records of %s are no longer in it: --prune removes them", len(gone), manifest
+            )
 
     def _adopt_renamed(self, manifest: str, listed: list[str]) -> None:
         """The records of a catalogue file that no longer exists, when ``manifest`` lists some
@@ -442,10 +503,16 @@ class Ingestion:
         ``manifest`` does not are found too. (A file that still exists is another catalogue.)"""
         wanted = set(listed)
         for other in self.catalog.record_catalogues():
-            if other != manifest and not Path(other).exists() and wanted.intersection(
-                self.catalog.records_listed_by(other)
+            if (
+                other != manifest
+                and not Path(other).exists()
+                and wanted.intersection(self.catalog.records_listed_by(other))
             ):
-                log.info("catalogue %s is gone and %s lists its records: taken as renamed", other, manifest)
+                log.info(
+                    "catalogue %s is gone and %s lists its records: taken as renamed",
+                    other,
+                    manifest,
+                )
                 self.catalog.move_records(other, manifest)
 
     def _held_record(self, meta: DocumentMeta) -> str | None:
@@ -455,17 +522,25 @@ class Ingestion:
         if self.catalog.document_by_id(record_id := _record_id(meta)) is not None:
             return record_id
         earlier = self.catalog.document_by_id(_unplaced_record_id(meta))
-        return earlier.id if earlier is not None and _placement(earlier.meta) == _placement(meta) else None
+        return (
+            earlier.id
+            if earlier is not None and _placement(earlier.meta) == _placement(meta)
+            else None
+        )
 
     def _duplicate(self, path: Path, digest: str, size: int, doc_id: str) -> None:
         with self.catalog.transaction():
-            self.catalog.record_file(str(path), sha256=digest, size=size, status="duplicate", document_id=doc_id)
+            self.catalog.record_file(
+                str(path), sha256=digest, size=size, status="duplicate", document_id=doc_id
+            )
         self.report.duplicates += 1
 
     def _fail(self, path: Path, digest: str | None, size: int | None, reason: str) -> None:
         log.warning("failed: %s: %s", path, reason)
         with self.catalog.transaction():
-            self.catalog.record_file(str(path), sha256=digest, size=size, status="failed", error=reason)
+            self.catalog.record_file(
+                str(path), sha256=digest, size=size, status="failed", error=reason
+            )
         self.report.failures.append(Failure(str(path), reason))
 
     def _stage(self, num: int) -> None:
@@ -524,12 +599,21 @@ def _local_pool(count: int, scratch: Path | None) -> Executor:
 
 
 def _task(
-    chunk: Chunk, options: IngestOptions, ocr_cache: Path | None, scratch: Path | None = None,
+    chunk: Chunk,
+    options: IngestOptions,
+    ocr_cache: Path | None,
+    scratch: Path | None = None,
     known_ocr: tuple[OcrEntry, ...] = (),
 ) -> ExtractTask:
     return ExtractTask(
-        chunk.path, options.ocr, options.dpi, options.ocr_timeout, ocr_cache=ocr_cache, page_range=chunk.page_range,
-        scratch=scratch, known_ocr=known_ocr,
+        chunk.path,
+        options.ocr,
+        options.dpi,
+        options.ocr_timeout,
+        ocr_cache=ocr_cache,
+        page_range=chunk.page_range,
+        scratch=scratch,
+        known_ocr=known_ocr,
     )
 
 

@@ -55,7 +55,13 @@ def _is_stale(entry: Path) -> bool:
     the host was in it, counts as this machine's)."""
     owner, dash, _ = entry.name.partition("-")
     host, _, pid = owner.rpartition(".")
-    return entry.is_dir() and bool(dash) and host in ("", _HOST) and pid.isdigit() and not _alive(int(pid))
+    return (
+        entry.is_dir()
+        and bool(dash)
+        and host in ("", _HOST)
+        and pid.isdigit()
+        and not _alive(int(pid))
+    )
 
 
 def _alive(pid: int) -> bool:

@@ -18,9 +18,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def byte_compile(root: Path = ROOT) -> bool:
     """Compile every package and module the project installs; False if one failed to compile."""
-    setuptools = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
-    packages = [compileall.compile_dir(root / name, quiet=1) for name in setuptools["packages"]]
-    modules = [compileall.compile_file(root / f"{name}.py", quiet=1) for name in setuptools["py-modules"]]
+    setuptools = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]
+    packages = [
+        compileall.compile_dir(root / name.replace(".", "/"), quiet=1)
+        for name in setuptools["packages"]
+    ]
+    modules = [
+        compileall.compile_file(root / f"{name}.py", quiet=1)
+        for name in setuptools.get("py-modules", [])
+    ]
     return all(packages + modules)
 
 

@@ -70,8 +70,21 @@ class Corpus:
 
 
 def _write_manifest(path: Path, rows: list[dict[str, str]]) -> None:
-    columns = ["path", "fond", "inventory", "box", "file", "symbol", "doc_type", "issuer",
-               "date", "year", "title", "secrecy", "ghi_chu"]
+    columns = [
+        "path",
+        "fond",
+        "inventory",
+        "box",
+        "file",
+        "symbol",
+        "doc_type",
+        "issuer",
+        "date",
+        "year",
+        "title",
+        "secrecy",
+        "ghi_chu",
+    ]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
@@ -115,19 +128,40 @@ def build_corpus(root: Path) -> Corpus:
     broken_files["truncated"].write_bytes(whole[: len(whole) // 2])
     _write_encrypted_pdf(broken_files["encrypted"], "Tài liệu có mật khẩu")
     manifest = root / "manifest.csv"
-    _write_manifest(manifest, [
-        {"path": "documents/2019-31-NQ-TU.pdf", "fond": "TU", "inventory": "1", "box": "12", "file": "345",
-         "ghi_chu": "bản gốc"},
-        {"path": "documents/2016-05-CT-TU.pdf", "fond": "TU"},
-        {"path": "documents/huyen/2021-12-KL-HU.pdf", "fond": "HU-HTB"},
-        {"path": "documents/2018-07-NQ-TU.pdf", "fond": "TU"},
-        {"path": "documents/2020-15-TB-TU.png", "fond": "TU", "symbol": "15-TB/TU", "doc_type": "TB",
-         "date": "2020-05-04", "title": "Thông báo kết luận của Ban Thường vụ về chuyển đổi số"},
-        {"path": "documents/2015-03-BC-TU.txt", "fond": "TU"},
-        {"path": "documents/2017-09-HD-TU-scan.pdf", "fond": "TU"},
-        {"path": "", "fond": "TU", "symbol": "45-NQ/TU", "doc_type": "NQ", "year": "2010",
-         "title": RECORD_TITLE},
-    ])
+    _write_manifest(
+        manifest,
+        [
+            {
+                "path": "documents/2019-31-NQ-TU.pdf",
+                "fond": "TU",
+                "inventory": "1",
+                "box": "12",
+                "file": "345",
+                "ghi_chu": "bản gốc",
+            },
+            {"path": "documents/2016-05-CT-TU.pdf", "fond": "TU"},
+            {"path": "documents/huyen/2021-12-KL-HU.pdf", "fond": "HU-HTB"},
+            {"path": "documents/2018-07-NQ-TU.pdf", "fond": "TU"},
+            {
+                "path": "documents/2020-15-TB-TU.png",
+                "fond": "TU",
+                "symbol": "15-TB/TU",
+                "doc_type": "TB",
+                "date": "2020-05-04",
+                "title": "Thông báo kết luận của Ban Thường vụ về chuyển đổi số",
+            },
+            {"path": "documents/2015-03-BC-TU.txt", "fond": "TU"},
+            {"path": "documents/2017-09-HD-TU-scan.pdf", "fond": "TU"},
+            {
+                "path": "",
+                "fond": "TU",
+                "symbol": "45-NQ/TU",
+                "doc_type": "NQ",
+                "year": "2010",
+                "title": RECORD_TITLE,
+            },
+        ],
+    )
     return Corpus(root, manifest, broken_files, duplicate)
 
 
@@ -141,7 +175,9 @@ def ingested(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> tuple[
     """The corpus ingested once, with two worker processes, into a session archive."""
     path = tmp_path_factory.mktemp("archive") / "archive"
     with Archive.open(path, create=True) as archive:
-        report = archive.ingest([corpus.root], options=IngestOptions(manifest=corpus.manifest, workers=2))
+        report = archive.ingest(
+            [corpus.root], options=IngestOptions(manifest=corpus.manifest, workers=2)
+        )
     return path, report
 
 
@@ -164,7 +200,7 @@ def no_tesseract(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[No
     """The injected fault: tesseract is gone (only the OCR cache can still read a scan)."""
     import pytesseract
 
-    from ingest import ocr
+    from archive_search.ingest import ocr
 
     ocr.check_tesseract.cache_clear()
     monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract"))

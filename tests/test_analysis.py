@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.analysis import (
+from archive_search.index.analysis import (
     _move_tone,
     analysed_fields,
     compose,
@@ -62,7 +62,9 @@ def test_fold_keeps_letters_of_other_scripts() -> None:
 
 
 _MARKS_RE = re.compile("[\u0300-\u036f\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_VIETNAMESE = "aáàảãạăắằẳẵặâấầẩẫậeéèẻẽẹêếềểễệoóòỏõọôốồổỗộơớờởỡợuúùủũụưứừửữựyýỳỷỹỵđĐÐðÁÒ \u0301\u00ad\u200b"
+_VIETNAMESE = (
+    "aáàảãạăắằẳẵặâấầẩẫậeéèẻẽẹêếềểễệoóòỏõọôốồổỗộơớờởỡợuúùủũụưứừửữựyýỳỷỹỵđĐÐðÁÒ \u0301\u00ad\u200b"
+)
 
 
 @given(st.text(alphabet=_VIETNAMESE, max_size=30) | st.text(max_size=20))
@@ -74,7 +76,9 @@ def test_fold_and_terms_by_their_definitions(text: str) -> None:
 
 
 # The old-style tone rule as first written: a lookbehind for q before the vowel.
-_OLD_STYLE_BY_DEFINITION = re.compile("(?<![qQ])([òóỏõọÒÓỎÕỌ][aAeE]|[ùúủũụÙÚỦŨỤ][yY])(?![^\\W_]|[\u0300-\u036f])")
+_OLD_STYLE_BY_DEFINITION = re.compile(
+    "(?<![qQ])([òóỏõọÒÓỎÕỌ][aAeE]|[ùúủũụÙÚỦŨỤ][yY])(?![^\\W_]|[\u0300-\u036f])"
+)
 
 
 @given(st.text(alphabet=_VIETNAMESE + "qQyYòÙỏ", max_size=30) | st.text(max_size=20))
@@ -91,7 +95,9 @@ def test_tone_rule_skips_syllables_after_q(text: str) -> None:
     assert normalize(text) == _OLD_STYLE_BY_DEFINITION.sub(_move_tone, text)
 
 
-@pytest.mark.parametrize(("word", "expected"), [("dang", False), ("đang", True), ("dạng", True), ("36", False)])
+@pytest.mark.parametrize(
+    ("word", "expected"), [("dang", False), ("đang", True), ("dạng", True), ("36", False)]
+)
 def test_has_diacritics(word: str, expected: bool) -> None:
     assert has_diacritics(word) is expected
 

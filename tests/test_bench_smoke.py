@@ -18,7 +18,9 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
     first = generate(tmp_path / "a", scale=0.0002, seed=3, pdf_pages=0, scan_pages=0)
     second = generate(tmp_path / "b", scale=0.0002, seed=3, pdf_pages=0, scan_pages=0)
     assert [d.pages for d in first.documents] == [d.pages for d in second.documents]
-    assert (tmp_path / "a" / "manifest.csv").read_bytes() == (tmp_path / "b" / "manifest.csv").read_bytes()
+    assert (tmp_path / "a" / "manifest.csv").read_bytes() == (
+        tmp_path / "b" / "manifest.csv"
+    ).read_bytes()
     assert first.documents[0].pages[0].startswith("ĐẢNG BỘ TỈNH BÌNH THUẬN\n")
     assert f"Số {first.documents[0].symbol}" in first.documents[0].pages[0]
     left, right, rest = split_header(first.documents[0].pages[0])
@@ -31,7 +33,9 @@ def test_a_corpus_written_again_replaces_the_last_one(tmp_path: Path) -> None:
     leaves none of the earlier files behind."""
     generate(tmp_path, scale=0.0002, seed=3, pdf_pages=20, scan_pages=2)
     again = generate(tmp_path, scale=0.0002, seed=3, pdf_pages=1, scan_pages=1)
-    assert len(list(again.pdf_dir.glob("*.pdf"))) == 1 and len(list(again.scan_dir.glob("*.pdf"))) == 1
+    assert (
+        len(list(again.pdf_dir.glob("*.pdf"))) == 1 and len(list(again.scan_dir.glob("*.pdf"))) == 1
+    )
 
 
 def test_peer_query_parsing() -> None:
@@ -44,11 +48,30 @@ def test_peer_query_parsing() -> None:
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
 def test_bench_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Options of the library's OCR calls make the bench measure a second tesseract limit with them.
-    monkeypatch.setattr("ingest.ocr.TESSERACT_CONFIG", "-c tessedit_do_invert=0")
+    monkeypatch.setattr("archive_search.ingest.ocr.TESSERACT_CONFIG", "-c tessedit_do_invert=0")
     out = tmp_path / "BENCHMARKS.md"
-    settings = parse_args(["--scale", "0.0005", "--repeats", "1", "--pdf-pages", "4", "--scan-pages", "1",
-                           "--header-scans", "1", "--ki-articles", "30", "--ki-queries", "10",
-                           "--work", str(tmp_path / "work"), "--out", str(out)])
+    settings = parse_args(
+        [
+            "--scale",
+            "0.0005",
+            "--repeats",
+            "1",
+            "--pdf-pages",
+            "4",
+            "--scan-pages",
+            "1",
+            "--header-scans",
+            "1",
+            "--ki-articles",
+            "30",
+            "--ki-queries",
+            "10",
+            "--work",
+            str(tmp_path / "work"),
+            "--out",
+            str(out),
+        ]
+    )
     results = run(settings)
     figures = results.figures
     assert figures["ingest_pdf"] > 0 and figures["pdfminer_limit"] > 0
@@ -58,7 +81,9 @@ def test_bench_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(figures["ocr_shares"]) == 1 and figures["ocr_shares"][0] > 0
     assert figures["tesseract_limit_tuned"] > 0
     assert figures["query_p50"] > 0 and figures["cli_cold"] > 0
-    assert figures["metadata_accuracy"]["symbol"] > 0.9 and figures["metadata_accuracy"]["year"] > 0.9
+    assert (
+        figures["metadata_accuracy"]["symbol"] > 0.9 and figures["metadata_accuracy"]["year"] > 0.9
+    )
     assert figures["header_scans"] == 1 and 0 <= figures["metadata_accuracy_ocr"]["overall"] <= 1
     assert figures["ocr_cer"]["clean"] < 0.1
     assert 0 <= figures["ki_diacritics"][0] <= 1
@@ -67,13 +92,21 @@ def test_bench_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     else:
         assert figures["ocrmypdf"] == "not installed"
     assert set(results.peers) >= {"fts5", "fts5-folded"}
-    assert set(results.peers) | set(results.missing) >= {"fts5", "fts5-folded", "xapian", "whoosh", "postgres"}
+    assert set(results.peers) | set(results.missing) >= {
+        "fts5",
+        "fts5-folded",
+        "xapian",
+        "whoosh",
+        "postgres",
+    }
     if postgres_unavailable() is None:
         assert {"p50", "size_mb", "ki_diacritics"} <= set(results.peers["postgres"])
     report = out.read_text(encoding="utf-8")
     assert "| measure | figure | target |" in report and "Known-item MRR@10" in report
     assert "Reindex peak RSS (writer " in report
-    assert f"Rounds timed: ours {QUERY_ROUNDS}, fts5 " in report  # the smoke run's peers fit the budget
+    assert (
+        f"Rounds timed: ours {QUERY_ROUNDS}, fts5 " in report
+    )  # the smoke run's peers fit the budget
     assert results.peers["fts5"]["rounds"] == QUERY_ROUNDS
     assert "| postgres |" in report and "| scanned first pages (1," in report
     assert "tesseract TIFF stdout -l vie -c tessedit_do_invert=0" in report
@@ -90,5 +123,7 @@ def test_reused_archive_must_hold_this_runs_texts(tmp_path: Path) -> None:
     with Archive.open(tmp_path / "archive", create=True) as archive:
         archive.ingest([], options=IngestOptions(manifest=built.manifest, workers=1))
         _check_same_texts(archive, tmp_path / "archive", built, "pool A")
-        with pytest.raises(OtherCorpusError, match="was not built from this run's corpus \\(text pool pool B\\)"):
+        with pytest.raises(
+            OtherCorpusError, match="was not built from this run's corpus \\(text pool pool B\\)"
+        ):
             _check_same_texts(archive, tmp_path / "archive", other, "pool B")

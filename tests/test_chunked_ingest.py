@@ -11,9 +11,9 @@ from fpdf import FPDF
 from PIL import Image
 
 from archive_search import Archive, IngestOptions, IngestReport, MissingDependencyError, PageMethod
-from index.errors import UsageError
-from ingest.chunks import FileToRead, page_ranges, split
-from ingest.extract import ExtractTask, extract_file
+from archive_search.index.errors import UsageError
+from archive_search.ingest.chunks import FileToRead, page_ranges, split
+from archive_search.ingest.extract import ExtractTask, extract_file
 from tools.docgen import find_font, write_mixed_pdf, write_pdf, write_scan_pdf, write_scan_tiff
 
 HEADER = "TỈNH ỦY BÌNH THUẬN\nSố 21-CT/TU\nPhan Thiết, ngày 3 tháng 2 năm 2014\nCHỈ THỊ\nvề phòng chống thiên tai"
@@ -68,11 +68,17 @@ def test_only_long_pdfs_and_tiffs_are_split(tmp_path: Path) -> None:
         tmp_path / "broken.pdf",
     ]
     files[3].write_bytes(files[0].read_bytes()[:2000])  # pdfium cannot count it: one task
-    chunks = [(chunk.path.name, chunk.page_range, chunk.count) for chunk in split(map(_file, files), 2, lambda: False)]
+    chunks = [
+        (chunk.path.name, chunk.page_range, chunk.count)
+        for chunk in split(map(_file, files), 2, lambda: False)
+    ]
     assert chunks == [
-        ("long.pdf", (1, 2), 3), ("long.pdf", (3, 4), 3), ("long.pdf", (5, 5), 3),
+        ("long.pdf", (1, 2), 3),
+        ("long.pdf", (3, 4), 3),
+        ("long.pdf", (5, 5), 3),
         ("short.pdf", None, 1),
-        ("blank.tif", (1, 2), 2), ("blank.tif", (3, 3), 2),
+        ("blank.tif", (1, 2), 2),
+        ("blank.tif", (3, 3), 2),
         ("broken.pdf", None, 1),
     ]
 
@@ -89,7 +95,9 @@ def test_page_ranges_give_the_pages_of_one_task(tmp_path: Path) -> None:
     files = [
         write_scan_pdf(tmp_path / "in" / "scan.pdf", SCANS),
         write_scan_tiff(tmp_path / "in" / "scan.tif", list(reversed(SCANS))),
-        write_mixed_pdf(tmp_path / "in" / "mixed.pdf", [(DIGITAL, False), (SCANS[1], True), ("", False)]),
+        write_mixed_pdf(
+            tmp_path / "in" / "mixed.pdf", [(DIGITAL, False), (SCANS[1], True), ("", False)]
+        ),
     ]
     ranges = _ingest(tmp_path / "ranges", files, workers=2, pages_per_task=2, fond="TU")
     whole = _ingest(tmp_path / "whole", files, workers=2, pages_per_task=100, fond="TU")
@@ -101,7 +109,11 @@ def test_page_ranges_give_the_pages_of_one_task(tmp_path: Path) -> None:
     assert "rừng ngập mặn" in pages["scan.tif"][1][1]
     with Archive.open(tmp_path / "ranges") as archive:
         hit = {hit.source: hit for hit in archive.search("21-CT/TU").hits}[str(files[0])]
-        assert (hit.symbol, hit.doc_type, hit.date) == ("21-CT/TU", "CT", "2014-02-03")  # from the first range
+        assert (hit.symbol, hit.doc_type, hit.date) == (
+            "21-CT/TU",
+            "CT",
+            "2014-02-03",
+        )  # from the first range
         assert [page.method for page in archive.document(hit.id).pages] == [PageMethod.OCR] * 3
 
 
@@ -123,7 +135,7 @@ def _damage_last_frame(path: Path) -> Path:
         image.seek(getattr(image, "n_frames", 1) - 1)
         start, length = image.tag_v2[273][0], image.tag_v2[279][0]
     data = bytearray(path.read_bytes())
-    data[start:start + length] = b"\xff" * length
+    data[start : start + length] = b"\xff" * length
     path.write_bytes(bytes(data))
     return path
 
@@ -133,7 +145,9 @@ def test_a_range_that_fails_fails_its_whole_file_and_the_batch_goes_on(tmp_path:
     damaged = _damage_last_frame(write_scan_tiff(tmp_path / "in" / "damaged.tif", ["", "", ""]))
     encrypted = _write_encrypted_pdf(tmp_path / "in" / "encrypted.pdf", 3)
     empty = write_scan_tiff(tmp_path / "in" / "empty.tif", ["", "", ""])
-    expected = {str(path): extract_file(ExtractTask(path)).error for path in (damaged, encrypted, empty)}
+    expected = {
+        str(path): extract_file(ExtractTask(path)).error for path in (damaged, encrypted, empty)
+    }
     assert expected == {
         str(damaged): "image cannot be read (decoder error -2)",
         str(encrypted): "PDF is encrypted: decrypt it and ingest it again",
@@ -147,12 +161,18 @@ def test_a_range_that_fails_fails_its_whole_file_and_the_batch_goes_on(tmp_path:
     assert list(_catalogue(tmp_path / "a")) == [good.name]
 
 
-def test_a_missing_tesseract_stops_the_run_and_stores_no_part_of_a_file(tmp_path: Path, no_tesseract: None) -> None:
+def test_a_missing_tesseract_stops_the_run_and_stores_no_part_of_a_file(
+    tmp_path: Path, no_tesseract: None
+) -> None:
     digital = write_pdf(tmp_path / "in" / "a-digital.pdf", [DIGITAL] * 3)
-    scan = write_mixed_pdf(tmp_path / "in" / "b-mixed.pdf", [(DIGITAL, False), (SCANS[1], True), (DIGITAL, False)])
+    scan = write_mixed_pdf(
+        tmp_path / "in" / "b-mixed.pdf", [(DIGITAL, False), (SCANS[1], True), (DIGITAL, False)]
+    )
     with pytest.raises(MissingDependencyError, match="tesseract is not installed"):
         _ingest(tmp_path / "a", [tmp_path / "in"], workers=1, pages_per_task=1)
-    assert list(_catalogue(tmp_path / "a")) == [digital.name]  # nothing of the scan: the next run reads it
+    assert list(_catalogue(tmp_path / "a")) == [
+        digital.name
+    ]  # nothing of the scan: the next run reads it
     with Archive.open(tmp_path / "a") as archive:
         assert archive.failures() == []
     assert scan.exists()

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from archive_search import ExitCode, IngestReport
-from cli import cli, main
+from archive_search.cli import cli, main
 from tests.conftest import Corpus
 
 
@@ -36,7 +36,11 @@ def test_search_prints_ranked_documents_with_pages_and_snippets(
     lines = result.output.splitlines()
     assert lines[0] == "1 document matches 'cong nghe thong tin' (showing 1-1)"
     assert lines[1:6] == [
-        "  fond: TU (1)", "  year: 2019 (1)", "  doc_type: NQ (1)", "  issuer: TU (1)", "  decade: 2010-2019 (1)",
+        "  fond: TU (1)",
+        "  year: 2019 (1)",
+        "  doc_type: NQ (1)",
+        "  issuer: TU (1)",
+        "  decade: 2010-2019 (1)",
     ]
     assert lines[7] == (
         "  1. 31-NQ/TU  Nghị quyết về đẩy mạnh ứng dụng công nghệ thông tin  "
@@ -56,7 +60,9 @@ def test_snippets_print_quotes_and_ampersands_as_written(tmp_path: Path) -> None
     snippet = next(line for line in result.output.splitlines() if line.startswith("     p. 1: "))
     assert snippet == '     p. 1: Hội nghị bàn về [chuyển đổi số]: "Đảng uỷ" & <khối> cùng làm'
     data = json.loads(run("search", "--json", "chuyen doi so", archive=tmp_path / "a").output)
-    assert data["hits"][0]["pages"][0]["snippet"].endswith(": &quot;Đảng uỷ&quot; &amp; &lt;khối&gt; cùng làm")
+    assert data["hits"][0]["pages"][0]["snippet"].endswith(
+        ": &quot;Đảng uỷ&quot; &amp; &lt;khối&gt; cùng làm"
+    )
 
 
 def test_search_json_shape(ingested: tuple[Path, IngestReport]) -> None:
@@ -67,21 +73,54 @@ def test_search_json_shape(ingested: tuple[Path, IngestReport]) -> None:
     assert (data["query"], data["total"], data["offset"]) == ("36-NQ/TW", 1, 0)
     hit = data["hits"][0]
     assert set(hit) == {
-        "id", "kind", "title", "symbol", "doc_type", "fond", "year", "date", "issuer", "source", "score", "pages",
-        "secrecy", "match", "inventory", "box", "file_no",
+        "id",
+        "kind",
+        "title",
+        "symbol",
+        "doc_type",
+        "fond",
+        "year",
+        "date",
+        "issuer",
+        "source",
+        "score",
+        "pages",
+        "secrecy",
+        "match",
+        "inventory",
+        "box",
+        "file_no",
     }
     assert (hit["secrecy"], hit["match"]) == ("public", "exact")
-    assert (hit["kind"], hit["symbol"], hit["year"], hit["fond"]) == ("document", "31-NQ/TU", 2019, "TU")
+    assert (hit["kind"], hit["symbol"], hit["year"], hit["fond"]) == (
+        "document",
+        "31-NQ/TU",
+        2019,
+        "TU",
+    )
     assert hit["pages"] == [{"page": 2, "snippet": hit["pages"][0]["snippet"], "match": "exact"}]
     assert "<b>36-NQ/TW</b>" in hit["pages"][0]["snippet"]
     assert data["facets"]["year"] == [{"value": "2019", "count": 1}]
 
 
 def test_search_filters_from_the_command_line(ingested: tuple[Path, IngestReport]) -> None:
-    result = run("search", "--json", "--year", "2015..2016", "--type", "CT", "", archive=ingested[0])
+    result = run(
+        "search", "--json", "--year", "2015..2016", "--type", "CT", "", archive=ingested[0]
+    )
     data = json.loads(result.output)
     assert [hit["symbol"] for hit in data["hits"]] == ["05-CT/TU"]
-    result = run("search", "--json", "--fond", "HU-HTB", "--fond", "TU", "--year", "2021", "", archive=ingested[0])
+    result = run(
+        "search",
+        "--json",
+        "--fond",
+        "HU-HTB",
+        "--fond",
+        "TU",
+        "--year",
+        "2021",
+        "",
+        archive=ingested[0],
+    )
     assert [hit["symbol"] for hit in json.loads(result.output)["hits"]] == ["12-KL/HU"]
 
 
@@ -93,7 +132,12 @@ def test_a_record_hit_says_where_the_file_is_kept(tmp_path: Path) -> None:
         "TU,1,4,57,Tập công văn đi năm 2015,\n",
         encoding="utf-8",
     )
-    assert run("ingest", "--manifest", str(tmp_path / "muc-luc.csv"), "-q", archive=tmp_path / "a").exit_code == 0
+    assert (
+        run(
+            "ingest", "--manifest", str(tmp_path / "muc-luc.csv"), "-q", archive=tmp_path / "a"
+        ).exit_code
+        == 0
+    )
     table = run("search", "cong van di", "--sort", "date-asc", archive=tmp_path / "a").output
     assert "Tập công văn đi năm 2015  [TU · inv. 1 · box 3 · file 41 · 2015-01-05]" in table
     assert "Tập công văn đi năm 2015  [TU · inv. 1 · box 4 · file 57]" in table
@@ -102,36 +146,58 @@ def test_a_record_hit_says_where_the_file_is_kept(tmp_path: Path) -> None:
 def test_the_ingest_summary_says_which_records_a_catalogue_no_longer_lists(tmp_path: Path) -> None:
     """A row deleted from the catalogue: the next ingestion says so, and with --prune removes it."""
     catalogue = tmp_path / "muc-luc.csv"
-    rows = ["Phông,Hộp số,Hồ sơ số,Tiêu đề hồ sơ\n", "TU,3,41,Tập công văn đi\n", "TU,4,57,Tập công văn đến\n"]
+    rows = [
+        "Phông,Hộp số,Hồ sơ số,Tiêu đề hồ sơ\n",
+        "TU,3,41,Tập công văn đi\n",
+        "TU,4,57,Tập công văn đến\n",
+    ]
     catalogue.write_text("".join(rows), encoding="utf-8")
     assert run("ingest", "--manifest", str(catalogue), "-q", archive=tmp_path / "a").exit_code == 0
     catalogue.write_text("".join(rows[:2]), encoding="utf-8")
     kept = run("ingest", "--manifest", str(catalogue), archive=tmp_path / "a")
-    assert kept.output.endswith("; 1 records are no longer in the catalogue (--prune removes them)\n")
+    assert kept.output.endswith(
+        "; 1 records are no longer in the catalogue (--prune removes them)\n"
+    )
     pruned = run("ingest", "--manifest", str(catalogue), "--prune", archive=tmp_path / "a")
     assert pruned.output.endswith(", 1 records no longer in the catalogue removed\n")
-    assert run("search", "cong van den", archive=tmp_path / "a").output.startswith("0 documents match")
+    assert run("search", "cong van den", archive=tmp_path / "a").output.startswith(
+        "0 documents match"
+    )
 
 
 def test_remove_takes_records_out_by_id_and_names_an_unknown_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     catalogue = tmp_path / "muc-luc.csv"
-    rows = ["Phông,Hộp số,Hồ sơ số,Tiêu đề hồ sơ\n", "TU,3,41,Tập công văn đi\n", "TU,4,57,Tập công văn đến\n"]
+    rows = [
+        "Phông,Hộp số,Hồ sơ số,Tiêu đề hồ sơ\n",
+        "TU,3,41,Tập công văn đi\n",
+        "TU,4,57,Tập công văn đến\n",
+    ]
     catalogue.write_text("".join(rows), encoding="utf-8")
     assert run("ingest", "--manifest", str(catalogue), "-q", archive=tmp_path / "a").exit_code == 0
     found = json.loads(run("search", "cong van den", "--json", archive=tmp_path / "a").output)
     record = found["hits"][0]["id"]
-    status, _, err = run_main(capsys, "--archive", str(tmp_path / "a"), "remove", record, "khong-co")
+    status, _, err = run_main(
+        capsys, "--archive", str(tmp_path / "a"), "remove", record, "khong-co"
+    )
     assert status == ExitCode.NOT_FOUND
     assert "no document or record with id 'khong-co': nothing was removed" in err
-    assert run("remove", record, archive=tmp_path / "a").output == "removed 1 documents and records\n"
-    assert run("search", "cong van den", archive=tmp_path / "a").output.startswith("0 documents match")
-    assert run("search", "cong van di", archive=tmp_path / "a").output.startswith("1 document matches")
+    assert (
+        run("remove", record, archive=tmp_path / "a").output == "removed 1 documents and records\n"
+    )
+    assert run("search", "cong van den", archive=tmp_path / "a").output.startswith(
+        "0 documents match"
+    )
+    assert run("search", "cong van di", archive=tmp_path / "a").output.startswith(
+        "1 document matches"
+    )
 
 
 def test_show_prints_metadata_and_one_page(ingested: tuple[Path, IngestReport]) -> None:
-    doc_id = json.loads(run("search", "--json", "31-NQ/TU", archive=ingested[0]).output)["hits"][0]["id"]
+    doc_id = json.loads(run("search", "--json", "31-NQ/TU", archive=ingested[0]).output)["hits"][0][
+        "id"
+    ]
     result = run("show", doc_id, "--page", "2", archive=ingested[0])
     assert result.exit_code == 0
     assert "  symbol: 31-NQ/TU" in result.output.splitlines()
@@ -144,9 +210,13 @@ def test_show_prints_metadata_and_one_page(ingested: tuple[Path, IngestReport]) 
 def test_show_a_page_the_document_lacks_is_not_found(
     capsys: pytest.CaptureFixture[str], ingested: tuple[Path, IngestReport]
 ) -> None:
-    doc_id = json.loads(run("search", "--json", "31-NQ/TU", archive=ingested[0]).output)["hits"][0]["id"]
+    doc_id = json.loads(run("search", "--json", "31-NQ/TU", archive=ingested[0]).output)["hits"][0][
+        "id"
+    ]
     pages = len(json.loads(run("show", "--json", doc_id, archive=ingested[0]).output)["pages"])
-    status, out, err = run_main(capsys, "--archive", str(ingested[0]), "show", doc_id, "--page", str(pages + 1))
+    status, out, err = run_main(
+        capsys, "--archive", str(ingested[0]), "show", doc_id, "--page", str(pages + 1)
+    )
     assert (status, out) == (ExitCode.NOT_FOUND, "")
     assert err == f"Error: {doc_id} has no page {pages + 1}: its pages are 1-{pages}\n"
 
@@ -156,36 +226,65 @@ def test_stats_and_failures(ingested: tuple[Path, IngestReport], corpus: Corpus)
     index_bytes = stats.pop("index_bytes")
     assert index_bytes > 0
     assert stats == {
-        "documents": 7, "records": 1, "pages": 9, "ocr_pages": 2, "born_digital_pages": 7, "failed_files": 4,
+        "documents": 7,
+        "records": 1,
+        "pages": 9,
+        "ocr_pages": 2,
+        "born_digital_pages": 7,
+        "failed_files": 4,
         "clearance": "public",
         "by_fond": [{"value": "TU", "count": 6}, {"value": "HU-HTB", "count": 1}],
-        "by_year": [{"value": str(year), "count": 1} for year in (2010, 2015, 2016, 2017, 2019, 2020, 2021)],
-        "by_type": [{"value": "NQ", "count": 2}] + [{"value": t, "count": 1} for t in ("BC", "CT", "HD", "KL", "TB")],
+        "by_year": [
+            {"value": str(year), "count": 1} for year in (2010, 2015, 2016, 2017, 2019, 2020, 2021)
+        ],
+        "by_type": [{"value": "NQ", "count": 2}]
+        + [{"value": t, "count": 1} for t in ("BC", "CT", "HD", "KL", "TB")],
     }
     cleared = json.loads(run("stats", "--json", "--clearance", "Mật", archive=ingested[0]).output)
     assert cleared["by_fond"][0] == {"value": "TU", "count": 7}
     listed = run("failures", archive=ingested[0]).output.splitlines()
-    assert f"{corpus.broken['encrypted'].resolve()}: PDF is encrypted: decrypt it and ingest it again" in listed
+    assert (
+        f"{corpus.broken['encrypted'].resolve()}: PDF is encrypted: decrypt it and ingest it again"
+        in listed
+    )
     assert len(listed) == 4
 
 
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["search", "--strict", '"open'], ExitCode.QUERY,
-         'Error: unbalanced quote in query: close the phrase with a second "'),
-        (["search", "--strict", "phongg:TU"], ExitCode.QUERY, "Error: unknown field 'phongg': use one of so:"),
-        (["search", "x", "--clearance", "secret"], ExitCode.QUERY, "Error: unknown secrecy level 'secret'"),
+        (
+            ["search", "--strict", '"open'],
+            ExitCode.QUERY,
+            'Error: unbalanced quote in query: close the phrase with a second "',
+        ),
+        (
+            ["search", "--strict", "phongg:TU"],
+            ExitCode.QUERY,
+            "Error: unknown field 'phongg': use one of so:",
+        ),
+        (
+            ["search", "x", "--clearance", "secret"],
+            ExitCode.QUERY,
+            "Error: unknown secrecy level 'secret'",
+        ),
         (["similar", "nope"], ExitCode.NOT_FOUND, "Error: no document with id 'nope'"),
         (["search", "x", "--year", "soon"], ExitCode.QUERY, "Error: bad year 'soon'"),
         (["show", "nope"], ExitCode.NOT_FOUND, "Error: no document with id 'nope'"),
-        (["search", "😀"], ExitCode.QUERY, "Error: nothing to search in '😀': type a word, a symbol or a field"),
+        (
+            ["search", "😀"],
+            ExitCode.QUERY,
+            "Error: nothing to search in '😀': type a word, a symbol or a field",
+        ),
         (["export", "-"], ExitCode.QUERY, "Error: nothing to search in '-'"),
     ],
 )
 def test_errors_are_one_line_with_an_exit_code(
-    capsys: pytest.CaptureFixture[str], ingested: tuple[Path, IngestReport],
-    args: list[str], code: int, message: str,
+    capsys: pytest.CaptureFixture[str],
+    ingested: tuple[Path, IngestReport],
+    args: list[str],
+    code: int,
+    message: str,
 ) -> None:
     status, out, err = run_main(capsys, "--archive", str(ingested[0]), *args)
     assert (status, out) == (code, "")
@@ -215,11 +314,21 @@ def test_ingest_with_failures_exits_6_after_indexing_the_good_files(
 ) -> None:
     good = corpus.root / "documents" / "2016-05-CT-TU.pdf"
     status, out, err = run_main(
-        capsys, "--archive", str(tmp_path / "a"), "ingest", "--workers", "1", "--fond", "TU",
-        str(good), str(corpus.broken["fake"]),
+        capsys,
+        "--archive",
+        str(tmp_path / "a"),
+        "ingest",
+        "--workers",
+        "1",
+        "--fond",
+        "TU",
+        str(good),
+        str(corpus.broken["fake"]),
     )
     assert status == ExitCode.SOME_FILES_FAILED
-    assert out.startswith("1 new, 0 unchanged, 0 duplicates, 0 catalogue records, 1 pages (0 OCR), 1 failed in ")
+    assert out.startswith(
+        "1 new, 0 unchanged, 0 duplicates, 0 catalogue records, 1 pages (0 OCR), 1 failed in "
+    )
     assert err.splitlines() == [
         f"failed: {corpus.broken['fake'].resolve()}: not a PDF: the file has no PDF header",
         "Error: 1 file(s) failed; every other file is indexed (`archive-search failures` lists them)",
@@ -232,13 +341,24 @@ def test_ingest_with_failures_exits_6_after_indexing_the_good_files(
     ("names", "line"),
     [
         (["to-trinh.docx"], "1 file of an unsupported type ignored (.docx)"),
-        (["a.docx", "b.DOCX", "GHI-CHU"], "3 files of unsupported types ignored (.docx, no extension)"),
-        (["a.docx", "sub/b.xls", "sub/c.docx", ".DS_Store", ".git/config"],
-         "3 files of unsupported types ignored (.docx, .xls)"),
-        (["manifest.csv"],
-         "1 file of an unsupported type ignored (.csv); a .csv is read as a manifest only when given with --manifest"),
-        (["muc-luc.xlsx", "cat.csv"], "2 files of unsupported types ignored (.csv, .xlsx); "
-         "a .csv or .xlsx is read as a manifest only when given with --manifest"),
+        (
+            ["a.docx", "b.DOCX", "GHI-CHU"],
+            "3 files of unsupported types ignored (.docx, no extension)",
+        ),
+        (
+            ["a.docx", "sub/b.xls", "sub/c.docx", ".DS_Store", ".git/config"],
+            "3 files of unsupported types ignored (.docx, .xls)",
+        ),
+        (
+            ["manifest.csv"],
+            "1 file of an unsupported type ignored (.csv); "
+            "a .csv is read as a manifest only when given with --manifest",
+        ),
+        (
+            ["muc-luc.xlsx", "cat.csv"],
+            "2 files of unsupported types ignored (.csv, .xlsx); "
+            "a .csv or .xlsx is read as a manifest only when given with --manifest",
+        ),
     ],
 )
 def test_ingest_summary_names_the_files_of_unsupported_types_it_ignored(
@@ -248,12 +368,22 @@ def test_ingest_summary_names_the_files_of_unsupported_types_it_ignored(
     for name in [*names, "bc.txt"]:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text("Báo cáo tổng kết công tác xây dựng Đảng.", encoding="utf-8")
-    status, out, err = run_main(capsys, "--archive", str(tmp_path / "a"), "ingest", "--workers", "1", str(folder))
+    status, out, err = run_main(
+        capsys, "--archive", str(tmp_path / "a"), "ingest", "--workers", "1", str(folder)
+    )
     assert (status, err) == (ExitCode.OK, "")
-    assert out.startswith("1 new, 0 unchanged, 0 duplicates, 0 catalogue records, 1 pages (0 OCR), 0 failed in ")
+    assert out.startswith(
+        "1 new, 0 unchanged, 0 duplicates, 0 catalogue records, 1 pages (0 OCR), 0 failed in "
+    )
     assert out.split(" s; ")[1] == line + "\n"
-    status, out, _ = run_main(capsys, "--archive", str(tmp_path / "a"), "ingest", "--json", str(folder))
-    listed = [str((folder / name).resolve()) for name in sorted(names, key=Path) if not name.startswith(".")]
+    status, out, _ = run_main(
+        capsys, "--archive", str(tmp_path / "a"), "ingest", "--json", str(folder)
+    )
+    listed = [
+        str((folder / name).resolve())
+        for name in sorted(names, key=Path)
+        if not name.startswith(".")
+    ]
     assert (status, json.loads(out)["unsupported"]) == (ExitCode.OK, listed)
 
 
@@ -262,9 +392,13 @@ def test_an_unsupported_file_named_on_the_command_line_fails_with_its_path_and_r
 ) -> None:
     named = tmp_path / "to-trinh.docx"
     named.write_bytes(b"PK\x03\x04")
-    status, out, err = run_main(capsys, "--archive", str(tmp_path / "a"), "ingest", "--workers", "1", str(named))
+    status, out, err = run_main(
+        capsys, "--archive", str(tmp_path / "a"), "ingest", "--workers", "1", str(named)
+    )
     assert status == ExitCode.SOME_FILES_FAILED
-    assert out.startswith("0 new, 0 unchanged, 0 duplicates, 0 catalogue records, 0 pages (0 OCR), 1 failed in ")
+    assert out.startswith(
+        "0 new, 0 unchanged, 0 duplicates, 0 catalogue records, 0 pages (0 OCR), 1 failed in "
+    )
     assert "ignored" not in out
     assert err.splitlines()[0] == (
         f"failed: {named.resolve()}: unsupported file type .docx: "
@@ -285,8 +419,20 @@ def test_reindex_command(archive_copy: Path) -> None:
 
 def test_python_dash_m_runs_the_cli(ingested: tuple[Path, IngestReport]) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "archive_search", "--archive", str(ingested[0]), "search", "--json", "\"hoa binh\""],
-        capture_output=True, text=True, check=False, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "archive_search",
+            "--archive",
+            str(ingested[0]),
+            "search",
+            "--json",
+            '"hoa binh"',
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["hits"][0]["symbol"] == "31-NQ/TU"
@@ -300,13 +446,17 @@ def test_every_command_has_help(command: str) -> None:
 
 
 def _id_of(archive: Path, symbol: str) -> str:
-    return str(json.loads(run("search", "--json", f"so:{symbol}", archive=archive).output)["hits"][0]["id"])
+    return str(
+        json.loads(run("search", "--json", f"so:{symbol}", archive=archive).output)["hits"][0]["id"]
+    )
 
 
 def test_a_bad_query_is_searched_as_plain_words_with_a_warning(
     capsys: pytest.CaptureFixture[str], ingested: tuple[Path, IngestReport]
 ) -> None:
-    status, out, err = run_main(capsys, "--archive", str(ingested[0]), "search", "--json", '"cong nghe (thong tin')
+    status, out, err = run_main(
+        capsys, "--archive", str(ingested[0]), "search", "--json", '"cong nghe (thong tin'
+    )
     assert status == 0
     assert err == (
         'Warning: unbalanced quote in query: close the phrase with a second "; '
@@ -318,8 +468,14 @@ def test_a_bad_query_is_searched_as_plain_words_with_a_warning(
 
 
 def test_query_language_from_the_command_line(ingested: tuple[Path, IngestReport]) -> None:
-    result = run("search", "--json", "--sort", "date-asc", "(chuyen OR kinh) loai:TB,NQ nam:2015..2020",
-                 archive=ingested[0])
+    result = run(
+        "search",
+        "--json",
+        "--sort",
+        "date-asc",
+        "(chuyen OR kinh) loai:TB,NQ nam:2015..2020",
+        archive=ingested[0],
+    )
     assert [hit["symbol"] for hit in json.loads(result.output)["hits"]] == ["31-NQ/TU", "15-TB/TU"]
 
 
@@ -336,7 +492,9 @@ def test_an_exclusion_typed_as_its_own_word_is_part_of_the_query(
     assert symbols("chuyen", "OR", "kinh", "-chuyen") == without  # not "no such option -c"
     assert symbols("-chuyen", "--limit", "10", "chuyen", "OR", "kinh") == without
     assert symbols("-chuyen", "--", "chuyen", "OR", "kinh") == without
-    status, _, err = run_main(capsys, "--archive", str(ingested[0]), "search", "kinh", "--limt", "3")
+    status, _, err = run_main(
+        capsys, "--archive", str(ingested[0]), "search", "kinh", "--limt", "3"
+    )
     assert status == 2 and "No such option '--limt'" in err  # a misspelt option is still refused
     status, out, _ = run_main(capsys, "search", "-h")
     assert status == 0 and out.startswith("Usage: ")
@@ -346,15 +504,17 @@ def test_facets_command(ingested: tuple[Path, IngestReport]) -> None:
     result = run("facets", "--issuer", "HU", archive=ingested[0])
     assert result.exit_code == 0
     assert result.output.splitlines() == [
-        "  fond: HU-HTB (1)", "  year: 2021 (1)", "  doc_type: KL (1)",
-        "  issuer: TU (5), HU (1)", "  decade: 2020-2029 (1)",
+        "  fond: HU-HTB (1)",
+        "  year: 2021 (1)",
+        "  doc_type: KL (1)",
+        "  issuer: TU (5), HU (1)",
+        "  decade: 2020-2029 (1)",
     ]
 
 
 @pytest.mark.parametrize("export_format", ["csv", "jsonl"])
 def test_export_writes_every_hit(ingested: tuple[Path, IngestReport], export_format: str) -> None:
-    result = run("export", "", "--sort", "date-asc",
-                 "--format", export_format, archive=ingested[0])
+    result = run("export", "", "--sort", "date-asc", "--format", export_format, archive=ingested[0])
     assert result.exit_code == 0
     lines = result.output.splitlines()
     if export_format == "csv":
@@ -364,7 +524,15 @@ def test_export_writes_every_hit(ingested: tuple[Path, IngestReport], export_for
         symbols = [line.split(",")[2] for line in lines[1:]]
     else:
         symbols = [json.loads(line)["symbol"] for line in lines]
-    assert symbols == ["45-NQ/TU", "03-BC/TU", "05-CT/TU", "09-HD/TU", "31-NQ/TU", "15-TB/TU", "12-KL/HU"]
+    assert symbols == [
+        "45-NQ/TU",
+        "03-BC/TU",
+        "05-CT/TU",
+        "09-HD/TU",
+        "31-NQ/TU",
+        "15-TB/TU",
+        "12-KL/HU",
+    ]
 
 
 def test_similar_command(ingested: tuple[Path, IngestReport]) -> None:
@@ -373,10 +541,16 @@ def test_similar_command(ingested: tuple[Path, IngestReport]) -> None:
     symbols = [hit["symbol"] for hit in data["hits"]]
     assert "31-NQ/TU" not in symbols and "07-NQ/TU" not in symbols  # itself, and the secret one
     assert symbols and data["total"] == len(symbols)
-    cleared = json.loads(run("similar", doc_id, "--json", "--clearance", "mat", archive=ingested[0]).output)
-    assert cleared["hits"][0]["symbol"] == "07-NQ/TU"  # shares "công nghệ thông tin", "ban thường vụ"
+    cleared = json.loads(
+        run("similar", doc_id, "--json", "--clearance", "mat", archive=ingested[0]).output
+    )
+    assert (
+        cleared["hits"][0]["symbol"] == "07-NQ/TU"
+    )  # shares "công nghệ thông tin", "ban thường vụ"
     table = run("similar", doc_id, "--limit", "2", archive=ingested[0]).output.splitlines()
-    assert table[0] == f"The 2 documents most like {doc_id}, most alike first"  # no total: most share a word
+    assert (
+        table[0] == f"The 2 documents most like {doc_id}, most alike first"
+    )  # no total: most share a word
     assert table[2].startswith(f"  1. {symbols[0]}  ")
 
 
@@ -395,15 +569,23 @@ def test_search_does_not_import_ingestion_libraries(ingested: tuple[Path, Ingest
         "heavy = {'pyvi', 'sklearn', 'pdfminer', 'pytesseract', 'pypdfium2', 'PIL', 'fpdf'}\n"
         "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules} & heavy)))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120,
-                          cwd=Path(__file__).resolve().parents[1])
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout.splitlines()
     assert json.loads(out[0])["total"] == 1  # the search ran
     assert json.loads(out[-1]) == []
 
 
-def test_exact_finds_counts_and_exports_only_the_spelling_typed(ingested: tuple[Path, IngestReport]) -> None:
+def test_exact_finds_counts_and_exports_only_the_spelling_typed(
+    ingested: tuple[Path, IngestReport],
+) -> None:
     archive = ingested[0]
     folded = json.loads(run("search", "--json", "đang", archive=archive).output)
     exact = json.loads(run("search", "--json", "--exact", "đang", archive=archive).output)
@@ -414,5 +596,7 @@ def test_exact_finds_counts_and_exports_only_the_spelling_typed(ingested: tuple[
     assert snippet.count("<b>đang</b>") == 2 and "<b>" not in snippet.replace("<b>đang</b>", "")
     facets = json.loads(run("facets", "--json", "--exact", "đang", archive=archive).output)
     assert facets["doc_type"] == [{"value": "KL", "count": 1}]
-    exported = run("export", "--exact", "--format", "jsonl", "đang", archive=archive).output.splitlines()
+    exported = run(
+        "export", "--exact", "--format", "jsonl", "đang", archive=archive
+    ).output.splitlines()
     assert [json.loads(line)["symbol"] for line in exported] == ["12-KL/HU"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from ingest.deskew import MIN_ANGLE, background, deskew, skew_angle
-from ingest.ocr import ocr_image
+from archive_search.ingest.deskew import MIN_ANGLE, background, deskew, skew_angle
+from archive_search.ingest.ocr import ocr_image
 from tools.docgen import render_scan
 
 TEXT = (

@@ -21,8 +21,8 @@ distributed = pytest.importorskip("distributed")
 
 import dask.config  # noqa: E402
 
-from index.errors import ExitCode, InputFileError, MissingDependencyError  # noqa: E402
-from ingest.distributed import (  # noqa: E402
+from archive_search.index.errors import ExitCode, InputFileError, MissingDependencyError  # noqa: E402
+from archive_search.ingest.distributed import (  # noqa: E402
     ClusterHandle,
     ClusterUnavailableError,
     RemoteTaskError,
@@ -30,8 +30,8 @@ from ingest.distributed import (  # noqa: E402
     connect_cluster,
     extract_remote,
 )
-from ingest.extract import ExtractTask, extract_file  # noqa: E402
-from ingest.pipeline import SerialExecutor  # noqa: E402
+from archive_search.ingest.extract import ExtractTask, extract_file  # noqa: E402
+from archive_search.ingest.pipeline import SerialExecutor  # noqa: E402
 from tools.docgen import write_pdf, write_scan_png, write_scan_tiff  # noqa: E402
 
 SCAN = (
@@ -60,9 +60,12 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
     # One death is enough to call a task bad here (Dask's default is 3), to keep the test short.
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as local:
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as local,
+    ):
         yield local
 
 
@@ -80,10 +83,15 @@ def test_cluster_handle_counts_worker_threads(handle: ClusterHandle) -> None:
     assert handle.workers == 2
 
 
-def test_extract_remote_on_the_cluster_equals_extract_file(handle: ClusterHandle, files: dict[str, Path]) -> None:
-    results = {item: future.result() for item, future in bounded_submit(
-        handle.executor, extract_remote, files.values(), make_args=_read, limit=2
-    )}
+def test_extract_remote_on_the_cluster_equals_extract_file(
+    handle: ClusterHandle, files: dict[str, Path]
+) -> None:
+    results = {
+        item: future.result()
+        for item, future in bounded_submit(
+            handle.executor, extract_remote, files.values(), make_args=_read, limit=2
+        )
+    }
     assert results == {path: extract_file(ExtractTask(path)) for path in files.values()}
     assert "chuyển đổi số" in results[files["scan"]].pages[0].text  # tesseract read it on a worker
     assert results[files["fake"]].error is not None
@@ -103,7 +111,9 @@ def test_on_a_worker_extract_remote_writes_in_the_workers_own_directory(
     handle: ClusterHandle, files: dict[str, Path]
 ) -> None:
     # The workers' system temp dir made unusable: a file written there would fail every attempt.
-    handle.client.run(exec, "import tempfile; tempfile.tempdir = '/nonexistent/archive-search-tmp'", {})
+    handle.client.run(
+        exec, "import tempfile; tempfile.tempdir = '/nonexistent/archive-search-tmp'", {}
+    )
     try:
         paths = [files["text"], files["fake"]]
         outcomes = bounded_submit(handle.executor, extract_remote, paths, make_args=_read, limit=2)
@@ -112,7 +122,12 @@ def test_on_a_worker_extract_remote_writes_in_the_workers_own_directory(
         handle.client.run(exec, "import tempfile; tempfile.tempdir = None", {})
     assert results == {path: extract_file(ExtractTask(path)) for path in results}
     directories: dict[str, str] = handle.client.run(lambda dask_worker: dask_worker.local_directory)
-    assert [name for folder in directories.values() for name in os.listdir(folder) if "archive-search" in name] == []
+    assert [
+        name
+        for folder in directories.values()
+        for name in os.listdir(folder)
+        if "archive-search" in name
+    ] == []
 
 
 def _process_pool() -> Executor:
@@ -132,8 +147,14 @@ def test_bounded_submit_keeps_at_most_limit_in_flight(kind: str, handle: Cluster
         submitted_when[item] = len(yielded)
         return (0.05,)
 
-    executor = {"serial": SerialExecutor, "process pool": _process_pool, "dask": lambda: handle.executor}[kind]()
-    for item, future in bounded_submit(executor, time.sleep, items, make_args=make_args, limit=limit):
+    executor = {
+        "serial": SerialExecutor,
+        "process pool": _process_pool,
+        "dask": lambda: handle.executor,
+    }[kind]()
+    for item, future in bounded_submit(
+        executor, time.sleep, items, make_args=make_args, limit=limit
+    ):
         future.result()
         in_flight -= 1
         yielded.append(item)
@@ -141,7 +162,9 @@ def test_bounded_submit_keeps_at_most_limit_in_flight(kind: str, handle: Cluster
         executor.shutdown()
     assert sorted(yielded) == items
     assert most == limit
-    assert all(submitted_when[item] >= item - limit + 1 for item in items)  # lazily, as others finish
+    assert all(
+        submitted_when[item] >= item - limit + 1 for item in items
+    )  # lazily, as others finish
 
 
 def test_bounded_submit_returns_a_failing_make_args_as_that_items_failure() -> None:
@@ -149,7 +172,11 @@ def test_bounded_submit_returns_a_failing_make_args_as_that_items_failure() -> N
         return _read(path)
 
     missing, text = Path("/nonexistent/a.txt"), Path(__file__)
-    outcomes = dict(bounded_submit(SerialExecutor(), extract_remote, [missing, text], make_args=make_args, limit=1))
+    outcomes = dict(
+        bounded_submit(
+            SerialExecutor(), extract_remote, [missing, text], make_args=make_args, limit=1
+        )
+    )
     with pytest.raises(FileNotFoundError):
         outcomes[missing].result()
     assert outcomes[text].result().error is not None  # a .py file: unsupported, but not raised
@@ -169,7 +196,9 @@ def test_bounded_submit_ends_soon_after_stop_and_cancels_what_has_not_started() 
     with ThreadPoolExecutor(1) as pool:
         threading.Timer(0.1, stopping.set).start()
         started = time.monotonic()
-        submitted = bounded_submit(pool, task, [30.0, 31.0], make_args=lambda s: (s,), limit=2, stop=stopping.is_set)
+        submitted = bounded_submit(
+            pool, task, [30.0, 31.0], make_args=lambda s: (s,), limit=2, stop=stopping.is_set
+        )
         yielded = list(submitted)
         waited = time.monotonic() - started
         release.set()  # the running task: the pool's to finish
@@ -178,12 +207,18 @@ def test_bounded_submit_ends_soon_after_stop_and_cancels_what_has_not_started() 
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_run_loses_nothing(handle: ClusterHandle, files: dict[str, Path]) -> None:
-    scans = [write_scan_png(files["pdf"].parent / f"kill-{n}.png", SCAN.format(n=n)) for n in range(6)]
+def test_a_worker_killed_mid_run_loses_nothing(
+    handle: ClusterHandle, files: dict[str, Path]
+) -> None:
+    scans = [
+        write_scan_png(files["pdf"].parent / f"kill-{n}.png", SCAN.format(n=n)) for n in range(6)
+    ]
     pids: dict[str, int] = handle.client.run(os.getpid)  # type: ignore[attr-defined]
     killer = threading.Timer(1.5, os.kill, (next(iter(pids.values())), signal.SIGKILL))
     killer.start()
-    outcomes = list(bounded_submit(handle.executor, extract_remote, scans, make_args=_read, limit=4))
+    outcomes = list(
+        bounded_submit(handle.executor, extract_remote, scans, make_args=_read, limit=4)
+    )
     killer.join()
     assert Counter(item for item, _ in outcomes) == Counter(scans)  # every file exactly once
     for item, future in outcomes:
@@ -198,7 +233,9 @@ def test_a_task_that_kills_every_worker_is_a_file_failure(handle: ClusterHandle)
     future = handle.executor.submit(os._exit, 1)
     with pytest.raises(RemoteTaskError, match="died on every attempt") as raised:
         future.result(timeout=60)
-    assert isinstance(raised.value, InputFileError)  # recorded in the failures list; the batch goes on
+    assert isinstance(
+        raised.value, InputFileError
+    )  # recorded in the failures list; the batch goes on
     assert handle.executor.submit(sum, [1, 2]).result(timeout=30) == 3  # the cluster recovered
 
 
@@ -208,7 +245,9 @@ def test_a_task_that_raises_on_every_retry_is_a_file_failure(handle: ClusterHand
 
 
 def test_losing_the_scheduler_fails_every_unfinished_task_clearly() -> None:
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as local:
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as local:
         connected = connect_cluster(local.scheduler_address)
         assert connected.executor.submit(sum, [1, 2]).result(timeout=30) == 3
         waiting = connected.executor.submit(time.sleep, 60)
@@ -222,7 +261,9 @@ def test_losing_the_scheduler_fails_every_unfinished_task_clearly() -> None:
 
 def test_without_dask_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
-    with pytest.raises(MissingDependencyError, match=r"pip install 'archive-search\[distributed\]'"):
+    with pytest.raises(
+        MissingDependencyError, match=r"pip install 'archive-search\[distributed\]'"
+    ):
         connect_cluster("tcp://127.0.0.1:8786")
 
 
@@ -250,16 +291,22 @@ def _catalogue(archive_path: Path) -> dict[str, list[tuple[int, str, str]]]:
     with Archive.open(archive_path) as archive:
         catalog = archive._catalog
         return {
-            Path(doc.source).name: [(p.number, p.text, p.method.value) for p in catalog.pages(doc.num)]
+            Path(doc.source).name: [
+                (p.number, p.text, p.method.value) for p in catalog.pages(doc.num)
+            ]
             for doc in catalog.iter_documents()
         }
 
 
-def _ingest(archive_path: Path, paths: list[Path], cluster: str | None, pages_per_task: int = 4) -> Any:
+def _ingest(
+    archive_path: Path, paths: list[Path], cluster: str | None, pages_per_task: int = 4
+) -> Any:
     from archive_search import Archive, IngestOptions
 
     with Archive.open(archive_path, create=True) as archive:
-        return archive.ingest(paths, options=IngestOptions(workers=2, cluster=cluster, pages_per_task=pages_per_task))
+        return archive.ingest(
+            paths, options=IngestOptions(workers=2, cluster=cluster, pages_per_task=pages_per_task)
+        )
 
 
 def test_ingestion_through_the_cluster_gives_the_local_catalogue(
@@ -268,7 +315,11 @@ def test_ingestion_through_the_cluster_gives_the_local_catalogue(
     paths = list(files.values())
     remote = _ingest(tmp_path / "remote", paths, cluster.scheduler_address)
     local = _ingest(tmp_path / "local", paths, None)
-    assert (remote.new, remote.ocr_pages, len(remote.failures)) == (local.new, local.ocr_pages, len(local.failures))
+    assert (remote.new, remote.ocr_pages, len(remote.failures)) == (
+        local.new,
+        local.ocr_pages,
+        len(local.failures),
+    )
     assert [f.reason for f in remote.failures] == [f.reason for f in local.failures]
     assert _catalogue(tmp_path / "remote") == _catalogue(tmp_path / "local")
 
@@ -280,7 +331,9 @@ def test_extract_remote_reads_a_page_range(tmp_path: Path) -> None:
     assert [page.number for page in extract_file(task).pages] == [2, 3]
 
 
-def test_page_range_tasks_through_the_cluster_give_the_local_catalogue(cluster: Any, tmp_path: Path) -> None:
+def test_page_range_tasks_through_the_cluster_give_the_local_catalogue(
+    cluster: Any, tmp_path: Path
+) -> None:
     paths = [
         write_scan_tiff(tmp_path / "in" / "scans.tif", [SCAN.format(n=n) for n in range(3)]),
         write_pdf(tmp_path / "in" / "long.pdf", [f"{PDF} Trang {n}." for n in range(1, 4)]),
@@ -295,7 +348,7 @@ def test_page_range_tasks_through_the_cluster_give_the_local_catalogue(cluster: 
 def test_a_long_scan_a_killed_cluster_run_read_in_part_is_finished_from_the_ocr_cache(
     cluster: Any, tmp_path: Path
 ) -> None:
-    from index.catalog import Catalog
+    from archive_search.index.catalog import Catalog
 
     scan = write_scan_tiff(tmp_path / "in" / "scans.tif", [SCAN.format(n=n) for n in range(3)])
     first = _ingest(tmp_path / "a", [scan], cluster.scheduler_address, pages_per_task=1)
@@ -305,12 +358,21 @@ def test_a_long_scan_a_killed_cluster_run_read_in_part_is_finished_from_the_ocr_
     catalog = Catalog.open(tmp_path / "a" / "catalog.sqlite")
     with catalog.transaction() as db:
         held = catalog.document_of_file(str(scan.resolve()))
-        db.execute("DELETE FROM files WHERE path = ?", (str(scan.resolve()),))  # not forget_file: the file
+        db.execute(
+            "DELETE FROM files WHERE path = ?", (str(scan.resolve()),)
+        )  # not forget_file: the file
         catalog.release_document(str(held))  # is still there, and so is what was read of it
-        db.execute("DELETE FROM ocr_cache WHERE image_hash IN (SELECT image_hash FROM ocr_sources WHERE page = 3)")
+        db.execute(
+            "DELETE FROM ocr_cache WHERE image_hash IN (SELECT image_hash FROM ocr_sources WHERE page = 3)"
+        )
     catalog.close()
     again = _ingest(tmp_path / "a", [scan], cluster.scheduler_address, pages_per_task=1)
-    assert (again.new, again.ocr_pages, again.ocr_cached, again.failures) == (1, 3, 2, [])  # one page read again
+    assert (again.new, again.ocr_pages, again.ocr_cached, again.failures) == (
+        1,
+        3,
+        2,
+        [],
+    )  # one page read again
     pages = _catalogue(tmp_path / "a")["scans.tif"]
     assert [(number, method) for number, _, method in pages] == [(1, "ocr"), (2, "ocr"), (3, "ocr")]
     assert all("chuyển đổi số" in text for _, text, _ in pages)
@@ -319,7 +381,9 @@ def test_a_long_scan_a_killed_cluster_run_read_in_part_is_finished_from_the_ocr_
 def test_killing_a_worker_mid_ingestion_loses_and_duplicates_nothing(
     cluster: Any, handle: ClusterHandle, tmp_path: Path
 ) -> None:
-    scans = [write_scan_png(tmp_path / "scans" / f"scan-{n}.png", SCAN.format(n=n)) for n in range(6)]
+    scans = [
+        write_scan_png(tmp_path / "scans" / f"scan-{n}.png", SCAN.format(n=n)) for n in range(6)
+    ]
     pids = list(handle.client.run(os.getpid).values())
     killer = threading.Timer(2.0, os.kill, (pids[0], signal.SIGKILL))
     killer.start()

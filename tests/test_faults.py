@@ -23,8 +23,8 @@ from archive_search import (
     PageMethod,
     SchemaVersionError,
 )
-from cli import main
-from ingest import ocr
+from archive_search.cli import main
+from archive_search.ingest import ocr
 from tests.conftest import Corpus
 
 
@@ -37,13 +37,25 @@ def fresh_tesseract_check() -> Iterator[None]:
 
 @pytest.mark.usefixtures("fresh_tesseract_check")
 def test_missing_tesseract_stops_with_exit_3_and_keeps_finished_work(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, corpus: Corpus
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    corpus: Corpus,
 ) -> None:
     monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract"))
     with pytest.raises(SystemExit) as exited:
-        main(["--archive", str(tmp_path / "a"), "ingest", "--workers", "1", "--quiet",
-              str(corpus.root / "documents" / "2016-05-CT-TU.pdf"),
-              str(corpus.root / "documents" / "2020-15-TB-TU.png")])
+        main(
+            [
+                "--archive",
+                str(tmp_path / "a"),
+                "ingest",
+                "--workers",
+                "1",
+                "--quiet",
+                str(corpus.root / "documents" / "2016-05-CT-TU.pdf"),
+                str(corpus.root / "documents" / "2020-15-TB-TU.png"),
+            ]
+        )
     assert exited.value.code == ExitCode.MISSING_DEPENDENCY
     assert capsys.readouterr().err == (
         "Error: tesseract is not installed: install it with: apt-get install tesseract-ocr tesseract-ocr-vie\n"
@@ -64,7 +76,9 @@ def test_other_schema_version_is_refused_clearly(archive_copy: Path) -> None:
     with db:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     db.close()
-    with pytest.raises(SchemaVersionError, match="schema version 99, this archive-search reads version 2"):
+    with pytest.raises(
+        SchemaVersionError, match="schema version 99, this archive-search reads version 2"
+    ):
         Archive.open(archive_copy)
 
 
@@ -82,7 +96,10 @@ def test_search_without_an_index_says_to_reindex(archive_copy: Path) -> None:
 def test_ocr_timeout_fails_the_file_only(tmp_path: Path, corpus: Corpus) -> None:
     with Archive.open(tmp_path / "a", create=True) as archive:
         report = archive.ingest(
-            [corpus.root / "documents" / "2020-15-TB-TU.png", corpus.root / "documents" / "2016-05-CT-TU.pdf"],
+            [
+                corpus.root / "documents" / "2020-15-TB-TU.png",
+                corpus.root / "documents" / "2016-05-CT-TU.pdf",
+            ],
             options=IngestOptions(workers=1, ocr_timeout=0.01),
         )
     assert report.new == 1
@@ -96,13 +113,18 @@ def test_a_page_that_hangs_tesseract_costs_that_page_only_and_is_retried(
 
     from tools.docgen import write_scan_tiff
 
-    path = write_scan_tiff(tmp_path / "in" / "two-pages.tif", [
-        "Ban Thường vụ thống nhất đẩy mạnh chuyển đổi số trong các cơ quan đảng.",
-        "Các huyện ủy báo cáo kết quả trồng rừng ngập mặn ven biển.",
-    ])
+    path = write_scan_tiff(
+        tmp_path / "in" / "two-pages.tif",
+        [
+            "Ban Thường vụ thống nhất đẩy mạnh chuyển đổi số trong các cơ quan đảng.",
+            "Các huyện ủy báo cáo kết quả trồng rừng ngập mặn ven biển.",
+        ],
+    )
     real_ocr, calls = ocr.ocr_image, []
 
-    def second_page_hangs(image: Image.Image, *, timeout: float, scratch: Path | None = None) -> ocr.OcrText:
+    def second_page_hangs(
+        image: Image.Image, *, timeout: float, scratch: Path | None = None
+    ) -> ocr.OcrText:
         calls.append(image.size)
         if len(calls) == 2:  # the injected fault: what the seam raises when tesseract times out
             raise OcrError(f"tesseract took longer than {timeout:g} s on a page")
@@ -119,7 +141,8 @@ def test_a_page_that_hangs_tesseract_costs_that_page_only_and_is_retried(
         assert opened.search("chuyen doi so").total == 1  # page 1 is searchable
         view = opened.document(opened.search("chuyen doi so").hits[0].id)
         assert [(p.method, p.error) for p in view.pages] == [
-            (PageMethod.OCR, None), (PageMethod.FAILED, "tesseract took longer than 180 s on a page"),
+            (PageMethod.OCR, None),
+            (PageMethod.FAILED, "tesseract took longer than 180 s on a page"),
         ]
         assert [f.path for f in opened.failures()] == [str(path)]
         monkeypatch.setattr(ocr, "ocr_image", real_ocr)
@@ -146,9 +169,13 @@ def test_a_second_writer_is_refused_at_once_naming_the_first_and_nothing_is_lost
     path = tmp_path / "a"
     with Archive.open(path, create=True) as first, Archive.open(path) as second:
         first.ingest([tmp_path / "in"], options=IngestOptions(workers=1))
-        (tmp_path / "in" / "nq.txt").write_text("Nghị quyết về chuyển đổi số năm 2020.", encoding="utf-8")
+        (tmp_path / "in" / "nq.txt").write_text(
+            "Nghị quyết về chuyển đổi số năm 2020.", encoding="utf-8"
+        )
         with first._writing("ingestion"):  # a librarian's long run, in another process in practice
-            with pytest.raises(ArchiveBusyError, match=rf"\(ingestion by process {os.getpid()} on "):
+            with pytest.raises(
+                ArchiveBusyError, match=rf"\(ingestion by process {os.getpid()} on "
+            ):
                 second.ingest([tmp_path / "in"], options=IngestOptions(workers=1))
             for command in (["ingest", str(tmp_path / "in")], ["reindex"], ["prune"]):
                 assert _exit_code(["--archive", str(path), *command]) == ExitCode.ARCHIVE
@@ -160,7 +187,9 @@ def test_a_second_writer_is_refused_at_once_naming_the_first_and_nothing_is_lost
     assert (report.new, report.skipped, report.failures) == (1, 1, [])
 
 
-def test_a_killed_writer_leaves_the_archive_unlocked_while_its_workers_live_on(tmp_path: Path) -> None:
+def test_a_killed_writer_leaves_the_archive_unlocked_while_its_workers_live_on(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "a"
     Archive.open(path, create=True).close()
     script = (
@@ -170,7 +199,9 @@ def test_a_killed_writer_leaves_the_archive_unlocked_while_its_workers_live_on(t
         "    if worker == 0:\n        time.sleep(60)\n        os._exit(0)\n"
         "    print(worker, flush=True)\n    sys.stdin.read()\n"
     )
-    holder = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout is not None
     worker = int(holder.stdout.readline())
     try:

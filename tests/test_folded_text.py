@@ -7,7 +7,9 @@ from hypothesis import strategies as st
 
 from archive_search.folded_text import _folded_byte, folded
 
-_VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằắặầấậèéẹềếệìíịòóọồốộờớợùúụừứựỳýỵ0123456789 .,-/_\n"
+_VIETNAMESE = (
+    "aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằắặầấậèéẹềếệìíịòóọồốộờớợùúụừứựỳýỵ0123456789 .,-/_\n"
+)
 _OTHERS = "©°✓中дάßø😀\x08\u212aİ"
 
 
@@ -17,7 +19,10 @@ def _one_at_a_time(text: str) -> bytes:
 
 # Vietnamese with, between runs of it, strays: far apart (mapped alone), close (the rest mapped).
 _TEXTS = st.lists(
-    st.tuples(st.text(alphabet=_VIETNAMESE + _VIETNAMESE.upper(), max_size=40), st.sampled_from(["", *_OTHERS])),
+    st.tuples(
+        st.text(alphabet=_VIETNAMESE + _VIETNAMESE.upper(), max_size=40),
+        st.sampled_from(["", *_OTHERS]),
+    ),
     max_size=14,
 ).map(lambda parts: "".join(run + stray for run, stray in parts))
 
@@ -33,4 +38,6 @@ def test_folding_is_the_same_on_every_path(text: str) -> None:
 
 def test_folding_gives_base_letters_and_stand_ins() -> None:
     assert folded("Đảng viên ĐẢNG, Tỉnh Ủy: 36-NQ/TW_x") == b"dang vien dang, tinh uy: 36-nq/tw x"
-    assert folded("“Mật” 中 д © \u212a") == b" mat  X X   k"  # other letters X, symbols spaces, the Kelvin sign k
+    assert (
+        folded("“Mật” 中 д © \u212a") == b" mat  X X   k"
+    )  # other letters X, symbols spaces, the Kelvin sign k

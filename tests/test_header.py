@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from index.records import Secrecy
-from ingest.header import parse_header, parse_signer, read_metadata
+from archive_search.index.records import Secrecy
+from archive_search.ingest.header import parse_header, parse_signer, read_metadata
 
 PARTY = (
     "ĐẢNG BỘ TỈNH BÌNH THUẬN\nTỈNH ỦY\n*\nSố 31-NQ/TU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
@@ -23,7 +23,10 @@ def test_party_header_gives_symbol_type_issuer_date() -> None:
 
 def test_title_joins_the_summary_lines_and_keeps_the_original_spelling() -> None:
     meta = parse_header(PARTY)
-    assert meta.title == "Nghị quyết của Ban Thường vụ Tỉnh ủy về đẩy mạnh ứng dụng công nghệ thông tin"
+    assert (
+        meta.title
+        == "Nghị quyết của Ban Thường vụ Tỉnh ủy về đẩy mạnh ứng dụng công nghệ thông tin"
+    )
 
 
 def test_title_stops_at_the_body_even_without_a_blank_line() -> None:
@@ -32,7 +35,9 @@ def test_title_stops_at_the_body_even_without_a_blank_line() -> None:
 
 
 def test_state_symbol_is_recognised_as_such() -> None:
-    meta = parse_header("ỦY BAN NHÂN DÂN\nTỈNH BÌNH THUẬN\nSố: 12/2019/QĐ-UBND\nQUYẾT ĐỊNH\nvề giá đất")
+    meta = parse_header(
+        "ỦY BAN NHÂN DÂN\nTỈNH BÌNH THUẬN\nSố: 12/2019/QĐ-UBND\nQUYẾT ĐỊNH\nvề giá đất"
+    )
     assert (meta.symbol, meta.doc_type, meta.issuer) == ("12/2019/QĐ-UBND", "QĐ", "UBND")
     assert meta.extra["system"] == "state"
 
@@ -61,10 +66,17 @@ INTERLEAVED = (
 
 def test_interleaved_ocr_header_gives_every_field() -> None:
     meta = parse_header(INTERLEAVED)
-    assert (meta.symbol, meta.doc_type, meta.date, meta.place) == ("31-NQ/TU", "NQ", "2019-03-15", "Phan Thiết")
+    assert (meta.symbol, meta.doc_type, meta.date, meta.place) == (
+        "31-NQ/TU",
+        "NQ",
+        "2019-03-15",
+        "Phan Thiết",
+    )
     assert (meta.issuer_name, meta.extra["superior"]) == ("TỈNH ỦY", "ĐẢNG BỘ TỈNH BÌNH THUẬN")
     assert (meta.secrecy, meta.urgency, meta.term) == (Secrecy.MAT, "hoa-toc", "XIII")
-    assert {meta.sources[name] for name in ("issuer_name", "place", "urgency", "term", "secrecy")} == {"header"}
+    assert {
+        meta.sources[name] for name in ("issuer_name", "place", "urgency", "term", "secrecy")
+    } == {"header"}
 
 
 def test_issuing_body_and_place_of_a_district_committee() -> None:
@@ -73,7 +85,11 @@ def test_issuing_body_and_place_of_a_district_committee() -> None:
         "HUYỆN ỦY HÀM THUẬN BẮC Hàm Thuận Bắc, ngày 9 tháng 11 năm 2021\n"
         "* THƯỢNG KHẨN\nSố 12-KL/HU\nKẾT LUẬN\nvề công tác thuỷ lợi"
     )
-    assert (meta.issuer_name, meta.place, meta.urgency) == ("HUYỆN ỦY HÀM THUẬN BẮC", "Hàm Thuận Bắc", "thuong-khan")
+    assert (meta.issuer_name, meta.place, meta.urgency) == (
+        "HUYỆN ỦY HÀM THUẬN BẮC",
+        "Hàm Thuận Bắc",
+        "thuong-khan",
+    )
     assert meta.secrecy is Secrecy.PUBLIC
 
 
@@ -87,7 +103,11 @@ def test_urgency_marks(line: str, urgency: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "term"),
-    [("Ban Chấp hành Đảng bộ tỉnh khoá XII", "XII"), ("nhiệm kỳ 2015 - 2020", "2015-2020"), ("khoa học", "")],
+    [
+        ("Ban Chấp hành Đảng bộ tỉnh khoá XII", "XII"),
+        ("nhiệm kỳ 2015 - 2020", "2015-2020"),
+        ("khoa học", ""),
+    ],
 )
 def test_term_of_office(text: str, term: str) -> None:
     assert parse_header(f"NGHỊ QUYẾT\n{text}").term == term
@@ -99,7 +119,10 @@ def test_state_document_header() -> None:
         "Số: 12/2019/QĐ-UBND Phan Thiết, ngày 2 tháng 4 năm 2019\nQUYẾT ĐỊNH\nvề giá đất"
     )
     assert (meta.symbol, meta.issuer_name, meta.place, meta.extra) == (
-        "12/2019/QĐ-UBND", "ỦY BAN NHÂN DÂN TỈNH BÌNH THUẬN", "Phan Thiết", {"system": "state"},
+        "12/2019/QĐ-UBND",
+        "ỦY BAN NHÂN DÂN TỈNH BÌNH THUẬN",
+        "Phan Thiết",
+        {"system": "state"},
     )
 
 
@@ -109,7 +132,10 @@ def test_state_document_header() -> None:
         ("T/M BAN THƯỜNG VỤ\nBÍ THƯ\n\nNguyễn Mạnh Hùng", "Nguyễn Mạnh Hùng"),
         ("K/T BÍ THƯ\nPHÓ BÍ THƯ\n(Đã ký)\nLê Thị Hoa", "Lê Thị Hoa"),
         # OCR runs the recipients' column into the signature block.
-        ("Nơi nhận: T/M BAN THƯỜNG VỤ\n- Như trên, BÍ THƯ\n- Lưu Văn phòng. Trần Văn Minh", "Trần Văn Minh"),
+        (
+            "Nơi nhận: T/M BAN THƯỜNG VỤ\n- Như trên, BÍ THƯ\n- Lưu Văn phòng. Trần Văn Minh",
+            "Trần Văn Minh",
+        ),
         ("TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n\nHồ Lâm", "Hồ Lâm"),
         ("Nơi nhận:\n- Các Ban Đảng Tỉnh ủy", ""),
     ],
@@ -120,7 +146,11 @@ def test_signer_is_the_name_under_the_signature_block(ending: str, signer: str) 
 
 def test_read_metadata_takes_the_signer_from_the_last_signed_page() -> None:
     meta = read_metadata([PARTY, "Trang hai.\nT/M BAN THƯỜNG VỤ\nBÍ THƯ\nNguyễn Mạnh Hùng", ""])
-    assert (meta.symbol, meta.signer, meta.sources["signer"]) == ("31-NQ/TU", "Nguyễn Mạnh Hùng", "text")
+    assert (meta.symbol, meta.signer, meta.sources["signer"]) == (
+        "31-NQ/TU",
+        "Nguyễn Mạnh Hùng",
+        "text",
+    )
 
 
 def test_types_without_an_abbreviation_are_named() -> None:

@@ -54,14 +54,20 @@ def test_scan_is_read_by_tesseract(archive: Archive) -> None:
 
 def test_scanned_pdf_is_rendered_and_read_by_tesseract(archive: Archive) -> None:
     hits = archive.search("luu tru ho so dien tu").hits
-    assert [(hit.symbol, hit.doc_type, hit.date) for hit in hits] == [("09-HD/TU", "HD", "2017-07-06")]
+    assert [(hit.symbol, hit.doc_type, hit.date) for hit in hits] == [
+        ("09-HD/TU", "HD", "2017-07-06")
+    ]
     assert archive.document(hits[0].id).pages[0].method is PageMethod.OCR
 
 
 def test_header_metadata_is_read_from_the_text(archive: Archive) -> None:
     hit = archive.search("thuỷ lợi").hits[0]
     assert (hit.symbol, hit.doc_type, hit.issuer, hit.date, hit.year) == (
-        "12-KL/HU", "KL", "HU", "2021-11-09", 2021,
+        "12-KL/HU",
+        "KL",
+        "HU",
+        "2021-11-09",
+        2021,
     )
     assert hit.title == "Kết luận về công tác thuỷ lợi"
 
@@ -70,14 +76,26 @@ def test_manifest_values_win_and_sources_are_kept(archive: Archive) -> None:
     hit = archive.search("31-NQ/TU").hits[0]
     metadata = archive.document(hit.id).metadata
     assert (metadata["fond"], metadata["inventory"], metadata["box"], metadata["file_no"]) == (
-        "TU", "1", "12", "345",
+        "TU",
+        "1",
+        "12",
+        "345",
     )
     assert metadata["extra"] == {"ghi_chu": "bản gốc", "superior": "ĐẢNG BỘ TỈNH BÌNH THUẬN"}
     assert (metadata["issuer_name"], metadata["place"]) == ("TỈNH ỦY", "Phan Thiết")
     assert metadata["sources"] == {
-        "symbol": "header", "doc_type": "header", "issuer": "header", "date": "header", "year": "header",
-        "title": "header", "issuer_name": "header", "place": "header", "fond": "manifest",
-        "inventory": "manifest", "box": "manifest", "file_no": "manifest",
+        "symbol": "header",
+        "doc_type": "header",
+        "issuer": "header",
+        "date": "header",
+        "year": "header",
+        "title": "header",
+        "issuer_name": "header",
+        "place": "header",
+        "fond": "manifest",
+        "inventory": "manifest",
+        "box": "manifest",
+        "file_no": "manifest",
     }
 
 
@@ -105,13 +123,17 @@ def test_changed_file_replaces_its_old_version(archive_copy: Path, tmp_path: Pat
         assert archive.search("du lich bien").total == 1
         assert archive.search("nong nghiep cong nghe cao").total == 0  # its file no longer holds it
     db = sqlite3.connect(archive_copy / "catalog.sqlite")
-    assert db.execute("SELECT count(*) FROM documents WHERE source = ?", (str(path),)).fetchone() == (1,)
+    assert db.execute(
+        "SELECT count(*) FROM documents WHERE source = ?", (str(path),)
+    ).fetchone() == (1,)
 
 
 def test_changed_file_whose_old_content_has_a_copy_hands_it_over(tmp_path: Path) -> None:
     from tools.docgen import write_pdf
 
-    original = write_pdf(tmp_path / "in" / "a.pdf", ["Phiên bản thứ nhất về nông nghiệp công nghệ cao"])
+    original = write_pdf(
+        tmp_path / "in" / "a.pdf", ["Phiên bản thứ nhất về nông nghiệp công nghệ cao"]
+    )
     copy = tmp_path / "in" / "b.pdf"
     copy.write_bytes(original.read_bytes())
     with Archive.open(tmp_path / "archive", create=True) as archive:
@@ -119,7 +141,9 @@ def test_changed_file_whose_old_content_has_a_copy_hands_it_over(tmp_path: Path)
         assert (first.new, first.duplicates) == (1, 1)
         write_pdf(original, ["Phiên bản thứ hai về du lịch biển đảo"])
         archive.ingest([tmp_path / "in"], options=IngestOptions(workers=1))
-        assert [hit.source for hit in archive.search("nong nghiep cong nghe cao").hits] == [str(copy)]
+        assert [hit.source for hit in archive.search("nong nghiep cong nghe cao").hits] == [
+            str(copy)
+        ]
         assert [hit.source for hit in archive.search("du lich bien").hits] == [str(original)]
     db = sqlite3.connect(tmp_path / "archive" / "catalog.sqlite")
     assert db.execute("SELECT status FROM files ORDER BY path").fetchall() == [("done",), ("done",)]
@@ -128,12 +152,12 @@ def test_changed_file_whose_old_content_has_a_copy_hands_it_over(tmp_path: Path)
 def test_reindex_rebuilds_from_the_catalogue_without_extracting(
     archive_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ingest.extract
+    from archive_search.ingest import extract
 
     def no_extraction(*_: object) -> None:
         raise AssertionError("reindex must not extract")
 
-    monkeypatch.setattr(ingest.extract, "extract_file", no_extraction)
+    monkeypatch.setattr(extract, "extract_file", no_extraction)
     queries = ["cong nghe thong tin", '"chuyển đổi số"', "so:36-NQ/TW", "nghị quyết"]
     with Archive.open(archive_copy) as archive:
         before = [archive.search(query, clearance="tuyet-mat") for query in queries]
@@ -151,7 +175,9 @@ def test_a_lost_index_is_rebuilt_by_the_next_ingest(archive_copy: Path, corpus: 
 
     shutil.rmtree(archive_copy / "index")
     with Archive.open(archive_copy) as archive:
-        archive.ingest([corpus.root / "documents" / "2016-05-CT-TU.pdf"], options=IngestOptions(workers=1))
+        archive.ingest(
+            [corpus.root / "documents" / "2016-05-CT-TU.pdf"], options=IngestOptions(workers=1)
+        )
         assert archive.search("dang vien").total == 1
         assert archive.search("chuyen doi so").total == 1
 
@@ -178,7 +204,9 @@ def test_files_of_unsupported_types_in_a_folder_are_reported_and_logged_not_fail
 ) -> None:
     folder = tmp_path / "in"
     (folder / "2015").mkdir(parents=True)
-    (folder / "2015" / "bc.txt").write_text("Báo cáo tổng kết công tác xây dựng Đảng năm 2014.", encoding="utf-8")
+    (folder / "2015" / "bc.txt").write_text(
+        "Báo cáo tổng kết công tác xây dựng Đảng năm 2014.", encoding="utf-8"
+    )
     ignored = ["2015/danh-sach.docx", "GHI-CHU", "bang-ke.xls"]
     hidden = [".DS_Store", ".git/config", ".cache/ban-nhap.docx", "2015/.~lock.bang-ke.xls#"]
     # of types read, but hidden: macOS's AppleDouble twins and a trash folder are not documents
@@ -188,11 +216,15 @@ def test_files_of_unsupported_types_in_a_folder_are_reported_and_logged_not_fail
         (folder / name).write_bytes(b"PK\x03\x04")
     (folder / "manifest.csv").write_text("path,fond\n2015/bc.txt,TU\n", encoding="utf-8")
     expected = [str((folder / name).resolve()) for name in sorted(ignored, key=Path)]
-    options = IngestOptions(workers=1, manifest=folder / "manifest.csv")  # read as the manifest: not reported
-    caplog.set_level(logging.INFO, logger="ingest.pipeline")
+    options = IngestOptions(
+        workers=1, manifest=folder / "manifest.csv"
+    )  # read as the manifest: not reported
+    caplog.set_level(logging.INFO, logger="archive_search.ingest.pipeline")
     with Archive.open(folder / "archive", create=True) as archive:
         first = archive.ingest([folder], options=options)
-        again = archive.ingest([folder], options=options)  # the archive, inside the folder, is not walked
+        again = archive.ingest(
+            [folder], options=options
+        )  # the archive, inside the folder, is not walked
     assert (first.new, first.failures, first.unsupported) == (1, [], expected)
     assert (again.new, again.skipped, again.failures, again.unsupported) == (0, 1, [], expected)
     logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("ignored")]

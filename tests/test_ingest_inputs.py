@@ -17,12 +17,20 @@ import pytesseract
 import pytest
 from PIL import Image
 
-from archive_search import Archive, IngestOptions, IngestReport, ManifestError, NotFoundError, OcrMode, PageMethod
-from index.catalog import Catalog
-from ingest import ocr
-from ingest.extract import ExtractTask, extract_file
-from ingest.manifest import read_manifest
-from ingest.pipeline import _unplaced_record_id
+from archive_search import (
+    Archive,
+    IngestOptions,
+    IngestReport,
+    ManifestError,
+    NotFoundError,
+    OcrMode,
+    PageMethod,
+)
+from archive_search.index.catalog import Catalog
+from archive_search.ingest import ocr
+from archive_search.ingest.extract import ExtractTask, extract_file
+from archive_search.ingest.manifest import read_manifest
+from archive_search.ingest.pipeline import _unplaced_record_id
 from tools.docgen import (
     render_scan,
     write_decompression_bomb,
@@ -64,9 +72,15 @@ def test_multipage_tiff_gives_one_page_per_frame(tmp_path: Path) -> None:
 
 
 def test_mixed_pdf_takes_the_right_source_for_each_page(tmp_path: Path) -> None:
-    path = write_mixed_pdf(tmp_path / "mixed.pdf", [(DIGITAL, False), (SECOND_SCAN, True), ("", False)])
+    path = write_mixed_pdf(
+        tmp_path / "mixed.pdf", [(DIGITAL, False), (SECOND_SCAN, True), ("", False)]
+    )
     result = extract_file(ExtractTask(path))
-    assert [page.method for page in result.pages] == [PageMethod.TEXT_LAYER, PageMethod.OCR, PageMethod.BLANK]
+    assert [page.method for page in result.pages] == [
+        PageMethod.TEXT_LAYER,
+        PageMethod.OCR,
+        PageMethod.BLANK,
+    ]
     assert result.pages[0].text == DIGITAL
     assert "rừng ngập mặn" in result.pages[1].text
     assert result.pages[2].confidence is None
@@ -74,19 +88,29 @@ def test_mixed_pdf_takes_the_right_source_for_each_page(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("mode", "methods"),
-    [(OcrMode.NEVER, [PageMethod.TEXT_LAYER, PageMethod.TEXT_LAYER]), (OcrMode.ALWAYS, [PageMethod.OCR] * 2)],
+    [
+        (OcrMode.NEVER, [PageMethod.TEXT_LAYER, PageMethod.TEXT_LAYER]),
+        (OcrMode.ALWAYS, [PageMethod.OCR] * 2),
+    ],
 )
-def test_ocr_mode_decides_for_every_page(tmp_path: Path, mode: OcrMode, methods: list[PageMethod]) -> None:
+def test_ocr_mode_decides_for_every_page(
+    tmp_path: Path, mode: OcrMode, methods: list[PageMethod]
+) -> None:
     path = write_mixed_pdf(tmp_path / "mixed.pdf", [(DIGITAL, False), (SECOND_SCAN, True)])
     result = extract_file(ExtractTask(path, ocr_mode=mode))
     assert [page.method for page in result.pages] == methods
 
 
-def test_a_page_of_a_few_words_and_nothing_else_keeps_its_text_layer(tmp_path: Path, no_tesseract: None) -> None:
+def test_a_page_of_a_few_words_and_nothing_else_keeps_its_text_layer(
+    tmp_path: Path, no_tesseract: None
+) -> None:
     path = write_pdf(tmp_path / "letter.pdf", [DIGITAL, "Nơi nhận"])
     result = extract_file(ExtractTask(path))  # OCR would fail: tesseract is gone
     assert result.error is None
-    assert [(page.method, page.text) for page in result.pages][1] == (PageMethod.TEXT_LAYER, "Nơi nhận")
+    assert [(page.method, page.text) for page in result.pages][1] == (
+        PageMethod.TEXT_LAYER,
+        "Nơi nhận",
+    )
 
 
 def test_a_few_words_over_a_picture_are_not_trusted(tmp_path: Path) -> None:
@@ -103,7 +127,9 @@ def test_a_blank_scan_is_not_sent_to_tesseract(tmp_path: Path, no_tesseract: Non
     assert result.error == "no text found on any page"  # not "tesseract is not installed"
 
 
-def test_the_ocr_cache_forgets_files_gone_or_changed_unless_another_file_shows_them(tmp_path: Path) -> None:
+def test_the_ocr_cache_forgets_files_gone_or_changed_unless_another_file_shows_them(
+    tmp_path: Path,
+) -> None:
     folder = tmp_path / "in"
     first = write_scan_pdf(folder / "a.pdf", [SCANNED])
     (folder / "a-copy.pdf").write_bytes(first.read_bytes())  # the same content: a duplicate
@@ -141,7 +167,9 @@ def test_ocr_cache_reads_a_page_seen_before_without_tesseract(
     with archive:
         assert (report.ocr_pages, report.ocr_cached) == (1, 0)
         ocr.check_tesseract.cache_clear()
-        monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract"))
+        monkeypatch.setattr(
+            pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract")
+        )
         # The same page again, in another file with a born-digital page before it.
         second = write_mixed_pdf(tmp_path / "second.pdf", [(DIGITAL, False), (SCANNED, True)])
         report = archive.ingest([second], options=IngestOptions(workers=2))
@@ -159,7 +187,9 @@ def test_a_page_repeated_in_one_file_is_read_once(tmp_path: Path) -> None:
     assert result.pages[0].image_hash == result.pages[1].image_hash
 
 
-@pytest.mark.parametrize("side", [15_000, 21_000, 100_000])  # over Pillow's limit: a warning, then an error
+@pytest.mark.parametrize(
+    "side", [15_000, 21_000, 100_000]
+)  # over Pillow's limit: a warning, then an error
 def test_decompression_bomb_is_a_recorded_failure(tmp_path: Path, side: int) -> None:
     path = write_decompression_bomb(tmp_path / "bomb.png", side, side)
     archive, report = ingest(tmp_path / "a", [path])
@@ -194,12 +224,24 @@ def test_manifest_in_vietnamese_with_a_bom(tmp_path: Path) -> None:
     (tmp_path / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
     rows = read_manifest(tmp_path / "manifest.csv")
     assert rows[0].path == tmp_path / "van-ban.pdf"
-    assert (rows[0].meta.fond, rows[0].meta.inventory, rows[0].meta.box, rows[0].meta.file_no) == ("TU", "2", "7", "88")
-    assert (rows[0].meta.date, rows[0].meta.year, rows[0].meta.extra) == ("2014-02-03", 2014, {"pages": "1"})
+    assert (rows[0].meta.fond, rows[0].meta.inventory, rows[0].meta.box, rows[0].meta.file_no) == (
+        "TU",
+        "2",
+        "7",
+        "88",
+    )
+    assert (rows[0].meta.date, rows[0].meta.year, rows[0].meta.extra) == (
+        "2014-02-03",
+        2014,
+        {"pages": "1"},
+    )
     record = rows[1].meta
     assert rows[1].path is None
     assert (record.symbol, record.title, record.issuer, record.doc_type) == (
-        "40-NQ/TU", "Nghị quyết về xây dựng nông thôn mới", "TU", "NQ",
+        "40-NQ/TU",
+        "Nghị quyết về xây dựng nông thôn mới",
+        "TU",
+        "NQ",
     )
     assert (record.date, record.secrecy.value, record.urgency) == ("2009-03-15", "mat", "khan")
     assert record.extra == {"pages": "12", "ghi_chu": "bản sao"}
@@ -210,14 +252,23 @@ def test_a_catalogue_kept_as_an_excel_workbook_reads_as_its_csv(tmp_path: Path) 
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["MỤC LỤC HỒ SƠ — Phông Tỉnh ủy"])  # a title above the column names, and a blank row
+    sheet.append(
+        ["MỤC LỤC HỒ SƠ — Phông Tỉnh ủy"]
+    )  # a title above the column names, and a blank row
     sheet.append([])
-    for row in csv.reader(io.StringIO(MANIFEST.lstrip("\ufeff"))):  # as Excel types them: numbers, date cells
+    for row in csv.reader(
+        io.StringIO(MANIFEST.lstrip("\ufeff"))
+    ):  # as Excel types them: numbers, date cells
         sheet.append([_as_excel_cell(value) for value in row])
     book.save(tmp_path / "manifest.xlsx")
-    from_book, from_csv = (read_manifest(tmp_path / name) for name in ("manifest.xlsx", "manifest.csv"))
+    from_book, from_csv = (
+        read_manifest(tmp_path / name) for name in ("manifest.xlsx", "manifest.csv")
+    )
     assert [(row.path, row.meta) for row in from_book] == [(row.path, row.meta) for row in from_csv]
-    assert [row.line for row in from_book] == [4, 5]  # the sheet's own row numbers, for error messages
+    assert [row.line for row in from_book] == [
+        4,
+        5,
+    ]  # the sheet's own row numbers, for error messages
     write_pdf(tmp_path / "van-ban.pdf", [DIGITAL])
     archive, report = ingest(tmp_path / "a", [], manifest=tmp_path / "manifest.xlsx")
     with archive:
@@ -226,7 +277,9 @@ def test_a_catalogue_kept_as_an_excel_workbook_reads_as_its_csv(tmp_path: Path) 
         assert (hit.fond, hit.date) == ("TU", "2014-02-03")
         assert archive.search("40-NQ/TU", clearance="mat").hits[0].kind == "record"
     (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(ManifestError, match=r"cannot read \.xls manifests: save it as \.xlsx or as CSV UTF-8"):
+    with pytest.raises(
+        ManifestError, match=r"cannot read \.xls manifests: save it as \.xlsx or as CSV UTF-8"
+    ):
         read_manifest(tmp_path / "old.xls")
     (tmp_path / "broken.xlsx").write_bytes(b"PK not really")
     with pytest.raises(ManifestError, match=r"manifest is not a readable \.xlsx workbook"):
@@ -243,12 +296,19 @@ CATALOGUE = (  # a file catalogue (mục lục hồ sơ) as archives keep it: pl
 )
 
 
-PLACES = [("1", "3", "41", 2015), ("1", "3", "42", None), ("1", "4", "57", None)]  # inventory, box, file, year
+PLACES = [
+    ("1", "3", "41", 2015),
+    ("1", "3", "42", None),
+    ("1", "4", "57", None),
+]  # inventory, box, file, year
 
 
 def _placements(archive: Archive, query: str) -> list[tuple[object, ...]]:
     """Where the records found are kept, as their hits say."""
-    return sorted((hit.inventory, hit.box, hit.file_no, hit.year) for hit in archive.search(query, limit=50).hits)
+    return sorted(
+        (hit.inventory, hit.box, hit.file_no, hit.year)
+        for hit in archive.search(query, limit=50).hits
+    )
 
 
 def test_files_sharing_a_title_are_each_a_record(tmp_path: Path) -> None:
@@ -259,11 +319,16 @@ def test_files_sharing_a_title_are_each_a_record(tmp_path: Path) -> None:
     with archive:
         assert (report.records, report.failures) == (3, [])
         assert _placements(archive, "tap cong van di") == PLACES
-        assert archive.ingest([], options=IngestOptions(manifest=tmp_path / "muc-luc.csv")).records == 0
+        assert (
+            archive.ingest([], options=IngestOptions(manifest=tmp_path / "muc-luc.csv")).records
+            == 0
+        )
         assert archive.search("tap cong van di").total == 3
 
 
-def test_an_archive_from_before_records_had_places_gets_only_the_records_it_lacks(tmp_path: Path) -> None:
+def test_an_archive_from_before_records_had_places_gets_only_the_records_it_lacks(
+    tmp_path: Path,
+) -> None:
     """Ingestions used to give a record an id of its fond, symbol, title and date only: of files
     sharing those, the first was kept and the others taken for it. Ingesting the catalogue again
     adds those others, and not the first once more."""
@@ -273,14 +338,18 @@ def test_an_archive_from_before_records_had_places_gets_only_the_records_it_lack
     with archive:
         catalog = Catalog.open(tmp_path / "a" / "catalog.sqlite")
         with catalog.transaction():
-            catalog.put_document(_unplaced_record_id(first), kind="record", source="", meta=first, pages=[])
+            catalog.put_document(
+                _unplaced_record_id(first), kind="record", source="", meta=first, pages=[]
+            )
         catalog.close()
         report = archive.ingest([], options=IngestOptions(manifest=tmp_path / "muc-luc.csv"))
         assert report.records == 2
         assert _placements(archive, "tap cong van di") == PLACES
 
 
-def test_a_catalogue_ingested_again_after_an_edit_has_its_records_replaced_with_prune(tmp_path: Path) -> None:
+def test_a_catalogue_ingested_again_after_an_edit_has_its_records_replaced_with_prune(
+    tmp_path: Path,
+) -> None:
     """A row corrected in the catalogue is another record: ingesting the catalogue again adds it
     and says the old one is no longer listed; with prune the old one goes, as does a row deleted.
     Records of another catalogue stay."""
@@ -293,18 +362,24 @@ def test_a_catalogue_ingested_again_after_an_edit_has_its_records_replaced_with_
         assert archive.ingest([], options=IngestOptions(manifest=other)).records == 3
         lines = CATALOGUE.splitlines(keepends=True)
         edited = lines[1].replace("Tập công văn đi năm 2015", "Tập công văn đi quý I năm 2015")
-        manifest.write_text("".join([lines[0], edited, lines[2], *lines[5:]]), encoding="utf-8")  # box 4 deleted
+        manifest.write_text(
+            "".join([lines[0], edited, lines[2], *lines[5:]]), encoding="utf-8"
+        )  # box 4 deleted
         kept = archive.ingest([], options=IngestOptions(manifest=manifest))
         assert (kept.records, kept.unlisted_records, kept.pruned_records) == (1, 2, 0)
         assert archive.search("tap cong van di").total == 4
         pruned = archive.ingest([], options=IngestOptions(manifest=manifest, prune=True))
         assert (pruned.records, pruned.unlisted_records, pruned.pruned_records) == (0, 0, 2)
         assert sorted(hit.title for hit in archive.search("tap cong van di").hits) == [
-            "Tập công văn đi năm 2015", "Tập công văn đi quý I năm 2015",
+            "Tập công văn đi năm 2015",
+            "Tập công văn đi quý I năm 2015",
         ]
         assert _placements(archive, "quy I") == [("1", "3", "41", 2015)]
         assert archive.search("tap cong van den").total == 3  # the other catalogue's
-        assert archive.ingest([], options=IngestOptions(manifest=manifest, prune=True)).pruned_records == 0
+        assert (
+            archive.ingest([], options=IngestOptions(manifest=manifest, prune=True)).pruned_records
+            == 0
+        )
 
 
 def test_a_catalogue_renamed_and_edited_still_has_its_old_records_found(tmp_path: Path) -> None:
@@ -316,7 +391,9 @@ def test_a_catalogue_renamed_and_edited_still_has_its_old_records_found(tmp_path
     archive, _ = ingest(tmp_path / "a", [], manifest=old)
     with archive:
         lines = CATALOGUE.splitlines(keepends=True)
-        new.write_text("".join([lines[0], lines[1], *lines[3:]]), encoding="utf-8")  # box 3, file 42 deleted
+        new.write_text(
+            "".join([lines[0], lines[1], *lines[3:]]), encoding="utf-8"
+        )  # box 3, file 42 deleted
         old.unlink()
         kept = archive.ingest([], options=IngestOptions(manifest=new))
         assert (kept.records, kept.unlisted_records) == (0, 1)
@@ -325,7 +402,9 @@ def test_a_catalogue_renamed_and_edited_still_has_its_old_records_found(tmp_path
         assert _placements(archive, "tap cong van di") == [PLACES[0], PLACES[2]]
 
 
-def test_documents_and_records_are_removed_by_id_and_a_file_ingested_again_comes_back(tmp_path: Path) -> None:
+def test_documents_and_records_are_removed_by_id_and_a_file_ingested_again_comes_back(
+    tmp_path: Path,
+) -> None:
     """``remove`` takes a document (and its duplicate file) and a record out of the catalogue and
     the index; an unknown id removes nothing; the document's file ingested again is new again."""
     folder = tmp_path / "in"
@@ -340,7 +419,9 @@ def test_documents_and_records_are_removed_by_id_and_a_file_ingested_again_comes
         record = archive.search("tap cong van di", limit=1).hits[0].id
         with pytest.raises(NotFoundError, match="'khong-co': nothing was removed"):
             archive.remove([document, "khong-co"])
-        assert [hit.id for hit in archive.search("kho luu tru dien tu").hits] == [document]  # catalogue too
+        assert [hit.id for hit in archive.search("kho luu tru dien tu").hits] == [
+            document
+        ]  # catalogue too
         assert archive.remove([document, record, record]) == 2
         assert archive.search("kho luu tru dien tu").total == 0
         assert archive.search("tap cong van di").total == 2
@@ -359,14 +440,20 @@ def test_a_catalogue_of_records_needs_no_path_column(tmp_path: Path) -> None:
     for row in csv.reader(io.StringIO(CATALOGUE)):
         sheet.append([value or None for value in row])
     book.save(tmp_path / "muc-luc.xlsx")
-    from_book, from_csv = (read_manifest(tmp_path / name) for name in ("muc-luc.xlsx", "muc-luc.csv"))
+    from_book, from_csv = (
+        read_manifest(tmp_path / name) for name in ("muc-luc.xlsx", "muc-luc.csv")
+    )
     assert [(row.path, row.meta) for row in from_book] == [(row.path, row.meta) for row in from_csv]
     assert [row.path for row in from_csv] == [None] * 4
     assert (from_csv[0].meta.title, from_csv[0].meta.file_no, from_csv[0].meta.date) == (
-        "Tập công văn đi năm 2015", "41", "2015-01-05",
+        "Tập công văn đi năm 2015",
+        "41",
+        "2015-01-05",
     )
     (tmp_path / "list.csv").write_text("Phông,Hộp số,Ghi chú\nTU,3,x\n", encoding="utf-8")
-    with pytest.raises(ManifestError, match=r"no 'path' \(đường dẫn\) column, nor, for a catalogue of records"):
+    with pytest.raises(
+        ManifestError, match=r"no 'path' \(đường dẫn\) column, nor, for a catalogue of records"
+    ):
         read_manifest(tmp_path / "list.csv")
 
 
@@ -399,21 +486,34 @@ def test_a_manifest_names_a_file_whatever_unicode_form_the_disk_stored_its_name_
     name = "Chỉ thị số 02 của Huyện ủy.pdf"  # a folder copied from macOS has its names decomposed
     write_pdf(tmp_path / "docs" / unicodedata.normalize(disk_form, name), [DIGITAL])
     typed = unicodedata.normalize("NFC" if disk_form == "NFD" else "NFD", name)
-    (tmp_path / "m.csv").write_text(f"path,fond,symbol,title\ndocs/{typed},HU-HTB,02-CT/HU,Chỉ thị về lưu trữ\n",
-                                    encoding="utf-8")
-    for paths in ([], [tmp_path / "docs"]):  # the manifest's files, or a folder with the manifest's metadata
+    (tmp_path / "m.csv").write_text(
+        f"path,fond,symbol,title\ndocs/{typed},HU-HTB,02-CT/HU,Chỉ thị về lưu trữ\n",
+        encoding="utf-8",
+    )
+    for paths in (
+        [],
+        [tmp_path / "docs"],
+    ):  # the manifest's files, or a folder with the manifest's metadata
         archive, report = ingest(tmp_path / f"a{len(paths)}", paths, manifest=tmp_path / "m.csv")
         with archive:
             hits = archive.search("kho luu tru dien tu").hits
         assert (report.new, report.failures) == (1, [])
-        assert [(hit.symbol, hit.fond, hit.title) for hit in hits] == [("02-CT/HU", "HU-HTB", "Chỉ thị về lưu trữ")]
+        assert [(hit.symbol, hit.fond, hit.title) for hit in hits] == [
+            ("02-CT/HU", "HU-HTB", "Chỉ thị về lưu trữ")
+        ]
 
 
 @pytest.mark.parametrize(
     ("relative", "year"),
-    [("1998/van-ban.pdf", 1998), ("phong-TU/nam-2003/hop-12/vb.pdf", 2003), ("1900-ban-cu/12345.pdf", None)],
+    [
+        ("1998/van-ban.pdf", 1998),
+        ("phong-TU/nam-2003/hop-12/vb.pdf", 2003),
+        ("1900-ban-cu/12345.pdf", None),
+    ],
 )
-def test_year_comes_from_the_path_when_nothing_else_says(tmp_path: Path, relative: str, year: int | None) -> None:
+def test_year_comes_from_the_path_when_nothing_else_says(
+    tmp_path: Path, relative: str, year: int | None
+) -> None:
     path = write_pdf(tmp_path / "in" / relative, [DIGITAL])
     archive, _ = ingest(tmp_path / "a", [path])
     with archive:
@@ -436,7 +536,7 @@ TCVN3_BODY = "nghị quyết về phát triển kinh tế biển của tỉnh"
 
 
 def tcvn3(text: str) -> str:
-    from index.legacy import TCVN3_CODES
+    from archive_search.index.legacy import TCVN3_CODES
 
     return "".join(TCVN3_CODES.get(letter, letter) for letter in text)
 
@@ -450,20 +550,25 @@ def test_tcvn3_text_file_is_converted_and_the_encoding_recorded(tmp_path: Path) 
         view = archive.document(hit.id)
     assert (report.failures, view.pages[0].text) == ([], TCVN3_BODY)
     assert (view.metadata["extra"], view.metadata["sources"]) == (
-        {"encoding": "tcvn3"}, {"encoding": "text", "year": "path"},
+        {"encoding": "tcvn3"},
+        {"encoding": "text", "year": "path"},
     )
 
 
 def test_tcvn3_text_layer_is_converted_not_ocred(tmp_path: Path, no_tesseract: None) -> None:
     path = write_pdf(tmp_path / "vntime.pdf", [tcvn3(TCVN3_BODY)])
     result = extract_file(ExtractTask(path))
-    assert [(page.method, page.text) for page in result.pages] == [(PageMethod.TEXT_LAYER, TCVN3_BODY)]
+    assert [(page.method, page.text) for page in result.pages] == [
+        (PageMethod.TEXT_LAYER, TCVN3_BODY)
+    ]
     assert result.encodings == frozenset({"tcvn3"})
 
 
 def test_text_layer_beyond_repair_is_ocred(tmp_path: Path) -> None:
     # Vietnamese letters, so it passes a letters-only check, but no word is a Vietnamese syllable.
-    path = write_scan_with_text_layer(tmp_path / "broken-font.pdf", SECOND_SCAN, "bưă kơê mươâ pơô tưă xơê nươă lơô")
+    path = write_scan_with_text_layer(
+        tmp_path / "broken-font.pdf", SECOND_SCAN, "bưă kơê mươâ pơô tưă xơê nươă lơô"
+    )
     result = extract_file(ExtractTask(path))
     assert [page.method for page in result.pages] == [PageMethod.OCR]
     assert "rừng ngập mặn" in result.pages[0].text
@@ -486,7 +591,10 @@ def test_a_txt_file_of_binary_bytes_is_a_recorded_failure(tmp_path: Path) -> Non
     path = tmp_path / "binary.txt"
     path.write_bytes(bytes(range(128, 256)) * 8)
     result = extract_file(ExtractTask(path))
-    assert (result.error, result.pages) == ("text file is not UTF-8 nor a known Vietnamese encoding", ())
+    assert (result.error, result.pages) == (
+        "text file is not UTF-8 nor a known Vietnamese encoding",
+        (),
+    )
 
 
 def test_copies_met_in_one_run_share_the_first_copys_outcome(tmp_path: Path) -> None:
@@ -494,7 +602,9 @@ def test_copies_met_in_one_run_share_the_first_copys_outcome(tmp_path: Path) -> 
         (tmp_path / "in" / "empty").mkdir(parents=True, exist_ok=True)
         (tmp_path / "in" / "empty" / name).write_bytes(b"")
         (tmp_path / "in" / "good").mkdir(exist_ok=True)
-        (tmp_path / "in" / "good" / name).write_text("Báo cáo về chuyển đổi số của tỉnh", encoding="utf-8")
+        (tmp_path / "in" / "good" / name).write_text(
+            "Báo cáo về chuyển đổi số của tỉnh", encoding="utf-8"
+        )
     archive, report = ingest(tmp_path / "archive", [tmp_path / "in"])
     assert (report.new, report.duplicates) == (1, 1)
     assert sorted(Path(f.path).name for f in report.failures) == ["a.txt", "b.txt"]

@@ -11,9 +11,14 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from index import legacy
-from index.legacy import TCVN3_CODES, VNI_CODES, decode_bytes, repair_text
-from index.syllables import TONE_MARKS, VOWELS, is_vietnamese_syllable, vietnamese_share
+from archive_search.index import legacy
+from archive_search.index.legacy import TCVN3_CODES, VNI_CODES, decode_bytes, repair_text
+from archive_search.index.syllables import (
+    TONE_MARKS,
+    VOWELS,
+    is_vietnamese_syllable,
+    vietnamese_share,
+)
 
 NFC = "NFC"
 LOWER = [unicodedata.normalize(NFC, v + mark) for v in VOWELS for mark in TONE_MARKS] + ["đ"]
@@ -31,7 +36,9 @@ def to_vni(text: str) -> str:
     return "".join(VNI_CODES.get(ch, ch) for ch in unicodedata.normalize(NFC, text))
 
 
-_FROM_TCVN3 = {code: letter for letter, code in TCVN3_CODES.items() if letter.islower() and not code.isascii()}
+_FROM_TCVN3 = {
+    code: letter for letter, code in TCVN3_CODES.items() if letter.islower() and not code.isascii()
+}
 
 
 def as_tcvn3(text: str) -> str:
@@ -72,7 +79,16 @@ def test_tables_hold_every_letter() -> None:
 
 
 def test_readme_examples_of_the_tcvn3_table() -> None:
-    expected = {"à": 0xB5, "á": 0xB8, "ả": 0xB6, "ã": 0xB7, "ạ": 0xB9, "ă": 0xA8, "â": 0xA9, "ê": 0xAA}
+    expected = {
+        "à": 0xB5,
+        "á": 0xB8,
+        "ả": 0xB6,
+        "ã": 0xB7,
+        "ạ": 0xB9,
+        "ă": 0xA8,
+        "â": 0xA9,
+        "ê": 0xAA,
+    }
     expected |= {"ô": 0xAB, "ơ": 0xAC, "ư": 0xAD, "đ": 0xAE, "Đ": 0xA7}
     assert {letter: ord(TCVN3_CODES[letter]) for letter in expected} == expected
 
@@ -81,9 +97,13 @@ def test_readme_examples_of_the_tcvn3_table() -> None:
 def test_tcvn3_table_agrees_with_iconv() -> None:
     """glibc's TCVN5712-1 is a superset of TCVN3 (VN3) in 0xA1-0xFF."""
     codes = {letter: code for letter, code in TCVN3_CODES.items() if not code.isascii()}
-    codes = {letter: code for letter, code in codes.items() if letter.islower() or letter in "ĂÂÊÔƠƯĐ"}
+    codes = {
+        letter: code for letter, code in codes.items() if letter.islower() or letter in "ĂÂÊÔƠƯĐ"
+    }
     raw = "".join(codes.values()).encode("latin-1")
-    result = subprocess.run(["iconv", "-f", "TCVN5712-1", "-t", "UTF-8"], input=raw, capture_output=True, check=True)
+    result = subprocess.run(
+        ["iconv", "-f", "TCVN5712-1", "-t", "UTF-8"], input=raw, capture_output=True, check=True
+    )
     assert unicodedata.normalize(NFC, result.stdout.decode()) == "".join(codes)
 
 
@@ -123,7 +143,9 @@ SENTENCES = [
 
 
 @pytest.mark.parametrize("sentence", SENTENCES)
-@pytest.mark.parametrize(("name", "encode"), [("tcvn3", to_tcvn3), ("vni", to_vni), ("viqr", to_viqr)])
+@pytest.mark.parametrize(
+    ("name", "encode"), [("tcvn3", to_tcvn3), ("vni", to_vni), ("viqr", to_viqr)]
+)
 def test_sentences_convert_exactly(sentence: str, name: str, encode: object) -> None:
     assert callable(encode)
     repair = repair_text(encode(sentence))
@@ -178,7 +200,10 @@ def test_mixed_document_is_repaired_line_by_line() -> None:
 
 
 def test_two_encodings_on_one_line_are_separate_runs() -> None:
-    line = to_tcvn3("đảng bộ tỉnh bình thuận") + "      Đảng Cộng sản Việt Nam, ngày 15 tháng 3 năm 2019"
+    line = (
+        to_tcvn3("đảng bộ tỉnh bình thuận")
+        + "      Đảng Cộng sản Việt Nam, ngày 15 tháng 3 năm 2019"
+    )
     expected = "đảng bộ tỉnh bình thuận      Đảng Cộng sản Việt Nam, ngày 15 tháng 3 năm 2019"
     assert repair_text(line).text == expected
 
@@ -307,7 +332,10 @@ _RHYMES = _RHYME_TEXT.split()
 def vietnamese_words(draw: st.DrawFn) -> str:
     word = draw(st.sampled_from(_INITIALS)) + draw(st.sampled_from(_RHYMES))
     tone = TONE_MARKS[draw(st.integers(0, 5))]
-    candidates = [word[:i] + unicodedata.normalize(NFC, word[i] + tone) + word[i + 1 :] for i in range(len(word))]
+    candidates = [
+        word[:i] + unicodedata.normalize(NFC, word[i] + tone) + word[i + 1 :]
+        for i in range(len(word))
+    ]
     valid = [c for c in candidates if is_vietnamese_syllable(c)]
     assume(valid)
     return draw(st.sampled_from(valid))
@@ -342,7 +370,9 @@ def test_viqr_lines_decode_to_the_original(line: str) -> None:
     encoded = to_viqr(line) + " xong"  # a final dot or ? would be read as punctuation
     words = encoded.split()
     marked = sum(1 for word in words if not word.isalpha())  # words the VIQR reading changes
-    assume(marked / len(words) >= legacy.ACCEPT_MARGIN)  # a conversion must gain that share of words
+    assume(
+        marked / len(words) >= legacy.ACCEPT_MARGIN
+    )  # a conversion must gain that share of words
     assert repair_text(encoded).text == line + " xong"
 
 
@@ -353,7 +383,9 @@ def test_a_viqr_word_too_few_to_clear_the_margin_leaves_the_line_as_it_is() -> N
 
 noisy_text = st.text(
     alphabet=st.sampled_from(
-        list("abcdeghiklmnoqrstuvxy ,.-?'`^(+~\n0123456789") + LETTERS + [chr(c) for c in range(0xA0, 0x100)]
+        list("abcdeghiklmnoqrstuvxy ,.-?'`^(+~\n0123456789")
+        + LETTERS
+        + [chr(c) for c in range(0xA0, 0x100)]
     ),
     max_size=80,
 )
@@ -366,7 +398,9 @@ def test_repair_is_idempotent(text: str) -> None:
     assert repair_text(once).text == once
 
 
-_CONTEXT = "Tỉnh ủy ban hành nghị quyết về phát triển kinh tế và xây dựng đảng"  # unambiguous either way
+_CONTEXT = (
+    "Tỉnh ủy ban hành nghị quyết về phát triển kinh tế và xây dựng đảng"  # unambiguous either way
+)
 
 
 @settings(max_examples=200, deadline=None)

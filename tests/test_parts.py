@@ -13,7 +13,7 @@ import tantivy
 
 from archive_search import Archive, SearchQuery
 from archive_search.engine import _SPLIT_AT_MOST
-from index.search_index import PARTS, VISIBILITY_FIELD, SearchIndex, visibility_term
+from archive_search.index.search_index import PARTS, VISIBILITY_FIELD, SearchIndex, visibility_term
 from tests.test_search_language import build_archive
 
 WORDS = ["công nghệ", "đảng viên", "nghị quyết", "kinh tế", "thông tin", "giáo dục"]
@@ -26,7 +26,9 @@ def _rows(count: int) -> list[tuple[str, ...]]:
         words = " ".join(WORDS[(n + k) % len(WORDS)] for k in range(n % 4 + 1))
         date = f"{2010 + n % 5}-0{1 + n % 3}-15"
         text = f"Văn bản số {n}: {words}. Công tác {WORDS[n % 3]} năm {2010 + n % 5}."
-        rows.append((f"d{n}.txt", "TU", f"{n}-NQ/TU", "NQ", "TU", date, f"Văn bản {WORDS[n % 2]}", "", text))
+        rows.append(
+            (f"d{n}.txt", "TU", f"{n}-NQ/TU", "NQ", "TU", date, f"Văn bản {WORDS[n % 2]}", "", text)
+        )
     return rows
 
 
@@ -50,9 +52,13 @@ def archive(
         yield archive
 
 
-@pytest.mark.parametrize("text", ["", "cong nghe", "đảng viên OR kinh", "nghi quyet -giao", "nam:2011..2013"])
+@pytest.mark.parametrize(
+    "text", ["", "cong nghe", "đảng viên OR kinh", "nghi quyet -giao", "nam:2011..2013"]
+)
 @pytest.mark.parametrize("sort", ["relevance", "date", "date-asc"])
-def test_a_page_of_hits_is_that_page_of_the_whole_listing(archive: Archive, text: str, sort: str) -> None:
+def test_a_page_of_hits_is_that_page_of_the_whole_listing(
+    archive: Archive, text: str, sort: str
+) -> None:
     """Pages ranked in parts, and merged, are slices of one listing ranked whole (past
     ``_SPLIT_AT_MOST``), ties in the same order, so paging never repeats or skips a hit."""
     whole = archive.run(SearchQuery.build(text, sort=sort, limit=_SPLIT_AT_MOST + 1))  # type: ignore[arg-type]
@@ -90,7 +96,9 @@ def test_a_rebuild_writes_each_part_in_segments_of_its_own(tmp_path: Path, inges
     searcher = index.searcher()
     segments = []
     for part in range(PARTS):
-        query = tantivy.Query.term_query(index.schema, VISIBILITY_FIELD, visibility_term("tuyet-mat", part))
+        query = tantivy.Query.term_query(
+            index.schema, VISIBILITY_FIELD, visibility_term("tuyet-mat", part)
+        )
         segments.append({address.segment_ord for _, address in searcher.search(query, 1_000).hits})
     assert segments[0] and segments[1] and not segments[0] & segments[1]
 
@@ -105,7 +113,9 @@ def test_a_search_never_waits_for_a_busy_facet_thread(archive: Archive) -> None:
     held = [pool.submit(release.wait) for _ in range(pool._max_workers)]
     caller = ThreadPoolExecutor(max_workers=1)
     try:
-        found = caller.submit(archive.search, "cong nghe", year="2011..2013", fond="TU").result(timeout=20)
+        found = caller.submit(archive.search, "cong nghe", year="2011..2013", fond="TU").result(
+            timeout=20
+        )
     finally:
         release.set()
         caller.shutdown()

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from archive_search.index.errors import QueryError
 from archive_search.models import YearRange
 from archive_search.query import (
     And,
@@ -19,7 +20,6 @@ from archive_search.query import (
     parse_query,
     plain_words,
 )
-from index.errors import QueryError
 
 
 def _sexp(node: Node | None) -> str:
@@ -49,19 +49,27 @@ def _parsed(text: str) -> str:
         ("cong nghe", "(and word:cong word:nghe)"),
         ('"công nghệ" -tin', "(and phrase:công nghệ -word:tin)"),
         ("F -16 Mỹ", "(and word:f word:16 word:mỹ)"),  # a model name, as news titles print it
-        ('S -300 -"tên lửa"', '(and word:s word:300 -phrase:tên lửa)'),
+        ('S -300 -"tên lửa"', "(and word:s word:300 -phrase:tên lửa)"),
         ("36-NQ/TW", "symbol:36 nq tw"),
         ("số 36-NQ/TW", "symbol:36 nq tw"),
         ("Số: 36-NQ/TW", "symbol:36 nq tw"),
         ("36 NQ/TW", "symbol:36 nq tw"),
-        ("Nghị quyết 36-nq/tw dang uy", "(and word:nghị word:quyết symbol:36 nq tw word:dang word:uy)"),
-        ('-"hoà bình" đảng', '(and -phrase:hoà bình word:đảng)'),
+        (
+            "Nghị quyết 36-nq/tw dang uy",
+            "(and word:nghị word:quyết symbol:36 nq tw word:dang word:uy)",
+        ),
+        ('-"hoà bình" đảng', "(and -phrase:hoà bình word:đảng)"),
         ("Tỉnh ủy", "(and word:tỉnh word:uỷ)"),
         ("dang OR doan vien", "(and (or word:dang word:doan) word:vien)"),
         ("a | b", "(or word:a word:b)"),
-        ('("nghi quyet" OR "chi thi") -(kinh te)', "(and (or phrase:nghi quyet phrase:chi thi) "
-                                                   "-(and word:kinh word:te))"),
-        ("nghi quyet OR chi thi", "(and word:nghi (or word:quyet word:chi) word:thi)"),  # OR binds tighter
+        (
+            '("nghi quyet" OR "chi thi") -(kinh te)',
+            "(and (or phrase:nghi quyet phrase:chi thi) -(and word:kinh word:te))",
+        ),
+        (
+            "nghi quyet OR chi thi",
+            "(and word:nghi (or word:quyet word:chi) word:thi)",
+        ),  # OR binds tighter
         ("cong ngh*", "(and word:cong prefix:ngh)"),
         ('"cong ngh*"', "prefix:cong ngh"),
         ("so:36-NQ/TW", "symbol=36-nq/tw"),
@@ -73,7 +81,10 @@ def _parsed(text: str) -> str:
         ("nam:2015..2019", "year=2015..2019"),
         ("năm:2019", "year=2019..2019"),
         ("mat:Mật domat:toi-mat", "(and secrecy=mat secrecy=toi-mat)"),
-        ('tieude:"chuyen doi so" thuong vu', "(and phrase@title:chuyen doi so word:thuong word:vu)"),
+        (
+            'tieude:"chuyen doi so" thuong vu',
+            "(and phrase@title:chuyen doi so word:thuong word:vu)",
+        ),
         ("tiêuđề:chuyển", "word@title:chuyển"),
         ("", "()"),
         ("   ", "()"),  # nothing typed: browse by filters
@@ -118,15 +129,22 @@ def test_syntax_errors_are_a_kind_of_query_error_that_plain_words_can_read() -> 
         parse_query('(cong "nghe')
     assert _sexp(plain_words('(cong "nghe').root) == "(and word:cong word:nghe)"
     assert plain_words("  ").root is None
-    assert _sexp(plain_words('"36-NQ/TU').root) == "symbol:36 nq tu"  # the document, not 36, NQ, TU anywhere
-    assert _sexp(plain_words('nghị quyết số 36-NQ/TU OR').root) == "(and symbol:36 nq tu word:nghị word:quyết)"
+    assert (
+        _sexp(plain_words('"36-NQ/TU').root) == "symbol:36 nq tu"
+    )  # the document, not 36, NQ, TU anywhere
+    assert (
+        _sexp(plain_words("nghị quyết số 36-NQ/TU OR").root)
+        == "(and symbol:36 nq tu word:nghị word:quyết)"
+    )
     assert _sexp(plain_words("dang OR").root) == "word:dang"  # the OR that failed is no word
     assert _sexp(plain_words("OR OR").root) == "(and word:or word:or)"  # unless it is all there is
     assert _sexp(plain_words("abc36-NQ/TU").root) == "(and word:abc36 word:nq word:tu)"
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list('ab đ"()-*:|OR so36/NQTWloainam.,\\ \t')), max_size=30))
+@given(
+    st.text(alphabet=st.sampled_from(list('ab đ"()-*:|OR so36/NQTWloainam.,\\ \t')), max_size=30)
+)
 def test_any_text_parses_or_raises_a_query_error(text: str) -> None:
     try:
         parse_query(text)
@@ -137,7 +155,11 @@ def test_any_text_parses_or_raises_a_query_error(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2019", YearRange(2019, 2019)), ("2015..2019", YearRange(2015, 2019)), ("..1990", YearRange(None, 1990))],
+    [
+        ("2019", YearRange(2019, 2019)),
+        ("2015..2019", YearRange(2015, 2019)),
+        ("..1990", YearRange(None, 1990)),
+    ],
 )
 def test_year_ranges(text: str, expected: YearRange) -> None:
     assert YearRange.parse(text) == expected
@@ -153,8 +175,8 @@ def test_what_a_query_excludes_is_compiled_in_its_folded_spelling_only() -> None
     """An entry holding the exact spelling holds the folded one: excluding the folded phrase
     excludes the same entries, without reading the exact one's positions too."""
     from archive_search.compile import QueryCompiler
+    from archive_search.index.search_index import build_schema
     from archive_search.query import parse_query
-    from index.search_index import build_schema
 
     compiler = QueryCompiler(build_schema())
     included = repr(compiler.document(parse_query('"Hà Nội"')))

@@ -14,7 +14,9 @@ SAMPLE = Path(__file__).resolve().parent.parent / "sample"
 @pytest.mark.skipif(not (SAMPLE / "manifest.csv").is_file(), reason="sample/ not in this checkout")
 def test_sample_archive_ingests_and_answers_the_demo(tmp_path: Path) -> None:
     with Archive.open(tmp_path / "archive", create=True) as archive:
-        report = archive.ingest([], options=IngestOptions(manifest=SAMPLE / "manifest.csv", workers=2))
+        report = archive.ingest(
+            [], options=IngestOptions(manifest=SAMPLE / "manifest.csv", workers=2)
+        )
         assert (report.new, report.records, report.ocr_pages, len(report.failures)) == (9, 2, 2, 0)
         symbols = [hit.symbol for hit in archive.search("cong nghe thong tin").hits]
         assert symbols[0] == "31-NQ/TU"

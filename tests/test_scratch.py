@@ -59,7 +59,9 @@ def test_ocr_writes_no_temporary_file_in_the_system_temp_dir(
     assert not (tmp_path / "system-temp-dir-gone").exists()
 
 
-def test_a_run_works_in_a_directory_named_after_its_host_and_pid_and_removes_it(tmp_path: Path) -> None:
+def test_a_run_works_in_a_directory_named_after_its_host_and_pid_and_removes_it(
+    tmp_path: Path,
+) -> None:
     root = tmp_path / "archive" / "scratch"
     seen: list[list[str]] = []
 
@@ -79,18 +81,27 @@ def test_a_run_works_in_a_directory_named_after_its_host_and_pid_and_removes_it(
     assert list(root.iterdir()) == []
 
 
-def test_the_next_run_removes_a_killed_runs_scratch_directory_and_keeps_a_live_ones(tmp_path: Path) -> None:
+def test_the_next_run_removes_a_killed_runs_scratch_directory_and_keeps_a_live_ones(
+    tmp_path: Path,
+) -> None:
     archive, folder = tmp_path / "archive", tmp_path / "in"
     folder.mkdir()
     ingest_text(archive, folder)
     root = archive / "scratch"
     host = socket.gethostname().replace("-", "_")
     killed = leftover(root / f"{host}.{dead_pid()}-k1ll3d")
-    killed_before = leftover(root / f"{dead_pid()}-0ld")  # named as runs were before the host was in it
-    running = leftover(root / f"{host}.{os.getpid()}-runn1ng")  # a concurrent ingestion's, its process alive
+    killed_before = leftover(
+        root / f"{dead_pid()}-0ld"
+    )  # named as runs were before the host was in it
+    running = leftover(
+        root / f"{host}.{os.getpid()}-runn1ng"
+    )  # a concurrent ingestion's, its process alive
     elsewhere = leftover(root / f"other_machine.{dead_pid()}-sh4r3d")  # its pid means nothing here
     unknown = leftover(root / "not-a-run")
     ingest_text(archive, folder)
     assert not killed.exists() and not killed_before.exists()
     assert sorted(root.iterdir()) == sorted([running, elsewhere, unknown])
-    assert sorted(entry.name for entry in running.iterdir()) == ["archive-search-x1y2.tif", "archive-search-x1y2.tsv"]
+    assert sorted(entry.name for entry in running.iterdir()) == [
+        "archive-search-x1y2.tif",
+        "archive-search-x1y2.tsv",
+    ]

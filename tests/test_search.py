@@ -15,7 +15,8 @@ def _symbols(archive: Archive, text: str, **options: object) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "text", ["công nghệ thông tin", "cong nghe thong tin", "CÔNG NGHỆ THÔNG TIN", "Cong Nghe thong tin"]
+    "text",
+    ["công nghệ thông tin", "cong nghe thong tin", "CÔNG NGHỆ THÔNG TIN", "Cong Nghe thong tin"],
 )
 def test_with_and_without_diacritics(archive: Archive, text: str) -> None:
     assert _symbols(archive, text) == ["31-NQ/TU"]
@@ -34,7 +35,9 @@ def test_tone_mark_styles_find_each_other(archive: Archive, text: str, symbol: s
     assert _symbols(archive, text) == [symbol]
 
 
-@pytest.mark.parametrize("text", ["36-NQ/TW", "36-nq/tw", "36 NQ/TW", "số 36-NQ/TW", "Nghị quyết 36-NQ/TW"])
+@pytest.mark.parametrize(
+    "text", ["36-NQ/TW", "36-nq/tw", "36 NQ/TW", "số 36-NQ/TW", "Nghị quyết 36-NQ/TW"]
+)
 def test_cited_symbol_is_found_as_typed_on_its_page(archive: Archive, text: str) -> None:
     results = archive.search(text)
     assert [hit.symbol for hit in results.hits] == ["31-NQ/TU"]
@@ -53,7 +56,7 @@ def test_phrases_keep_word_order(archive: Archive) -> None:
 
 def test_exclusion(archive: Archive) -> None:
     assert "31-NQ/TU" in _symbols(archive, "ban thuong vu")
-    assert "31-NQ/TU" not in _symbols(archive, "ban thuong vu -\"cong nghe\"")
+    assert "31-NQ/TU" not in _symbols(archive, 'ban thuong vu -"cong nghe"')
 
 
 @pytest.mark.parametrize(
@@ -86,8 +89,14 @@ def test_catalogue_records_are_found_by_title_and_symbol(archive: Archive) -> No
 
 @pytest.mark.parametrize(
     ("text", "match"),
-    [("cán bộ nhiệm kỳ", "exact"), ("CÁN BỘ", "exact"), ("cán bo", "folded"), ("can bo nhiem ky", "folded"),
-     ("cán bộ nhiệm k*", "exact"), ("cán bộ nhiem k*", "folded")],
+    [
+        ("cán bộ nhiệm kỳ", "exact"),
+        ("CÁN BỘ", "exact"),
+        ("cán bo", "folded"),
+        ("can bo nhiem ky", "folded"),
+        ("cán bộ nhiệm k*", "exact"),
+        ("cán bộ nhiem k*", "folded"),
+    ],
 )
 def test_a_record_hit_tells_whether_its_title_spells_the_words_as_typed(
     archive: Archive, text: str, match: str
@@ -107,11 +116,15 @@ def test_filters(archive: Archive) -> None:
 def test_open_and_wide_year_ranges_find_every_year_they_cover(archive: Archive) -> None:
     """Open ranges are closed at the archive's first and last years and searched year by year;
     a range too wide for that reads the year column: each finds what its years hold."""
-    years = {hit.symbol: hit.year for hit in archive.search("", limit=100, clearance="tuyet-mat").hits}
+    years = {
+        hit.symbol: hit.year for hit in archive.search("", limit=100, clearance="tuyet-mat").hits
+    }
     first, last = min(y for y in years.values() if y), max(y for y in years.values() if y)
 
     def found(**options: Any) -> list[str]:
-        return sorted(_symbols(archive, options.pop("text", ""), clearance="tuyet-mat", limit=100, **options))
+        return sorted(
+            _symbols(archive, options.pop("text", ""), clearance="tuyet-mat", limit=100, **options)
+        )
 
     def holding(low: int, high: int) -> list[str]:
         return sorted(symbol for symbol, year in years.items() if year and low <= year <= high)
@@ -128,8 +141,13 @@ def test_facets_count_documents_and_ignore_their_own_filter(archive: Archive) ->
     results = archive.search("", year=["2019"])
     assert results.total == 1
     assert results.facets["year"] == (
-        FacetCount("2010", 1), FacetCount("2015", 1), FacetCount("2016", 1), FacetCount("2017", 1),
-        FacetCount("2019", 1), FacetCount("2020", 1), FacetCount("2021", 1),
+        FacetCount("2010", 1),
+        FacetCount("2015", 1),
+        FacetCount("2016", 1),
+        FacetCount("2017", 1),
+        FacetCount("2019", 1),
+        FacetCount("2020", 1),
+        FacetCount("2021", 1),
     )
     assert results.facets["fond"] == (FacetCount("TU", 1),)
     assert results.facets["doc_type"] == (FacetCount("NQ", 1),)
@@ -140,15 +158,30 @@ def test_with_several_filters_each_facet_is_counted_without_its_own(archive: Arc
     both = archive.search("", fond=["TU"], year=["2015..2017"], clearance="tuyet-mat")
     years = archive.search("", fond=["TU"], clearance="tuyet-mat").facets["year"]
     assert both.facets["year"] == years
-    assert any(not 2015 <= int(count.value) <= 2017 for count in years)  # the year filter is left out
-    assert both.facets["fond"] == archive.search("", year=["2015..2017"], clearance="tuyet-mat").facets["fond"]
+    assert any(
+        not 2015 <= int(count.value) <= 2017 for count in years
+    )  # the year filter is left out
+    assert (
+        both.facets["fond"]
+        == archive.search("", year=["2015..2017"], clearance="tuyet-mat").facets["fond"]
+    )
     assert sum(count.count for count in both.facets["secrecy"]) == both.total > 0
-    assert sum(count.count for count in both.facets["decade"]) == sum(count.count for count in years)
+    assert sum(count.count for count in both.facets["decade"]) == sum(
+        count.count for count in years
+    )
 
 
 @pytest.mark.parametrize(
     "text",
-    ["công tác", "cong tac", '"xây dựng Đảng"', "công ngh*", "36-NQ/TW", "tieude:báo cáo", "Đảng OR hòa -thủy"],
+    [
+        "công tác",
+        "cong tac",
+        '"xây dựng Đảng"',
+        "công ngh*",
+        "36-NQ/TW",
+        "tieude:báo cáo",
+        "Đảng OR hòa -thủy",
+    ],
 )
 def test_facets_count_exactly_the_documents_the_query_finds(archive: Archive, text: str) -> None:
     # Facets are counted with a query stripped of what only ranks (exact spellings, compounds).
@@ -200,7 +233,9 @@ def test_values_of_the_wrong_type_are_query_errors_that_say_what_to_give(archive
         archive.search(36)  # type: ignore[arg-type]
     with pytest.raises(QueryError, match="limit must be a whole number, not '5'"):
         archive.search("x", limit="5")  # type: ignore[arg-type]
-    with pytest.raises(QueryError, match="clearance must be a level such as public or mat, not None"):
+    with pytest.raises(
+        QueryError, match="clearance must be a level such as public or mat, not None"
+    ):
         archive.search("x", clearance=None)  # type: ignore[arg-type]
     with pytest.raises(QueryError, match="exact must be True or False, not 'no'"):
         archive.search("x", exact="no")  # type: ignore[arg-type]  # a truthy string would mean yes
@@ -208,7 +243,9 @@ def test_values_of_the_wrong_type_are_query_errors_that_say_what_to_give(archive
 
 def test_exact_spelling_ranks_above_accent_insensitive(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "dang.txt").write_text("Đại hội đảng bộ tỉnh; đảng viên mới", encoding="utf-8")
+    (tmp_path / "docs" / "dang.txt").write_text(
+        "Đại hội đảng bộ tỉnh; đảng viên mới", encoding="utf-8"
+    )
     (tmp_path / "docs" / "dang-khac.txt").write_text(
         "Công trình đang thi công theo dạng hợp đồng; đang làm", encoding="utf-8"
     )
@@ -246,24 +283,56 @@ def test_hits_show_the_catalogue_summary_of_each_document(archive: Archive) -> N
     assert summaries.keys() == stored.keys() and len(summaries) == len(nums) > 0
     for num, summary in summaries.items():
         doc, meta = stored[num], stored[num].meta
-        assert (summary.num, summary.id, summary.kind, summary.source) == (doc.num, doc.id, doc.kind, doc.source)
-        assert (summary.title, summary.symbol, summary.doc_type, summary.fond, summary.year, summary.date,
-                summary.issuer, summary.secrecy) == (meta.title, meta.symbol, meta.doc_type, meta.fond, meta.year,
-                                                     meta.date, meta.issuer, meta.secrecy.value)
+        assert (summary.num, summary.id, summary.kind, summary.source) == (
+            doc.num,
+            doc.id,
+            doc.kind,
+            doc.source,
+        )
+        assert (
+            summary.title,
+            summary.symbol,
+            summary.doc_type,
+            summary.fond,
+            summary.year,
+            summary.date,
+            summary.issuer,
+            summary.secrecy,
+        ) == (
+            meta.title,
+            meta.symbol,
+            meta.doc_type,
+            meta.fond,
+            meta.year,
+            meta.date,
+            meta.issuer,
+            meta.secrecy.value,
+        )
     assert engine.catalog.summaries([]) == {}
 
 
 def test_page_texts_of_many_documents_come_back_in_order(tmp_path: Path) -> None:
-    from index.catalog import _PAGES_PER_QUERY, Catalog
-    from index.records import DocumentMeta, PageMethod, PageText
+    from archive_search.index.catalog import _PAGES_PER_QUERY, Catalog
+    from archive_search.index.records import DocumentMeta, PageMethod, PageText
 
     catalog = Catalog.open(tmp_path / "catalog.sqlite", create=True)
     nums = []
     with catalog.transaction():
         for n in range(3):
-            pages = [PageText(p, f"trang {p} của {n}", PageMethod.PLAIN_TEXT) for p in range(1, _PAGES_PER_QUERY)]
-            nums.append(catalog.put_document(f"d{n}", kind="document", source="", meta=DocumentMeta(), pages=pages))
-    wanted = {nums[0]: [3, 1], nums[1]: list(range(1, _PAGES_PER_QUERY)), nums[2]: [_PAGES_PER_QUERY + 7]}
+            pages = [
+                PageText(p, f"trang {p} của {n}", PageMethod.PLAIN_TEXT)
+                for p in range(1, _PAGES_PER_QUERY)
+            ]
+            nums.append(
+                catalog.put_document(
+                    f"d{n}", kind="document", source="", meta=DocumentMeta(), pages=pages
+                )
+            )
+    wanted = {
+        nums[0]: [3, 1],
+        nums[1]: list(range(1, _PAGES_PER_QUERY)),
+        nums[2]: [_PAGES_PER_QUERY + 7],
+    }
     found = catalog.page_texts(wanted)
     assert found[nums[0]] == [(1, "trang 1 của 0"), (3, "trang 3 của 0")]
     assert len(found[nums[1]]) == _PAGES_PER_QUERY - 1 and found[nums[1]][-1][1].endswith("của 1")

@@ -28,24 +28,88 @@ from archive_search import (
     SearchQuery,
     SearchResults,
 )
-from cli import cli
-from index import search_index
+from archive_search.cli import cli
+from archive_search.index import search_index
 
-MANIFEST_COLUMNS = ["path", "fond", "symbol", "doc_type", "issuer", "date", "title", "secrecy", "year"]
+MANIFEST_COLUMNS = [
+    "path",
+    "fond",
+    "symbol",
+    "doc_type",
+    "issuer",
+    "date",
+    "title",
+    "secrecy",
+    "year",
+]
 DOCUMENTS = [
-    ("nq36.txt", "TW", "36-NQ/TW", "NQ", "TW", "1998-05-10", "Nghị quyết về công nghệ thông tin", "",
-     "Bộ Chính trị ban hành nghị quyết về phát triển công nghệ thông tin trong các cơ quan đảng."),
-    ("ct05.txt", "TW", "05-CT/TW", "CT", "TW", "2016-05-15", "Chỉ thị về học tập và làm theo", "",
-     "Chỉ thị về đẩy mạnh học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh."),
-    ("nq31.txt", "TU", "31-NQ/TU", "NQ", "TU", "2019-03-15", "Nghị quyết về chuyển đổi số", "",
-     "Tiếp tục thực hiện Nghị quyết số 36-NQ/TW và Chỉ thị 05-CT/TW ngày 15/5/2016 về chuyển đổi số."
-     "\fTrang hai: công nghệ số trong đảng bộ tỉnh."),
-    ("kl12.txt", "HU", "12-KL/HU", "KL", "HU", "2021-11-09", "Kết luận về thuỷ lợi", "",
-     "Quán triệt Nghị quyết 36-NQ/TW; công trình đang thi công theo dạng hợp đồng tổng thầu."),
-    ("bc03.txt", "TU", "03-BC/TU", "BC", "TU", "2015-01-10", "Báo cáo công tác xây dựng Đảng", "",
-     "Công tác xây dựng Đảng và đảng viên năm 2014 đạt nhiều kết quả."),
-    ("nq07.txt", "TU", "07-NQ/TU", "NQ", "TU", "2018-08-20", "Nghị quyết về bảo vệ bí mật", "Mật",
-     "Thực hiện Nghị quyết 36-NQ/TW, bảo vệ bí mật nhà nước trong công nghệ thông tin."),
+    (
+        "nq36.txt",
+        "TW",
+        "36-NQ/TW",
+        "NQ",
+        "TW",
+        "1998-05-10",
+        "Nghị quyết về công nghệ thông tin",
+        "",
+        "Bộ Chính trị ban hành nghị quyết về phát triển công nghệ thông tin trong các cơ quan đảng.",
+    ),
+    (
+        "ct05.txt",
+        "TW",
+        "05-CT/TW",
+        "CT",
+        "TW",
+        "2016-05-15",
+        "Chỉ thị về học tập và làm theo",
+        "",
+        "Chỉ thị về đẩy mạnh học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh.",
+    ),
+    (
+        "nq31.txt",
+        "TU",
+        "31-NQ/TU",
+        "NQ",
+        "TU",
+        "2019-03-15",
+        "Nghị quyết về chuyển đổi số",
+        "",
+        "Tiếp tục thực hiện Nghị quyết số 36-NQ/TW và Chỉ thị 05-CT/TW ngày 15/5/2016 về chuyển đổi số."
+        "\fTrang hai: công nghệ số trong đảng bộ tỉnh.",
+    ),
+    (
+        "kl12.txt",
+        "HU",
+        "12-KL/HU",
+        "KL",
+        "HU",
+        "2021-11-09",
+        "Kết luận về thuỷ lợi",
+        "",
+        "Quán triệt Nghị quyết 36-NQ/TW; công trình đang thi công theo dạng hợp đồng tổng thầu.",
+    ),
+    (
+        "bc03.txt",
+        "TU",
+        "03-BC/TU",
+        "BC",
+        "TU",
+        "2015-01-10",
+        "Báo cáo công tác xây dựng Đảng",
+        "",
+        "Công tác xây dựng Đảng và đảng viên năm 2014 đạt nhiều kết quả.",
+    ),
+    (
+        "nq07.txt",
+        "TU",
+        "07-NQ/TU",
+        "NQ",
+        "TU",
+        "2018-08-20",
+        "Nghị quyết về bảo vệ bí mật",
+        "Mật",
+        "Thực hiện Nghị quyết 36-NQ/TW, bảo vệ bí mật nhà nước trong công nghệ thông tin.",
+    ),
 ]
 
 
@@ -82,7 +146,7 @@ def _symbols(archive: Archive, text: str, **options: object) -> list[str]:
         ("chuyen doi so", ["31-NQ/TU"]),
         ('"thuy loi" OR chuyen', ["31-NQ/TU", "12-KL/HU"]),
         ("thuy loi OR chuyen", ["12-KL/HU"]),  # thuỷ and (lợi or chuyển)
-        ("(\"xay dung\" OR \"hoc tap\") -chi", ["03-BC/TU"]),
+        ('("xay dung" OR "hoc tap") -chi', ["03-BC/TU"]),
         ("cong ngh*", ["36-NQ/TW", "31-NQ/TU", "12-KL/HU"]),  # công … nghị
         ('"cong nghe th*"', ["36-NQ/TW"]),
         ("chuy*", ["31-NQ/TU"]),
@@ -93,7 +157,7 @@ def _symbols(archive: Archive, text: str, **options: object) -> list[str]:
         ("phong:tu nam:2015..2019", ["03-BC/TU", "31-NQ/TU"]),
         ("coquan:HU OR coquan:TW", ["36-NQ/TW", "05-CT/TW", "12-KL/HU"]),
         ("tieude:chuyen", ["31-NQ/TU"]),
-        ("tieude:cong -tieude:\"xay dung\"", ["36-NQ/TW"]),
+        ('tieude:cong -tieude:"xay dung"', ["36-NQ/TW"]),
         ("trichdan:36-NQ/TW", ["31-NQ/TU", "12-KL/HU"]),
         ("trichdan:05-CT/TW dang", ["31-NQ/TU"]),
         ("mat:mat", []),
@@ -105,7 +169,11 @@ def test_query_language(small: Archive, text: str, symbols: list[str]) -> None:
 
 def test_secrecy_field_and_cites_option_under_clearance(small: Archive) -> None:
     assert _symbols(small, "mat:mat", clearance="mat") == ["07-NQ/TU"]
-    assert _symbols(small, "", cites=["36-NQ/TW"], clearance="tối mật") == ["07-NQ/TU", "31-NQ/TU", "12-KL/HU"]
+    assert _symbols(small, "", cites=["36-NQ/TW"], clearance="tối mật") == [
+        "07-NQ/TU",
+        "31-NQ/TU",
+        "12-KL/HU",
+    ]
     assert _symbols(small, "", issuer=["TW"]) == ["36-NQ/TW", "05-CT/TW"]
 
 
@@ -126,12 +194,17 @@ def test_exact_and_folded_matches_per_page_and_per_hit(small: Archive) -> None:
     [
         ('"cong nghe so" OR "chuyen doi so"', [1, 2]),
         ('so -"bao ve"', [1, 2]),
-        ('phong:TU nam:2019 "cong nghe so" -loai:BC', [2]),  # the document's metadata holds on every page
+        (
+            'phong:TU nam:2019 "cong nghe so" -loai:BC',
+            [2],
+        ),  # the document's metadata holds on every page
         ("tieude:chuyen cong nghe", [2]),  # title words are not looked for on pages
         ("trichdan:36-NQ/TW cong nghe so", [2]),
     ],
 )
-def test_page_hits_follow_the_whole_query_on_one_page(small: Archive, text: str, pages: list[int]) -> None:
+def test_page_hits_follow_the_whole_query_on_one_page(
+    small: Archive, text: str, pages: list[int]
+) -> None:
     hit = next(hit for hit in small.search(text).hits if hit.symbol == "31-NQ/TU")
     assert sorted(page.page for page in hit.pages) == pages
 
@@ -177,7 +250,11 @@ def test_export_streams_every_hit_not_just_a_page(small: Archive) -> None:
     out = io.StringIO()
     assert small.export(SearchQuery.build("", limit=1, sort="date"), out, format="jsonl") == 5
     assert [json.loads(line)["symbol"] for line in out.getvalue().splitlines()] == [
-        "12-KL/HU", "31-NQ/TU", "05-CT/TW", "03-BC/TU", "36-NQ/TW",
+        "12-KL/HU",
+        "31-NQ/TU",
+        "05-CT/TW",
+        "03-BC/TU",
+        "36-NQ/TW",
     ]
     with pytest.raises(QueryError, match="unknown export format"):
         small.export("", out, format="xml")  # type: ignore[arg-type]
@@ -193,7 +270,10 @@ def test_export_rows_carry_the_best_page_and_its_snippet(small: Archive) -> None
 
 def test_lenient_and_strict(small: Archive) -> None:
     results = small.search("(chuyen doi")
-    assert results.warning == "'(' is not closed: add a ')' after the group; searched the words as plain text instead"
+    assert (
+        results.warning
+        == "'(' is not closed: add a ')' after the group; searched the words as plain text instead"
+    )
     assert [hit.symbol for hit in results.hits] == ["31-NQ/TU"]
     with pytest.raises(QueryError, match="is not closed"):
         small.search("(chuyen doi", strict=True)
@@ -201,16 +281,31 @@ def test_lenient_and_strict(small: Archive) -> None:
 
 
 def test_threads_searching_one_archive_get_the_serial_results(small: Archive) -> None:
-    queries = ["cong nghe", "dang", "36-NQ/TW", "loai:NQ", "chuy*", "\"thuy loi\" OR chuyen", "tieude:cong"] * 6
+    queries = [
+        "cong nghe",
+        "dang",
+        "36-NQ/TW",
+        "loai:NQ",
+        "chuy*",
+        '"thuy loi" OR chuyen',
+        "tieude:cong",
+    ] * 6
     serial = [small.search(text) for text in queries]
     with ThreadPoolExecutor(max_workers=8) as pool:
         parallel = list(pool.map(small.search, queries))
     assert parallel == serial
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(alphabet=st.sampled_from(list('ađêô"()-*:|OR so36/NQTWloaiđnamtieude.,\\ ')) | st.characters(),
-               max_size=25))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list('ađêô"()-*:|OR so36/NQTWloaiđnamtieude.,\\ '))
+        | st.characters(),
+        max_size=25,
+    )
+)
 def test_random_queries_never_crash(small: Archive, text: str) -> None:
     for strict in (False, True):
         try:
@@ -233,7 +328,9 @@ def _copy_with_an_old_index(archive: Archive, folder: Path) -> Path:
 def _ties_by_id(results: SearchResults) -> SearchResults:
     """``results`` with hits of equal score ordered by id: the order tantivy gives them follows
     where the index stores them, which a rebuild changes."""
-    return dataclasses.replace(results, hits=tuple(sorted(results.hits, key=lambda hit: (-hit.score, hit.id))))
+    return dataclasses.replace(
+        results, hits=tuple(sorted(results.hits, key=lambda hit: (-hit.score, hit.id)))
+    )
 
 
 def test_an_index_from_an_older_version_says_run_reindex(tmp_path: Path, small: Archive) -> None:
@@ -245,9 +342,13 @@ def test_an_index_from_an_older_version_says_run_reindex(tmp_path: Path, small: 
         assert old.search("trichdan:36-NQ/TW").total == 2
 
 
-def test_the_cli_says_so_when_it_rebuilds_an_index_from_an_older_version(tmp_path: Path, small: Archive) -> None:
+def test_the_cli_says_so_when_it_rebuilds_an_index_from_an_older_version(
+    tmp_path: Path, small: Archive
+) -> None:
     copy = _copy_with_an_old_index(small, tmp_path)
-    result = CliRunner().invoke(cli, ["--archive", str(copy), "ingest", "--prune"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["--archive", str(copy), "ingest", "--prune"], catch_exceptions=False
+    )
     assert result.exit_code == 0
     notice = "rebuilding the search index from the catalogue first: an older archive-search built it (no cites)"
     assert result.stderr.splitlines() == [notice]
@@ -257,7 +358,9 @@ def test_the_cli_says_so_when_it_rebuilds_an_index_from_an_older_version(tmp_pat
         assert rebuilt.search("trichdan:36-NQ/TW").total == 2
 
 
-def test_reindex_reports_its_progress(tmp_path: Path, small: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reindex_reports_its_progress(
+    tmp_path: Path, small: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(search_index, "_PROGRESS_EVERY", 2)
     seen: list[tuple[int, int]] = []
     with Archive.open(_copy_with_an_old_index(small, tmp_path)) as old:
@@ -291,9 +394,15 @@ def test_an_interrupted_rebuild_leaves_the_index_as_it_was(
 def test_ingesting_into_an_index_from_an_older_version_rebuilds_it(
     tmp_path: Path, small: Archive, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with Archive.open(_copy_with_an_old_index(small, tmp_path)) as old, caplog.at_level(logging.INFO):
+    with (
+        Archive.open(_copy_with_an_old_index(small, tmp_path)) as old,
+        caplog.at_level(logging.INFO),
+    ):
         assert old.ingest([]).failures == []
-        assert "rebuilding the search index, built by an older archive-search (no cites)" in caplog.text
+        assert (
+            "rebuilding the search index, built by an older archive-search (no cites)"
+            in caplog.text
+        )
         for text in ("trichdan:36-NQ/TW", "cong nghe -hoc", "phat trien"):
             assert _ties_by_id(old.search(text)) == _ties_by_id(small.search(text))
         assert old.search("cong nghe -hoc").total > 0
@@ -349,23 +458,34 @@ def test_filter_values_match_as_archivists_type_them(
         ("coquan:du OR loai:ct", ["3-CT/TU", "4-CTr/TU"]),
     ],
 )
-def test_query_fields_match_as_archivists_type_them(coded: Archive, text: str, symbols: list[str]) -> None:
+def test_query_fields_match_as_archivists_type_them(
+    coded: Archive, text: str, symbols: list[str]
+) -> None:
     assert _symbols(coded, text) == symbols
 
 
 def test_cli_type_filter_without_diacritics_counts_facets(coded: Archive) -> None:
-    result = CliRunner().invoke(cli, ["--archive", str(coded.path), "search", "--json", "--type", "qd", "kinh", "te"])
+    result = CliRunner().invoke(
+        cli, ["--archive", str(coded.path), "search", "--json", "--type", "qd", "kinh", "te"]
+    )
     data = json.loads(result.output)
     assert data["total"] == 1 and data["hits"][0]["symbol"] == "1-QĐ/ThU"
     assert {c["value"]: c["count"] for c in data["facets"]["fond"]} == {"ThU-PT": 1}
-    assert {c["value"]: c["count"] for c in data["facets"]["doc_type"]} == {"QĐ": 1, "QĐi": 1, "CT": 1, "CTr": 1}
+    assert {c["value"]: c["count"] for c in data["facets"]["doc_type"]} == {
+        "QĐ": 1,
+        "QĐi": 1,
+        "CT": 1,
+        "CTr": 1,
+    }
 
 
 def test_asking_for_a_level_above_the_clearance_says_why_nothing_matches(small: Archive) -> None:
     public = small.search("mat:mat bảo vệ")
     assert public.total == 0
-    assert public.warning == ("mat:mat is above the clearance public, so it matches nothing; "
-                              "search with clearance mat or higher to see such documents")
+    assert public.warning == (
+        "mat:mat is above the clearance public, so it matches nothing; "
+        "search with clearance mat or higher to see such documents"
+    )
     cleared = small.search("mat:Mật bảo vệ", clearance="mat")
     assert cleared.total == 1 and cleared.warning is None
     assert small.search("bảo vệ -mat:mat").warning is None  # excluding a level asks for nothing

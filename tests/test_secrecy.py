@@ -15,21 +15,50 @@ from hypothesis import strategies as st
 from archive_search import Archive, NotFoundError, QueryError, SearchQuery, Secrecy
 from tests.test_search_language import build_archive
 
-WORDS = ["đảng", "dang", "công", "nghệ", "thông", "tin", "kinh", "tế", "bí", "mật", "36-NQ/TW", "số"]
+WORDS = [
+    "đảng",
+    "dang",
+    "công",
+    "nghệ",
+    "thông",
+    "tin",
+    "kinh",
+    "tế",
+    "bí",
+    "mật",
+    "36-NQ/TW",
+    "số",
+]
 LEVELS = ["", "Mật", "Tối mật", "Tuyệt mật", "mat", "toi-mat", "tuyet-mat"]
 
 documents = st.lists(
-    st.tuples(st.lists(st.sampled_from(WORDS), min_size=1, max_size=8), st.sampled_from(LEVELS),
-              st.sampled_from(["TU", "HU"]), st.integers(1990, 2021)),
-    min_size=1, max_size=6,
+    st.tuples(
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=8),
+        st.sampled_from(LEVELS),
+        st.sampled_from(["TU", "HU"]),
+        st.integers(1990, 2021),
+    ),
+    min_size=1,
+    max_size=6,
 )
-queries = st.lists(st.sampled_from([*WORDS, "OR", "-", "(", ")", "mat:mat", "nam:2000..", "dang*"]), max_size=4)
+queries = st.lists(
+    st.sampled_from([*WORDS, "OR", "-", "(", ")", "mat:mat", "nam:2000..", "dang*"]), max_size=4
+)
 
 
 def _rows(docs: list[tuple[list[str], str, str, int]]) -> list[tuple[str, ...]]:
     return [
-        (f"d{i}.txt", fond, f"{i + 1}-NQ/{fond}", "NQ", fond, f"{year}-01-01", f"Văn bản {i}", level,
-         " ".join(words) + f" mã{i}")
+        (
+            f"d{i}.txt",
+            fond,
+            f"{i + 1}-NQ/{fond}",
+            "NQ",
+            fond,
+            f"{year}-01-01",
+            f"Văn bản {i}",
+            level,
+            " ".join(words) + f" mã{i}",
+        )
         for i, (words, level, fond, year) in enumerate(docs)
     ]
 
@@ -52,21 +81,35 @@ def test_nothing_above_clearance_is_ever_seen_many_archives(
 
 
 def _check(
-    docs: list[tuple[list[str], str, str, int]], words: list[str], clearance: Secrecy, exact: bool = False
+    docs: list[tuple[list[str], str, str, int]],
+    words: list[str],
+    clearance: Secrecy,
+    exact: bool = False,
 ) -> None:
     rows = _rows(docs)
-    hidden = {f"mã{i}" for i, (_, level, _, _) in enumerate(docs) if Secrecy.parse(level).rank > clearance.rank}
+    hidden = {
+        f"mã{i}"
+        for i, (_, level, _, _) in enumerate(docs)
+        if Secrecy.parse(level).rank > clearance.rank
+    }
     visible_count = len(rows) - len(hidden)
-    with tempfile.TemporaryDirectory() as tmp, Archive.open(build_archive(Path(tmp), rows)) as archive:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Archive.open(build_archive(Path(tmp), rows)) as archive,
+    ):
         everything = archive.search("", clearance=clearance, limit=100)
         assert everything.total == visible_count
         assert sum(count.count for count in everything.facets["fond"]) == visible_count
         ids = [hit.id for hit in everything.hits]
-        query = SearchQuery.build(" ".join(words), clearance=clearance, limit=100, pages_per_hit=5, exact=exact)
+        query = SearchQuery.build(
+            " ".join(words), clearance=clearance, limit=100, pages_per_hit=5, exact=exact
+        )
         try:
             results = archive.run(query)
         except QueryError:  # e.g. "( )": nothing to search even as plain words
-            query = SearchQuery.build("", clearance=clearance, limit=100, pages_per_hit=5, exact=exact)
+            query = SearchQuery.build(
+                "", clearance=clearance, limit=100, pages_per_hit=5, exact=exact
+            )
             results = archive.run(query)
         seen = json.dumps([results.hits, results.facets], default=str, ensure_ascii=False)
         assert results.total <= visible_count
@@ -81,7 +124,9 @@ def _check(
             similar = archive.similar(doc_id, clearance=clearance, limit=100)
             assert {hit.id for hit in similar.hits} <= set(ids)
             seen += json.dumps([view.cites, view.cited_by], default=str)
-        all_ids = [hit.id for hit in archive.search("", clearance=Secrecy.TUYET_MAT, limit=100).hits]
+        all_ids = [
+            hit.id for hit in archive.search("", clearance=Secrecy.TUYET_MAT, limit=100).hits
+        ]
         for doc_id in set(all_ids) - set(ids):
             try:
                 archive.document(doc_id, clearance=clearance)

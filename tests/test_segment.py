@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from index.segment import candidate_compounds, compounds, segment
+from archive_search.index.segment import candidate_compounds, compounds, segment
 from tools.build_sample import PDF_DOCUMENTS, TEXT_REPORT
 
 TEXTS = [page for pages in PDF_DOCUMENTS.values() for page in pages] + [
@@ -31,12 +31,18 @@ def test_compounds_are_canonical_lowercase_multi_syllable_words() -> None:
 
 
 def test_query_candidates_are_every_adjacent_run() -> None:
-    assert list(candidate_compounds(["cong", "nghe", "thong"])) == ["cong_nghe", "nghe_thong", "cong_nghe_thong"]
+    assert list(candidate_compounds(["cong", "nghe", "thong"])) == [
+        "cong_nghe",
+        "nghe_thong",
+        "cong_nghe_thong",
+    ]
     assert list(candidate_compounds(["dang"])) == []
 
 
 def test_segmenting_does_not_import_scikit_learn() -> None:
-    code = ("import sys; from index.segment import segment; segment('công nghệ thông tin'); "
-            "print(any(name.split('.')[0] in ('sklearn', 'numpy', 'scipy') for name in sys.modules))")
+    code = (
+        "import sys; from index.segment import segment; segment('công nghệ thông tin'); "
+        "print(any(name.split('.')[0] in ('sklearn', 'numpy', 'scipy') for name in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -7,8 +7,8 @@ import re
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from archive_search.index.analysis import fold
 from archive_search.snippets import HEAD, Needles, _any_accent, _window, cut
-from index.analysis import fold
 
 FILLER = "Các cấp ủy tổ chức học tập quán triệt nghị quyết của Đảng. "
 
@@ -42,7 +42,9 @@ def test_the_head_never_ends_inside_a_word() -> None:
 
 _LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằắặầấậèéẹềếệìíịòóọồốộờớợùúụừứựỳýỵ0123456789"
 _NEEDLE = st.text(alphabet=_LETTERS, min_size=1, max_size=4)
-_FOREIGN_NEEDLE = st.text(alphabet=_LETTERS[:10] + "дάø_", min_size=1, max_size=3)  # some not ASCII once folded
+_FOREIGN_NEEDLE = st.text(
+    alphabet=_LETTERS[:10] + "дάø_", min_size=1, max_size=3
+)  # some not ASCII once folded
 # Beside Vietnamese: what folded text has no byte for (letters of other scripts, a capital, an
 # emoji, a combining mark alone) and typeset punctuation.
 _OTHER_CHARACTERS = "  .-/_\u0301X中дάßø😀…“\u00a0\x08\x0c\u212a"
@@ -53,8 +55,12 @@ _OTHER_CHARACTERS = "  .-/_\u0301X中дάßø😀…“\u00a0\x08\x0c\u212a"
     st.lists(_NEEDLE, max_size=2),
     st.text(alphabet=_LETTERS + _LETTERS.upper() + _OTHER_CHARACTERS, max_size=80),
 )
-@example(["đảng", "k"], ["vi"], "\x08Đảng\x0cđảng中ĐẢNG \u212a, VIÊN…“viện”")  # control characters given letters' bytes
-def test_needles_match_where_their_definition_does(words: list[str], prefixes: list[str], text: str) -> None:
+@example(
+    ["đảng", "k"], ["vi"], "\x08Đảng\x0cđảng中ĐẢNG \u212a, VIÊN…“viện”"
+)  # control characters given letters' bytes
+def test_needles_match_where_their_definition_does(
+    words: list[str], prefixes: list[str], text: str
+) -> None:
     """Needles found in folded text (or, not ASCII once folded, by a regex) are where the plain
     definition finds them in the lowercase text: any needle in any accent, as a whole word (a
     prefix: at a word's start), tried at every character."""
@@ -64,16 +70,23 @@ def test_needles_match_where_their_definition_does(words: list[str], prefixes: l
     if not alternatives:
         assert needles.spans(text) == []
         return
-    plain = re.compile(rf"(?<![^\W_])(?:{'|'.join(sorted(alternatives, key=len, reverse=True))})(?![^\W_])")
+    plain = re.compile(
+        rf"(?<![^\W_])(?:{'|'.join(sorted(alternatives, key=len, reverse=True))})(?![^\W_])"
+    )
     assert needles.spans(text) == [m.span() for m in plain.finditer(text.lower())]
 
 
 def test_a_snippet_escapes_markup_and_shows_line_breaks_as_spaces() -> None:
-    page = "Tài liệu <mật> & \"số\" hai\n\n  về   chuyển đổi số\tnăm 2020"
+    page = 'Tài liệu <mật> & "số" hai\n\n  về   chuyển đổi số\tnăm 2020'
     snippet, match = cut(page, Needles.of(["số"]))
-    assert snippet == "Tài liệu &lt;mật&gt; &amp; &quot;<b>số</b>&quot; hai về chuyển đổi <b>số</b> năm 2020"
+    assert (
+        snippet
+        == "Tài liệu &lt;mật&gt; &amp; &quot;<b>số</b>&quot; hai về chuyển đổi <b>số</b> năm 2020"
+    )
     assert match == "exact"
-    assert cut("&số", Needles.of(["số"]))[0] == "&amp;<b>số</b>"  # escaped from the first character on
+    assert (
+        cut("&số", Needles.of(["số"]))[0] == "&amp;<b>số</b>"
+    )  # escaped from the first character on
 
 
 @given(st.lists(st.integers(0, 60), max_size=12), st.integers(1, 40))
@@ -94,10 +107,18 @@ def test_the_window_holds_the_most_match_starts(starts: list[int], width: int) -
 def test_exact_needles_mark_only_the_spelling_typed() -> None:
     page = "Đảng viên đang học tập, dạng bài mới; Ðảng bộ và đảng ủy cơ sở."
     snippet, match = cut(page, Needles.of(["đảng"], exact=True))
-    assert snippet == "<b>Đảng</b> viên đang học tập, dạng bài mới; <b>Đảng</b> bộ và <b>đảng</b> ủy cơ sở."
+    assert (
+        snippet
+        == "<b>Đảng</b> viên đang học tập, dạng bài mới; <b>Đảng</b> bộ và <b>đảng</b> ủy cơ sở."
+    )
     assert match == "exact"
     anywhere, _ = cut(page, Needles.of(["đảng"]))
     assert anywhere.count("<b>") == 5  # accent-insensitive: đang and dạng too
-    assert cut("Hòa bình, hoa hồng", Needles.of(["hoà"], exact=True))[0] == "<b>Hòa</b> bình, hoa hồng"
-    assert cut("Đảng bộ, đang họp", Needles.of([], ["đản"], exact=True))[0] == "<b>Đảng</b> bộ, đang họp"
+    assert (
+        cut("Hòa bình, hoa hồng", Needles.of(["hoà"], exact=True))[0] == "<b>Hòa</b> bình, hoa hồng"
+    )
+    assert (
+        cut("Đảng bộ, đang họp", Needles.of([], ["đản"], exact=True))[0]
+        == "<b>Đảng</b> bộ, đang họp"
+    )
     assert cut("đang họp", Needles.of(["đảng"], exact=True)) == ("đang họp", None)

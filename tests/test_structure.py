@@ -17,12 +17,27 @@ ALLOWED = {
     "archive_search": {"index", "ingest", "archive_search"},
 }
 PROJECT = {"index", "ingest", "archive_search", "cli", "tools", "tests"}
+# The installed names of the top-level folders and cli.py (archive_search/index is a link to index/).
+LAYER_OF = {
+    "archive_search.index": "index",
+    "archive_search.ingest": "ingest",
+    "archive_search.cli": "cli",
+}
 
 
 def test_all_is_sorted_and_complete() -> None:
     assert archive_search.__all__ == sorted(archive_search.__all__)
     public = {name for name in dir(archive_search) if not name.startswith("_")}
-    modules = {path.stem for path in (ROOT / "archive_search").glob("*.py")} | {"importlib", "TYPE_CHECKING"}
+    package = ROOT / "archive_search"
+    subpackages = {path.parent.name for path in package.glob("*/__init__.py")}
+    modules = (
+        {path.stem for path in package.glob("*.py")}
+        | subpackages
+        | {
+            "importlib",
+            "TYPE_CHECKING",
+        }
+    )
     assert public - modules == set(archive_search.__all__)
 
 
@@ -30,10 +45,16 @@ def _imports(path: Path) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[0] for alias in node.names}
+            found |= {_layer(alias.name) for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
+            found.add(_layer(node.module))
     return found & PROJECT
+
+
+def _layer(module: str) -> str:
+    """The layer a module belongs to: archive_search.index.catalog is in index."""
+    parts = module.split(".")
+    return LAYER_OF.get(".".join(parts[:2]), parts[0])
 
 
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
@@ -48,16 +69,43 @@ def test_cli_uses_only_the_public_package() -> None:
     assert _imports(ROOT / "cli.py") == {"archive_search"}
 
 
+def test_nothing_imports_the_top_level_folders_by_their_bare_names() -> None:
+    """index, ingest and cli are installed as archive_search.index, .ingest and .cli only."""
+    for path in [*sorted(ROOT.glob("*/*.py")), ROOT / "cli.py"]:
+        if path.parts[-2] in {".venv", "build"}:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        ]
+        names += [
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+        ]
+        assert not {name.split(".")[0] for name in names} & {"index", "ingest", "cli"}, path
+
+
+def test_the_installed_namespace_links_to_the_top_level_folders() -> None:
+    for name in ("index", "ingest", "cli.py"):
+        link = ROOT / "archive_search" / name
+        assert link.is_symlink() and link.resolve() == (ROOT / name).resolve()
+
+
 def test_set_up_byte_compiles_every_module_the_project_installs(tmp_path: Path) -> None:
     """scripts/byte_compile.py reads what to compile from pyproject.toml: a package added there
     is compiled without being named anywhere else."""
     import runpy
 
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    ours = 'packages = ["archive_search", "ingest", "index"]'
+    ours = 'packages = ["archive_search", "archive_search.index", "archive_search.ingest"]'
     assert ours in pyproject
     (tmp_path / "pyproject.toml").write_text(
-        pyproject.replace(ours, 'packages = ["archive_search", "newpkg"]'), encoding="utf-8"
+        pyproject.replace(ours, 'packages = ["archive_search", "newpkg"]\npy-modules = ["cli"]'),
+        encoding="utf-8",
     )
     (tmp_path / "archive_search").mkdir()
     (tmp_path / "archive_search" / "a.py").write_text("A = 1\n", encoding="utf-8")
@@ -70,3 +118,29 @@ def test_set_up_byte_compiles_every_module_the_project_installs(tmp_path: Path) 
     assert compiled == ["a", "b", "cli"]
     (tmp_path / "newpkg" / "broken.py").write_text("def (:\n", encoding="utf-8")
     assert byte_compile(tmp_path) is False
+
+
+def test_a_built_wheel_installs_one_namespace_and_its_command_runs(tmp_path: Path) -> None:
+    """A regular install puts only archive_search into site-packages, index and ingest inside it."""
+    import subprocess
+    import sys
+    import zipfile
+
+    build = ["pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)]
+    subprocess.run([sys.executable, "-m", *build, str(ROOT)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("archive_search-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {name.split("/")[0] for name in names if ".dist-info/" not in name} == {"archive_search"}
+    assert {"archive_search/index/catalog.py", "archive_search/ingest/ocr.py"} <= set(names)
+    assert "archive_search/cli.py" in names
+    target = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(target)
+    shown = subprocess.run(
+        [sys.executable, "-c", "import archive_search.cli as c; print(c.__file__)"],
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.strip() == str(target / "archive_search" / "cli.py")

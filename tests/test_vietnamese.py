@@ -14,10 +14,14 @@ import pytest
 from archive_search import Archive, IngestOptions
 
 # Legacy-encoded files, as old word processors saved them (checked with iconv -f TCVN5712-1).
-TCVN3_BYTES = (b"Ngh\xde quy\xd5t v\xd2 c\xabng t\xb8c d\xa9n v\xcbn c\xf1a \xa7\xb6ng b\xe9 huy\xd6n "
-               b"Tuy Phong")
-VNI_BYTES = (b"Ba\xf9o ca\xf9o t\xecnh h\xecnh th\xf6\xefc hie\xe4n nhie\xe4m vu\xef pha\xf9t trie\xe5n "
-             b"no\xe2ng tho\xe2n m\xf4\xf9i")
+TCVN3_BYTES = (
+    b"Ngh\xde quy\xd5t v\xd2 c\xabng t\xb8c d\xa9n v\xcbn c\xf1a \xa7\xb6ng b\xe9 huy\xd6n "
+    b"Tuy Phong"
+)
+VNI_BYTES = (
+    b"Ba\xf9o ca\xf9o t\xecnh h\xecnh th\xf6\xefc hie\xe4n nhie\xe4m vu\xef pha\xf9t trie\xe5n "
+    b"no\xe2ng tho\xe2n m\xf4\xf9i"
+)
 VIQR_TEXT = "Ke^' hoa.ch tuye^n truye^`n ve^` ba?o ve^. mo^i tru+o+`ng bie^?n"
 DOCUMENTS: dict[str, str | bytes] = {
     "tcvn3": TCVN3_BYTES,
@@ -158,7 +162,9 @@ RANKS_FIRST = [
 
 
 @pytest.mark.parametrize(("query", "first"), RANKS_FIRST, ids=[query for query, _ in RANKS_FIRST])
-def test_exact_spelling_and_compound_words_rank_first(archive: Archive, query: str, first: str) -> None:
+def test_exact_spelling_and_compound_words_rank_first(
+    archive: Archive, query: str, first: str
+) -> None:
     names = found(archive, query)
     assert names and names[0] == first, names
 
@@ -188,12 +194,18 @@ EXACT_FINDS = [
 ]
 
 
-@pytest.mark.parametrize(("query", "expected"), EXACT_FINDS, ids=[query for query, _ in EXACT_FINDS])
-def test_exact_query_finds_only_the_spelling_typed(archive: Archive, query: str, expected: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("query", "expected"), EXACT_FINDS, ids=[query for query, _ in EXACT_FINDS]
+)
+def test_exact_query_finds_only_the_spelling_typed(
+    archive: Archive, query: str, expected: set[str]
+) -> None:
     results = archive.search(query, exact=True, limit=50)
     assert {Path(hit.source).stem for hit in results.hits} == expected
     assert results.total == len(expected)
-    assert all(hit.match == "exact" and all(p.match == "exact" for p in hit.pages) for hit in results.hits)
+    assert all(
+        hit.match == "exact" and all(p.match == "exact" for p in hit.pages) for hit in results.hits
+    )
 
 
 def test_exclusions_are_accent_insensitive_unless_exact(archive: Archive) -> None:

@@ -15,8 +15,10 @@ from pathlib import Path
 from tools.docgen import write_pdf, write_scan_pdf, write_scan_png
 
 PROVINCE = "ĐẢNG BỘ TỈNH BÌNH THUẬN\nTỈNH ỦY\n*\nSố {symbol}\nĐẢNG CỘNG SẢN VIỆT NAM\nPhan Thiết, ngày {date}\n"
-DISTRICT = ("ĐẢNG BỘ TỈNH BÌNH THUẬN\nHUYỆN ỦY HÀM THUẬN BẮC\n*\nSố {symbol}\nĐẢNG CỘNG SẢN VIỆT NAM\n"
-            "Hàm Thuận Bắc, ngày {date}\n")
+DISTRICT = (
+    "ĐẢNG BỘ TỈNH BÌNH THUẬN\nHUYỆN ỦY HÀM THUẬN BẮC\n*\nSố {symbol}\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+    "Hàm Thuận Bắc, ngày {date}\n"
+)
 
 PDF_DOCUMENTS: dict[str, list[str]] = {
     "2019-31-NQ-TU.pdf": [
@@ -92,25 +94,90 @@ TEXT_REPORT = (
     "hiệu vi phạm đối với 37 tổ chức đảng và 112 đảng viên."
 )
 
-MANIFEST_COLUMNS = ["path", "fond", "inventory", "box", "file", "symbol", "doc_type", "issuer", "date",
-                    "year", "title", "secrecy", "ghi_chu"]
+MANIFEST_COLUMNS = [
+    "path",
+    "fond",
+    "inventory",
+    "box",
+    "file",
+    "symbol",
+    "doc_type",
+    "issuer",
+    "date",
+    "year",
+    "title",
+    "secrecy",
+    "ghi_chu",
+]
 MANIFEST_ROWS: list[dict[str, str]] = [
-    {"path": "documents/2019-31-NQ-TU.pdf", "fond": "TU", "inventory": "1", "box": "12", "file": "345",
-     "ghi_chu": "bản gốc"},
-    {"path": "documents/2016-05-CT-TU.pdf", "fond": "TU", "inventory": "1", "box": "9", "file": "201"},
-    {"path": "documents/2018-07-QD-TU.pdf", "fond": "TU", "inventory": "1", "box": "11", "file": "310"},
-    {"path": "documents/2022-18-KH-TU.pdf", "fond": "TU", "inventory": "2", "box": "3", "file": "42"},
+    {
+        "path": "documents/2019-31-NQ-TU.pdf",
+        "fond": "TU",
+        "inventory": "1",
+        "box": "12",
+        "file": "345",
+        "ghi_chu": "bản gốc",
+    },
+    {
+        "path": "documents/2016-05-CT-TU.pdf",
+        "fond": "TU",
+        "inventory": "1",
+        "box": "9",
+        "file": "201",
+    },
+    {
+        "path": "documents/2018-07-QD-TU.pdf",
+        "fond": "TU",
+        "inventory": "1",
+        "box": "11",
+        "file": "310",
+    },
+    {
+        "path": "documents/2022-18-KH-TU.pdf",
+        "fond": "TU",
+        "inventory": "2",
+        "box": "3",
+        "file": "42",
+    },
     {"path": "documents/huyen/2021-12-KL-HU.pdf", "fond": "HU-HTB", "inventory": "1", "box": "4"},
-    {"path": "documents/huyen/2023-04-NQ-HU.pdf", "fond": "HU-HTB", "inventory": "1", "box": "5",
-     "secrecy": "Mật"},
-    {"path": "documents/2020-15-TB-TU.png", "fond": "TU", "symbol": "15-TB/TU", "doc_type": "TB",
-     "date": "2020-05-04", "title": "Thông báo kết luận của Ban Thường vụ về chuyển đổi số"},
+    {
+        "path": "documents/huyen/2023-04-NQ-HU.pdf",
+        "fond": "HU-HTB",
+        "inventory": "1",
+        "box": "5",
+        "secrecy": "Mật",
+    },
+    {
+        "path": "documents/2020-15-TB-TU.png",
+        "fond": "TU",
+        "symbol": "15-TB/TU",
+        "doc_type": "TB",
+        "date": "2020-05-04",
+        "title": "Thông báo kết luận của Ban Thường vụ về chuyển đổi số",
+    },
     {"path": "documents/2017-09-HD-TU-scan.pdf", "fond": "TU"},
     {"path": "documents/2015-03-BC-TU.txt", "fond": "TU"},
-    {"path": "", "fond": "TU", "inventory": "1", "box": "2", "file": "17", "symbol": "45-NQ/TU",
-     "doc_type": "NQ", "year": "2010", "title": "Hồ sơ Nghị quyết về công tác cán bộ nhiệm kỳ 2010 - 2015"},
-    {"path": "", "fond": "TU", "inventory": "1", "box": "1", "file": "3", "doc_type": "BC", "year": "1992",
-     "title": "Hồ sơ báo cáo tình hình khôi phục sản xuất sau lũ lụt"},
+    {
+        "path": "",
+        "fond": "TU",
+        "inventory": "1",
+        "box": "2",
+        "file": "17",
+        "symbol": "45-NQ/TU",
+        "doc_type": "NQ",
+        "year": "2010",
+        "title": "Hồ sơ Nghị quyết về công tác cán bộ nhiệm kỳ 2010 - 2015",
+    },
+    {
+        "path": "",
+        "fond": "TU",
+        "inventory": "1",
+        "box": "1",
+        "file": "3",
+        "doc_type": "BC",
+        "year": "1992",
+        "title": "Hồ sơ báo cáo tình hình khôi phục sản xuất sau lũ lụt",
+    },
 ]
 
 README = """# Sample archive

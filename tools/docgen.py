@@ -37,7 +37,9 @@ def find_font() -> Path:
     for candidate in FONT_CANDIDATES:
         if candidate.is_file():
             return candidate
-    raise FontNotFoundError("DejaVuSans.ttf not found; install the Debian package fonts-dejavu-core")
+    raise FontNotFoundError(
+        "DejaVuSans.ttf not found; install the Debian package fonts-dejavu-core"
+    )
 
 
 def write_pdf(path: Path, pages: Sequence[str], *, title: str = "") -> Path:
@@ -104,8 +106,13 @@ def write_scan_tiff(path: Path, texts: Sequence[str]) -> Path:
     """A multi-page TIFF, one scanned page per string, as document scanners produce."""
     pages = [render_scan(text) for text in texts]
     path.parent.mkdir(parents=True, exist_ok=True)
-    pages[0].save(path, save_all=True, append_images=pages[1:], compression="tiff_deflate",
-                  dpi=(SCAN_DPI, SCAN_DPI))
+    pages[0].save(
+        path,
+        save_all=True,
+        append_images=pages[1:],
+        compression="tiff_deflate",
+        dpi=(SCAN_DPI, SCAN_DPI),
+    )
     return path
 
 
@@ -171,12 +178,16 @@ def write_decompression_bomb(path: Path, width: int, height: int) -> Path:
     import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
     idat = zlib.compress(b"\x00" * (width + 1))  # one row; the rest is missing
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -194,8 +205,9 @@ def _wrap_to_width(text: str, font: ImageFont.FreeTypeFont, width: float) -> lis
     return lines or [""]
 
 
-def _draw_centred_column(draw: ImageDraw.ImageDraw, lines: Sequence[str], left: int, width: int,
-                         *, rule_after: int = -1) -> int:
+def _draw_centred_column(
+    draw: ImageDraw.ImageDraw, lines: Sequence[str], left: int, width: int, *, rule_after: int = -1
+) -> int:
     """``lines`` centred in the column [left, left + width) from the top margin; a short rule under
     line ``rule_after`` (the motto's underline); returns the y under the column."""
     font = ImageFont.truetype(str(find_font()), PARTY_HEADER_FONT_PX)
@@ -211,16 +223,22 @@ def _draw_centred_column(draw: ImageDraw.ImageDraw, lines: Sequence[str], left: 
     return y
 
 
-def render_party_scan(left: Sequence[str], right: Sequence[str], text: str, *, degrade: str = "",
-                      seed: int = 0) -> Image.Image:
+def render_party_scan(
+    left: Sequence[str], right: Sequence[str], text: str, *, degrade: str = "", seed: int = 0
+) -> Image.Image:
     """A scanned first page laid out like a Party document: the header in two columns side by side
     (left: superior and issuing body, star, ``Số 36-NQ/TW``; right: ``ĐẢNG CỘNG SẢN VIỆT NAM``
     underlined, place and date), then ``text`` full width under it, as :func:`render_scan` draws it."""
     page = Image.new("L", A4_PIXELS, color=255)
     draw = ImageDraw.Draw(page)
     column = (A4_PIXELS[0] - 2 * SCAN_MARGIN) // 2
-    y = max(_draw_centred_column(draw, left, SCAN_MARGIN, column),
-            _draw_centred_column(draw, right, SCAN_MARGIN + column, column, rule_after=0)) + SCAN_FONT_PX
+    y = (
+        max(
+            _draw_centred_column(draw, left, SCAN_MARGIN, column),
+            _draw_centred_column(draw, right, SCAN_MARGIN + column, column, rule_after=0),
+        )
+        + SCAN_FONT_PX
+    )
     font = ImageFont.truetype(str(find_font()), SCAN_FONT_PX)
     for paragraph in text.split("\n"):
         for line in textwrap.wrap(paragraph, SCAN_WRAP) or [""]:
@@ -229,8 +247,15 @@ def render_party_scan(left: Sequence[str], right: Sequence[str], text: str, *, d
     return _degrade(page, {part.strip() for part in degrade.split(",") if part.strip()}, seed)
 
 
-def write_party_scan_pdf(path: Path, left: Sequence[str], right: Sequence[str], text: str, *,
-                         degrade: str = "", seed: int = 0) -> Path:
+def write_party_scan_pdf(
+    path: Path,
+    left: Sequence[str],
+    right: Sequence[str],
+    text: str,
+    *,
+    degrade: str = "",
+    seed: int = 0,
+) -> Path:
     """An image-only one-page PDF of :func:`render_party_scan`."""
     buffer = io.BytesIO()
     render_party_scan(left, right, text, degrade=degrade, seed=seed).save(buffer, format="PNG")
