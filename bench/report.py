@@ -1,4 +1,4 @@
-"""BENCHMARKS.md from one bench run: figures next to their targets, the machine, the date, the command."""
+"""A bench report from one run: figures next to their targets, the machine, the date, the command."""
 
 from __future__ import annotations
 
@@ -461,14 +461,14 @@ def write_report(r: Results, out: Path) -> None:
         "",
         "## Not measured",
         "",
-        "- Full scale: BENCHMARKS-scale-1.md (every stage, about 70 minutes) and BENCHMARKS-scale-1-search-run*.md "
-        "(reindex, search and peers at full scale, about 25 minutes each; the highest number is the newest), by "
-        "the commands in the README."
+        "- Full scale: bench/reports/scale-1.md (every stage, about 70 minutes) and "
+        "bench/reports/scale-1-search.md (reindex, search and peers at full scale, about 25 minutes), "
+        "by the commands in docs/performance.md."
         if s.scale < 1
         else "- The subsets below are smaller than the archive, so that the run takes about 70 minutes.",
         "- Born-digital ingestion is measured on a PDF subset (`--pdf-pages`); the scale archive itself is "
         "ingested from `.txt`. OCR uses a small scanned subset (`--scan-pages`), one page per file; "
-        "BENCHMARKS-ocr.md measures OCR alone on 60 pages, where repeats agree more closely.",
+        "bench/reports/ocr.md measures OCR alone on 60 pages, where repeats agree more closely.",
         "- Peak RSS is the peak of each process (`ru_maxrss`); the ingest total adds the writer and "
         "workers x the largest worker, an upper bound.",
     ]

@@ -1,4 +1,4 @@
-"""The bench command: ``python -m bench.run --scale 0.02 --out BENCHMARKS.md`` (about 6 minutes on 2 cores).
+"""The bench command: ``python -m bench.run --scale 0.02 --out bench/reports/scale-0.02.md`` (about 6 minutes on 2 cores).
 
 One run generates the scale corpus, measures ingestion (born-digital, text, OCR) against the
 limits of its parts (OCR also against ocrmypdf on the same pages), metadata read from born-digital
@@ -802,7 +802,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--work", type=Path, default=Path("/tmp/archive-search-bench"))
     p.add_argument(
-        "--out", type=Path, default=None, help="write the report here (e.g. BENCHMARKS.md)"
+        "--out",
+        type=Path,
+        default=None,
+        help="write the report here (e.g. bench/reports/scale-0.02.md)",
     )
     p.add_argument("--text-pool", type=Path, default=DEFAULT_TEXT_POOL)
     p.add_argument(

@@ -1,5 +1,5 @@
 """Straightening skewed scans before OCR: a page fed a few degrees askew costs tesseract ~2% of its
-characters (BENCHMARKS.md), one turned straight almost nothing.
+characters (docs/performance.md), one turned straight almost nothing.
 
 The angle is found by projection profiles: text lines are dark rows between white gaps, so the
 row sums of a page turned the right way vary most sharply. The ink of a page reduced 8 times,
