@@ -1,4 +1,6 @@
-"""The bench command: ``python -m bench.run --scale 0.02 --out bench/reports/scale-0.02.md`` (about 6 minutes on 2 cores).
+"""The bench command (about 6 minutes on 2 cores at the scale below).
+
+``python -m bench.run --scale 0.02 --out bench/reports/scale-0.02.md``
 
 One run generates the scale corpus, measures ingestion (born-digital, text, OCR) against the
 limits of its parts (OCR also against ocrmypdf on the same pages), metadata read from born-digital
