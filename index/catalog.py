@@ -14,6 +14,7 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
+from archive_search.index import boxes
 from archive_search.index.errors import ArchiveError, SchemaVersionError
 from archive_search.index.records import (
     DocumentMeta,
@@ -22,10 +23,11 @@ from archive_search.index.records import (
     PageText,
     Secrecy,
     StoredDocument,
+    WordBox,
 )
 from archive_search.index.segment import compounds
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _PAGES_PER_QUERY = 5_000
 _PAGE_COLUMNS = "pages.page, text, method, confidence, error, words"
 
@@ -53,6 +55,20 @@ CREATE TABLE IF NOT EXISTS record_sources (
 );
 CREATE INDEX IF NOT EXISTS record_sources_manifest ON record_sources (manifest);
 """
+# Where each word of a page stands on its image (index/boxes.py packs them): what the page
+# viewer boxes. A page without a row has no known boxes (ingested before version 3: `archive-search
+# boxes` reads them); a row with no words is a page without any.
+_PAGE_BOXES = """
+CREATE TABLE IF NOT EXISTS page_boxes (
+    document_num INTEGER NOT NULL REFERENCES documents (num) ON DELETE CASCADE,
+    page INTEGER NOT NULL,
+    words TEXT NOT NULL,
+    boxes BLOB NOT NULL,
+    PRIMARY KEY (document_num, page)
+);
+"""
+# What turns a catalogue of an older schema version into the next one, by the version it has.
+_MIGRATIONS = {2: _PAGE_BOXES}
 _SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -112,6 +128,7 @@ CREATE TABLE IF NOT EXISTS ocr_cache (
 """
     + _OCR_SOURCES
     + _RECORD_SOURCES
+    + _PAGE_BOXES
 )
 OcrEntry = tuple[str, str, float | None]  # (image hash, text, confidence)
 
@@ -180,12 +197,34 @@ class Catalog:
                 self._db.execute(
                     "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
                 )
+        elif int(row[0]) in _MIGRATIONS:
+            self._migrate(int(row[0]))
         elif int(row[0]) != SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"archive has catalogue schema version {row[0]}, this archive-search reads "
                 f"version {SCHEMA_VERSION}: use the matching archive-search release",
                 path=self.path,
             )
+
+    def _migrate(self, version: int) -> None:
+        """Bring a catalogue of an older schema ``version`` up to ``SCHEMA_VERSION``, in one
+        transaction (each step only adds; an older archive-search then refuses the catalogue)."""
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                for step in range(version, SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[step].split(";"):
+                        if statement.strip():
+                            self._db.execute(statement)
+                self._db.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+                )
+        except sqlite3.OperationalError as exc:
+            raise SchemaVersionError(
+                f"archive has catalogue schema version {version} and cannot be upgraded to "
+                f"{SCHEMA_VERSION} here ({exc}): open it once as its owner",
+                path=self.path,
+            ) from exc
 
     def close(self) -> None:
         self._db.close()
@@ -344,6 +383,7 @@ class Catalog:
                 f"UPDATE documents SET {assignments}, indexed = 0 WHERE num = ?", (*params, num)
             )
             self._db.execute("DELETE FROM pages WHERE document_num = ?", (num,))
+            self._db.execute("DELETE FROM page_boxes WHERE document_num = ?", (num,))
         else:
             marks = ", ".join("?" for _ in range(len(columns) + 1))
             cursor = self._db.execute(
@@ -359,7 +399,39 @@ class Catalog:
                 for p in pages
             ],
         )
+        self.put_boxes(num, {p.number: p.boxes for p in pages if p.boxes is not None})
         return num
+
+    # ---- word boxes ---------------------------------------------------------------------
+
+    def put_boxes(self, document_num: int, pages: dict[int, Sequence[WordBox]]) -> None:
+        """Keep the word boxes of some pages of a document (replacing any they had)."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO page_boxes (document_num, page, words, boxes)"
+            " VALUES (?, ?, ?, ?)",
+            [(document_num, page, *boxes.encode(found)) for page, found in pages.items()],
+        )
+
+    def page_boxes(self, document_num: int, page: int) -> tuple[WordBox, ...] | None:
+        """The word boxes of a page; None when they are not known (see ``pages_without_boxes``)."""
+        row = self._db.execute(
+            "SELECT words, boxes FROM page_boxes WHERE document_num = ? AND page = ?",
+            (document_num, page),
+        ).fetchone()
+        return None if row is None else boxes.decode(str(row[0]), bytes(row[1]))
+
+    def pages_without_boxes(self) -> dict[int, list[int]]:
+        """{document number: page numbers} of the text-layer and OCR pages whose word boxes are
+        not known (ingested before they were kept)."""
+        rows = self._db.execute(
+            "SELECT p.document_num, p.page FROM pages p LEFT JOIN page_boxes b"
+            " ON b.document_num = p.document_num AND b.page = p.page"
+            " WHERE b.page IS NULL AND p.method IN ('text', 'ocr') ORDER BY 1, 2"
+        )
+        missing: dict[int, list[int]] = {}
+        for num, page in rows:
+            missing.setdefault(int(num), []).append(int(page))
+        return missing
 
     def put_ocr(self, pages: Iterable[PageText], digest: str | None = None) -> None:
         """Remember what tesseract read on each page image, by the image's hash, and (given the

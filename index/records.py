@@ -75,6 +75,24 @@ class PageText:
     #: The page's compound words, space-separated (index/segment.py): segmented by the worker that
     #: extracted the page and kept in the catalogue, so reindex never segments again.
     words: str | None = None
+    #: Where each word stands on the page image, kept with the page (``page_boxes``) for the
+    #: viewer; None when not known (a text file's page, or one read without them).
+    boxes: tuple[WordBox, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WordBox:
+    """A word on a page and the box around it, in fractions of the page's width and height from
+    its top-left corner (0..1), so it fits the page drawn at any size.
+
+    Born-digital pages get theirs from the PDF's character positions (``ingest/pdf.py``), OCR'd
+    pages from tesseract's word positions (``ingest/ocr.py``); ``text`` is the word as read."""
+
+    text: str
+    left: float
+    top: float
+    width: float
+    height: float
 
 
 @dataclass(slots=True)

@@ -20,7 +20,7 @@ from archive_search.index.errors import (
     OcrError,
     UnsupportedFileError,
 )
-from archive_search.index.records import PageMethod, PageText
+from archive_search.index.records import PageMethod, PageText, WordBox
 from archive_search.index.segment import compounds
 from archive_search.ingest import ocr, pdf
 from archive_search.ingest.deskew import grey_of
@@ -148,13 +148,14 @@ class _Reader:
             layer = repair_text(raw.text) if raw.text else Decoded("")
             self.encodings |= layer.encodings
             unusable = layer.needs_ocr or not text_layer_usable(layer.text, drawn=raw.drawn)
+            boxes = layer_boxes(raw.words, layer)
             if mode is OcrMode.NEVER or (mode is OcrMode.AUTO and not unusable):
-                yield PageText(index + 1, layer.text, PageMethod.TEXT_LAYER)
+                yield PageText(index + 1, layer.text, PageMethod.TEXT_LAYER, boxes=boxes)
                 continue
             rendered = pdf.render_page(self.task.path, index, dpi=self.task.dpi)
             page = self.ocr_page(rendered.image, index + 1, rendered.stored_hash)
             if page.method is PageMethod.BLANK and layer.text.strip():
-                page = PageText(index + 1, layer.text, PageMethod.TEXT_LAYER)
+                page = PageText(index + 1, layer.text, PageMethod.TEXT_LAYER, boxes=boxes)
             yield page
 
     def image_pages(self) -> Iterator[PageText]:
@@ -188,6 +189,17 @@ class _Reader:
         for index, page in enumerate(decoded.text.split("\f")):
             if page.strip():
                 yield PageText(index + 1, page.strip(), PageMethod.PLAIN_TEXT)
+
+
+def layer_boxes(words: tuple[WordBox, ...], layer: Decoded) -> tuple[WordBox, ...] | None:
+    """A text layer's word boxes spelled as its text reads: a legacy-encoded layer's words are
+    converted with it, word for word when it has as many (else its boxes are not known)."""
+    if not layer.encodings:
+        return words
+    converted = layer.text.split()
+    if len(converted) != len(words):
+        return None
+    return tuple(replace(box, text=text) for box, text in zip(words, converted, strict=True))
 
 
 def _frame(image: Image.Image, index: int) -> Image.Image:

@@ -10,13 +10,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pdfminer.high_level import extract_pages
-from pdfminer.layout import LTCurve, LTFigure, LTImage, LTPage, LTTextContainer
+from pdfminer.layout import (
+    LTChar,
+    LTCurve,
+    LTFigure,
+    LTImage,
+    LTPage,
+    LTTextContainer,
+    LTTextLine,
+)
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from PIL import Image
 
+from archive_search.index.analysis import compose
 from archive_search.index.errors import CorruptFileError, EmptyFileError, EncryptedFileError
+from archive_search.index.records import WordBox
 from archive_search.ingest.deskew import grey_of
 
 if TYPE_CHECKING:
@@ -38,10 +48,11 @@ def _check_header(path: Path) -> None:
 class TextLayer:
     """A page's text layer ('' when it has none) and whether the page also shows something
     drawn (a picture, or vector paths enough to be outlined letters) that may hold text the
-    layer lacks."""
+    layer lacks; and its words, each with its box on the page (see ``page_words``)."""
 
     text: str
     drawn: bool
+    words: tuple[WordBox, ...] = ()
 
 
 _DRAWN_CURVES = 20  # more paths than a rule or a frame: a drawing, or text turned into outlines
@@ -51,7 +62,48 @@ def _layer(page: LTPage) -> TextLayer:
     text = "".join(item.get_text() for item in page if isinstance(item, LTTextContainer))
     pictures = any(isinstance(item, LTFigure | LTImage) for item in page)
     curves = sum(1 for item in page if isinstance(item, LTCurve))
-    return TextLayer(text.strip(), pictures or curves >= _DRAWN_CURVES)
+    return TextLayer(text.strip(), pictures or curves >= _DRAWN_CURVES, page_words(page))
+
+
+def page_words(page: LTPage) -> tuple[WordBox, ...]:
+    """The words of a page's text layer, in reading order, each with the box of its characters
+    in fractions of the page (from the top left corner of its media box, turned as the page is
+    shown). A word is a run of characters between spaces (as a text layer spells them, or as
+    pdfminer infers them from gaps); legacy-encoded words keep their raw spelling here."""
+    x0, y0, x1, y1 = page.bbox
+    width, height = (x1 - x0) or 1.0, (y1 - y0) or 1.0
+    words: list[WordBox] = []
+    for line in _lines(page):
+        run: list[LTChar] = []
+        for item in [*line, None]:
+            if isinstance(item, LTChar) and not item.get_text().isspace():
+                run.append(item)
+                continue
+            if run:
+                left, bottom = min(c.x0 for c in run), min(c.y0 for c in run)
+                right, top = max(c.x1 for c in run), max(c.y1 for c in run)
+                words.append(
+                    WordBox(
+                        compose("".join(c.get_text() for c in run)),
+                        (left - x0) / width,
+                        (y1 - top) / height,
+                        (right - left) / width,
+                        (top - bottom) / height,
+                    )
+                )
+                run = []
+    return tuple(words)
+
+
+def _lines(container: LTPage | LTTextContainer[LTTextLine]) -> list[LTTextLine]:
+    """The text lines of a page, in the order pdfminer reads them (``get_text``'s order)."""
+    found: list[LTTextLine] = []
+    for item in container:
+        if isinstance(item, LTTextLine):
+            found.append(item)
+        elif isinstance(item, LTTextContainer):
+            found += _lines(item)
+    return found
 
 
 def text_layers(path: Path, indexes: Sequence[int] | None = None) -> list[TextLayer]:

@@ -77,7 +77,7 @@ def test_other_schema_version_is_refused_clearly(archive_copy: Path) -> None:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     db.close()
     with pytest.raises(
-        SchemaVersionError, match="schema version 99, this archive-search reads version 2"
+        SchemaVersionError, match="schema version 99, this archive-search reads version 3"
     ):
         Archive.open(archive_copy)
 
