@@ -68,7 +68,13 @@ def background(grey: Image.Image) -> int:
 
 
 def deskew(image: Image.Image) -> Image.Image:
-    """``image`` in grey, turned level when it is askew by more than ``MIN_ANGLE``.
+    """``image`` in grey, turned level when it is askew by more than ``MIN_ANGLE``."""
+    return level(image)[0]
+
+
+def level(image: Image.Image) -> tuple[Image.Image, float]:
+    """``image`` in grey turned level, and the angle it was turned by (0.0 when it was not: askew
+    by less than ``MIN_ANGLE``).
 
     The corners the turn uncovers take the paper's colour, so tesseract's threshold is not
     pulled by a white frame around a grey page.
@@ -76,5 +82,6 @@ def deskew(image: Image.Image) -> Image.Image:
     grey = grey_of(image)
     angle = skew_angle(grey)
     if abs(angle) < MIN_ANGLE:
-        return grey
-    return grey.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=background(grey))
+        return grey, 0.0
+    turned = grey.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=background(grey))
+    return turned, angle

@@ -137,7 +137,12 @@ class _Reader:
         except OcrError as exc:  # this page only: the others are kept
             return PageText(number, "", PageMethod.FAILED, error=exc.message)
         self.seen[key] = PageText(
-            number, result.text, PageMethod.OCR, result.confidence, image_hash=key
+            number,
+            result.text,
+            PageMethod.OCR,
+            result.confidence,
+            image_hash=key,
+            boxes=result.boxes,
         )
         return self.seen[key]
 

@@ -13,7 +13,15 @@ import pytesseract
 from PIL import Image
 
 from archive_search.index.errors import MissingDependencyError, OcrError
-from archive_search.ingest.deskew import deskew
+from archive_search.index.records import WordBox
+from archive_search.ingest.deskew import level
+from archive_search.ingest.ocr_words import (
+    Geometry,
+    OcrWord,
+    mean_confidence,
+    page_text,
+    parse_tsv,
+)
 
 LANGUAGE = "vie"
 TESSERACT_CONFIG = ""  # extra tesseract options every OCR call passes (the bench measures them too)
@@ -22,8 +30,12 @@ _INSTALL_HINT = "install it with: apt-get install tesseract-ocr tesseract-ocr-vi
 
 @dataclass(frozen=True, slots=True)
 class OcrText:
+    """What OCR read on a page: its text, tesseract's mean word confidence, and each word's box
+    on the page image."""
+
     text: str
     confidence: float | None
+    boxes: tuple[WordBox, ...] = ()
 
 
 @cache
@@ -37,30 +49,11 @@ def check_tesseract() -> None:
         )
 
 
-def _lines(tsv: str) -> tuple[str, float | None]:
-    """The text of tesseract's TSV output, a line of it per line of the page, and the mean
-    confidence of its words. (Read here: pytesseract's dict output parses every cell, ~7 ms a page.)"""
-    lines: dict[tuple[str, str, str], list[str]] = {}
-    confidences: list[float] = []
-    for row in tsv.splitlines()[1:]:
-        cells = row.split(
-            "\t", 11
-        )  # level page block paragraph line word left top width height conf text
-        text = cells[11].strip() if len(cells) == 12 else ""
-        if not text:
-            continue
-        lines.setdefault((cells[2], cells[3], cells[4]), []).append(text)
-        if (confidence := float(cells[10])) >= 0:
-            confidences.append(confidence)
-    body = "\n".join(" ".join(words) for words in lines.values())
-    return body, (sum(confidences) / len(confidences) if confidences else None)
-
-
 def ocr_image(
     image: Image.Image, *, timeout: float, straighten: bool = True, scratch: Path | None = None
 ) -> OcrText:
     """Recognise Vietnamese text on a page image with one tesseract thread, the page first
-    turned level when it is askew (``straighten``).
+    turned level when it is askew (``straighten``); the words' boxes are on ``image`` as given.
 
     The page and tesseract's TSV output are files in ``scratch`` (default: the temp dir), removed
     when read: pytesseract's ``image_to_data`` would put its own ``tess_*`` files in the
@@ -69,14 +62,22 @@ def ocr_image(
     """
     check_tesseract()
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    picture = deskew(image) if straighten else _uncompressed(image)
+    picture, angle = level(image) if straighten else (_uncompressed(image), 0.0)
+    geometry = Geometry(image.width, image.height, angle)
+    words = read_words(picture, timeout=timeout, scratch=scratch)
+    return OcrText(
+        page_text(words), mean_confidence(words), tuple(geometry.box(word) for word in words)
+    )
+
+
+def read_words(picture: Image.Image, *, timeout: float, scratch: Path | None) -> list[OcrWord]:
+    """The words tesseract reads on ``picture`` (grey or RGB), with their boxes on it."""
     # pytesseract would hand tesseract a PNG, whose compression costs ~20% of a page's OCR time.
     # An uncompressed TIFF is written in ~20 ms, and tesseract reads it fastest: the same page as
     # PNM costs tesseract 6% more CPU (the same text out), as PNG 2% more.
     with tempfile.NamedTemporaryFile(suffix=".tif", prefix="archive-search-", dir=scratch) as page:
         picture.save(page.name, format="TIFF")
-        text, confidence = _lines(_tesseract(page.name, timeout))
-    return OcrText(text, confidence)
+        return parse_tsv(_tesseract(page.name, timeout))
 
 
 def _uncompressed(image: Image.Image) -> Image.Image:
