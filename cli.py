@@ -554,6 +554,22 @@ def reindex(ctx: _Context) -> None:
 
 
 @cli.command()
+@pass_context
+def boxes(ctx: _Context) -> None:
+    """Read the word boxes of the pages ingested before they were kept, for the page viewer.
+
+    Born-digital pages are read again from their PDFs (which must still be where they were
+    ingested); OCR'd pages get theirs only when OCR'd again, and are counted."""
+    with ctx.archive() as archive:
+        report = archive.fill_boxes()
+    click.echo(f"word boxes read for {report.pages} pages")
+    if report.unreadable:
+        click.echo(f"{report.unreadable} pages could not be read (their files moved?)", err=True)
+    if report.ocr_pages_left:
+        click.echo(f"{report.ocr_pages_left} OCR'd pages have no word boxes", err=True)
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def failures(ctx: _Context, as_json: bool) -> None:

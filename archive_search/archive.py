@@ -36,6 +36,7 @@ if (
     TYPE_CHECKING
 ):  # ingestion pulls in pdfminer, PIL and tesseract: imported when used, not to search
     from archive_search.ingest.pipeline import Failure, IngestOptions, IngestReport, Progress
+    from archive_search.pages import BoxesProgress, BoxesReport, PagePicture, PageView
 
 ENVIRONMENT_VARIABLE = "ARCHIVE_SEARCH_HOME"
 CATALOG_NAME = "catalog.sqlite"
@@ -252,6 +253,48 @@ class Archive:
             citations.cites(engine, stored, pages, level),
             citations.cited_by(engine, stored, level),
         )
+
+    def page(
+        self,
+        doc_id: str,
+        page: int,
+        *,
+        query: str = "",
+        exact: bool = False,
+        clearance: Secrecy | str = Secrecy.PUBLIC,
+    ) -> PageView:
+        """Page ``page`` of a document for the page viewer: its text, the boxes of ``query``'s
+        words on its image, the document's pages holding them; hidden ones are not found."""
+        from archive_search import pages
+
+        engine = self._search_engine()
+        stored = engine.visible(doc_id, parse_clearance(clearance))
+        return pages.view(engine, stored, page, query=query, exact=exact)
+
+    def page_image(
+        self,
+        doc_id: str,
+        page: int,
+        *,
+        width: int | None = None,
+        clearance: Secrecy | str = Secrecy.PUBLIC,
+    ) -> PagePicture:
+        """The image of page ``page`` of a document, about ``width`` pixels wide, as JPEG: the
+        scan's own picture or the page rendered; hidden ones are not found."""
+        from archive_search import pages
+
+        engine = self._search_engine()
+        stored = engine.visible(doc_id, parse_clearance(clearance))
+        found, _ = pages.page_of(engine, stored, page)
+        return pages.picture(stored, found, width=width)
+
+    def fill_boxes(self, *, progress: BoxesProgress | None = None) -> BoxesReport:
+        """Read the word boxes of the pages ingested before they were kept (their files must
+        still be where they were read)."""
+        from archive_search import pages
+
+        with self._writing("word boxes"):
+            return pages.fill_boxes(self._catalog, progress)
 
     @contextlib.contextmanager
     def _writing(self, what: str) -> Iterator[None]:

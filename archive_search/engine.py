@@ -498,6 +498,13 @@ def _compiled(build: Callable[[], T]) -> T:
         raise QueryError(f"the search index cannot run this query ({exc}): simplify it") from exc
 
 
+def query_needles(text: str, *, exact: bool = False) -> Needles:
+    """What highlights look for in a page for the query ``text``: its words not excluded, as
+    snippets mark them (a query that cannot be read: its plain words)."""
+    parsed, _ = parse(SearchQuery(text=text, exact=exact))
+    return _needles(parsed, exact=exact)
+
+
 def _needles(parsed: ParsedQuery, *, exact: bool = False) -> Needles:
     leaves = parsed.positive_texts()
     words = [

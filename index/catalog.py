@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -404,7 +404,7 @@ class Catalog:
 
     # ---- word boxes ---------------------------------------------------------------------
 
-    def put_boxes(self, document_num: int, pages: dict[int, Sequence[WordBox]]) -> None:
+    def put_boxes(self, document_num: int, pages: Mapping[int, Sequence[WordBox]]) -> None:
         """Keep the word boxes of some pages of a document (replacing any they had)."""
         self._db.executemany(
             "INSERT OR REPLACE INTO page_boxes (document_num, page, words, boxes)"

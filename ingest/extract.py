@@ -53,7 +53,7 @@ class OcrMode(str, Enum):
 class ExtractTask:
     path: Path
     ocr_mode: OcrMode = OcrMode.AUTO
-    dpi: int = 300
+    dpi: int = pdf.OCR_DPI
     ocr_timeout: float = 180.0
     ocr_cache: Path | None = None  # the catalogue, read (never written) for OCR cache hits
     page_range: tuple[int, int] | None = (

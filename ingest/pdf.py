@@ -55,6 +55,7 @@ class TextLayer:
     words: tuple[WordBox, ...] = ()
 
 
+OCR_DPI = 300  # the resolution ingestion renders pages at for OCR by default (ExtractTask.dpi)
 _DRAWN_CURVES = 20  # more paths than a rule or a frame: a drawing, or text turned into outlines
 
 
@@ -174,6 +175,43 @@ def render_page(path: Path, index: int, *, dpi: int) -> PageImage:
         raise CorruptFileError(
             f"PDF page {index + 1} cannot be rendered ({exc})", path=path
         ) from exc
+
+
+def page_picture(path: Path, index: int, *, width: int, text_layer: bool) -> Image.Image:
+    """Page ``index`` (from 0) as a person sees it, about ``width`` pixels wide: the picture
+    ingestion OCR'd (a scan's own, at most its own width), else the page rendered. A page read
+    from its ``text_layer`` is rendered over its whole media box, the frame its word boxes are
+    measured in (``page_words``); an OCR'd one as ``render_page`` rendered it for tesseract."""
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(str(path))
+        try:
+            page = document[index]
+            picture = None if text_layer else _scanned_picture(page, OCR_DPI)
+            if picture is not None:
+                return narrowed(picture.get_bitmap(render=False).to_pil(), width)
+            media = page.get_mediabox(fallback_ok=False) if text_layer else None
+            if media is not None and tuple(media) != tuple(page.get_bbox()):
+                page.set_cropbox(
+                    *media
+                )  # pdfium shows the crop box, pdfminer measures the media box
+            rendered: Image.Image = page.render(scale=width / page.get_width()).to_pil()
+            return rendered
+        finally:
+            document.close()
+    except pypdfium2.PdfiumError as exc:
+        raise CorruptFileError(
+            f"PDF page {index + 1} cannot be rendered ({exc})", path=path
+        ) from exc
+
+
+def narrowed(image: Image.Image, width: int) -> Image.Image:
+    """``image`` scaled down to ``width`` pixels wide (never up)."""
+    if image.width <= width:
+        return image
+    height = max(1, round(image.height * width / image.width))
+    return image.resize((width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
 def _scanned_picture(page: PdfPage, dpi: int) -> PdfImage | None:
