@@ -14,8 +14,8 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archive_search.index import boxes
-from archive_search.index.errors import ArchiveError, SchemaVersionError
+from archive_search.index import boxes, schema
+from archive_search.index.errors import ArchiveError
 from archive_search.index.records import (
     DocumentMeta,
     DocumentSummary,
@@ -27,109 +27,9 @@ from archive_search.index.records import (
 )
 from archive_search.index.segment import compounds
 
-SCHEMA_VERSION = 3
 _PAGES_PER_QUERY = 5_000
 _PAGE_COLUMNS = "pages.page, text, method, confidence, error, words"
 
-# Which cached image each OCR'd page of a file (by its digest) showed. Workers on a Dask cluster
-# cannot read this catalogue; with it, a file's task carries that file's cached pages. Added to
-# schema version 2 without a new version: a writer creates it (``ensure_added_tables``), and an
-# older archive-search ignores it.
-_OCR_SOURCES = """
-CREATE TABLE IF NOT EXISTS ocr_sources (
-    sha256 TEXT NOT NULL,
-    page INTEGER NOT NULL,
-    image_hash TEXT NOT NULL,
-    PRIMARY KEY (sha256, page)
-);
-CREATE INDEX IF NOT EXISTS ocr_sources_image ON ocr_sources (image_hash);
-"""
-# Which catalogue (manifest) listed each catalogue record when it was last ingested: a record the
-# catalogue no longer lists (a row edited, so another record, or deleted) is found by it. Added
-# to schema version 2 as ``ocr_sources`` was; records ingested before it belong to no catalogue
-# until one lists them again.
-_RECORD_SOURCES = """
-CREATE TABLE IF NOT EXISTS record_sources (
-    document_id TEXT PRIMARY KEY,
-    manifest TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS record_sources_manifest ON record_sources (manifest);
-"""
-# Where each word of a page stands on its image (index/boxes.py packs them): what the page
-# viewer boxes. A page without a row has no known boxes (ingested before version 3: `archive-search
-# boxes` reads them); a row with no words is a page without any.
-_PAGE_BOXES = """
-CREATE TABLE IF NOT EXISTS page_boxes (
-    document_num INTEGER NOT NULL REFERENCES documents (num) ON DELETE CASCADE,
-    page INTEGER NOT NULL,
-    words TEXT NOT NULL,
-    boxes BLOB NOT NULL,
-    PRIMARY KEY (document_num, page)
-);
-"""
-# What turns a catalogue of an older schema version into the next one, by the version it has.
-_MIGRATIONS = {2: _PAGE_BOXES}
-_SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (
-    id INTEGER PRIMARY KEY,
-    path TEXT NOT NULL UNIQUE,
-    sha256 TEXT,
-    size INTEGER,
-    status TEXT NOT NULL CHECK (status IN ('done', 'failed', 'duplicate')),
-    error TEXT,
-    document_id TEXT,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS files_sha256 ON files (sha256);
-CREATE TABLE IF NOT EXISTS documents (
-    num INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL CHECK (kind IN ('document', 'record')),
-    source TEXT NOT NULL DEFAULT '',
-    title TEXT NOT NULL DEFAULT '',
-    symbol TEXT NOT NULL DEFAULT '',
-    doc_type TEXT NOT NULL DEFAULT '',
-    issuer TEXT NOT NULL DEFAULT '',
-    fond TEXT NOT NULL DEFAULT '',
-    inventory TEXT NOT NULL DEFAULT '',
-    box TEXT NOT NULL DEFAULT '',
-    file_no TEXT NOT NULL DEFAULT '',
-    date TEXT NOT NULL DEFAULT '',
-    year INTEGER,
-    secrecy TEXT NOT NULL DEFAULT 'public',
-    urgency TEXT NOT NULL DEFAULT '',
-    issuer_name TEXT NOT NULL DEFAULT '',
-    place TEXT NOT NULL DEFAULT '',
-    term TEXT NOT NULL DEFAULT '',
-    signer TEXT NOT NULL DEFAULT '',
-    extra TEXT NOT NULL DEFAULT '{}',
-    sources TEXT NOT NULL DEFAULT '{}',
-    title_words TEXT,
-    indexed INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS pages (
-    document_num INTEGER NOT NULL REFERENCES documents (num) ON DELETE CASCADE,
-    page INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    method TEXT NOT NULL,
-    confidence REAL,
-    error TEXT,
-    words TEXT,
-    PRIMARY KEY (document_num, page)
-);
-CREATE TABLE IF NOT EXISTS removed (num INTEGER PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS ocr_cache (
-    image_hash TEXT PRIMARY KEY,
-    text TEXT NOT NULL,
-    confidence REAL
-);
-"""
-    + _OCR_SOURCES
-    + _RECORD_SOURCES
-    + _PAGE_BOXES
-)
 OcrEntry = tuple[str, str, float | None]  # (image hash, text, confidence)
 
 _META_COLUMNS = [
@@ -192,39 +92,9 @@ class Catalog:
         if row is None:
             if not create:
                 raise ArchiveError("catalogue has no schema version", path=self.path)
-            with self._db:
-                self._db.executescript(_SCHEMA)
-                self._db.execute(
-                    "INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-                )
-        elif int(row[0]) in _MIGRATIONS:
-            self._migrate(int(row[0]))
-        elif int(row[0]) != SCHEMA_VERSION:
-            raise SchemaVersionError(
-                f"archive has catalogue schema version {row[0]}, this archive-search reads "
-                f"version {SCHEMA_VERSION}: use the matching archive-search release",
-                path=self.path,
-            )
-
-    def _migrate(self, version: int) -> None:
-        """Bring a catalogue of an older schema ``version`` up to ``SCHEMA_VERSION``, in one
-        transaction (each step only adds; an older archive-search then refuses the catalogue)."""
-        try:
-            with self._db:
-                self._db.execute("BEGIN IMMEDIATE")
-                for step in range(version, SCHEMA_VERSION):
-                    for statement in _MIGRATIONS[step].split(";"):
-                        if statement.strip():
-                            self._db.execute(statement)
-                self._db.execute(
-                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
-                )
-        except sqlite3.OperationalError as exc:
-            raise SchemaVersionError(
-                f"archive has catalogue schema version {version} and cannot be upgraded to "
-                f"{SCHEMA_VERSION} here ({exc}): open it once as its owner",
-                path=self.path,
-            ) from exc
+            schema.create(self._db)
+        elif int(row[0]) != schema.SCHEMA_VERSION:
+            schema.upgrade(self._db, int(row[0]), self.path)
 
     def close(self) -> None:
         self._db.close()
@@ -446,12 +316,6 @@ class Catalog:
                 "INSERT OR REPLACE INTO ocr_sources (sha256, page, image_hash) VALUES (?, ?, ?)",
                 [(digest, p.number, p.image_hash) for p in read],
             )
-
-    def ensure_added_tables(self) -> None:
-        """Create ``ocr_sources`` and ``record_sources`` in a catalogue an older archive-search
-        made (writers only)."""
-        with self._db:
-            self._db.executescript(_OCR_SOURCES + _RECORD_SOURCES)
 
     # ---- catalogue records and the catalogues that list them -------------------------------
 

@@ -208,7 +208,6 @@ class Ingestion:
 
     def _run(self, paths: Sequence[Path], progress: Progress) -> None:
         self.complete_index()
-        self.catalog.ensure_added_tables()
         if self.options.prune:
             self.report.pruned = self.prune()
         rows = read_manifest(self.options.manifest) if self.options.manifest else []
@@ -253,7 +252,6 @@ class Ingestion:
     def prune(self) -> int:
         """Forget files that no longer exist; their documents leave the catalogue and the index,
         and their pages the OCR cache."""
-        self.catalog.ensure_added_tables()
         gone = [path for path in self.catalog.all_paths() if not os.path.lexists(path)]
         with self.catalog.transaction():
             for path in gone:
@@ -266,7 +264,6 @@ class Ingestion:
     def remove(self, doc_ids: Sequence[str]) -> None:
         """Delete documents and records by id (each once) from the catalogue and the index; none
         when one of the ids names nothing."""
-        self.catalog.ensure_added_tables()
         with self.catalog.transaction():  # rolled back when an id names nothing
             unknown = [doc_id for doc_id in doc_ids if not self.catalog.remove(doc_id)]
             if unknown:

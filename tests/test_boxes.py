@@ -11,8 +11,9 @@ from fpdf import FPDF
 
 from archive_search import Archive, IngestOptions
 from archive_search.index import boxes
-from archive_search.index.catalog import SCHEMA_VERSION, Catalog
+from archive_search.index.catalog import Catalog
 from archive_search.index.records import WordBox
+from archive_search.index.schema import SCHEMA_VERSION
 from archive_search.ingest import pdf
 from archive_search.ingest.encoding import Decoded
 from archive_search.ingest.extract import layer_boxes

@@ -24,6 +24,7 @@ from archive_search import (
     SchemaVersionError,
 )
 from archive_search.cli import main
+from archive_search.index.schema import SCHEMA_VERSION
 from archive_search.ingest import ocr
 from tests.conftest import Corpus
 
@@ -77,7 +78,9 @@ def test_other_schema_version_is_refused_clearly(archive_copy: Path) -> None:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     db.close()
     with pytest.raises(
-        SchemaVersionError, match="schema version 99, this archive-search reads version 3"
+        SchemaVersionError,
+        match=f"schema version 99, made by a newer archive-search; this one reads versions 2 to "
+        f"{SCHEMA_VERSION}: upgrade archive-search",
     ):
         Archive.open(archive_copy)
 

@@ -370,6 +370,7 @@ def test_an_archive_older_than_ocr_sources_gets_the_table_from_its_next_ingest(
         archive.ingest([scan], options=IngestOptions(workers=1))
     with sqlite3.connect(tmp_path / "a" / "catalog.sqlite") as db:
         db.execute("DROP TABLE ocr_sources")  # as an archive-search before it made the catalogue
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     with Archive.open(tmp_path / "a") as archive:
         assert archive.search("chuyen doi so").total == 1  # reading never needs it
         second = tmp_path / "in" / "note.txt"
