@@ -66,7 +66,7 @@ class Archive:
     """An archive directory: ``catalog.sqlite`` (source of truth) and ``index/`` (derived).
 
     >>> with Archive.open("archive", create=True) as archive:   # doctest: +SKIP
-    ...     archive.ingest(["scans/"], manifest=Path("scans/manifest.csv"))
+    ...     archive.ingest(["scans/"], options=IngestOptions(manifest=Path("scans/manifest.csv")))
     ...     results = archive.search("cong nghe thong tin", year=["2015..2019"])
     """
 

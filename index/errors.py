@@ -8,7 +8,9 @@ raise it::
     ├── ArchiveError                   exit 4   the archive directory itself
     │   ├── ArchiveNotFoundError
     │   ├── SchemaVersionError
+    │   ├── ArchiveBusyError                    another writer is at work on it
     │   └── IndexUnavailableError
+    ├── UsageError                     exit 2   an API option with a value it cannot take
     ├── MissingDependencyError         exit 3   tesseract, its `vie` model
     ├── InputFileError                 exit 7   one input file (recorded, batch goes on)
     │   ├── EmptyFileError

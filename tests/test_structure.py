@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,15 @@ def test_a_built_wheel_installs_one_namespace_and_its_command_runs(tmp_path: Pat
         check=True,
     )
     assert shown.stdout.strip() == str(target / "archive_search" / "cli.py")
+
+
+def test_the_error_tree_drawn_in_errors_py_names_every_error_class() -> None:
+    from archive_search.index import errors
+
+    drawn = set(re.findall(r"[├└]── (\w+)", errors.__doc__ or ""))
+    classes = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type) and issubclass(value, errors.ArchiveSearchError)
+    }
+    assert drawn == classes - {"ArchiveSearchError"}
