@@ -1,13 +1,11 @@
 """Text folded in place, lowercase, one byte a character, and whole words found in it.
 
-Snippets find a query's words in a page in any accent. A regex made of a class of accented forms
-per letter did it, but compiling that regex cost 2-4 ms, once for every new query (a search
-takes ~5). Here the page is folded instead, by a charmap codec (the C loop the standard 8-bit
-codecs use: ~6 µs for the 800 characters a snippet reads, when they are Vietnamese and ASCII;
-~100 ns a character otherwise): each letter becomes its lowercase base letter, any other
-character a stand-in of the same kind (a letter, or a space), so the offsets found are the
-text's. Each word is then found by a regex that opens with its letters (which the regex engine
-finds as ``bytes.find`` does), whole words only: compiled in ~0.1 ms.
+Snippets find a query's words in a page in any accent. Rather than a regex of accented forms per
+letter, costly to compile for every new query (docs/performance.md), the page is folded by a
+charmap codec (the C loop of the standard 8-bit codecs): each letter becomes its lowercase base
+letter, any other character a stand-in of the same kind (a letter, or a space), so the offsets
+found are the text's. Each word is then found by a regex that opens with its letters (which the
+regex engine finds as ``bytes.find`` does), whole words only.
 """
 
 from __future__ import annotations
@@ -40,9 +38,12 @@ def accent_letters() -> dict[str, str]:
 
 
 def _folded_byte(char: str) -> int:
-    """The byte ``char`` folds to: its lowercase base letter; ``X`` for any other letter or digit
-    (no folded word holds a capital); ASCII punctuation and control characters themselves, but
-    ``_`` a space; anything else a space."""
+    """The byte ``char`` folds to.
+
+    Its lowercase base letter; ``X`` for any other letter or digit (no folded word holds a
+    capital); ASCII punctuation and control characters themselves, but ``_`` a space; anything
+    else a space.
+    """
     lowered = char.lower()
     if len(lowered) == 1 and lowered.isascii():  # the Kelvin sign too
         return ord(" ") if lowered == "_" else ord(lowered)
@@ -52,8 +53,11 @@ def _folded_byte(char: str) -> int:
 
 
 class _Folds(dict[int, int]):
-    """The byte each character folds to, worked out the first time it is met: the codec's
-    mapping for text that has characters without a byte of their own (Cyrillic, CJK, symbols)."""
+    """The byte each character folds to, worked out the first time it is met.
+
+    The codec's mapping for text that has characters without a byte of their own (Cyrillic, CJK,
+    symbols).
+    """
 
     def __missing__(self, code: int) -> int:
         self[code] = byte = _folded_byte(chr(code))
@@ -85,11 +89,12 @@ _FOLDS = _Folds()
 
 
 def folded(text: str) -> bytes:
-    """``text`` lowercase and folded, one byte a character (``Đảng viên`` → ``dang vien``; see
-    ``_folded_byte``). Vietnamese and ASCII take the codec's fast path (~6 µs for 800
-    characters); a character without a byte of its own (a stray ``©`` of OCR) is mapped alone;
-    after ``_STRAYS_AT_MOST`` of them, or one close to the last, the rest of the text a character
-    at a time (~100 ns each: a page in another script)."""
+    """``text`` lowercase and folded, one byte a character (``Đảng viên`` → ``dang vien``).
+
+    Vietnamese and ASCII take the codec's fast path; a character without a byte of its own (a
+    stray ``©`` of OCR) is mapped alone; after ``_STRAYS_AT_MOST`` of them, or one close to the
+    last, the rest of the text a character at a time (a page in another script).
+    """
     parts = []
     start = 0
     for _ in range(_STRAYS_AT_MOST):
@@ -117,11 +122,12 @@ def _mapped(text: str) -> bytes:
 
 
 def needles_of(words: list[str], prefixes: list[str]) -> tuple[re.Pattern[bytes], ...] | None:
-    """A pattern for each folded word and prefix, as ``find_words`` takes them, longest first;
+    """A pattern for each folded word and prefix, as ``find_words`` takes them, longest first.
+
     None when one of them is not ASCII (a Russian word, say) or holds ``_``, which folded text
-    cannot hold.
-    Each opens with its needle's letters, whose occurrences the regex engine finds as
-    ``bytes.find`` does; the word boundaries are checked around them."""
+    cannot hold. Each opens with its needle's letters, whose occurrences the regex engine finds
+    as ``bytes.find`` does; the word boundaries are checked around them.
+    """
     if not all(text.isascii() and "_" not in text for text in [*words, *prefixes]):
         return None
     ordered = [(word, b"") for word in sorted(words, key=lambda w: (-len(w), w))]
@@ -143,8 +149,11 @@ def _compiled(pattern: bytes) -> re.Pattern[bytes]:
 
 
 def find_words(text: bytes, needles: tuple[re.Pattern[bytes], ...]) -> list[tuple[int, int]]:
-    """Where ``needles`` occur in folded ``text`` as whole words (a prefix: at a word's start, to
-    its end), left to right; of matches starting at one place the longest, and none inside another."""
+    """Where ``needles`` occur in folded ``text`` as whole words, left to right.
+
+    A prefix matches from a word's start to its end; of matches starting at one place the
+    longest is kept, and none inside another.
+    """
     found = [
         each for needle in needles if (each := [match.span() for match in needle.finditer(text)])
     ]

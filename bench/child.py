@@ -78,8 +78,10 @@ def _pdfminer_pages(path: str) -> int:
 
 
 def pdfminer(args: dict[str, Any]) -> dict[str, Any]:
-    """The limit of born-digital ingestion: its parts alone (pdfminer + segmentation) over the
-    same files, same worker count."""
+    """The limit of born-digital ingestion: its parts alone (pdfminer + segmentation).
+
+    Over the same files, with the same worker count.
+    """
     paths = sorted(args["paths"])
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args["workers"]) as pool:
@@ -91,8 +93,11 @@ _WARM_UP = ("tỉnh ủy", "bao cao tong ket", '"nghị quyết"', "so:01-NQ/TU"
 
 
 def search(args: dict[str, Any]) -> dict[str, Any]:
-    """Latency of ``Archive.search`` over the query set: of each query the first time (in a
-    process warmed up with others), then warm, ``rounds`` times; and the process's peak RSS."""
+    """Latency of ``Archive.search`` over the query set, and the process's peak RSS.
+
+    Each query is timed the first time it is asked (in a process warmed up with others), then
+    warm, ``rounds`` times.
+    """
     from archive_search import Archive
 
     queries = args["queries"]
@@ -126,8 +131,11 @@ def search(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _resident_kinds() -> dict[str, float]:
-    """Resident memory now, split into the process's own (anonymous) pages and file pages mapped
-    in (tantivy mmaps its index: those pages are the OS file cache, shared and reclaimable)."""
+    """Resident memory now: the process's own (anonymous) pages and the file pages mapped in.
+
+    tantivy maps its index into memory: those pages are the OS file cache, shared and
+    reclaimable.
+    """
     kinds = _status_mb()
     return {
         "rss_anon_mb": round(kinds.get("RssAnon", 0.0), 1),

@@ -357,9 +357,12 @@ def generate(
     pdf_pages: int = 200,
     scan_pages: int = 4,
 ) -> ScaleCorpus:
-    """Write the scale corpus under ``root`` (``text/``, ``manifest.csv``, ``pdf/``, ``scan/``), in
-    place of what an earlier run wrote there: the bench ingests every file of ``pdf/`` and ``scan/``,
-    so another run's left there would be measured too."""
+    """Write the scale corpus under ``root`` (``text/``, ``manifest.csv``, ``pdf/``, ``scan/``).
+
+    It replaces what an earlier run wrote there: the bench ingests every file of ``pdf/`` and
+    ``scan/``, so another run's left there would be measured too.
+    """
+
     for folder in ("text", "pdf", "scan"):
         shutil.rmtree(root / folder, ignore_errors=True)
     plan = CorpusPlan.at_scale(scale)

@@ -1,6 +1,8 @@
-"""Quality figures of ingestion (issue 4, point 9): OCR character error rate on clean and
-degraded scans, and the accuracy of metadata read from generated Party documents, born-digital
-or scanned with the two-column Party header."""
+"""Quality figures of ingestion on generated documents.
+
+OCR character error rate on clean and degraded scans, and the accuracy of metadata read from
+generated Party documents, born-digital or scanned with the two-column Party header.
+"""
 
 from __future__ import annotations
 
@@ -48,8 +50,10 @@ def cer(truth: str, read: str) -> float:
 
 
 def ocr_error_rates(texts: Sequence[str], timeout: float = 300) -> dict[str, float]:
-    """Median CER per degradation over ``texts``, each rendered as a 300 dpi scan and read
-    through the project's tesseract seam."""
+    """Median CER per degradation over ``texts``.
+
+    Each text is rendered as a 300 dpi scan and read through the project's tesseract seam.
+    """
     from archive_search.ingest.ocr import ocr_image
 
     rates: dict[str, float] = {}
@@ -63,8 +67,11 @@ def ocr_error_rates(texts: Sequence[str], timeout: float = 300) -> dict[str, flo
 
 
 def metadata_accuracy(archive: Path, truth: dict[str, GeneratedDoc]) -> dict[str, float]:
-    """Share of documents (by file stem = document key) whose header-read field equals the truth,
-    per field, and ``overall``: the share of all (document, field) pairs right."""
+    """Share of documents whose header-read field equals the truth, per field.
+
+    Documents are matched by file stem (the document key); ``overall`` is the share of all
+    (document, field) pairs right.
+    """
     from archive_search import Archive
 
     hits = dict.fromkeys(META_FIELDS, 0)
@@ -97,8 +104,10 @@ def header_scan_documents(documents: Sequence[GeneratedDoc], count: int) -> list
 
 
 def write_header_scans(folder: Path, documents: Sequence[GeneratedDoc], count: int) -> list[Path]:
-    """Image-only PDFs named by document key, each the first page of a document drawn with the
-    two-column Party header, every other one with scanner noise."""
+    """Image-only PDFs named by document key, each a first page with the two-column Party header.
+
+    Every other one has scanner noise.
+    """
     paths = []
     for number, doc in enumerate(header_scan_documents(documents, count)):
         left, right, rest = split_header(doc.pages[0])

@@ -1,8 +1,9 @@
-"""Vietnamese word segmentation: pyvi's CRF model, without pyvi's 2-second import.
+"""Vietnamese word segmentation: pyvi's CRF model, without pyvi's slow import.
 
 pyvi pickles its model inside a scikit-learn wrapper, so ``import pyvi`` pulls in scikit-learn.
 Here the pickle is opened with a restricted unpickler that keeps only the CRFsuite model bytes,
-which ``pycrfsuite`` (a dependency of pyvi, 16 ms to import) tags directly. Features and the
+which ``pycrfsuite`` (a dependency of pyvi, quick to import) tags directly. Features and the
+
 joining rules are pyvi's own, computed once per syllable instead of once per neighbour, so the
 output is identical to ``pyvi.ViTokenizer.tokenize`` (a test checks it on real text) and faster.
 
@@ -51,8 +52,11 @@ _INSIDE = "I_W"
 
 
 class _Kept:
-    """Stands in for every non-builtin class while unpickling (scikit-learn's wrapper, numpy
-    arrays in its training log): keeps a dict state, runs no code, imports nothing."""
+    """Stands in for every non-builtin class while unpickling pyvi's model.
+
+    Those are scikit-learn's wrapper and the numpy arrays in its training log: this keeps a dict
+    state, runs no code, imports nothing.
+    """
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         pass

@@ -1,5 +1,6 @@
-"""Page-range tasks: a long PDF or multi-page TIFF is split into ranges of consecutive pages,
-read by several workers at once, and put back together in the parent once every range is in.
+"""Page-range tasks: a long PDF or TIFF read by several workers at once, a range of pages each.
+
+The ranges are put back together in the parent once every range is in.
 
 Splitting happens in the parent, lazily, as tasks are submitted; counting pages is cheap (pdfium
 reads the page tree, PIL the TIFF directories) and, when it fails, the file goes as one task so
@@ -62,16 +63,20 @@ def page_count(path: Path) -> int | None:
 
 
 def page_ranges(count: int | None, per_task: int) -> list[PageRange | None]:
-    """Ranges of ``per_task`` consecutive pages; ``[None]`` (one task) when the file is small or
-    its page count unknown."""
+    """Ranges of ``per_task`` consecutive pages.
+
+    ``[None]`` (one task) when the file is small or its page count unknown.
+    """
     if count is None or count <= per_task:
         return [None]
     return [(first, min(first + per_task - 1, count)) for first in range(1, count + 1, per_task)]
 
 
 def split(files: Iterable[FileToRead], per_task: int, stop: Callable[[], bool]) -> Iterator[Chunk]:
-    """The tasks of ``files`` in order, every range of a file before the next file; nothing more
-    once ``stop()`` says so."""
+    """The tasks of ``files`` in order, every range of a file before the next file.
+
+    Nothing more once ``stop()`` says so.
+    """
     for file in files:
         ranges = page_ranges(page_count(file.path), per_task)
         for page_range in ranges:
@@ -81,8 +86,11 @@ def split(files: Iterable[FileToRead], per_task: int, stop: Callable[[], bool]) 
 
 
 def assemble(path: Path, parts: Iterable[tuple[PageRange | None, ExtractResult]]) -> ExtractResult:
-    """One file's result from the results of its ranges: its pages in order, or the error of
-    the first range that failed (in page order), or why no page has text."""
+    """One file's result from the results of its ranges.
+
+    Its pages in order, or the error of the first range that failed (in page order), or why no
+    page has text.
+    """
     results = [result for _, result in sorted(parts, key=lambda part: part[0] or (0, 0))]
     if (
         error := next((result.error for result in results if result.error is not None), None)
@@ -119,7 +127,6 @@ class Assembler:
         return assemble(chunk.path, parts)
 
     def abandon(self, chunk: Chunk) -> None:
-        """A range of this file will never arrive (cancelled, or the ingestion must stop): forget
-        the file."""
+        """Forget the file: a range of it will never arrive (cancelled, or the ingestion stops)."""
         self._parts.pop(chunk.path, None)
         self._abandoned.add(chunk.path)

@@ -51,8 +51,11 @@ def use_as_tempdir(path: str) -> None:
 
 
 def _is_stale(entry: Path) -> bool:
-    """A directory of a run on this machine whose process is gone (``<pid>-…``, the name before
-    the host was in it, counts as this machine's)."""
+    """A directory of a run on this machine whose process is gone.
+
+    ``<pid>-…``, the name before the host was in it, counts as this machine's.
+    """
+
     owner, dash, _ = entry.name.partition("-")
     host, _, pid = owner.rpartition(".")
     return (

@@ -149,8 +149,11 @@ def write_mixed_pdf(path: Path, pages: Sequence[tuple[str, bool]]) -> Path:
 
 
 def write_scan_with_text_layer(path: Path, text: str, layer: str) -> Path:
-    """A scanned page showing ``text`` over an invisible text layer ``layer``: what a PDF with a
-    broken font map (or a poor earlier OCR) looks like: the picture is right, the layer is not."""
+    """A scanned page showing ``text`` over an invisible text layer ``layer``.
+
+    What a PDF with a broken font map (or a poor earlier OCR) looks like: the picture is right,
+    the layer is not.
+    """
     from fpdf.enums import TextMode
 
     pdf = FPDF(format="A4")
@@ -208,8 +211,10 @@ def _wrap_to_width(text: str, font: ImageFont.FreeTypeFont, width: float) -> lis
 def _draw_centred_column(
     draw: ImageDraw.ImageDraw, lines: Sequence[str], left: int, width: int, *, rule_after: int = -1
 ) -> int:
-    """``lines`` centred in the column [left, left + width) from the top margin; a short rule under
-    line ``rule_after`` (the motto's underline); returns the y under the column."""
+    """Draw ``lines`` centred in the column [left, left + width); return the y under the column.
+
+    A short rule goes under line ``rule_after`` (the motto's underline).
+    """
     font = ImageFont.truetype(str(find_font()), PARTY_HEADER_FONT_PX)
     y = SCAN_MARGIN
     for number, line in enumerate(lines):
@@ -226,9 +231,12 @@ def _draw_centred_column(
 def render_party_scan(
     left: Sequence[str], right: Sequence[str], text: str, *, degrade: str = "", seed: int = 0
 ) -> Image.Image:
-    """A scanned first page laid out like a Party document: the header in two columns side by side
-    (left: superior and issuing body, star, ``Số 36-NQ/TW``; right: ``ĐẢNG CỘNG SẢN VIỆT NAM``
-    underlined, place and date), then ``text`` full width under it, as :func:`render_scan` draws it."""
+    """A scanned first page laid out like a Party document.
+
+    The header in two columns side by side (left: superior and issuing body, star,
+    ``Số 36-NQ/TW``; right: ``ĐẢNG CỘNG SẢN VIỆT NAM`` underlined, place and date), then ``text``
+    full width under it, as :func:`render_scan` draws it.
+    """
     page = Image.new("L", A4_PIXELS, color=255)
     draw = ImageDraw.Draw(page)
     column = (A4_PIXELS[0] - 2 * SCAN_MARGIN) // 2
