@@ -1,5 +1,7 @@
-"""Fixtures: a small archive of real PDFs, a real scan, a text file, broken files and a manifest,
-built by the tests themselves and ingested once (real pdfminer, real tesseract, real tantivy)."""
+"""Fixtures: a small archive of real PDFs, a scan, a text file, broken files and a manifest.
+
+Built by the tests themselves and ingested once (real pdfminer, real tesseract, real tantivy).
+"""
 
 from __future__ import annotations
 

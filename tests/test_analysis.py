@@ -83,8 +83,10 @@ _OLD_STYLE_BY_DEFINITION = re.compile(
 
 @given(st.text(alphabet=_VIETNAMESE + "qQyYòÙỏ", max_size=30) | st.text(max_size=20))
 def test_analysed_fields_by_their_definitions(text: str) -> None:
-    """The index's fast paths (tone rule checking q after the vowel, folding canonical text
-    without lowercasing) give what the plain definitions give."""
+    """The index's fast paths give what the plain definitions give.
+
+    The tone rule checks q after the vowel; canonical text is folded without lowercasing.
+    """
     assert normalize(text) == _OLD_STYLE_BY_DEFINITION.sub(_move_tone, compose(text))
     exact = exact_field(text)
     assert analysed_fields(text) == (exact, fold(exact))

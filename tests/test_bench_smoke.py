@@ -1,6 +1,9 @@
-"""The bench command end to end at a tiny scale (under a minute): every stage runs through the
-real Archive, real pdfminer, real tesseract, ocrmypdf and a PostgreSQL server when installed, and
-whichever peers are installed; a missing peer or tool is reported as unavailable, never a failure."""
+"""The bench command end to end at a tiny scale.
+
+Every stage runs through the real Archive, real pdfminer, real tesseract, ocrmypdf and a
+PostgreSQL server when installed, and whichever peers are installed; a missing peer or tool is
+reported as unavailable, never a failure.
+"""
 
 from __future__ import annotations
 
@@ -29,8 +32,10 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_a_corpus_written_again_replaces_the_last_one(tmp_path: Path) -> None:
-    """The bench ingests every PDF and scan in the corpus folder: one written again with fewer
-    leaves none of the earlier files behind."""
+    """A corpus written again with fewer files leaves none of the earlier files behind.
+
+    The bench ingests every PDF and scan in the corpus folder.
+    """
     generate(tmp_path, scale=0.0002, seed=3, pdf_pages=20, scan_pages=2)
     again = generate(tmp_path, scale=0.0002, seed=3, pdf_pages=1, scan_pages=1)
     assert (
@@ -113,8 +118,10 @@ def test_bench_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_reused_archive_must_hold_this_runs_texts(tmp_path: Path) -> None:
-    """A scale archive reused with ``--archive`` is checked against the corpus the run generated:
-    another seed (or text pool) writes other documents, with the same counts."""
+    """A scale archive reused with ``--archive`` is checked against the run's corpus.
+
+    Another seed (or text pool) writes other documents, with the same counts.
+    """
     from archive_search import Archive, IngestOptions
     from bench.run import OtherCorpusError, _check_same_texts
 

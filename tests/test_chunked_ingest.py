@@ -1,5 +1,8 @@
-"""Long PDFs and TIFFs read as several page-range tasks: the same pages as one task, an error of
-a range failing the whole file, nothing stored of a file the run could not finish (real tesseract)."""
+"""Long PDFs and TIFFs read as several page-range tasks (real tesseract).
+
+The same pages as one task, an error of a range failing the whole file, nothing stored of a file
+the run could not finish.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Citations when symbols repeat (numbering starts again each year or term): which of the
-documents sharing a symbol a citation names, both ways, over a real index."""
+"""Citations when symbols repeat (numbering starts again each year or term).
+
+Which of the documents sharing a symbol a citation names, both ways, over a real index.
+"""
 
 from __future__ import annotations
 
@@ -218,8 +220,10 @@ def test_a_hidden_document_is_never_named_nor_replaced_by_an_older_one(archive: 
 def test_citations_read_every_document_however_many(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The documents citing one, and those sharing a symbol, are read in batches until none is
-    left (once cut at 1,000: a resolution cited by more lost the rest silently)."""
+    """The documents citing one, and those sharing a symbol, are read until none is left.
+
+    They are read in batches; a resolution cited by more than a batch must lose none.
+    """
     monkeypatch.setattr(search_engine, "_NUMS_BATCH", 2)
     ids = _ids(archive)
     assert {ref.id for ref in archive.document(ids["x17"]).cited_by} == {

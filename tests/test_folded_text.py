@@ -31,8 +31,10 @@ _TEXTS = st.lists(
 @example("Đảng bộ tỉnh " * 10 + "©" + "ủy ban " * 10 + "°" + "VIỆT NAM " * 5)  # strays far apart
 @example("Коммунистическая партия " * 5)  # another script: mapped a character at a time
 def test_folding_is_the_same_on_every_path(text: str) -> None:
-    """Whatever path the text takes (the fast codec, strays mapped alone, the rest mapped a
-    character at a time), each character folds to the byte it folds to alone."""
+    """Whatever path the text takes, each character folds to the byte it folds to alone.
+
+    The paths: the fast codec, strays mapped alone, the rest mapped a character at a time.
+    """
     assert folded(text) == _one_at_a_time(text)
 
 

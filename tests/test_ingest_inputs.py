@@ -1,5 +1,8 @@
-"""Every kind of input, page by page: JPEG, multi-page TIFF, mixed PDFs, blank pages, the OCR
-cache, decompression bombs, manifests in Vietnamese, the year from the path (real tesseract)."""
+"""Every kind of input, page by page (real tesseract).
+
+JPEG, multi-page TIFF, mixed PDFs, blank pages, the OCR cache, decompression bombs, manifests in
+Vietnamese, the year from the path.
+"""
 
 from __future__ import annotations
 
@@ -312,8 +315,10 @@ def _placements(archive: Archive, query: str) -> list[tuple[object, ...]]:
 
 
 def test_files_sharing_a_title_are_each_a_record(tmp_path: Path) -> None:
-    """Boxes often hold several files of one title: each file of the catalogue is a record, and
-    ingesting the catalogue again adds none."""
+    """Each file of the catalogue is a record, and ingesting the catalogue again adds none.
+
+    Boxes often hold several files of one title.
+    """
     (tmp_path / "muc-luc.csv").write_text(CATALOGUE, encoding="utf-8")
     archive, report = ingest(tmp_path / "a", [], manifest=tmp_path / "muc-luc.csv")
     with archive:
@@ -329,9 +334,12 @@ def test_files_sharing_a_title_are_each_a_record(tmp_path: Path) -> None:
 def test_an_archive_from_before_records_had_places_gets_only_the_records_it_lacks(
     tmp_path: Path,
 ) -> None:
-    """Ingestions used to give a record an id of its fond, symbol, title and date only: of files
+    """An older archive's records get the files that shared their id, and no copy of the first.
+
+    Ingestions used to give a record an id of its fond, symbol, title and date only: of files
     sharing those, the first was kept and the others taken for it. Ingesting the catalogue again
-    adds those others, and not the first once more."""
+    adds those others, and not the first once more.
+    """
     (tmp_path / "muc-luc.csv").write_text(CATALOGUE, encoding="utf-8")
     first = read_manifest(tmp_path / "muc-luc.csv")[0].meta
     archive = Archive.open(tmp_path / "a", create=True)
@@ -350,9 +358,11 @@ def test_an_archive_from_before_records_had_places_gets_only_the_records_it_lack
 def test_a_catalogue_ingested_again_after_an_edit_has_its_records_replaced_with_prune(
     tmp_path: Path,
 ) -> None:
-    """A row corrected in the catalogue is another record: ingesting the catalogue again adds it
-    and says the old one is no longer listed; with prune the old one goes, as does a row deleted.
-    Records of another catalogue stay."""
+    """A row corrected in the catalogue is another record.
+
+    Ingesting the catalogue again adds it and says the old one is no longer listed; with prune
+    the old one goes, as does a row deleted. Records of another catalogue stay.
+    """
     manifest, other = tmp_path / "muc-luc.csv", tmp_path / "muc-luc-2.csv"
     manifest.write_text(CATALOGUE, encoding="utf-8")
     incoming = CATALOGUE.replace("TU,1,3,41,", "TU,2,9,7,").replace("đi năm 2015", "đến năm 2016")
@@ -383,9 +393,11 @@ def test_a_catalogue_ingested_again_after_an_edit_has_its_records_replaced_with_
 
 
 def test_a_catalogue_renamed_and_edited_still_has_its_old_records_found(tmp_path: Path) -> None:
-    """A catalogue file renamed (or moved) before it is ingested again is the same catalogue: the
-    rows it no longer lists are reported, and pruned. (One that still exists is another catalogue:
-    see the test above.)"""
+    """A catalogue file renamed (or moved) before it is ingested again is the same catalogue.
+
+    The rows it no longer lists are reported, and pruned. (One that still exists is another
+    catalogue: see the test above.)
+    """
     old, new = tmp_path / "muc-luc.csv", tmp_path / "muc-luc-2026.csv"
     old.write_text(CATALOGUE, encoding="utf-8")
     archive, _ = ingest(tmp_path / "a", [], manifest=old)
@@ -405,8 +417,11 @@ def test_a_catalogue_renamed_and_edited_still_has_its_old_records_found(tmp_path
 def test_documents_and_records_are_removed_by_id_and_a_file_ingested_again_comes_back(
     tmp_path: Path,
 ) -> None:
-    """``remove`` takes a document (and its duplicate file) and a record out of the catalogue and
-    the index; an unknown id removes nothing; the document's file ingested again is new again."""
+    """``remove`` takes a document (and its duplicate file) and a record out of the archive.
+
+    Out of the catalogue and the index; an unknown id removes nothing; the document's file
+    ingested again is new again.
+    """
     folder = tmp_path / "in"
     write_pdf(folder / "kho.pdf", [DIGITAL])
     (folder / "kho-copy.pdf").write_bytes((folder / "kho.pdf").read_bytes())  # a duplicate

@@ -1,5 +1,8 @@
-"""Resumable, incremental ingestion: --retry-failed, prune, a run killed with SIGKILL, a search
-running while the index is being committed to, and the progress bar on a real terminal."""
+"""Resumable, incremental ingestion.
+
+--retry-failed, prune, a run killed with SIGKILL, a search running while the index is being
+committed to, and the progress bar on a real terminal.
+"""
 
 from __future__ import annotations
 

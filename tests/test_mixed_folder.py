@@ -1,7 +1,10 @@
-"""The librarian's batch end to end: a folder of 200+ generated documents of every kind (born-digital
-PDFs, scanned PDFs, a multi-page TIFF, PNG scans, TCVN3 text layers and text files), a dozen broken
-files and duplicates, ingested with real tesseract by a run that is SIGKILLed mid-way and completed
-by the next one: every good document once, every broken file recorded with its reason."""
+"""The librarian's batch end to end, killed mid-way and completed by the next run.
+
+A folder of 200+ generated documents of every kind (born-digital PDFs, scanned PDFs, a
+multi-page TIFF, PNG scans, TCVN3 text layers and text files), a dozen broken files and
+duplicates, ingested with real tesseract by a run that is SIGKILLed mid-way and completed by the
+next one: every good document once, every broken file recorded with its reason.
+"""
 
 from __future__ import annotations
 

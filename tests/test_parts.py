@@ -59,8 +59,10 @@ def archive(
 def test_a_page_of_hits_is_that_page_of_the_whole_listing(
     archive: Archive, text: str, sort: str
 ) -> None:
-    """Pages ranked in parts, and merged, are slices of one listing ranked whole (past
-    ``_SPLIT_AT_MOST``), ties in the same order, so paging never repeats or skips a hit."""
+    """Pages ranked in parts, and merged, are slices of one listing ranked whole.
+
+    Past ``_SPLIT_AT_MOST`` too, ties in the same order, so paging never repeats or skips a hit.
+    """
     whole = archive.run(SearchQuery.build(text, sort=sort, limit=_SPLIT_AT_MOST + 1))  # type: ignore[arg-type]
     assert whole.total > 7
     for offset in (0, 3, 7, whole.total - 2):
@@ -104,9 +106,11 @@ def test_a_rebuild_writes_each_part_in_segments_of_its_own(tmp_path: Path, inges
 
 
 def test_a_search_never_waits_for_a_busy_facet_thread(archive: Archive) -> None:
-    """Under load the engine's threads may all be busy with other searches: a search then ranks
-    both parts and counts every facet itself rather than waiting for them (fault injected: the
-    engine's threads held until the search is over)."""
+    """A search never waits for the engine's threads when other searches hold them.
+
+    It then ranks both parts and counts every facet itself (fault injected: the engine's threads
+    held until the search is over).
+    """
     expected = archive.search("cong nghe", year="2011..2013", fond="TU")
     pool = archive._search_engine()._threads
     release = threading.Event()

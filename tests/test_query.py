@@ -172,8 +172,11 @@ def test_bad_years(text: str) -> None:
 
 
 def test_what_a_query_excludes_is_compiled_in_its_folded_spelling_only() -> None:
-    """An entry holding the exact spelling holds the folded one: excluding the folded phrase
-    excludes the same entries, without reading the exact one's positions too."""
+    """Excluding the folded phrase excludes the same entries as the exact one would.
+
+    An entry holding the exact spelling holds the folded one, so the exact one's positions need
+    not be read too.
+    """
     from archive_search.compile import QueryCompiler
     from archive_search.index.search_index import build_schema
     from archive_search.query import parse_query

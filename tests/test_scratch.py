@@ -1,6 +1,9 @@
-"""Temporary files of an ingestion run: written in the run's private scratch directory under the
-archive (``scratch/<host>.<pid>-<random>``), removed when the run ends, and a killed run's directory
-removed by the next run (real tesseract, real worker processes)."""
+"""Temporary files of an ingestion run (real tesseract, real worker processes).
+
+Written in the run's private scratch directory under the archive
+(``scratch/<host>.<pid>-<random>``), removed when the run ends, and a killed run's directory
+removed by the next run.
+"""
 
 from __future__ import annotations
 

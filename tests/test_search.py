@@ -114,8 +114,11 @@ def test_filters(archive: Archive) -> None:
 
 
 def test_open_and_wide_year_ranges_find_every_year_they_cover(archive: Archive) -> None:
-    """Open ranges are closed at the archive's first and last years and searched year by year;
-    a range too wide for that reads the year column: each finds what its years hold."""
+    """Open and wide year ranges find what their years hold.
+
+    Open ranges are closed at the archive's first and last years and searched year by year; a
+    range too wide for that reads the year column.
+    """
     years = {
         hit.symbol: hit.year for hit in archive.search("", limit=100, clearance="tuyet-mat").hits
     }

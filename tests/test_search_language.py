@@ -1,5 +1,7 @@
-"""The query language, match kinds, facets, citations, similar and export over a small archive of
-text files with a manifest, ingested for real."""
+"""The query language, match kinds, facets, citations, similar and export.
+
+Over a small archive of text files with a manifest, ingested for real.
+"""
 
 from __future__ import annotations
 
@@ -326,8 +328,10 @@ def _copy_with_an_old_index(archive: Archive, folder: Path) -> Path:
 
 
 def _ties_by_id(results: SearchResults) -> SearchResults:
-    """``results`` with hits of equal score ordered by id: the order tantivy gives them follows
-    where the index stores them, which a rebuild changes."""
+    """``results`` with hits of equal score ordered by id.
+
+    The order tantivy gives them follows where the index stores them, which a rebuild changes.
+    """
     return dataclasses.replace(
         results, hits=tuple(sorted(results.hits, key=lambda hit: (-hit.score, hit.id)))
     )

@@ -1,5 +1,7 @@
-"""Property: over random small archives and queries, nothing above the reader's clearance leaks
-into hits, totals, facets, snippets, export, similar or show."""
+"""Property: nothing above the reader's clearance leaks, over random archives and queries.
+
+Not into hits, totals, facets, snippets, export, similar or show.
+"""
 
 from __future__ import annotations
 

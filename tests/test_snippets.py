@@ -61,9 +61,11 @@ _OTHER_CHARACTERS = "  .-/_\u0301X中дάßø😀…“\u00a0\x08\x0c\u212a"
 def test_needles_match_where_their_definition_does(
     words: list[str], prefixes: list[str], text: str
 ) -> None:
-    """Needles found in folded text (or, not ASCII once folded, by a regex) are where the plain
-    definition finds them in the lowercase text: any needle in any accent, as a whole word (a
-    prefix: at a word's start), tried at every character."""
+    """Needles are found where the plain definition finds them in the lowercase text.
+
+    In folded text (or, not ASCII once folded, by a regex): any needle in any accent, as a whole
+    word (a prefix: at a word's start), tried at every character.
+    """
     needles = Needles.of(words, prefixes)
     alternatives = [_any_accent(fold(w)) for w in needles.words if fold(w)]
     alternatives += [_any_accent(fold(p)) + r"[^\W_]*" for p in needles.prefixes if fold(p)]
@@ -91,8 +93,11 @@ def test_a_snippet_escapes_markup_and_shows_line_breaks_as_spaces() -> None:
 
 @given(st.lists(st.integers(0, 60), max_size=12), st.integers(1, 40))
 def test_the_window_holds_the_most_match_starts(starts: list[int], width: int) -> None:
-    """The window is the first of the ranges opening ``width // 6`` before a match start that
-    holds the most starts from that match on, counted one by one."""
+    """The window is the first range holding the most match starts.
+
+    Of the ranges opening ``width // 6`` before a match start, the first that holds the most
+    starts from that match on, counted one by one.
+    """
     spans = [(a, a + 1) for a in sorted(set(starts))]
     lead = width // 6
     best, best_count = (0, min(80, width)), 0

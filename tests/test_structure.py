@@ -97,8 +97,10 @@ def test_the_installed_namespace_links_to_the_top_level_folders() -> None:
 
 
 def test_set_up_byte_compiles_every_module_the_project_installs(tmp_path: Path) -> None:
-    """scripts/byte_compile.py reads what to compile from pyproject.toml: a package added there
-    is compiled without being named anywhere else."""
+    """scripts/byte_compile.py reads what to compile from pyproject.toml.
+
+    A package added there is compiled without being named anywhere else.
+    """
     import runpy
 
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")

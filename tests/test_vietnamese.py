@@ -1,7 +1,10 @@
-"""Hand-checked Vietnamese search cases over a real index (issue 3): tone-mark styles, folding,
-đ against d, decomposed input, Ð, zero-width characters, symbols, phrases, mixed queries and
-compound-word ranking. Each document is a UTF-8 text file ingested for real; each case says
-which documents a query must find (and, where ranking matters, which must come first)."""
+"""Hand-checked Vietnamese search cases over a real index.
+
+Tone-mark styles, folding, đ against d, decomposed input, Ð, zero-width characters, symbols,
+phrases, mixed queries and compound-word ranking. Each document is a UTF-8 text file ingested
+for real; each case says which documents a query must find (and, where ranking matters, which
+must come first).
+"""
 
 from __future__ import annotations
 
