@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import json
 import logging
+import os
 import re
 import sys
 import time
@@ -25,12 +25,13 @@ from archive_search import (
     FacetCount,
     Hit,
     IngestFailuresError,
-    NotFoundError,
     SearchQuery,
     SearchResults,
     Secrecy,
 )
 from archive_search.archive import ENVIRONMENT_VARIABLE
+from archive_search.jsonable import to_json
+from archive_search.server.commands import SERVER_COMMANDS
 
 if TYPE_CHECKING:  # ingestion is imported by the ingest command alone: searching stays light
     from archive_search import IngestReport
@@ -56,17 +57,7 @@ pass_context = click.make_pass_decorator(_Context)
 
 
 def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, default=_jsonable))
-
-
-def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "value"):
-        return value.value
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+    click.echo(to_json(value))
 
 
 def _highlight(snippet: str) -> str:
@@ -127,6 +118,7 @@ class _QueryCommand(click.Command):
 def cli(ctx: click.Context, archive_path: Path | None, verbose: bool) -> None:
     """Full-text search over a Vietnamese Party Committee archive."""
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(message)s")
+    os.umask(os.umask(0o027) | 0o027)  # what the archive's custodians write, others cannot read
     ctx.obj = _Context(archive_path, verbose)
 
 
@@ -509,11 +501,10 @@ def show(ctx: _Context, doc_id: str, page: int | None, clearance: str, as_json: 
     """Show a document's metadata, what it cites and what cites it, and the text of its pages."""
     with ctx.archive() as archive:
         view = archive.document(doc_id, clearance=clearance)
-    pages = [p for p in view.pages if page is None or p.number == page]
-    if page is not None and not pages:
-        raise NotFoundError(f"{view.id} has no page {page}: {_page_span(len(view.pages))}")
+    if page is not None:
+        view = view.only_page(page)
     if as_json:
-        _echo_json({**dataclasses.asdict(view), "pages": pages})
+        _echo_json(view)
         return
     click.echo(f"{view.id}  {view.source or 'catalogue record'}")
     for key, value in view.metadata.items():
@@ -526,14 +517,8 @@ def show(ctx: _Context, doc_id: str, page: int | None, clearance: str, as_json: 
             click.echo(f"  {key}: {shown}")
     _print_refs("cites", view.cites)
     _print_refs("cited by", view.cited_by)
-    for item in pages:
+    for item in view.pages:
         click.echo(f"\n--- page {item.number} ({item.method.value}) ---\n{item.text}")
-
-
-def _page_span(count: int) -> str:
-    if count == 0:
-        return "it has no pages (a catalogue record)"
-    return f"its pages are 1-{count}" if count > 1 else "it has one page"
 
 
 @cli.command()
@@ -617,10 +602,14 @@ def stats(ctx: _Context, clearance: str, as_json: bool) -> None:
         return
     for key, value in dataclasses.asdict(found).items():
         if not isinstance(value, tuple):
-            click.echo(f"{key}: {_jsonable(value) if isinstance(value, Secrecy) else value}")
+            click.echo(f"{key}: {value.value if isinstance(value, Secrecy) else value}")
     _print_facets(
         {"fond": found.by_fond, "year": found.by_year, "doc_type": found.by_type}, top=100
     )
+
+
+for _command in SERVER_COMMANDS:  # users, audit, serve: defined with the server
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

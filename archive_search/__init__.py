@@ -13,7 +13,9 @@ The public API::
 import importlib
 from typing import TYPE_CHECKING
 
+from archive_search.accounts import AccountError, Accounts, User
 from archive_search.archive import Archive, DocumentView, default_archive_path
+from archive_search.audit import AuditEntry, AuditLog
 from archive_search.export import ExportFormat
 from archive_search.index.errors import (
     ArchiveBusyError,
@@ -36,6 +38,7 @@ from archive_search.index.errors import (
     UnsupportedFileError,
 )
 from archive_search.index.records import PageMethod, PageText, Secrecy
+from archive_search.jsonable import to_json
 from archive_search.models import (
     ArchiveStats,
     DocumentRef,
@@ -47,6 +50,7 @@ from archive_search.models import (
     SearchResults,
     SortOrder,
     YearRange,
+    parse_clearance,
 )
 from archive_search.query import QuerySyntaxError
 
@@ -65,12 +69,16 @@ _LAZY = {
 }
 
 __all__ = [
+    "AccountError",
+    "Accounts",
     "Archive",
     "ArchiveBusyError",
     "ArchiveError",
     "ArchiveNotFoundError",
     "ArchiveSearchError",
     "ArchiveStats",
+    "AuditEntry",
+    "AuditLog",
     "CorruptFileError",
     "DocumentRef",
     "DocumentView",
@@ -104,8 +112,11 @@ __all__ = [
     "Secrecy",
     "SortOrder",
     "UnsupportedFileError",
+    "User",
     "YearRange",
     "default_archive_path",
+    "parse_clearance",
+    "to_json",
 ]
 
 

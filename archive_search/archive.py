@@ -17,7 +17,7 @@ from archive_search import citations, export
 from archive_search.engine import SearchEngine
 from archive_search.export import ExportFormat
 from archive_search.index.catalog import Catalog, meta_as_dict
-from archive_search.index.errors import ArchiveNotFoundError, QueryError
+from archive_search.index.errors import ArchiveNotFoundError, NotFoundError, QueryError
 from archive_search.index.records import PageText, Secrecy
 from archive_search.index.search_index import RebuildProgress, SearchIndex, missing_fields, rebuild
 from archive_search.models import (
@@ -61,6 +61,19 @@ class DocumentView:
     cites: tuple[DocumentRef, ...] = ()
     cited_by: tuple[DocumentRef, ...] = ()
 
+    def only_page(self, number: int) -> DocumentView:
+        """The view with page ``number`` alone; ``NotFoundError`` names the pages it has."""
+        pages = tuple(page for page in self.pages if page.number == number)
+        if not pages:
+            count = len(self.pages)
+            span = (
+                "it has no pages (a catalogue record)"
+                if count == 0
+                else (f"its pages are 1-{count}" if count > 1 else "it has one page")
+            )
+            raise NotFoundError(f"{self.id} has no page {number}: {span}")
+        return dataclasses.replace(self, pages=pages)
+
 
 class Archive:
     """An archive directory: ``catalog.sqlite`` (source of truth) and ``index/`` (derived).
@@ -89,6 +102,7 @@ class Archive:
                     path=root,
                 )
             root.mkdir(parents=True, exist_ok=True)
+            root.chmod(0o750)  # its owner and group alone: whoever reads the files reads it all
         return cls(root, Catalog.open(root / CATALOG_NAME, create=create))
 
     def _search_engine(self) -> SearchEngine:
@@ -215,6 +229,22 @@ class Archive:
         return export.write(
             self.hits(dataclasses.replace(prepared, pages_per_hit=1)), out, format=format
         )
+
+    def export_lines(
+        self, query: SearchQuery | str, *, format: ExportFormat = "csv"
+    ) -> Iterator[str]:
+        """The export of ``query`` as text, line by line as the hits come (for a streamed
+        response), the CSV header first."""
+        if format not in ("csv", "jsonl"):
+            raise QueryError(f"unknown export format {format!r}: use csv or jsonl")
+        prepared = SearchQuery.build(query) if isinstance(query, str) else query
+        return export.lines(
+            self.hits(dataclasses.replace(prepared, pages_per_hit=1)), format=format
+        )
+
+    def secrecy(self, doc_id: str, *, clearance: Secrecy | str = Secrecy.PUBLIC) -> Secrecy:
+        """The secrecy level of a document the reader may see; hidden ones are not found."""
+        return self._search_engine().visible(doc_id, parse_clearance(clearance)).meta.secrecy
 
     def similar(
         self,

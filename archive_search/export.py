@@ -4,8 +4,9 @@ its metadata, and the best-matching page with its snippet (matched words in ``<b
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Literal, TextIO
 
 from archive_search.models import Hit
@@ -45,14 +46,36 @@ def _row(hit: Hit) -> dict[str, object]:
 def write(hits: Iterable[Hit], out: TextIO, *, format: ExportFormat = "csv") -> int:
     """Write ``hits`` to ``out``; return how many were written."""
     count = 0
+
+    def counted() -> Iterator[Hit]:
+        nonlocal count
+        for hit in hits:
+            count += 1
+            yield hit
+
+    for line in lines(counted(), format=format):
+        out.write(line)
+    return count
+
+
+def lines(hits: Iterable[Hit], *, format: ExportFormat = "csv") -> Iterator[str]:
+    """The export as text, line by line (the CSV header first), as the hits come: what a
+    streamed HTTP response sends."""
+    buffer = io.StringIO()
     if format == "csv":
-        writer = csv.DictWriter(out, fieldnames=COLUMNS)
+        writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
         writer.writeheader()
         for hit in hits:
+            yield _taken(buffer)
             writer.writerow(_row(hit))
-            count += 1
+        yield _taken(buffer)
     else:
         for hit in hits:
-            out.write(json.dumps(_row(hit), ensure_ascii=False) + "\n")
-            count += 1
-    return count
+            yield json.dumps(_row(hit), ensure_ascii=False) + "\n"
+
+
+def _taken(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text

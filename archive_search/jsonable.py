@@ -1,0 +1,23 @@
+"""The JSON shapes of results, one definition for the CLI's ``--json`` and the server's API."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+
+def to_json(value: Any) -> str:
+    """``value`` (results, a document, statistics, a report…) as one line of JSON, text unescaped."""
+    return json.dumps(value, ensure_ascii=False, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "value"):
+        return value.value
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
