@@ -1,5 +1,8 @@
-"""Party document types (Hướng dẫn 36-HD/VPTW): name, symbol abbreviation, and the heading that
-opens a document of the type. One table for reading headers and for the ``loai:`` search field."""
+"""Document types: name, symbol abbreviation, and the heading that opens a document of the type.
+
+The Party's types (Hướng dẫn 36-HD/VPTW) and the state's (Luật Ban hành văn bản quy phạm pháp
+luật): one table for reading headers and for the ``loai:`` search field. A Party ``Thông tri`` and
+a state ``Thông tư`` share the abbreviation ``TT``, as their symbols do."""
 
 from __future__ import annotations
 
@@ -43,8 +46,18 @@ DOC_TYPES = (
     DocType("Tờ trình", "TTr", "TỜ TRÌNH"),
     DocType("Biên bản", "BB", "BIÊN BẢN"),
     DocType("Công văn", "CV", "CÔNG VĂN"),
+    DocType("Hiến pháp", "", "HIẾN PHÁP"),
+    DocType("Luật", "", "LUẬT"),
+    DocType("Pháp lệnh", "", "PHÁP LỆNH"),
+    DocType("Lệnh", "", "LỆNH"),
+    DocType("Nghị định", "NĐ", "NGHỊ ĐỊNH"),
+    DocType("Thông tư", "TT", "THÔNG TƯ"),
+    DocType("Thông tư liên tịch", "TTLT", "THÔNG TƯ LIÊN TỊCH"),
+    DocType("Nghị quyết liên tịch", "NQLT", "NGHỊ QUYẾT LIÊN TỊCH"),
+    DocType("Văn bản hợp nhất", "VBHN", "VĂN BẢN HỢP NHẤT"),
 )
 BY_HEADING = {t.heading: t.code for t in DOC_TYPES}
+ABBREVIATIONS = frozenset(t.abbreviation for t in DOC_TYPES if t.abbreviation)
 BY_FOLDED_NAME = {fold(t.name.lower()): t.code for t in DOC_TYPES}
 
 

@@ -329,27 +329,38 @@ def _settle(labels: list[str | None]) -> list[bool]:
     ]
 
 
-def _mix(line: str, convert: Callable[[str], str], *, whole_line: bool = False) -> str:
-    """Convert ``line`` chunk by chunk (or at once, when marks depend on what follows a word)."""
+def _mix(
+    line: str, convert: Callable[[str], str], *, whole_line: bool = False, lean: bool = False
+) -> str:
+    """Convert ``line`` chunk by chunk (or at once, when marks depend on what follows a word);
+    with ``lean``, chunks as Vietnamese either way (``Sè``/``Số``) are converted too."""
     chunks = _CHUNK_RE.split(line)
     if whole_line:
         converted = _CHUNK_RE.split(convert(line))
     else:
         converted = [convert(chunk) if chunk and not chunk.isspace() else chunk for chunk in chunks]
     views = _CHUNK_RE.split(_score_view(line))
-    take = _settle([_label(a, b) for a, b in zip(views, converted, strict=True)])
+    labels = [_label(a, b) for a, b in zip(views, converted, strict=True)]
+    take = _settle(["legacy" if lean and label == "?" else label for label in labels])
     return "".join(
         new if use else old for old, new, use in zip(chunks, converted, take, strict=True)
     )
 
 
-def _tcvn3_line(line: str) -> str:
+def _tcvn3_line(line: str, lean: bool = False) -> str:
     line = _HYPHEN_JOIN_RE.sub(_join_lost_u, line)
     words = [w for w in line.split() if sum(ch.isascii() and ch.isalpha() for ch in w) > 1]
     line_upper = bool(words) and all(
         not any(ch.islower() and ch.isascii() for ch in w) for w in words
     )
-    return _mix(line, lambda chunk: _tcvn3_chunk(chunk, line_upper))
+    return _mix(line, lambda chunk: _tcvn3_chunk(chunk, line_upper), lean=lean)
+
+
+def _leaning(name: str, line: str) -> str:
+    """``line`` in a legacy encoding, its undecided words converted (see ``_Line.ties``)."""
+    if name == "tcvn3":
+        return _NFC(_tcvn3_line(line, lean=True))
+    return _NFC(_mix(line, _vni_chunk, lean=True)) if name == "vni" else _NFC(line)
 
 
 _LINE_CONVERTERS: dict[str, Callable[[str], str]] = {
@@ -387,6 +398,9 @@ class _Line:
     plain: str
     readings: tuple[tuple[str, str], ...]
     decomposed: bool  # the line was not NFC
+    #: Readings exactly as Vietnamese as the line itself (``Sè`` is a syllable, and TCVN3's
+    #: ``Số``): taken when the text's other lines were read in that encoding.
+    ties: tuple[tuple[str, str], ...] = ()
 
 
 def _read_line(line: str, thorough: bool) -> _Line:
@@ -395,6 +409,7 @@ def _read_line(line: str, thorough: bool) -> _Line:
         _line_share(_score_view(plain)) if (names := list(_candidates(line, thorough))) else 0.0
     )
     best: list[tuple[str, str]] = []
+    ties: list[tuple[str, str]] = []
     best_share = base_share
     for name in names:
         candidate = _NFC(_LINE_CONVERTERS[name](line))
@@ -403,9 +418,13 @@ def _read_line(line: str, thorough: bool) -> _Line:
             best, best_share = [(name, candidate)], share
         elif share == best_share and best:
             best.append((name, candidate))
+        elif share == base_share >= ACCEPT_SHARE:
+            leaning = _leaning(name, line)
+            if leaning != plain and _line_share(leaning) >= base_share:
+                ties.append((name, leaning))
     if best_share < max(base_share + ACCEPT_MARGIN, ACCEPT_SHARE):
         best = []
-    return _Line(plain, tuple(best), plain != line)
+    return _Line(plain, tuple(best), plain != line, tuple(ties))
 
 
 def _settle_lines(lines: list[_Line]) -> tuple[list[str], set[str]]:
@@ -413,9 +432,14 @@ def _settle_lines(lines: list[_Line]) -> tuple[list[str], set[str]]:
     the text's unambiguous lines (a PDF page's, a whole file's) were read in most: a VNI file's
     ``bì bỉ`` line stays VNI. Without any, to the first in ``_candidates`` order."""
     votes = Counter(line.readings[0][0] for line in lines if len(line.readings) == 1)
+    leading = votes.most_common(1)[0][0] if votes else None
     texts, encodings = [], set()
     for line in lines:
-        if line.readings:
+        tie = next((text for name, text in line.ties if name == leading), None)
+        if not line.readings and tie is not None and leading is not None:
+            texts.append(tie)
+            encodings.add(leading)
+        elif line.readings:
             name, text = max(line.readings, key=lambda reading: votes[reading[0]])
             texts.append(text)
             encodings.add(name)

@@ -8,30 +8,45 @@ each line is cleaned of the right-hand column before the left-hand one is read.
 
 from __future__ import annotations
 
+import datetime
+import logging
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from archive_search.index.analysis import normalize
-from archive_search.index.doctypes import BY_HEADING
+from archive_search.index.analysis import fold, normalize
+from archive_search.index.doctypes import ABBREVIATIONS, BY_HEADING
 from archive_search.index.records import DocumentMeta, Secrecy
 
-_LETTERS = "A-Za-zĐđÀ-ỹ"
+log = logging.getLogger(__name__)
+
+# ``Số``, its TCVN3 reading left unconverted (``Sè``) and OCR's ``So``, with or without a colon.
+_NUMBER_WORD = r"(?:Số|SỐ|số|Sè|sè|So|SO)"
+_WORD = r"[^\W\d_]+"
 _PARTY_SYMBOL_RE = re.compile(
-    rf"Số\s*:?\s*(\d+)\s*[-–]\s*([{_LETTERS}]+)\s*/\s*([{_LETTERS}]+(?:[-/][{_LETTERS}]+)*)"  # noqa: RUF001
+    rf"{_NUMBER_WORD}\s*:?\s*(\d+)\s*[-–]\s*({_WORD})\s*/\s*({_WORD}(?:[-/]{_WORD})*)"  # noqa: RUF001
 )
+# State symbols: ``Số: 12/2019/QĐ-UBND``, ``Số: 1408/QĐ-BXD``, ``Luật số: 109/2025/QH15``,
+# ``Số: 66.15/2026/NQ-CP``; codes of several parts (``TTLT-BTC-BNV``), lower-case parts (``TTg``).
 _STATE_SYMBOL_RE = re.compile(
-    rf"Số\s*:\s*(\d+)\s*/\s*(\d{{4}})\s*/\s*([{_LETTERS}]+)-([{_LETTERS}]+)"
+    rf"(?:(Luật|Pháp lệnh|Nghị quyết|Lệnh)\s+)?{_NUMBER_WORD}\s*:?\s*(\d+(?:\.\d+)?)\s*/\s*"
+    rf"(?:(\d{{4}})\s*/\s*)?({_WORD}\d*(?:\s?-\s?{_WORD}\d*)*)"
 )
+_SYMBOL_TYPE_WORDS = {"Luật": "Luật", "Pháp lệnh": "Pháp lệnh", "Nghị quyết": "NQ", "Lệnh": "Lệnh"}
 _DATE_RE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
 _PLACE_DATE_RE = re.compile(r"([^\W\d_][^,\n]*?)\s*,\s*ngày\s+\d", re.IGNORECASE)
 _NATIONAL_MOTTOS = re.compile(
-    r"ĐẢNG CỘNG SẢN VIỆT NAM|CỘNG H(?:OÀ|ÒA) XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập\s*-\s*Tự do\s*-\s*Hạnh phúc",
+    r"ĐẢNG CỘNG SẢN VIỆT NAM|CỘNG H(?:OÀ|ÒA) XÃ HỘI CHỦ NGH[ĨÍI]A VIỆT NAM"
+    r"|Độc lập\s*[-–]\s*Tự do\s*[-–]\s*Hạnh phúc",  # noqa: RUF001
     re.IGNORECASE,
 )
 _RULE_CHARS = "*-–─_=.•·"  # noqa: RUF001
+# A line that only draws a rule under a header block (``-------``, ``_______``).
+_RULE_RE = re.compile(r"[-–—─_=.•·~]{3,}")  # noqa: RUF001
 _SECRECY_MARKS = {"TUYỆT MẬT": "tuyệt mật", "TỐI MẬT": "tối mật", "MẬT": "mật"}
+# A line that is only a secrecy mark, folded: ``(MẬT)``, ``MẬT.``, ``Mật``, ``MAT``, ``Độ mật: Tối mật``.
+_SECRECY_LINE_RE = re.compile(r"(?:do mat\s*:?\s*)?(tuyet mat|toi mat|mat)")
 _URGENCY_MARKS = {
     "THƯỢNG KHẨN": "thuong-khan",
     "HOẢ TỐC": "hoa-toc",
@@ -48,12 +63,64 @@ _SIGNER_LINES = 8
 _NOT_NAMES = frozenset(
     {"Các", "Như", "Lưu", "Ban", "Đảng", "Tỉnh", "Huyện", "Uỷ", "Ủy", "Đồng", "Gửi", "Nơi"}
 )
-_HEADER_LINES = 25
-_SUMMARY_LINES = 5
+_HEADER_LINES = 40  # lines of the page read as its header, once table cells are lines
+_SUMMARY_LINES = 8
+# Where a document's body begins: its legal bases, a proposal, its first article or chapter.
+_BODY_START_RE = re.compile(
+    r"(?:Căn cứ|Theo đề nghị|Xét đề nghị|Thực hiện|Điều 1\b|Chương I\b|Phần I\b|PHẦN I\b|CHƯƠNG I\b)"
+)
+# The body enacting a document, printed under its trích yếu (``ỦY BAN THƯỜNG VỤ QUỐC HỘI``,
+# ``BỘ TRƯỞNG BỘ TÀI CHÍNH``, ``BAN THƯỜNG VỤ TỈNH ỦY``).
+_ENACTING_RE = re.compile(
+    r"(?:BỘ TRƯỞNG|THỦ TƯỚNG|THỐNG ĐỐC|CHỦ TỊCH|CHÁNH ÁN|VIỆN TRƯỞNG|TỔNG KIỂM TOÁN"
+    r"|CHÍNH PHỦ$|QUỐC HỘI$|[UỦ]Ỷ? ?BAN THƯỜNG VỤ|BAN THƯỜNG VỤ|BAN CHẤP HÀNH|BAN BÍ THƯ|BỘ CHÍNH TRỊ"
+    r"|HỘI ĐỒNG NHÂN DÂN|[UỦ]Ỷ? ?BAN NHÂN DÂN)"
+)
+_SUBJECT_RE = re.compile(r"^(V/v|V/V|v/v)\s*:?\s*(.*)")  # a công văn's subject line
 
 
-def _summary(lines: list[str]) -> str:
-    """The trích yếu under a heading: the following lines that continue it (they start in lower case)."""
+def header_lines(text: str) -> list[str]:
+    """The first lines of a page as a header is read: NFC, table cells (``| CHÍNH PHỦ| CỘNG
+    HÒA…``) one a line, rules (``-------``) and empty cells as blank lines."""
+    lines: list[str] = []
+    for raw in unicodedata.normalize("NFC", text).splitlines():
+        cells = [cell.strip() for cell in raw.split("|")] if "|" in raw else [raw.strip()]
+        for cell in cells:
+            if _RULE_RE.fullmatch(cell):
+                lines.append("")
+            elif cell or len(cells) == 1:
+                lines.append(cell)
+        if sum(1 for line in lines if line) >= _HEADER_LINES:
+            break
+    return lines
+
+
+def _body_start(line: str) -> bool:
+    return _BODY_START_RE.match(line) is not None
+
+
+def _is_caps(line: str) -> bool:
+    letters = [ch for ch in line if ch.isalpha()]
+    return bool(letters) and sum(ch.isupper() for ch in letters) >= 0.8 * len(letters)
+
+
+def _enacting(line: str, issuer_name: str) -> bool:
+    """A line naming the body that enacts the document (it follows the trích yếu)."""
+    if not _is_caps(line) or len(line.split()) > 9:
+        return False
+    name = " ".join(normalize(line).upper().split())
+    return name == issuer_name or _ENACTING_RE.match(name) is not None
+
+
+def _summary(lines: list[str], issuer_name: str = "") -> str:
+    """The trích yếu under a heading: one to several lines, in capitals or not.
+
+    Where the body opens with its legal bases (``Căn cứ…``, a state document's), every line
+    before them belongs to the trích yếu, whatever its first letter; otherwise the lines that
+    continue it start in lower case (``về đẩy mạnh…``), or in capitals after capitals.
+    """
+    ahead = lines[: _SUMMARY_LINES + 4]
+    bases_follow = any(_body_start(line) for line in ahead)
     parts: list[str] = []
     for line in lines[:_SUMMARY_LINES]:
         stripped = line.strip()
@@ -61,10 +128,20 @@ def _summary(lines: list[str]) -> str:
             if parts:
                 break
             continue
-        if not (stripped[0].islower() or stripped[0].isdigit()):
+        if _body_start(stripped) or (parts and _enacting(stripped, issuer_name)):
+            break
+        if not _continues(stripped, parts, bases_follow):
             break
         parts.append(stripped)
     return " ".join(parts)
+
+
+def _continues(line: str, parts: list[str], bases_follow: bool) -> bool:
+    if line[0].islower() or line[0].isdigit():
+        return True
+    if _is_caps(line):
+        return not parts or _is_caps(parts[-1]) or bases_follow
+    return bases_follow
 
 
 def _heading_index(lines: list[str]) -> tuple[int, str]:
@@ -76,14 +153,29 @@ def _heading_index(lines: list[str]) -> tuple[int, str]:
     return len(lines), ""
 
 
-def _title(lines: list[str]) -> tuple[str, str]:
-    """(type abbreviation, title) from the centred heading and the summary under it."""
+def _title(lines: list[str], issuer_name: str) -> tuple[str, str]:
+    """(type abbreviation, title) from the centred heading and the trích yếu under it; without
+    a heading, a công văn's ``V/v`` line."""
     index, doc_type = _heading_index(lines)
     if not doc_type:
-        return "", ""
+        return _subject(lines)
     heading = " ".join(lines[index].split()).capitalize()
-    summary = _summary(lines[index + 1 :])
+    summary = _summary(lines[index + 1 :], issuer_name)
     return doc_type, f"{heading} {summary}" if summary else heading
+
+
+def _subject(lines: list[str]) -> tuple[str, str]:
+    """("CV", ``V/v …``) from a công văn's subject line and the lines continuing it."""
+    for index, line in enumerate(lines):
+        if match := _SUBJECT_RE.match(_left_column(line)):
+            parts = [f"V/v {match.group(2)}".strip()]
+            for following in lines[index + 1 : index + 4]:
+                rest = _left_column(following)
+                if not rest or not rest[0].islower():
+                    break
+                parts.append(rest)
+            return "CV", " ".join(parts)
+    return "", ""
 
 
 def _left_column(line: str) -> str:
@@ -130,6 +222,14 @@ def _strip_marks(text: str, marks: dict[str, str]) -> tuple[str, list[str]]:
     return text, found
 
 
+def _secrecy_line(line: str) -> Secrecy | None:
+    """The level of a line that is only a secrecy mark, however written, else None."""
+    folded = " ".join(fold(re.sub(r"[()\[\]{}.:;,*|\-–]", " ", line)).split())  # noqa: RUF001
+    if len(folded) > 20 or (match := _SECRECY_LINE_RE.fullmatch(folded)) is None:
+        return None
+    return Secrecy.parse(match.group(1))
+
+
 @dataclass
 class _LeftColumn:
     secrecy: Secrecy = Secrecy.PUBLIC
@@ -142,11 +242,14 @@ def _read_left_column(lines: list[str]) -> _LeftColumn:
     """Marks and the issuing body's lines from the left-hand column above the heading."""
     column = _LeftColumn()
     for line in lines:
-        rest, secrecy = _strip_marks(_left_column(line), _SECRECY_MARKS)
+        rest = _left_column(line)
+        if level := _secrecy_line(rest):
+            column.secrecy = max(column.secrecy, level, key=lambda s: s.rank)
+            continue
+        rest, secrecy = _strip_marks(rest, _SECRECY_MARKS)
         rest, urgency = _strip_marks(rest, _URGENCY_MARKS)
-        column.secrecy = (
-            Secrecy.parse(secrecy[0]) if secrecy and not column.secrecy.rank else column.secrecy
-        )
+        for mark in secrecy:
+            column.secrecy = max(column.secrecy, Secrecy.parse(mark), key=lambda s: s.rank)
         column.urgency = column.urgency or (urgency[0] if urgency else "")
         if rest == "*" and column.body:
             column.star = True  # a Party header: the issuing body ends at the star under it
@@ -154,6 +257,17 @@ def _read_left_column(lines: list[str]) -> _LeftColumn:
         if rest and rest.isupper() and not column.star and not _starts_heading(rest):
             column.body.append(rest)
     return column
+
+
+def _marks_under_heading(lines: list[str]) -> Secrecy:
+    """The highest secrecy mark on a line of its own between the heading and the body."""
+    level = Secrecy.PUBLIC
+    for line in lines:
+        if _body_start(line):
+            break
+        if found := _secrecy_line(line):
+            level = max(level, found, key=lambda s: s.rank)
+    return level
 
 
 def _issuer_name(meta: DocumentMeta, column: _LeftColumn) -> None:
@@ -168,25 +282,50 @@ def _starts_heading(text: str) -> bool:
     return any(normalize(text).upper().startswith(heading) for heading in BY_HEADING)
 
 
-def _symbol(meta: DocumentMeta, head: str) -> None:
-    if state := _STATE_SYMBOL_RE.search(head):
-        number, year, doc_type, issuer = state.groups()
-        meta.symbol, meta.doc_type, meta.issuer = (
-            f"{number}/{year}/{doc_type}-{issuer}",
-            doc_type,
-            issuer,
-        )
-        meta.extra["system"] = "state"
-    elif party := _PARTY_SYMBOL_RE.search(head):
-        number, doc_type, issuer = party.groups()
-        meta.symbol, meta.doc_type, meta.issuer = f"{number}-{doc_type}/{issuer}", doc_type, issuer
+def _symbol(meta: DocumentMeta, lines: list[str]) -> None:
+    """Symbol, type and issuer code from the first ``Số`` line that gives a symbol."""
+    for line in lines:
+        if party := _PARTY_SYMBOL_RE.search(line):
+            number, doc_type, issuer = party.groups()
+            meta.symbol, meta.doc_type, meta.issuer = (
+                f"{number}-{doc_type}/{issuer}",
+                doc_type,
+                issuer,
+            )
+            return
+        if state := _STATE_SYMBOL_RE.search(line):
+            _state_symbol(meta, state)
+            return
 
 
-def _date(meta: DocumentMeta, head: str) -> None:
-    if date := _DATE_RE.search(head):
+def _state_symbol(meta: DocumentMeta, match: re.Match[str]) -> None:
+    """``12/2019/QĐ-UBND``: a type before the dash when it is one, else (``1234/BTC-CST``, a
+    công văn's) the issuer; ``109/2025/QH15`` takes its type from the word before ``số``."""
+    word, number, year, code = match.groups()
+    code = re.sub(r"\s*-\s*", "-", code)
+    meta.symbol = f"{number}/{year}/{code}" if year else f"{number}/{code}"
+    first, _, rest = code.partition("-")
+    if rest and fold(first).upper() in _FOLDED_ABBREVIATIONS:
+        meta.doc_type, meta.issuer = first, rest
+    else:
+        meta.doc_type, meta.issuer = _SYMBOL_TYPE_WORDS.get(word or "", ""), first
+    meta.extra["system"] = "state"
+
+
+_FOLDED_ABBREVIATIONS = frozenset(fold(code).upper() for code in ABBREVIATIONS)
+
+
+def _date(meta: DocumentMeta, lines: list[str]) -> None:
+    """The date of the header's place-and-date line, else of its first ``ngày … tháng … năm``."""
+    head = "\n".join(lines)
+    placed = re.search(r",\s*" + _DATE_RE.pattern, head, re.IGNORECASE)
+    if date := placed or _DATE_RE.search(head):
         day, month, year = (int(part) for part in date.groups())
-        if 1 <= month <= 12 and 1 <= day <= 31:
-            meta.date, meta.year = f"{year:04d}-{month:02d}-{day:02d}", year
+        try:
+            meta.date, meta.year = datetime.date(year, month, day).isoformat(), year
+        except ValueError:
+            meta.extra["date_error"] = f"impossible date {day}/{month}/{year} not stored"
+            log.warning("header date %d/%d/%d does not exist: not stored", day, month, year)
 
 
 def _term(head: str) -> str:
@@ -197,18 +336,35 @@ def _term(head: str) -> str:
     return ""
 
 
+def _before_body(lines: list[str]) -> list[str]:
+    """The header's lines up to where the body begins (``Căn cứ…``)."""
+    for index, line in enumerate(lines):
+        if _body_start(line):
+            return lines[:index]
+    return lines
+
+
 def parse_header(text: str) -> DocumentMeta:
-    """What the first page of a document says about itself; unknown fields stay empty."""
-    head = "\n".join(unicodedata.normalize("NFC", text).splitlines()[:_HEADER_LINES])
-    lines = head.splitlines()
+    """What the first page of a document says about itself; unknown fields stay empty.
+
+    ``secrecy`` is the highest secrecy mark the header carries (``sources["secrecy"]`` is then
+    ``"header"``), so that ingestion can compare it with a manifest's level.
+    """
+    page = header_lines(text)
+    lines = _before_body(page)
+    heading_at, heading_type = _heading_index(lines)
     meta = DocumentMeta()
-    _symbol(meta, head)
-    _date(meta, head)
-    heading_type, meta.title = _title(text.splitlines()[:_HEADER_LINES])
-    meta.doc_type = meta.doc_type or heading_type
-    column = _read_left_column(lines[: _heading_index(lines)[0]])
-    meta.secrecy, meta.urgency = column.secrecy, column.urgency
+    _symbol(meta, lines)
+    column = _read_left_column(lines[:heading_at])
     _issuer_name(meta, column)
+    doc_type, meta.title = _title(page, " ".join(normalize(meta.issuer_name).upper().split()))
+    meta.doc_type = meta.doc_type or heading_type or doc_type
+    _date(meta, lines[:heading_at])  # a date under the heading is the trích yếu's or the body's
+    meta.secrecy = max(
+        column.secrecy, _marks_under_heading(lines[heading_at:]), key=lambda s: s.rank
+    )
+    meta.urgency = column.urgency
+    head = "\n".join(lines)
     meta.place, meta.term = _place(head), _term(head)
     fields = (
         "symbol",
