@@ -1,9 +1,10 @@
 """Vietnamese text analysis, used identically when indexing and when querying.
 
 ``normalize`` gives the canonical spelling (NFC, one ``Đ``, no zero-width characters, the new
-tone-mark style ``hoà``/``thuỷ``); ``fold`` strips every diacritic (``đ`` → ``d``) for
-accent-insensitive matching; ``tokens`` splits text into syllables with their offsets in the
-text as given, so snippets can be cut from the original.
+tone-mark style ``hoà``/``thuỷ``, Cyrillic and Greek look-alikes among Latin letters written in
+Latin: ``TT-BT\u0421`` as published, its last letter Cyrillic, is ``TT-BTC``); ``fold`` strips every
+diacritic (``đ`` → ``d``) for accent-insensitive matching; ``tokens`` splits text into syllables
+with their offsets in the text as given, so snippets can be cut from the original.
 """
 
 from __future__ import annotations
@@ -26,6 +27,36 @@ _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 _OLD_STYLE_RE = re.compile(
     "([òóỏõọÒÓỎÕỌ](?<![qQ].)[aAeE]|[ùúủũụÙÚỦŨỤ](?<![qQ].)[yY])(?![^\\W_]|[" + _COMBINING + "])"
 )
+
+
+# Letters of other scripts printed like Latin ones (OCR and typists mix them into Vietnamese
+# words and symbols), and the letters that stand for ``Đ``. One character each, so offsets hold.
+_LOOK_ALIKES = {
+    **dict(zip("АВСЕНІЈКМОРЅТХУаеіјорсѕху", "ABCEHIJKMOPSTXYaeijopcsxy", strict=True)),  # noqa: RUF001
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧο", "ABEZHIKMNOPTYXo", strict=True)),  # noqa: RUF001
+    "Ɖ": "Đ",
+    "ɖ": "đ",
+}
+_LOOK_ALIKE_TABLE = str.maketrans(_LOOK_ALIKES)
+_LOOK_ALIKE_RE = re.compile(f"[{''.join(_LOOK_ALIKES)}]")
+_WITH_LOOK_ALIKE_RE = re.compile(f"\\S*[{''.join(_LOOK_ALIKES)}]\\S*")
+_LATIN_RE = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+# Bumped whenever the analysis changes the terms it gives: an index built by an earlier version
+# lacks the field named after this one, and is rebuilt (``index.search_index.INDEX_FIELDS``).
+ANALYSIS_VERSION = 2
+
+
+def latin_look_alikes(text: str) -> str:
+    """``text`` with Cyrillic and Greek look-alikes written in Latin where they stand among
+    Latin letters (in a run without spaces that holds one): a Russian word stays Russian."""
+    if _LOOK_ALIKE_RE.search(text) is None:
+        return text
+    return _WITH_LOOK_ALIKE_RE.sub(_latin_run, text)
+
+
+def _latin_run(match: re.Match[str]) -> str:
+    run = match.group()
+    return run.translate(_LOOK_ALIKE_TABLE) if _LATIN_RE.search(run) else run
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +87,9 @@ def compose(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """The canonical spelling of ``text`` (composed, new tone-mark style); case is kept."""
-    return _OLD_STYLE_RE.sub(_move_tone, compose(text))
+    """The canonical spelling of ``text`` (composed, new tone-mark style, look-alikes Latin);
+    case is kept."""
+    return _OLD_STYLE_RE.sub(_move_tone, compose(latin_look_alikes(text)))
 
 
 _STRIPPED_RE = re.compile(f"[{_COMBINING}{_ZERO_WIDTH}]")
@@ -68,6 +100,7 @@ _NOT_LATIN_RE = re.compile(f"[^\x00-\x7f{_COMBINING}]")
 
 def fold(text: str) -> str:
     """Lowercase ``text`` with every diacritic removed (``Đảng`` → ``dang``)."""
+    text = latin_look_alikes(text)
     return _without_marks(
         text.replace("Đ", "D").replace("đ", "d").replace("Ð", "D").replace("ð", "d")
     ).lower()
@@ -90,7 +123,7 @@ def has_diacritics(word: str) -> bool:
 
 def tokens(text: str) -> Iterator[Token]:
     """The syllables of ``text`` with their offsets in ``text`` as given."""
-    for match in _TOKEN_RE.finditer(text):
+    for match in _TOKEN_RE.finditer(latin_look_alikes(text)):
         term = normalize(match.group()).lower()
         if term:
             yield Token(term, match.start(), match.end())
@@ -112,6 +145,7 @@ def _same_length_canonical(text: str) -> str | None:
 
 def terms(text: str) -> list[str]:
     """The canonical lowercase syllables of ``text``."""
+    text = latin_look_alikes(text)
     canonical = _same_length_canonical(text)
     if canonical is None:  # offsets are not needed here: compose the whole text at once
         canonical = _same_length_canonical(compose(text))

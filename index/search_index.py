@@ -24,7 +24,7 @@ from typing import Any
 
 import tantivy
 
-from archive_search.index.analysis import analysed_fields, fold, terms
+from archive_search.index.analysis import ANALYSIS_VERSION, analysed_fields, fold, terms
 from archive_search.index.catalog import Catalog
 from archive_search.index.errors import IndexUnavailableError
 from archive_search.index.records import PageText, StoredDocument
@@ -66,6 +66,10 @@ _PROGRESS_EVERY = 1_000  # documents between two reports of a rebuild's progress
 RebuildProgress = Callable[[int, int], None]
 
 
+# Empty, named after the analysis version: an index without it analysed its text otherwise.
+ANALYSIS_FIELD = f"analysis_{ANALYSIS_VERSION}"
+
+
 def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("num", stored=True, indexed=True, fast=True)
@@ -84,6 +88,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("date_key", indexed=True, fast=True)
     builder.add_text_field("cites", tokenizer_name="raw")
     builder.add_text_field(CITED_AT_FIELD, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field(ANALYSIS_FIELD, tokenizer_name="raw", index_option="basic")
     return builder.build()
 
 
@@ -100,7 +105,7 @@ INDEX_FIELDS = frozenset(
         "symbol",
         *FACET_FIELDS,
     }
-    | {"year", "date_key", "cites", CITED_AT_FIELD}
+    | {"year", "date_key", "cites", CITED_AT_FIELD, ANALYSIS_FIELD}
 )
 
 
