@@ -16,10 +16,12 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +31,6 @@ from bench.orpeers import RankedPeer, open_peers, start_postgres
 from bench.relsets import (
     KnownItemSet,
     Probe,
-    SimilarSet,
     Vocabulary,
     headline_set,
     load_alqac,
@@ -37,7 +38,6 @@ from bench.relsets import (
     marks_probes,
     sentence_set,
     short_probes,
-    similar_set,
     write_synthetic,
 )
 
@@ -67,7 +67,6 @@ class Options:
     docs: int = 3000
     queries: int = 300
     alqac_queries: int | None = None
-    similar_docs: int = 1000
     similar_dups: int = 100
     marks: int = 40
     short: int = 100
@@ -213,12 +212,26 @@ def build_peers(
 ) -> Systems:
     if not o.peers:
         return Systems([])
-    peers, missing = open_peers(o.work / "peers" / name, f"rel_{name}", server)
+    peers, missing = open_peers(
+        o.work / "peers" / name, f"rel_{name}", server, connections=o.workers
+    )
     r.missing.update(missing)
     for peer in peers:
         r.timed(f"peers build ({name})", lambda peer=peer: peer.build(docs))  # type: ignore[misc]
     log(f"{name}: {len(peers)} peers built")
     return Systems(peers)
+
+
+def peer_lists(peers: Sequence[RankedPeer], texts: Sequence[str]) -> dict[str, list[list[str]]]:
+    """Every peer's top 10 keys for each text; PostgreSQL, in a server of its own, meanwhile."""
+    out: dict[str, list[list[str]]] = {}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        remote = {p.name: pool.submit(p.search_many, texts) for p in peers if p.name == "postgres"}
+        for peer in peers:
+            if peer.name not in remote:
+                out[peer.name] = peer.search_many(texts)
+        out |= {name: future.result() for name, future in remote.items()}
+    return {p.name: out[p.name] for p in peers}
 
 
 def _stuck(vocab: Vocabulary, text: str) -> bool:
@@ -275,16 +288,16 @@ def run_known_item(
                 not hits and _stuck(vocab, q.text) for hits, q in zip(ranked, queries, strict=True)
             )
     systems = build_peers(o, s.name, s.docs, server, r)
-    for peer in systems.peers:
-        for variant, queries in s.variants().items():
+    variants = s.variants()
+    texts = [q.text for queries in variants.values() for q in queries]
+    lists = r.timed(f"peers search ({s.name})", lambda: peer_lists(systems.peers, texts))
+    for name, tops in lists.items():
+        at = 0
+        for variant, queries in variants.items():
+            ranked = [[doc_of.get(k, k) for k in top] for top in tops[at : at + len(queries)]]
+            at += len(queries)
             answers = [doc_of[q.answer] for q in queries]
-            ranked = r.timed(
-                f"peers search ({s.name})",
-                lambda peer=peer, queries=queries: [  # type: ignore[misc]
-                    [doc_of.get(k, k) for k in peer.search(q.text)] for q in queries
-                ],
-            )
-            out["systems"].setdefault(peer.name, {})[variant] = scores(ranked, answers)
+            out["systems"].setdefault(name, {})[variant] = scores(ranked, answers)
     r.sets[s.name] = out
     ours = out["systems"][OURS]
     log(
@@ -312,10 +325,9 @@ def _probe_lists(
     texts = [p.text for p in probes]
     with Archive.open(archive) as opened:
         ids, _ = _ours(opened, texts, None)
-    lists = {OURS: [[key_of[i] for i in top if i in key_of] for top in ids]}
-    for peer in systems.peers:
-        lists[peer.name] = [peer.search(t) for t in texts]
-    return lists
+    return {OURS: [[key_of[i] for i in top if i in key_of] for top in ids]} | peer_lists(
+        systems.peers, texts
+    )
 
 
 def run_marks(
@@ -374,39 +386,28 @@ def run_short(
     log(f"short: {len(probes)} queries, ours {out[OURS]:.1%}")
 
 
-def run_similar(o: Options, s: SimilarSet, server: PostgresServer | None, r: Results) -> None:
+def run_similar(
+    s: KnownItemSet, archive: Path, doc_of: Mapping[str, str], systems: Systems, r: Results
+) -> None:
     """``similar()`` must put the near-duplicate first; the document as its own query must come
     first with its near-duplicate second."""
     from archive_search import Archive
 
-    archive, doc_of, _ = r.timed(
-        "archive (similar)",
-        lambda: cached_archive(o.work / "archives", "similar", s.docs, o.workers),
-    )
-    pairs = [(doc_of[k], doc_of[SimilarSet.dup(k)]) for k in s.originals]
+    pairs = [(doc_of[k], doc_of[KnownItemSet.dup(k)]) for k in s.originals]
     texts = [s.docs[k] for k in s.originals]
     with Archive.open(archive) as opened:
-        alike = r.timed(
-            "ours (similar)", lambda: [[h.id for h in opened.similar(d).hits] for d, _ in pairs]
-        )
-        as_query, _ = r.timed("ours (similar)", lambda: _ours(opened, texts, None))
+        alike = [[h.id for h in opened.similar(d).hits] for d, _ in pairs]
+        as_query, _ = _ours(opened, texts, None)
     n = max(1, len(pairs))
+    dup_first = sum(bool(top) and top[0] == dup for top, (_, dup) in zip(alike, pairs, strict=True))
     out: dict[str, Any] = {
         "docs": len(s.docs),
         "pairs": len(pairs),
-        "similar_dup_first": sum(
-            bool(top) and top[0] == dup for top, (_, dup) in zip(alike, pairs, strict=True)
-        )
-        / n,
+        "similar_dup_first": dup_first / n,
         "systems": {OURS: _self_query(as_query, pairs)},
     }
-    systems = build_peers(o, "similar", s.docs, server, r)
-    try:
-        for peer in systems.peers:
-            ranked = [[doc_of.get(k, k) for k in peer.search(t)] for t in texts]
-            out["systems"][peer.name] = _self_query(ranked, pairs)
-    finally:
-        systems.close()
+    for name, tops in peer_lists(systems.peers, texts).items():
+        out["systems"][name] = _self_query([[doc_of.get(k, k) for k in t] for t in tops], pairs)
     r.probes["similar"] = out
     log(f"similar: near-duplicate first {out['similar_dup_first']:.0%} of {len(pairs)}")
 
@@ -479,8 +480,9 @@ def run(o: Options) -> Results:
 
 def _news_sets(o: Options, news: Path, server: PostgresServer | None, r: Results) -> None:
     articles = r.timed("load", lambda: load_news(news, o.docs))
-    if {"headline", "marks", "short"} & set(o.sets):
-        s = headline_set(articles, o.queries, o.seed)
+    if {"headline", "marks", "short", "similar"} & set(o.sets):
+        dups = o.similar_dups if "similar" in o.sets else 0
+        s = headline_set(articles, o.queries, o.seed, duplicates=dups)
         archive, doc_of, systems, vocab = run_known_item(o, s, server, r)
         try:
             if "marks" in o.sets:
@@ -488,13 +490,12 @@ def _news_sets(o: Options, news: Path, server: PostgresServer | None, r: Results
             if "short" in o.sets:
                 titles = [a.title for a in articles]
                 r.timed("short", lambda: run_short(o, archive, doc_of, systems, vocab, titles, r))
+            if "similar" in o.sets:
+                r.timed("similar", lambda: run_similar(s, archive, doc_of, systems, r))
         finally:
             systems.close()
     if "sentence" in o.sets:
         run_known_item(o, sentence_set(articles, o.queries, o.seed), server, r)[2].close()
-    if "similar" in o.sets:
-        picked = articles[: o.similar_docs]
-        run_similar(o, similar_set(picked, o.similar_dups, o.seed), server, r)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
@@ -513,8 +514,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     )
     p.add_argument("--queries", type=int, default=300, help="queries per news set")
     p.add_argument("--alqac-queries", type=int, default=None, help="legal questions (default all)")
-    p.add_argument("--similar-docs", type=int, default=1000)
-    p.add_argument("--similar-dups", type=int, default=100, help="near-duplicates made")
+    p.add_argument(
+        "--similar-dups", type=int, default=100, help="near-duplicates added to the headline set"
+    )
     p.add_argument("--marks", type=int, default=40, help="two-word pairs of the diacritic probe")
     p.add_argument("--short", type=int, default=100, help="short queries of 2-3 words")
     p.add_argument("--seed", type=int, default=1)
@@ -536,7 +538,6 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         docs=a.docs,
         queries=a.queries,
         alqac_queries=a.alqac_queries,
-        similar_docs=a.similar_docs,
         similar_dups=a.similar_dups,
         marks=a.marks,
         short=a.short,
@@ -550,6 +551,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A plain kill still stops the private PostgreSQL server and closes the archives.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         run(parse_args(argv))
     except MissingDataError as exc:

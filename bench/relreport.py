@@ -134,8 +134,9 @@ def _probe_section(r: Results) -> list[str]:
         lines += [
             "## `similar` and a document as its own query",
             "",
-            f"{similar['docs']:,} documents of which {similar['pairs']} near-duplicates (one "
-            "sentence and two words dropped, one comma changed). `Archive.similar(original)` "
+            f"The headline set's {similar['docs']:,} documents hold {similar['pairs']} "
+            "near-duplicates of articles not queried (one sentence and two words dropped, one "
+            "comma changed). `Archive.similar(original)` "
             "(which leaves the original out) puts the near-duplicate first for "
             f"**{_pct(similar['similar_dup_first'])}**. The original's whole text as the query:",
             "",
@@ -182,8 +183,8 @@ def render(r: Results) -> str:
         f"- Command: `{o.command}`",
         f"- Machine: {_machine()}",
         f"- Sizes: {o.docs:,} news articles, {o.queries} queries per news set, ALQAC questions: "
-        f"{'all' if o.alqac_queries is None else o.alqac_queries}, `similar`: {o.similar_docs:,} "
-        f"articles + {o.similar_dups} near-duplicates, {o.marks} mark pairs, {o.short} short "
+        f"{'all' if o.alqac_queries is None else o.alqac_queries}, {o.similar_dups} near-duplicates "
+        f"in the headline set, {o.marks} mark pairs, {o.short} short "
         f"queries; seed {o.seed}{'; SYNTHETIC stand-in data' if o.synthetic else ''}",
         f"- Bench time: {r.timings.get('total', float('nan')):.0f} s",
         "",

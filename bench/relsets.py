@@ -46,12 +46,18 @@ class Query:
 
 @dataclass(slots=True)
 class KnownItemSet:
-    """Documents (key → text) and queries with their answers, typed with diacritics."""
+    """Documents (key → text) and queries with their answers, typed with diacritics; ``originals``
+    are documents that also have a near-duplicate (key ``ORIGINAL~dup``) among the documents."""
 
     name: str
     description: str
     docs: dict[str, str]
     queries: list[Query]
+    originals: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def dup(key: str) -> str:
+        return f"{key}~dup"
 
     def variants(self) -> dict[str, list[Query]]:
         """The queries as typed, and the same with every diacritic stripped."""
@@ -86,14 +92,24 @@ def _sample(items: Sequence[NewsArticle], count: int, seed: int) -> list[NewsArt
     return random.Random(seed).sample(list(items), min(count, len(items)))
 
 
-def headline_set(articles: Sequence[NewsArticle], queries: int, seed: int) -> KnownItemSet:
+def headline_set(
+    articles: Sequence[NewsArticle], queries: int, seed: int, *, duplicates: int = 0
+) -> KnownItemSet:
+    """Headlines as queries; ``duplicates`` articles not queried get a near-duplicate too."""
     docs = {a.id: f"{a.summary}\n\n{a.body}" for a in articles}
     chosen = _sample(articles, queries, seed)
+    asked = {a.id for a in chosen}
+    rng = random.Random(seed + 2)
+    spare = sorted(key for key in docs if key not in asked)
+    originals = sorted(rng.sample(spare, min(duplicates, len(spare))))
+    for key in originals:
+        docs[KnownItemSet.dup(key)] = near_duplicate(docs[key], rng)
     return KnownItemSet(
         "headline",
         "an article's headline as the query; the document is its summary and body",
         docs,
         [Query(a.title, a.id) for a in chosen],
+        originals,
     )
 
 
@@ -278,27 +294,6 @@ def near_duplicate(text: str, rng: random.Random) -> str:
             del words[rng.randrange(len(words))]
     edited = " ".join(words)
     return edited.replace(",", ";", 1) if "," in edited else edited + " ."
-
-
-@dataclass(slots=True)
-class SimilarSet:
-    """Documents, and for some of them a near-duplicate (key ``ORIGINAL~dup``)."""
-
-    docs: dict[str, str]
-    originals: list[str]
-
-    @staticmethod
-    def dup(key: str) -> str:
-        return f"{key}~dup"
-
-
-def similar_set(articles: Sequence[NewsArticle], duplicates: int, seed: int) -> SimilarSet:
-    docs = {a.id: f"{a.summary}\n\n{a.body}" for a in articles}
-    rng = random.Random(seed + 2)
-    originals = sorted(rng.sample(sorted(docs), min(duplicates, len(docs))))
-    for key in originals:
-        docs[SimilarSet.dup(key)] = near_duplicate(docs[key], rng)
-    return SimilarSet(docs, originals)
 
 
 # --- a tiny stand-in for the shared data, for tests --------------------------------------------

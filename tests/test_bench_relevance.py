@@ -60,7 +60,7 @@ def test_missing_shared_data_is_one_line(
 
 def test_relevance_bench_on_generated_data(tmp_path: Path) -> None:
     out = tmp_path / "relevance.md"
-    argv = ["--synthetic", "--docs", "60", "--queries", "15", "--similar-docs", "30"]
+    argv = ["--synthetic", "--docs", "60", "--queries", "15"]
     argv += ["--similar-dups", "4", "--marks", "6", "--short", "20", "--workers", "1"]
     results = run(parse_args([*argv, "--work", str(tmp_path / "work"), "--out", str(out)]))
     assert set(results.sets) == {"headline", "sentence", "alqac"}
@@ -80,5 +80,5 @@ def test_relevance_bench_on_generated_data(tmp_path: Path) -> None:
     assert "| **archive-search** |" in report and "| 8-20 |" in report
     assert "SYNTHETIC stand-in data" in report
 
-    again = run(parse_args([*argv, "--work", str(tmp_path / "work"), "--sets", "headline"]))
+    again = run(parse_args([*argv, "--work", str(tmp_path / "work"), "--sets", "headline,similar"]))
     assert again.sets["headline"]["reused"]  # the archive built above, found in the cache
