@@ -134,7 +134,11 @@ def _positive(node: Node, kind: type[LeafT]) -> Iterator[LeafT]:
             yield from _positive(child, kind)
 
 
-_SYMBOL = r"(?:[Ss][oốOỐ]\s*:?\s+)?\d+\s*[-\s]\s*[^\W\d_]+(?:\s*/\s*[^\W\d_]+)+(?![\w/])"
+# A Party symbol (``36-NQ/TW``) or a state one (``109/2025/NĐ-CP``, ``1408/QĐ-BXD``, ``121/2025/QH15``).
+_SYMBOL = (
+    r"(?:[Ss][oốOỐ]\s*:?\s+)?(?:\d+\s*[-\s]\s*[^\W\d_]+(?:\s*/\s*[^\W\d_]+)+"
+    r"|\d+(?:\.\d+)?/(?:\d{4}/)?[^\W\d_]+\d*(?:-[^\W\d_]+\d*)*)(?![\w/])"
+)
 _TOKEN_RE = re.compile(
     rf"""(?P<space>\s+)
     |(?P<lparen>\()
