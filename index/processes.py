@@ -1,25 +1,32 @@
-"""Pools of worker processes that leave Ctrl-C to their parent."""
+"""Pools of worker processes that leave Ctrl-C to their parent and die with it."""
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
 from typing import Any
 
+_PARENT_POLL = 1.0  # seconds between two looks at whether the parent is still there
+
 
 class WorkerPool(ProcessPoolExecutor):
-    """A process pool whose workers ignore SIGINT, and which, left by an exception (Ctrl-C in
-    the parent), cancels the tasks not started and waits only for those running.
+    """A process pool whose workers ignore SIGINT, exit when their parent dies, and which, left
+    by an exception (Ctrl-C in the parent), cancels the tasks not started and waits only for
+    those running.
 
     Ctrl-C on a terminal sends SIGINT to the whole process group. A worker that took it died
     while its pool shut down and could hang in its exit, flushing a queue the parent no longer
-    read, with the parent waiting on it for ever (1 interrupted ingest in 8). The parent alone
-    stops the run."""
+    read, with the parent waiting on it for ever. The parent alone stops the run. A parent
+    killed with SIGKILL cannot stop its workers: they notice it is gone themselves."""
 
     def __init__(self, workers: int, setup: Callable[..., None] | None = None, *args: Any) -> None:
-        super().__init__(max_workers=workers, initializer=_start_worker, initargs=(setup, *args))
+        super().__init__(
+            max_workers=workers, initializer=_start_worker, initargs=(os.getpid(), setup, *args)
+        )
 
     def __exit__(
         self,
@@ -30,7 +37,23 @@ class WorkerPool(ProcessPoolExecutor):
         self.shutdown(wait=True, cancel_futures=kind is not None)
 
 
-def _start_worker(setup: Callable[..., None] | None, *args: Any) -> None:
+def _start_worker(parent: int, setup: Callable[..., None] | None, *args: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent(parent)
     if setup is not None:
         setup(*args)
+
+
+def exit_with_parent(parent: int) -> None:
+    """End this process within a second of ``parent`` (the process that started it) being
+    gone, by a thread that looks. (Linux's parent-death signal would follow the parent's thread
+    that started the worker, not its process: a pool started by a short-lived thread would die.)"""
+    if os.getppid() != parent:  # gone already
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        threading.Event().wait(_PARENT_POLL)
+    os._exit(1)
