@@ -1,5 +1,10 @@
 """All hits of a query written as CSV or JSON Lines, one row per document, as they are found:
-its metadata, and the best-matching page with its snippet (matched words in ``<b>…</b>``)."""
+its metadata, and the best-matching page with its snippet (matched words in ``<b>…</b>``).
+
+In CSV, a text cell a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``@SUM(1+1)``)
+is written with a leading ``'``, as OWASP advises against CSV injection; JSON Lines, read by
+programs, keeps every value as it is.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +37,15 @@ COLUMNS = (
     "snippet",
 )
 _HIT_COLUMNS = COLUMNS[:-2]
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def neutralised(value: object) -> object:
+    """A text cell that starts like a formula, behind a ``'`` so a spreadsheet shows it as text
+    (OWASP's advice on CSV injection; their full-width forms too); any other value as it is."""
+    if isinstance(value, str) and value.lstrip(" ").startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _row(hit: Hit) -> dict[str, object]:
@@ -67,7 +81,7 @@ def lines(hits: Iterable[Hit], *, format: ExportFormat = "csv") -> Iterator[str]
         writer.writeheader()
         for hit in hits:
             yield _taken(buffer)
-            writer.writerow(_row(hit))
+            writer.writerow({key: neutralised(value) for key, value in _row(hit).items()})
         yield _taken(buffer)
     else:
         for hit in hits:
