@@ -60,6 +60,14 @@ class SearchQuery:
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
             raise QueryError(f"the query text must be a string, not {type(self.text).__name__}")
+        # Built directly, as ``build`` would: a clearance by name, filters and years as given.
+        object.__setattr__(self, "clearance", parse_clearance(self.clearance))
+        for name in ("fond", "doc_type", "issuer", "cites"):
+            object.__setattr__(self, name, _values(getattr(self, name)))
+        if not all(isinstance(value, YearRange) for value in self.year):
+            object.__setattr__(self, "year", _years(self.year))  # type: ignore[arg-type]
+        for name in ("text", "fond", "doc_type", "issuer", "cites"):
+            _check_text(name, getattr(self, name))
         for name in ("limit", "offset", "pages_per_hit"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
@@ -120,6 +128,17 @@ def _values(given: Sequence[str]) -> tuple[str, ...]:
     """A filter's values; one string alone (``fond="TU"``) is one value, not its letters (which
     would silently match nothing)."""
     return (given,) if isinstance(given, str) else tuple(given)
+
+
+def _check_text(name: str, value: str | tuple[str, ...]) -> None:
+    """Refuse a value that is not text, or not valid UTF-8 (bytes decoded with surrogates)."""
+    for item in (value,) if isinstance(value, str) else value:
+        if not isinstance(item, str):
+            raise QueryError(f"{name} values must be strings, not {item!r}")
+        try:
+            item.encode("utf-8")
+        except UnicodeEncodeError:
+            raise QueryError(f"{name} {item!r} is not valid UTF-8 text") from None
 
 
 def _years(given: Sequence[str | int] | int) -> tuple[YearRange, ...]:

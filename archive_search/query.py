@@ -12,7 +12,9 @@
     trichdan:36-NQ/TW           documents citing that symbol
 
 A query that cannot be read raises ``QuerySyntaxError`` naming the problem; ``plain_words``
-reads any text as plain words, for the lenient retry.
+reads any text as plain words, for the lenient retry. A query longer than ``MAX_QUERY_CHARS``
+characters or ``MAX_QUERY_WORDS`` words is refused (``QueryError``, whether strict or not), and
+parentheses nested deeper than ``MAX_NESTING`` levels cannot be read.
 """
 
 from __future__ import annotations
@@ -134,6 +136,11 @@ def _positive(node: Node, kind: type[LeafT]) -> Iterator[LeafT]:
             yield from _positive(child, kind)
 
 
+MAX_QUERY_CHARS = 2_000  # a query is a few words, a pasted title or summary at most
+MAX_QUERY_WORDS = 128
+MAX_NESTING = 32  # levels of parentheses
+
+
 # A Party symbol (``36-NQ/TW``) or a state one (``109/2025/NĐ-CP``, ``1408/QĐ-BXD``, ``121/2025/QH15``).
 _SYMBOL = (
     r"(?:[Ss][oốOỐ]\s*:?\s+)?(?:\d+\s*[-\s]\s*[^\W\d_]+(?:\s*/\s*[^\W\d_]+)+"
@@ -202,6 +209,7 @@ class _Parser:
 
     def __init__(self, tokens: list[_Token]) -> None:
         self.tokens, self.at = tokens, 0
+        self.depth = 0  # parentheses open around the token being read
 
     def peek(self) -> _Token | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -248,7 +256,13 @@ class _Parser:
 
     def primary(self, token: _Token) -> Node | None:
         if token.kind == "lparen":
+            if self.depth >= MAX_NESTING:
+                raise QuerySyntaxError(
+                    f"parentheses nested more than {MAX_NESTING} levels deep: remove some"
+                )
+            self.depth += 1
             nodes = self.sequence(closing=True)
+            self.depth -= 1
             if self.peek() is None:
                 raise QuerySyntaxError("'(' is not closed: add a ')' after the group")
             self.take()
@@ -334,8 +348,22 @@ def _raw_values(field: str, value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in found if v))
 
 
+def check_size(text: str) -> None:
+    """Refuse a query too long to be one: ``QueryError`` saying the limit."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"query is {len(text):,} characters long: at most {MAX_QUERY_CHARS:,} are searched; "
+            "shorten it"
+        )
+    if (count := len(terms(text))) > MAX_QUERY_WORDS:
+        raise QueryError(
+            f"query has {count:,} words: at most {MAX_QUERY_WORDS} are searched; shorten it"
+        )
+
+
 def parse_query(text: str) -> ParsedQuery:
     """Parse a query string; raise ``QueryError`` saying what to fix."""
+    check_size(text)
     parser = _Parser(_tokens(text))
     nodes = parser.sequence(closing=False)
     if not nodes and text.strip():  # only marks: searching them would list the whole archive
@@ -358,6 +386,7 @@ def plain_words(text: str) -> ParsedQuery:
     """Any text as plain words, every one required: the lenient reading of a bad query. Symbols
     stay symbols (``"36-NQ/TU`` is the document, not 36, NQ and TU anywhere) and an ``OR`` that
     could not be read is dropped, unless nothing else is left."""
+    check_size(text)
     leaves: list[Node] = [_symbol(match.group()) for match in _LOOSE_SYMBOL_RE.finditer(text)]
     rest = _LOOSE_SYMBOL_RE.sub(" ", text)
     words = terms(_OPERATOR_RE.sub(" ", rest)) or ([] if leaves else terms(rest))
