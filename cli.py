@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import logging
 import os
@@ -28,6 +29,7 @@ from archive_search import (
     SearchQuery,
     SearchResults,
     Secrecy,
+    UsageError,
 )
 from archive_search.archive import ENVIRONMENT_VARIABLE
 from archive_search.jsonable import to_json
@@ -37,6 +39,26 @@ if TYPE_CHECKING:  # ingestion is imported by the ingest command alone: searchin
     from archive_search import IngestReport
 
 _TAG_RE = re.compile(r"<b>(.*?)</b>")
+# Characters a terminal may act on (escape sequences, carriage return, bidirectional overrides):
+# text from the archive shows them as escapes. Tab and newline are kept.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_C1_RE = re.compile("[\x7f-\x9f]")  # what JSON leaves unescaped of those
+
+
+def _printable(text: str) -> str:
+    """``text`` with each control character written as an escape (``\\x1b``), so a title
+    cannot move the cursor, recolour or retitle the reader's terminal."""
+    return _CONTROL_RE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _say(text: str, *, err: bool = False) -> None:
+    """Print a line of text that may hold what the archive holds, control characters escaped."""
+    click.echo(_printable(text), err=err)
 
 
 class _Context:
@@ -57,14 +79,16 @@ pass_context = click.make_pass_decorator(_Context)
 
 
 def _echo_json(value: Any) -> None:
-    click.echo(to_json(value))
+    click.echo(_C1_RE.sub(lambda found: f"\\u{ord(found.group()):04x}", to_json(value)))
 
 
 def _highlight(snippet: str) -> str:
     """A snippet (HTML: ``<b>`` marks, ``&quot;`` escapes) as text: matched words in bold on a
     terminal, in [brackets] elsewhere, and ``"``, ``&``, ``<`` as the document writes them."""
     terminal = sys.stdout.isatty()
-    parts = [html.unescape(part) for part in _TAG_RE.split(snippet)]  # text, marked word, text, …
+    parts = [
+        _printable(html.unescape(part)) for part in _TAG_RE.split(snippet)
+    ]  # text, marked word, text, …
     for marked in range(1, len(parts), 2):
         word = parts[marked]
         parts[marked] = click.style(word, bold=True, fg="yellow") if terminal else f"[{word}]"
@@ -322,9 +346,9 @@ def ingest(
     if as_json:
         _echo_json(report)
     elif not quiet:
-        click.echo(_summary(report))
+        _say(_summary(report))
         for failure in report.failures:
-            click.echo(f"failed: {failure.path}: {failure.reason}", err=True)
+            _say(f"failed: {failure.path}: {failure.reason}", err=True)
     if report.failures:
         raise IngestFailuresError(
             f"{len(report.failures)} file(s) failed; every other file is indexed "
@@ -374,7 +398,7 @@ def _with_filters(command: Any) -> Any:
 def _print_facets(facets: dict[str, tuple[FacetCount, ...]], *, top: int = 10) -> None:
     for name, counts in facets.items():
         if counts:
-            click.echo(f"  {name}: " + ", ".join(f"{c.value} ({c.count})" for c in counts[:top]))
+            _say(f"  {name}: " + ", ".join(f"{c.value} ({c.count})" for c in counts[:top]))
 
 
 def _print_hit(rank: int, hit: Hit) -> None:
@@ -387,8 +411,8 @@ def _print_hit(rank: int, hit: Hit) -> None:
     details = " · ".join(
         str(v) for v in (hit.fond, *place, hit.date or hit.year, hit.doc_type) if v
     )
-    click.echo(f"\n{rank:>3}. {hit.symbol or '-'}  {hit.title or '(untitled)'}  [{details}]")
-    click.echo(f"     {hit.id}  {hit.source or 'catalogue record'}")
+    _say(f"\n{rank:>3}. {hit.symbol or '-'}  {hit.title or '(untitled)'}  [{details}]")
+    _say(f"     {hit.id}  {hit.source or 'catalogue record'}")
     for page in hit.pages:
         click.echo(f"     p. {page.page}: {_highlight(page.snippet)}")
 
@@ -396,7 +420,7 @@ def _print_hit(rank: int, hit: Hit) -> None:
 def _print_results(results: SearchResults, *, heading: str | None = None) -> None:
     shown = f"{results.offset + 1}-{results.offset + len(results.hits)}" if results.hits else "0"
     noun = "document matches" if results.total == 1 else "documents match"
-    click.echo(heading or f"{results.total} {noun} {results.query!r} (showing {shown})")
+    _say(heading or f"{results.total} {noun} {results.query!r} (showing {shown})")
     _print_facets(results.facets)
     for rank, hit in enumerate(results.hits, start=results.offset + 1):
         _print_hit(rank, hit)
@@ -421,7 +445,7 @@ def search(ctx: _Context, /, query: tuple[str, ...], as_json: bool, **options: A
     with ctx.archive() as archive:
         results = archive.run(SearchQuery.build(" ".join(query), **options))
     if results.warning:
-        click.echo(f"Warning: {results.warning}", err=True)
+        _say(f"Warning: {results.warning}", err=True)
     if as_json:
         _echo_json(results)
     else:
@@ -480,7 +504,7 @@ def similar(ctx: _Context, doc_id: str, clearance: str, limit: int, as_json: boo
         which = "The document" if count == 1 else f"The {count} documents"
         _print_results(results, heading=f"{which} most like {doc_id}, most alike first")
     else:
-        click.echo(f"No document is like {doc_id}")
+        _say(f"No document is like {doc_id}")
 
 
 def _print_refs(label: str, refs: tuple[DocumentRef, ...]) -> None:
@@ -488,7 +512,7 @@ def _print_refs(label: str, refs: tuple[DocumentRef, ...]) -> None:
         click.echo(f"  {label}:")
     for ref in refs:
         where = f"{ref.id}  {ref.title}" if ref.id else "(not in the archive)"
-        click.echo(f"    {ref.symbol}  {where}")
+        _say(f"    {ref.symbol}  {where}")
 
 
 @cli.command()
@@ -506,7 +530,7 @@ def show(ctx: _Context, doc_id: str, page: int | None, clearance: str, as_json: 
     if as_json:
         _echo_json(view)
         return
-    click.echo(f"{view.id}  {view.source or 'catalogue record'}")
+    _say(f"{view.id}  {view.source or 'catalogue record'}")
     for key, value in view.metadata.items():
         if value not in ("", None, {}):
             shown = (
@@ -514,11 +538,11 @@ def show(ctx: _Context, doc_id: str, page: int | None, clearance: str, as_json: 
                 if isinstance(value, dict)
                 else value
             )
-            click.echo(f"  {key}: {shown}")
+            _say(f"  {key}: {shown}")
     _print_refs("cites", view.cites)
     _print_refs("cited by", view.cited_by)
     for item in view.pages:
-        click.echo(f"\n--- page {item.number} ({item.method.value}) ---\n{item.text}")
+        _say(f"\n--- page {item.number} ({item.method.value}) ---\n{item.text}")
 
 
 @cli.command()
@@ -564,7 +588,7 @@ def failures(ctx: _Context, as_json: bool) -> None:
     if as_json:
         _echo_json(found)
     for failure in [] if as_json else found:
-        click.echo(f"{failure.path}: {failure.reason}")
+        _say(f"{failure.path}: {failure.reason}")
 
 
 @cli.command()
@@ -602,10 +626,53 @@ def stats(ctx: _Context, clearance: str, as_json: bool) -> None:
         return
     for key, value in dataclasses.asdict(found).items():
         if not isinstance(value, tuple):
-            click.echo(f"{key}: {value.value if isinstance(value, Secrecy) else value}")
+            _say(f"{key}: {value.value if isinstance(value, Secrecy) else value}")
     _print_facets(
         {"fond": found.by_fond, "year": found.by_year, "doc_type": found.by_type}, top=100
     )
+
+
+# Files to ingest: one whose name is not UTF-8 fails alone, with its reason.
+_FILE_ARGUMENTS = {"paths"}
+
+
+def _undecodable(value: object) -> str | None:
+    """The first text in ``value`` (a string, a path or a tuple of them) that is not valid
+    UTF-8 (the shell passed bytes Python could only decode with surrogates), or None."""
+    for item in value if isinstance(value, tuple) else (value,):
+        text = str(item) if isinstance(item, str | Path) else ""
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return text
+    return None
+
+
+def _utf8_only(command: click.Command) -> None:
+    """Refuse, as a usage error, an argument or option of ``command`` that is not valid UTF-8
+    (``show $'\\xff'``): the catalogue and the index hold only text."""
+    run = command.callback
+    if run is None:
+        return
+
+    shown = {
+        param.name: param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+        for param in command.params
+    }
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for name, value in kwargs.items():
+            if name not in _FILE_ARGUMENTS and (bad := _undecodable(value)) is not None:
+                raise UsageError(
+                    f"{shown.get(name, name)} {bad!r} is not valid UTF-8: give it as UTF-8 text"
+                )
+        return run(*args, **kwargs)
+
+    command.callback = functools.update_wrapper(checked, run)
+
+
+for _command in cli.commands.values():
+    _utf8_only(_command)
 
 
 for _command in SERVER_COMMANDS:  # users, audit, serve: defined with the server
@@ -620,7 +687,7 @@ def main(argv: list[str] | None = None) -> None:
     except ArchiveSearchError as exc:
         if verbose:
             traceback.print_exc()
-        click.echo(f"Error: {exc}", err=True)
+        _say(f"Error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("Interrupted", err=True)

@@ -36,6 +36,7 @@ from archive_search.index.errors import (
     QueryError,
     SchemaVersionError,
     UnsupportedFileError,
+    UsageError,
 )
 from archive_search.index.records import PageMethod, PageText, Secrecy
 from archive_search.jsonable import to_json
@@ -112,6 +113,7 @@ __all__ = [
     "Secrecy",
     "SortOrder",
     "UnsupportedFileError",
+    "UsageError",
     "User",
     "YearRange",
     "default_archive_path",
