@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import re
+import stat
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -207,6 +211,35 @@ def layer_boxes(words: tuple[WordBox, ...], layer: Decoded) -> tuple[WordBox, ..
     return tuple(replace(box, text=text) for box, text in zip(words, converted, strict=True))
 
 
+_KINDS = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a folder",
+}
+
+
+@contextlib.contextmanager
+def open_regular(path: Path) -> Iterator[BinaryIO]:
+    """``path`` opened for reading, if it is a regular file; else ``UnsupportedFileError``
+    naming what it is. Opened without blocking, so a FIFO with no writer does not wait."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        kind = stat.S_IFMT(os.fstat(descriptor).st_mode)
+        if kind != stat.S_IFREG:
+            raise UnsupportedFileError(
+                f"not a regular file but {_KINDS.get(kind, 'a special file')}: only files are read",
+                path=path,
+            )
+        handle = os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with handle:
+        yield handle
+
+
 def _frame(image: Image.Image, index: int) -> Image.Image:
     image.seek(index)
     return image.copy()
@@ -239,7 +272,9 @@ def extract_file(task: ExtractTask) -> ExtractResult:
     caller judges once it has every range). Input problems come back as ``error``, not raised."""
     reader = _Reader(task)
     try:
-        if task.path.stat().st_size == 0:
+        with open_regular(task.path) as handle:  # a FIFO or a device is never read
+            size = os.fstat(handle.fileno()).st_size
+        if size == 0:
             raise EmptyFileError("file is empty", path=task.path)
         pages = tuple(
             replace(page, words=" ".join(compounds(page.text))) for page in _pages(reader)

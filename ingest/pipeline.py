@@ -35,7 +35,13 @@ from archive_search.index.search_index import SearchIndex
 from archive_search.ingest.chunks import Assembler, Chunk, FileToRead, split
 from archive_search.ingest.discovery import discover
 from archive_search.ingest.distributed import bounded_submit, connect_cluster, extract_remote
-from archive_search.ingest.extract import ExtractResult, ExtractTask, OcrMode, extract_file
+from archive_search.ingest.extract import (
+    ExtractResult,
+    ExtractTask,
+    OcrMode,
+    extract_file,
+    open_regular,
+)
 from archive_search.ingest.header import read_metadata
 from archive_search.ingest.manifest import ManifestRow, read_manifest
 from archive_search.ingest.scratch import scratch_directory, use_as_tempdir
@@ -44,6 +50,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _PATH_YEAR_RE = re.compile(r"(?<!\d)(19\d\d|20[0-3]\d)(?!\d)")
 FIRST_YEAR, LAST_YEAR = 1945, 2030
+_UNSTORABLE = "file name is not valid UTF-8: rename the file (the catalogue keeps names as text)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,12 +142,15 @@ class SerialExecutor(Executor):
         return future
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: Path) -> tuple[str, int]:
+    """The SHA-256 and size of a regular file. Anything else (a FIFO, a device such as
+    ``/dev/zero``, a folder) raises ``InputFileError`` before a byte is read: reading it could
+    wait or go on for ever."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+        return digest.hexdigest(), os.fstat(handle.fileno()).st_size
 
 
 def year_from_path(path: Path) -> int | None:
@@ -278,8 +288,16 @@ class Ingestion:
         todo = []
         for path in files:
             self._stop_if_asked()
+            if not _storable(path):
+                self._fail(path, None, None, _UNSTORABLE)
+                progress.advance(path, 0)
+                continue
             try:
-                digest, size = sha256_of(path), path.stat().st_size
+                digest, size = sha256_of(path)
+            except InputFileError as exc:
+                self._fail(path, None, None, exc.message)
+                progress.advance(path, 0)
+                continue
             except OSError as exc:
                 self._fail(path, None, None, f"cannot read file ({exc.strerror or exc})")
                 progress.advance(path, 0)
@@ -294,29 +312,28 @@ class Ingestion:
         return todo
 
     @contextlib.contextmanager
-    def _workers(self) -> Iterator[_Workers]:
-        """(executor, worker function, its arguments for a task, tasks in flight): the local
-        pool, or a Dask cluster whose workers get the file's bytes with each task."""
+    def _workers(self) -> Iterator[Workers]:
+        """The local pool, or a Dask cluster whose workers get the file's bytes with each task."""
         if self.options.cluster:
             with connect_cluster(self.options.cluster) as cluster:
                 remote = replace(self.options, cluster=None)
-                yield (
-                    cluster.executor,
-                    extract_remote,
-                    lambda chunk: (
+                yield Workers(
+                    executor=cluster.executor,
+                    work=extract_remote,
+                    arguments=lambda chunk: (
                         _task(chunk, remote, None, known_ocr=self._cached_ocr(chunk)),
                         chunk.path.read_bytes(),
                     ),
-                    2 * max(1, cluster.workers),
+                    in_flight=2 * max(1, cluster.workers),
                 )
             return
         count, scratch = self.options.worker_count, self._scratch
         with _local_pool(count, scratch) as pool:
-            yield (
-                pool,
-                extract_file,
-                lambda chunk: (_task(chunk, self.options, self.catalog.path, scratch),),
-                4 * count,
+            yield Workers(
+                executor=pool,
+                work=extract_file,
+                arguments=lambda chunk: (_task(chunk, self.options, self.catalog.path, scratch),),
+                in_flight=4 * count,
             )
 
     def _cached_ocr(self, chunk: Chunk) -> tuple[OcrEntry, ...]:
@@ -362,10 +379,15 @@ class Ingestion:
         )
         assembler = Assembler()
         with (
-            self._workers() as (executor, work, arguments, limit),
+            self._workers() as workers,
             contextlib.closing(
                 bounded_submit(
-                    executor, work, tasks, make_args=arguments, limit=limit, stop=self._stop.is_set
+                    workers.executor,
+                    workers.work,
+                    tasks,
+                    make_args=workers.arguments,
+                    limit=workers.in_flight,
+                    stop=self._stop.is_set,
                 )
             ) as submitted,
         ):  # closed, it cancels the tasks not started
@@ -533,11 +555,13 @@ class Ingestion:
         self.report.duplicates += 1
 
     def _fail(self, path: Path, digest: str | None, size: int | None, reason: str) -> None:
+        """Report a file that failed, and record it (unless its name cannot be stored)."""
         log.warning("failed: %s: %s", path, reason)
-        with self.catalog.transaction():
-            self.catalog.record_file(
-                str(path), sha256=digest, size=size, status="failed", error=reason
-            )
+        if _storable(path):
+            with self.catalog.transaction():
+                self.catalog.record_file(
+                    str(path), sha256=digest, size=size, status="failed", error=reason
+                )
         self.report.failures.append(Failure(str(path), reason))
 
     def _stage(self, num: int) -> None:
@@ -559,7 +583,15 @@ class Ingestion:
         self._staged = []
 
 
-_Workers = tuple[Executor, Callable[..., ExtractResult], Callable[[Chunk], tuple[Any, ...]], int]
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Workers:
+    """Where a run's tasks go: an executor, the function each task runs there, that function's
+    arguments for a chunk, and how many tasks may be in flight at once."""
+
+    executor: Executor
+    work: Callable[..., ExtractResult]
+    arguments: Callable[[Chunk], tuple[Any, ...]]
+    in_flight: int
 
 
 @contextlib.contextmanager
@@ -582,6 +614,15 @@ def _stopping_on_interrupt(stop: threading.Event) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _storable(path: Path) -> bool:
+    """Whether the catalogue can hold ``path``: a name that is not UTF-8 cannot be stored."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _local_pool(count: int, scratch: Path | None) -> Executor:
