@@ -8,6 +8,7 @@ from it and can always be rebuilt from it.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, fields
@@ -61,23 +62,62 @@ def _now() -> str:
 class Catalog:
     """A connection to ``catalog.sqlite``; one writer at a time, any number of readers."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, path: Path, *, readonly: bool = False
+    ) -> None:
         self._db = connection
         self.path = path
+        self.readonly = readonly  # opened without write access: searching works, writing fails
 
     @classmethod
     def open(cls, path: Path, *, create: bool = False) -> Catalog:
+        """Open ``path`` (``create``: a new catalogue when there is none). A catalogue this
+        process cannot write (a reading-room copy, another account's archive) opens read-only."""
         if not path.exists() and not create:
             raise ArchiveError("catalogue is missing", path=path)
+        if not create and not _writable(path):
+            return cls._open_readonly(path)
         try:
             db = sqlite3.connect(path, timeout=30, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.OperationalError as exc:
+            if not _denied(exc):
+                raise ArchiveError(f"catalogue is unreadable: {exc}", path=path) from exc
+            if create:
+                raise ArchiveError(_READ_ONLY, path=path) from exc
+            return cls._open_readonly(path)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"catalogue is unreadable: {exc}", path=path) from exc
         catalog = cls(db, path)
         catalog._check_schema(create)
+        return catalog
+
+    @classmethod
+    def _open_readonly(cls, path: Path) -> Catalog:
+        """A read-only connection. SQLite reads a WAL-mode database read-only through its
+        ``-shm`` file, which a folder the reader cannot write may lack: then, with no pending
+        ``-wal`` either (the archive was closed cleanly), as an immutable file."""
+        uri = path.resolve().as_uri()
+        try:
+            db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            wal = path.with_name(path.name + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise ArchiveError(
+                    f"catalogue cannot be read without write access ({exc}): its last writes "
+                    f"are still in {wal.name}; open the archive once with write access",
+                    path=path,
+                ) from exc
+            db = sqlite3.connect(
+                f"{uri}?mode=ro&immutable=1", uri=True, timeout=30, check_same_thread=False
+            )
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(f"catalogue is unreadable: {exc}", path=path) from exc
+        catalog = cls(db, path, readonly=True)
+        catalog._check_schema(create=False)
         return catalog
 
     def _check_schema(self, create: bool) -> None:
@@ -516,6 +556,23 @@ class Catalog:
             "ocr_pages": one("SELECT count(*) FROM pages WHERE method = 'ocr'").fetchone()[0],
             "failed_files": one("SELECT count(*) FROM files WHERE status = 'failed'").fetchone()[0],
         }
+
+
+_READ_ONLY = (
+    "archive is read-only for this account: ingest, prune, remove and reindex need write "
+    "access to the archive folder; searching works without it"
+)
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the catalogue and create its journal files beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _denied(exc: sqlite3.OperationalError) -> bool:
+    """An error of opening for writing what may only be read."""
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text or "unable to open" in text
 
 
 def meta_as_dict(meta: DocumentMeta) -> dict[str, object]:

@@ -15,6 +15,7 @@ import datetime
 import json
 import re
 import shutil
+import weakref
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import Future
@@ -24,6 +25,7 @@ from typing import Any
 
 import tantivy
 
+from archive_search.index import readonly
 from archive_search.index.analysis import ANALYSIS_VERSION, analysed_fields, fold, terms
 from archive_search.index.catalog import Catalog
 from archive_search.index.errors import IndexUnavailableError
@@ -348,11 +350,26 @@ class SearchIndex:
             return cls(tantivy.Index(build_schema(), str(path)), path, heap=heap)
         _check_fields(path)
         try:
-            return cls(tantivy.Index.open(str(path)), path, heap=heap)
+            if create or readonly.writable(path):
+                return cls(tantivy.Index.open(str(path)), path, heap=heap)
+            return cls._open_readonly(path)
         except ValueError as exc:
             raise IndexUnavailableError(
                 f"search index is unreadable ({exc}): run `archive-search reindex`", path=path
             ) from exc
+
+    @classmethod
+    def _open_readonly(cls, path: Path) -> SearchIndex:
+        """The index in a folder this process cannot write, read through a private stand-in
+        (``index/readonly.py``): the commit there when opened."""
+        private = readonly.stand_in(path)
+        try:
+            opened = cls(tantivy.Index.open(str(private)), path)
+        except BaseException:
+            shutil.rmtree(private, ignore_errors=True)
+            raise
+        weakref.finalize(opened, shutil.rmtree, private, True)
+        return opened
 
     def size_bytes(self) -> int:
         """Bytes the index takes on disk."""
