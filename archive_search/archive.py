@@ -17,7 +17,12 @@ from archive_search import citations, export
 from archive_search.engine import SearchEngine
 from archive_search.export import ExportFormat
 from archive_search.index.catalog import Catalog, meta_as_dict
-from archive_search.index.errors import ArchiveNotFoundError, NotFoundError, QueryError
+from archive_search.index.errors import (
+    ArchiveError,
+    ArchiveNotFoundError,
+    NotFoundError,
+    QueryError,
+)
 from archive_search.index.records import PageText, Secrecy
 from archive_search.index.search_index import RebuildProgress, SearchIndex, missing_fields, rebuild
 from archive_search.models import (
@@ -47,6 +52,22 @@ log = logging.getLogger(__name__)
 def default_archive_path() -> Path:
     """``$ARCHIVE_SEARCH_HOME``, or ``./archive``."""
     return Path(os.environ.get(ENVIRONMENT_VARIABLE) or "archive")
+
+
+def _check_catalogue_beside_index(root: Path) -> None:
+    """Refuse an archive whose search index has lost its catalogue (missing, or emptied to zero
+    bytes): a new empty catalogue would be made, and every total would then disagree with the
+    hits."""
+    catalogue = root / CATALOG_NAME
+    if not (root / INDEX_NAME / "meta.json").exists():
+        return
+    if not catalogue.exists() or catalogue.stat().st_size == 0:
+        state = "missing" if not catalogue.exists() else "empty (0 bytes)"
+        raise ArchiveError(
+            f"catalogue is {state} beside a search index: restore {CATALOG_NAME} from a backup, "
+            f"or move {INDEX_NAME}/ and {CATALOG_NAME} aside and ingest the files again",
+            path=catalogue,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +116,7 @@ class Archive:
     def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = False) -> Archive:
         """Open the archive at ``path`` (default: ``$ARCHIVE_SEARCH_HOME`` or ``./archive``)."""
         root = Path(path) if path is not None else default_archive_path()
+        _check_catalogue_beside_index(root)
         if not (root / CATALOG_NAME).exists():
             if not create:
                 raise ArchiveNotFoundError(
