@@ -127,3 +127,23 @@ def csrf(client: httpx.Client) -> str:
     form = client.get("/signin").text
     field = next(tag for tag in re.findall(r"<input[^>]*>", form) if "csrf_token" in tag)
     return re.findall(r'value="?([^" >]+)', field)[0]
+
+
+@contextmanager
+def serving_in_thread(app: object) -> Iterator[str]:
+    """An app (one whose archive a test injects a fault into) under uvicorn on a thread."""
+    import threading
+
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="critical")  # type: ignore[arg-type]
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

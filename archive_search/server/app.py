@@ -18,7 +18,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from archive_search import Accounts, Archive, AuditLog
+from archive_search import (
+    Accounts,
+    Archive,
+    ArchiveError,
+    ArchiveSearchError,
+    AuditLog,
+    NotFoundError,
+    QueryError,
+)
 from archive_search.server import api, auth, web
 
 log = logging.getLogger(__name__)
@@ -86,7 +94,11 @@ def create_app(
             Middleware(SecurityHeaders),
             Middleware(auth.CsrfMiddleware, secret=server.secret),
         ],
-        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+        exception_handlers={
+            HTTPException: _http_error,
+            ArchiveSearchError: _archive_error,
+            Exception: _server_error,
+        },
         lifespan=lifespan,
     )
     app.state.server = server
@@ -142,6 +154,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/signin?next={_quoted(target)}", status_code=303)
     return PlainTextResponse(str(exc.detail), exc.status_code, headers=headers)
+
+
+async def _archive_error(request: Request, exc: Exception) -> Response:
+    """A library error: a query's own message; for the archive itself, a message without its path."""
+    assert isinstance(exc, ArchiveSearchError)
+    if isinstance(exc, QueryError):
+        return await _http_error(request, HTTPException(400, exc.message))
+    if isinstance(exc, NotFoundError):
+        return await _http_error(request, HTTPException(404, exc.message))
+    log.error("error serving %s %s: %s", request.method, request.url.path, exc)
+    if isinstance(exc, ArchiveError):
+        detail = "the archive cannot be read now: the server's log says why"
+        return await _http_error(request, HTTPException(503, detail))
+    return await _server_error(request, exc)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

@@ -6,6 +6,7 @@ Imports neither Starlette nor uvicorn until ``serve`` runs, so other commands st
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import sys
 from collections.abc import Iterator
@@ -189,17 +190,33 @@ def serve(host: str, port: int, forwarded_allow_ips: str | None, access_log: boo
     for warning in _warnings(path, host, app.state.server.accounts.users()):
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"serving {path} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=access_log,
-        proxy_headers=forwarded_allow_ips is not None,
-        forwarded_allow_ips=forwarded_allow_ips,
-        server_header=False,
-        timeout_graceful_shutdown=10,
-    )
+    # uvicorn finishes the requests in flight on SIGTERM, then raises the signal again: here
+    # that ends the command with exit 0, as a service manager expects of a clean stop.
+    previous = signal.signal(signal.SIGTERM, _stopped)
+    try:
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=access_log,
+            proxy_headers=forwarded_allow_ips is not None,
+            forwarded_allow_ips=forwarded_allow_ips,
+            server_header=False,
+            timeout_graceful_shutdown=10,
+        )
+    except _Stopped:
+        click.echo("stopped: every request answered, the archive closed", err=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Stopped(Exception):
+    """SIGTERM arrived and the server has shut down."""
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise _Stopped
 
 
 def _warnings(path: Path, host: str, users: list[object]) -> list[str]:

@@ -1,0 +1,127 @@
+"""The server over time: SIGTERM, a restart that loses nothing, an ingestion while it serves, the
+archive's files closed to other accounts, and the users command."""
+
+from __future__ import annotations
+
+import csv
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive_search import Accounts
+from tests.serving import PASSWORDS, cli, make_archive, serving, sign_in
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    return make_archive(tmp_path)
+
+
+def test_sigterm_stops_it_cleanly_and_a_restart_loses_nothing(archive: Path) -> None:
+    with serving(archive) as server:
+        token = server.token("alice")
+        with server.client() as browser:
+            assert sign_in(browser, "bob", PASSWORDS["bob"]).status_code == 303
+            session = browser.cookies["as_session"]
+            with server.client(headers={"Authorization": f"Bearer {token}"}) as alice:
+                assert alice.get("/api/v1/search", params={"q": "cong"}).status_code == 200
+        audit_before = cli(archive, "audit", "--json").stdout
+        code, err = server.stop()
+    assert code == 0
+    assert "stopped: every request answered, the archive closed" in err
+    assert "Traceback" not in err
+    with serving(archive) as again:
+        with again.client(headers={"Authorization": f"Bearer {token}"}) as alice:
+            assert alice.get("/api/v1/me").json()["name"] == "alice"
+            assert alice.get("/api/v1/search", params={"q": "cong"}).status_code == 200
+        with again.client(cookies={"as_session": session}) as bob:
+            assert bob.get("/api/v1/me").json()["name"] == "bob"
+        audit_after = cli(archive, "audit", "--json").stdout
+    assert audit_after.startswith(audit_before)
+    assert len(audit_after.splitlines()) == len(audit_before.splitlines()) + 1
+
+
+def test_it_keeps_answering_during_an_ingestion(archive: Path, tmp_path: Path) -> None:
+    more = tmp_path / "more"
+    more.mkdir()
+    with (more / "manifest.csv").open("w", newline="", encoding="utf-8") as handle:
+        rows = csv.writer(handle)
+        rows.writerow(["path", "fond", "title"])
+        for number in range(120):
+            name = f"bc{number:03}.txt"
+            (more / name).write_text(f"Báo cáo số {number} về công tác dân vận.", encoding="utf-8")
+            rows.writerow([name, "TU", f"Báo cáo {number} về công tác dân vận"])
+    with serving(archive) as server, server.as_user("bob") as bob:
+        ingest = subprocess.Popen(
+            [sys.executable, "-m", "archive_search", "--archive", str(archive), "ingest",
+             "--manifest", str(more / "manifest.csv"), "--workers", "1", "-q"],
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        totals = []
+        while ingest.poll() is None:
+            response = bob.get("/api/v1/search", params={"q": "dan van", "limit": "1"})
+            assert response.status_code == 200
+            totals.append(response.json()["total"])
+        assert ingest.returncode == 0, ingest.stderr.read() if ingest.stderr else ""
+        final = bob.get("/api/v1/search", params={"q": "dan van"}).json()["total"]
+    assert totals == sorted(totals)  # each search sees the last commit, never less
+    assert final == 120
+    assert len(totals) > 1
+
+
+def test_the_archive_is_closed_to_other_accounts(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Báo cáo về công tác dân vận.", encoding="utf-8")
+    archive = tmp_path / "new-archive"
+    ingested = subprocess.run(
+        [sys.executable, "-m", "archive_search", "--archive", str(archive), "ingest", str(docs)],
+        capture_output=True, text=True, env={**os.environ}, check=False,
+    )  # fmt: skip
+    assert ingested.returncode == 0, ingested.stderr
+    assert cli(archive, "users", "add", "dan", "--clearance", "public", "--password-stdin",
+               stdin="dan-password\n").returncode == 0  # fmt: skip
+    for path in [archive, *archive.rglob("*")]:
+        assert not path.stat().st_mode & stat.S_IRWXO, path
+    assert stat.S_IMODE((archive / "server.sqlite").stat().st_mode) == 0o600
+    with serving(archive) as server:
+        _, quiet = server.stop()
+    assert "other accounts" not in quiet
+    archive.chmod(0o755)
+    with serving(archive) as server:
+        _, warned = server.stop()
+    assert f"warning: {archive} can be read by other accounts of this machine" in warned
+
+
+def test_the_users_command(archive: Path) -> None:
+    listed = cli(archive, "users", "list").stdout.splitlines()
+    assert listed == ["alice  mat  0 tokens", "bob  public  0 tokens"]
+    exists = cli(archive, "users", "add", "bob", "--clearance", "mat", "--password-stdin",
+                 stdin="another-password\n")  # fmt: skip
+    assert (exists.returncode, exists.stderr) == (
+        2, "Error: user 'bob' exists already: `users set` changes them\n",
+    )  # fmt: skip
+    short = cli(archive, "users", "add", "eve", "--clearance", "mat", "--password-stdin",
+                stdin="short\n")  # fmt: skip
+    assert short.returncode == 2 and "too short" in short.stderr
+    bad_level = cli(archive, "users", "add", "eve", "--clearance", "top", "--password-stdin",
+                    stdin="long-enough-1\n")  # fmt: skip
+    assert bad_level.returncode == 5 and "unknown secrecy level 'top'" in bad_level.stderr
+    no_tty = cli(archive, "users", "add", "eve", "--clearance", "mat")
+    assert no_tty.returncode == 2 and "--password-stdin" in no_tty.stderr
+    assert cli(archive, "users", "set", "bob", "--clearance", "toi-mat").returncode == 0
+    assert cli(archive, "users", "set", "nobody", "--clearance", "mat").returncode == 8
+    token = cli(archive, "users", "token", "bob").stdout.strip()
+    assert token.startswith("as_") and len(token) > 40
+    assert "bob  toi-mat  1 tokens" in cli(archive, "users", "list").stdout
+    assert cli(archive, "users", "remove", "bob").returncode == 0
+    accounts = Accounts.open(archive)
+    assert [user.name for user in accounts.users()] == ["alice"]
+    assert accounts.by_token(token) is None
+    accounts.close()
+    missing = cli(archive.parent / "nowhere", "users", "list")
+    assert missing.returncode == 4 and "no archive here" in missing.stderr
