@@ -22,7 +22,7 @@ from archive_search.index.records import DocumentMeta, Secrecy
 log = logging.getLogger(__name__)
 
 # ``Số``, its TCVN3 reading left unconverted (``Sè``) and OCR's ``So``, with or without a colon.
-_NUMBER_WORD = r"(?:Số|SỐ|số|Sè|sè|So|SO)"
+_NUMBER_WORD = r"(?:Số|SỐ|Sè|So|SO)"
 _WORD = r"[^\W\d_]+"
 _PARTY_SYMBOL_RE = re.compile(
     rf"{_NUMBER_WORD}\s*:?\s*(\d+)\s*[-–]\s*({_WORD})\s*/\s*({_WORD}(?:[-/]{_WORD})*)"  # noqa: RUF001
@@ -30,7 +30,7 @@ _PARTY_SYMBOL_RE = re.compile(
 # State symbols: ``Số: 12/2019/QĐ-UBND``, ``Số: 1408/QĐ-BXD``, ``Luật số: 109/2025/QH15``,
 # ``Số: 66.15/2026/NQ-CP``; codes of several parts (``TTLT-BTC-BNV``), lower-case parts (``TTg``).
 _STATE_SYMBOL_RE = re.compile(
-    rf"(?:(Luật|Pháp lệnh|Nghị quyết|Lệnh)\s+)?{_NUMBER_WORD}\s*:?\s*(\d+(?:\.\d+)?)\s*/\s*"
+    rf"(?:(Luật|Pháp lệnh|Nghị quyết|Lệnh)\s+s[ốè]|{_NUMBER_WORD})\s*:?\s*(\d+(?:\.\d+)?)\s*/\s*"
     rf"(?:(\d{{4}})\s*/\s*)?({_WORD}\d*(?:\s?-\s?{_WORD}\d*)*)"
 )
 _SYMBOL_TYPE_WORDS = {"Luật": "Luật", "Pháp lệnh": "Pháp lệnh", "Nghị quyết": "NQ", "Lệnh": "Lệnh"}
@@ -354,14 +354,16 @@ def parse_header(text: str) -> DocumentMeta:
     lines = _before_body(page)
     heading_at, heading_type = _heading_index(lines)
     meta = DocumentMeta()
-    _symbol(meta, lines)
+    _symbol(meta, lines[:heading_at])  # under the heading, ``số`` is a citation's
     column = _read_left_column(lines[:heading_at])
     _issuer_name(meta, column)
     doc_type, meta.title = _title(page, " ".join(normalize(meta.issuer_name).upper().split()))
     meta.doc_type = meta.doc_type or heading_type or doc_type
     _date(meta, lines[:heading_at])  # a date under the heading is the trích yếu's or the body's
     meta.secrecy = max(
-        column.secrecy, _marks_under_heading(lines[heading_at:]), key=lambda s: s.rank
+        column.secrecy,
+        _marks_under_heading(lines[heading_at : heading_at + _SUMMARY_LINES + 2]),
+        key=lambda s: s.rank,
     )
     meta.urgency = column.urgency
     head = "\n".join(lines)

@@ -103,9 +103,10 @@ def _iso_date(value: str, where: str) -> str:
     if match is None:
         return value
     day, month, year = (int(part) for part in match.groups())
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        raise ManifestError(f"{where}: date {value!r} is not a day/month/year date")
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    try:  # 31/02/2019 is no day: a row with an impossible date fails rather than store it
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:
+        raise ManifestError(f"{where}: date {value!r} is not a day/month/year date") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,11 +3,15 @@ conventions: flattened two-column tables, rules, ``Luật số:``, capitalised t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from archive_search.index.errors import ManifestError
 from archive_search.index.records import Secrecy
 from archive_search.ingest.encoding import repair_text
 from archive_search.ingest.header import parse_header
+from archive_search.ingest.manifest import read_manifest
 
 # A ministry's circular as a web page flattens it: each column a table cell, rules between.
 FLATTENED = (
@@ -163,6 +167,22 @@ def test_impossible_date_is_not_stored_and_says_so() -> None:
     assert (meta.date, meta.year) == ("", None)
     assert meta.extra["date_error"] == "impossible date 31/2/2019 not stored"
     assert "date" not in meta.sources
+
+
+def test_impossible_manifest_date_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Nội dung.", encoding="utf-8")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,title,date\na.txt,Báo cáo,31/02/2019\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match="'31/02/2019' is not a day/month/year date"):
+        read_manifest(manifest)
+
+
+def test_a_symbol_cited_under_the_heading_is_not_the_documents() -> None:
+    meta = parse_header(
+        "THÔNG TƯ\nSửa đổi Thông tư số 12/2020/TT-BTC và Nghị quyết số 5/2019/QH14\n"
+        "Căn cứ Luật số 83/2015/QH13;"
+    )
+    assert (meta.symbol, meta.doc_type) == ("", "TT")
 
 
 def test_tcvn3_symbol_line_keeps_its_symbol() -> None:
