@@ -24,7 +24,13 @@ from archive_search.engine import SearchEngine, query_needles
 from archive_search.index.analysis import compose
 from archive_search.index.catalog import Catalog
 from archive_search.index.errors import ArchiveSearchError, NotFoundError, QueryError
-from archive_search.index.records import PageMethod, PageText, StoredDocument, WordBox
+from archive_search.index.records import (
+    PageMethod,
+    PageText,
+    Secrecy,
+    StoredDocument,
+    WordBox,
+)
 from archive_search.snippets import Needles
 
 IMAGE_WIDTHS = (400, 800, 1200, 1600, 2000)  # sizes served: a few, so each can be cached
@@ -44,6 +50,7 @@ class PagePicture:
     media_type: str
     width: int
     height: int
+    secrecy: Secrecy = Secrecy.PUBLIC  # the document's (what an audit entry of the view notes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,9 @@ class PageView:
     (an OCR'd page of an archive ingested before they were kept: ``archive-search boxes``)."""
 
     doc_id: str
+    title: str
+    symbol: str
+    secrecy: Secrecy
     page: int
     page_count: int
     text: str
@@ -107,7 +117,7 @@ def picture(stored: StoredDocument, page: PageText, *, width: int | None = None)
         image = image.convert("RGB")
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=False)
-    return PagePicture(out.getvalue(), "image/jpeg", image.width, image.height)
+    return PagePicture(out.getvalue(), "image/jpeg", image.width, image.height, stored.meta.secrecy)
 
 
 def _image(source: Path, page: PageText, width: int) -> Image.Image:
@@ -145,6 +155,9 @@ def view(
     text = compose(page.text)
     return PageView(
         doc_id=stored.id,
+        title=stored.meta.title,
+        symbol=stored.meta.symbol,
+        secrecy=stored.meta.secrecy,
         page=number,
         page_count=len(pages),
         text=text,
