@@ -17,6 +17,7 @@ from archive_search.accounts import AccountError, Accounts, User
 from archive_search.archive import Archive, DocumentView, default_archive_path
 from archive_search.audit import AuditEntry, AuditLog
 from archive_search.export import ExportFormat
+from archive_search.index.doctypes import DOC_TYPES, DocType
 from archive_search.index.errors import (
     ArchiveBusyError,
     ArchiveError,
@@ -58,6 +59,7 @@ from archive_search.query import QuerySyntaxError
 if TYPE_CHECKING:
     from archive_search.ingest.extract import OcrMode
     from archive_search.ingest.pipeline import Failure, IngestOptions, IngestReport, Progress
+    from archive_search.pages import BoxesReport, PagePicture, PageView
 
 # Ingestion's names load on first use: importing them pulls in pdfminer, PIL and pytesseract,
 # which a search never needs (`archive-search search` stays quick to start).
@@ -67,6 +69,10 @@ _LAZY = {
     "IngestReport": "archive_search.ingest.pipeline",
     "OcrMode": "archive_search.ingest.extract",
     "Progress": "archive_search.ingest.pipeline",
+    # page images and word boxes (PIL, pdfium), what the page viewer shows
+    "BoxesReport": "archive_search.pages",
+    "PagePicture": "archive_search.pages",
+    "PageView": "archive_search.pages",
 }
 
 __all__ = [
@@ -80,7 +86,10 @@ __all__ = [
     "ArchiveStats",
     "AuditEntry",
     "AuditLog",
+    "BoxesReport",
     "CorruptFileError",
+    "DOC_TYPES",
+    "DocType",
     "DocumentRef",
     "DocumentView",
     "EmptyFileError",
@@ -103,7 +112,9 @@ __all__ = [
     "OcrMode",
     "PageHit",
     "PageMethod",
+    "PagePicture",
     "PageText",
+    "PageView",
     "Progress",
     "QueryError",
     "QuerySyntaxError",

@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from archive_search.engine import SearchEngine, query_needles
-from archive_search.index.analysis import compose
+from archive_search.index.analysis import compose, fold
 from archive_search.index.catalog import Catalog
 from archive_search.index.errors import ArchiveSearchError, NotFoundError, QueryError
 from archive_search.index.records import (
@@ -166,10 +166,25 @@ def view(
         boxes_known=boxes is not None,
         marks=marked(boxes or (), needles) if needles else (),
         spans=tuple(needles.spans(text)) if needles else (),
-        matching=tuple(
-            each.number for each in pages if needles and needles.spans(compose(each.text))
-        ),
+        matching=matching(pages, needles) if needles else (),
     )
+
+
+def matching(pages: Sequence[PageText], needles: Needles) -> tuple[int, ...]:
+    """The pages holding every word of the query (a prefix: a word it begins), else, when no
+    page holds them all, those holding any: where next and previous match go."""
+    wanted = {folded for _, folded in needles.folded_words}
+    starts = {folded for _, folded in needles.folded_prefixes}
+    whole, some = [], []
+    for page in pages:
+        text = compose(page.text)
+        found = {fold(text[a:b]) for a, b in needles.spans(text)}
+        if not found:
+            continue
+        some.append(page.number)
+        if wanted <= found and all(any(f.startswith(s) for f in found) for s in starts):
+            whole.append(page.number)
+    return tuple(whole or some)
 
 
 def _needles(query: str, *, exact: bool) -> Needles | None:

@@ -2,7 +2,8 @@
 # Installs everything archive-search needs on Debian/Ubuntu: tesseract with its Vietnamese model,
 # a DejaVu font (the tests draw Vietnamese scans with it), a virtualenv in .venv, the project; and
 # for the bench, PostgreSQL (the full-text search peer starts a private server of its own) and
-# ocrmypdf (the OCR comparison). Idempotent: a second run installs nothing new.
+# ocrmypdf (the OCR comparison); Debian's chromium, which the web pages' browser tests drive
+# through Playwright (whose own browser download is not used). Idempotent: a second run installs nothing new.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ command -v tesseract >/dev/null || missing+=(tesseract-ocr)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null || missing+=(postgresql)
 command -v ocrmypdf >/dev/null || missing+=(ocrmypdf)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 # The distribution's Python when it is 3.11 or newer, else python3 on PATH; PYTHON=... picks
 # another. A build of Python of one's own (pyenv's default: a shared libpython, no profile-guided
 # optimisation) made searches take 11% longer than with Debian's python3.11 on the same machine.

@@ -208,3 +208,14 @@ def no_tesseract(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[No
     monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract"))
     yield
     ocr.check_tesseract.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The web pages' demo archive (tools/webdemo.py) served by ``archive-search serve`` on a
+    loopback port, once for the session's web tests (HTTP and browser)."""
+    from tests.serving import serving
+    from tools.webdemo import build
+
+    with serving(build(tmp_path_factory.mktemp("web"))) as server:
+        yield server

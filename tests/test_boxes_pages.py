@@ -14,6 +14,7 @@ from archive_search import Archive, IngestOptions, NotFoundError
 from archive_search.index.records import PageMethod, WordBox
 from archive_search.pages import IMAGE_WIDTHS, image_width
 from tests.test_boxes import write_placed_pdf
+from tools.webdemo import drawn_words
 
 
 @pytest.fixture(scope="module")
@@ -168,42 +169,12 @@ def test_the_boxes_command_reads_what_an_older_ingestion_did_not_keep(archive_co
     assert again.stdout == "word boxes read for 0 pages\n"
 
 
-def _drawn_words(text: str) -> dict[str, list[tuple[float, float, float, float]]]:
-    """Where ``tools.docgen.render_scan`` draws each word of ``text`` (each time), in fractions
-    of the page: left, top, right, bottom of its ink."""
-    import textwrap
-
-    from PIL import ImageFont
-
-    from tools.docgen import A4_PIXELS, SCAN_FONT_PX, SCAN_MARGIN, SCAN_WRAP, find_font
-
-    font = ImageFont.truetype(str(find_font()), SCAN_FONT_PX)
-    width, height = A4_PIXELS
-    drawn: dict[str, list[tuple[float, float, float, float]]] = {}
-    y = SCAN_MARGIN
-    for paragraph in text.split("\n"):
-        for line in textwrap.wrap(paragraph, SCAN_WRAP) or [""]:
-            x = SCAN_MARGIN + 0.0
-            for word in line.split(" "):
-                left, top, right, bottom = font.getbbox(word)
-                box = (
-                    (x + left) / width,
-                    (y + top) / height,
-                    (x + right) / width,
-                    (y + bottom) / height,
-                )
-                drawn.setdefault(word, []).append(box)
-                x += font.getlength(word + " ")
-            y += int(SCAN_FONT_PX * 1.5)
-    return drawn
-
-
 def test_ocr_boxes_lie_over_the_words_drawn_on_the_scan(archive: Archive) -> None:
     from tests.conftest import TB_15_SCAN
 
     _, png, _ = _secret_and_scans(archive)
     view = archive.page(png, 1, query="chuyen doi so kinh te")
-    drawn = _drawn_words(TB_15_SCAN)
+    drawn = drawn_words(TB_15_SCAN)
     assert {box.text.strip(",.") for box in view.marks} >= {"chuyển", "đổi", "số", "kinh", "tế"}
     for box in view.marks:
         left, top, right, bottom = min(

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from archive_search import FacetCount
-from archive_search.index.doctypes import DOC_TYPES
+from archive_search import DOC_TYPES, FacetCount
 from archive_search.server.web.search_state import SearchState
 
 SHOWN = 8  # values of a facet shown at once; the rest behind "more"
@@ -17,6 +16,7 @@ LISTED = 60  # values of a facet listed at most (the issuers of a big archive ru
 YEAR_BARS = 40  # more distinct years than this: the chart counts decades
 _TYPE_NAMES = {doc_type.code: doc_type.name for doc_type in DOC_TYPES}
 CHART_WIDTH, CHART_HEIGHT = 280, 84
+MAX_BAR = 28.0  # a bar's width at most: three years are three bars, not the whole width
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +75,7 @@ def facets(
 
 def _label(name: str, value: str, label: Callable[[str], str]) -> str:
     if name == "doc_type" and value in _TYPE_NAMES and _TYPE_NAMES[value] != value:
-        return f"{value} – {_TYPE_NAMES[value]}"
+        return f"{value} \N{EN DASH} {_TYPE_NAMES[value]}"
     if name == "secrecy":
         return label(value)
     return value
@@ -101,7 +101,7 @@ def year_chart(
 
 def _svg(bars: list[tuple[str, str, int]], state: SearchState, title: str) -> Markup:
     most = max(count for _, _, count in bars) or 1
-    step = CHART_WIDTH / len(bars)
+    step = min(CHART_WIDTH / len(bars), MAX_BAR)
     gap = min(2.0, step / 4)
     base = CHART_HEIGHT - 14
     parts = [
@@ -120,7 +120,7 @@ def _svg(bars: list[tuple[str, str, int]], state: SearchState, title: str) -> Ma
         )
     for index in sorted({0, len(bars) - 1}):
         anchor = "start" if index == 0 else "end"
-        x = 0 if index == 0 else CHART_WIDTH
+        x = 0 if index == 0 else step * len(bars)
         parts.append(
             f'<text class="axis" x="{x}" y="{CHART_HEIGHT - 2}" text-anchor="{anchor}">'
             f"{escape(bars[index][1])}</text>"

@@ -12,8 +12,7 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from archive_search import NotFoundError, QueryError, Secrecy
-from archive_search.pages import IMAGE_WIDTHS, PageView
+from archive_search import NotFoundError, PageView, QueryError, Secrecy
 from archive_search.server.api import filters_of, touched
 from archive_search.server.auth import (
     audit,
@@ -136,7 +135,9 @@ def search_page(request: Request) -> Response:
         clearance=clearance,
         facets=facets(counts, search, label),
         chips=chips(search, label),
-        chart=year_chart(counts, search, translate(lang, "chart", unit=translate(lang, "unit_year"))),
+        chart=year_chart(
+            counts, search, translate(lang, "chart", unit=translate(lang, "unit_year"))
+        ),
         pages=_result_pages(search, results.total if results else 0),
     )
 
@@ -170,16 +171,19 @@ def document_page(request: Request) -> Response:
     try:
         document = archive.document(doc_id, clearance=clearance)
         similar = archive.similar(doc_id, clearance=clearance, limit=SIMILAR)
-        matching = archive.page(doc_id, 1, query=query, clearance=clearance).matching if (
-            query and document.pages
-        ) else ()
+        matching = (
+            archive.page(doc_id, 1, query=query, clearance=clearance).matching
+            if (query and document.pages)
+            else ()
+        )
     except NotFoundError:
         audit(request, "document", document=doc_id, outcome="not-found")
         return _not_found(request)
     secrecy = Secrecy(str(document.metadata["secrecy"]))
     audit(request, "document", document=doc_id, secrecy=secrecy)
+    sources: dict[str, str] = document.metadata.get("sources") or {}  # type: ignore[assignment]
     fields = [
-        (name, document.metadata[name], document.metadata["sources"].get(name, ""))  # type: ignore[union-attr]
+        (name, document.metadata[name], sources.get(name, ""))
         for name in _META_SHOWN
         if document.metadata.get(name) not in ("", None)
     ]
@@ -272,7 +276,7 @@ def page_image(request: Request) -> Response:
     width = int(asked) if asked.isdigit() and len(asked) < 6 else None
     try:
         picture = state(request).archive.page_image(
-            doc_id, number, width=width or IMAGE_WIDTHS[2], clearance=clearance
+            doc_id, number, width=width, clearance=clearance
         )
     except NotFoundError:
         audit(request, "image", document=doc_id, page=number, outcome="not-found")
