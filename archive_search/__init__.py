@@ -17,7 +17,7 @@ from archive_search.accounts import AccountError, Accounts, User
 from archive_search.archive import Archive, DocumentView, default_archive_path
 from archive_search.audit import AuditEntry, AuditLog
 from archive_search.export import ExportFormat
-from archive_search.index.doctypes import DOC_TYPES, DocType
+from archive_search.index.doctypes import doc_type_name
 from archive_search.index.errors import (
     ArchiveBusyError,
     ArchiveError,
@@ -88,8 +88,6 @@ __all__ = [
     "AuditLog",
     "BoxesReport",
     "CorruptFileError",
-    "DOC_TYPES",
-    "DocType",
     "DocumentRef",
     "DocumentView",
     "EmptyFileError",
@@ -128,6 +126,7 @@ __all__ = [
     "User",
     "YearRange",
     "default_archive_path",
+    "doc_type_name",
     "parse_clearance",
     "to_json",
 ]

@@ -64,3 +64,11 @@ BY_FOLDED_NAME = {fold(t.name.lower()): t.code for t in DOC_TYPES}
 def code_of_name(name: str) -> str | None:
     """The code of a type named with or without diacritics, in any case (``nghi quyet`` → NQ)."""
     return BY_FOLDED_NAME.get(" ".join(fold(name).split()))
+
+
+def doc_type_name(code: str) -> str | None:
+    """The name of a type by its code, as the catalogue stores it (``NQ`` → Nghị quyết)."""
+    return _BY_CODE.get(code)
+
+
+_BY_CODE = {t.code: t.name for t in DOC_TYPES}

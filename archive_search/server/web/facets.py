@@ -8,13 +8,12 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from archive_search import DOC_TYPES, FacetCount
+from archive_search import FacetCount, doc_type_name
 from archive_search.server.web.search_state import SearchState
 
 SHOWN = 8  # values of a facet shown at once; the rest behind "more"
 LISTED = 60  # values of a facet listed at most (the issuers of a big archive run to hundreds)
 YEAR_BARS = 40  # more distinct years than this: the chart counts decades
-_TYPE_NAMES = {doc_type.code: doc_type.name for doc_type in DOC_TYPES}
 CHART_WIDTH, CHART_HEIGHT = 280, 84
 MAX_BAR = 28.0  # a bar's width at most: three years are three bars, not the whole width
 
@@ -74,8 +73,8 @@ def facets(
 
 
 def _label(name: str, value: str, label: Callable[[str], str]) -> str:
-    if name == "doc_type" and value in _TYPE_NAMES and _TYPE_NAMES[value] != value:
-        return f"{value} \N{EN DASH} {_TYPE_NAMES[value]}"
+    if name == "doc_type" and (named := doc_type_name(value)) not in (None, value):
+        return f"{value} \N{EN DASH} {named}"
     if name == "secrecy":
         return label(value)
     return value

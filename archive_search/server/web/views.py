@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from archive_search import NotFoundError, PageView, QueryError, Secrecy
+from archive_search import NotFoundError, QueryError, Secrecy
 from archive_search.server.api import filters_of, touched
 from archive_search.server.auth import (
     audit,
@@ -26,17 +25,13 @@ from archive_search.server.web.facets import chips, facets, year_chart
 from archive_search.server.web.search_state import SearchState
 from archive_search.server.web.texts import DEFAULT_LANGUAGE, LANGUAGES, translate
 
+if TYPE_CHECKING:  # the page viewer's module loads PIL and pdfium: not at the CLI's start
+    from archive_search import PageView
+
 TEMPLATES = Path(__file__).parent / "templates"
 LANGUAGE_COOKIE = "as_lang"
 ZOOMS = {1: 1200, 2: 1600, 3: 2000}  # zoom level → width of the page image asked for
 SIMILAR = 5
-_ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    autoescape=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    auto_reload=False,
-)
 _META_SHOWN = (
     "title",
     "symbol",
@@ -57,6 +52,21 @@ _META_SHOWN = (
 )
 
 
+@functools.cache
+def _templates() -> Any:
+    """The pages' Jinja2 environment, made on the first page served (the CLI imports the
+    server's modules, and never renders a page)."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+
+
 def language_of(request: Request) -> str:
     chosen = request.cookies.get(LANGUAGE_COOKIE, "")
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
@@ -68,7 +78,7 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
     lang = language_of(request)
     user = current_user(request)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    page = _ENVIRONMENT.get_template(template).render(
+    page = _templates().get_template(template).render(
         t=functools.partial(translate, lang),
         lang=lang,
         other_lang="en" if lang == "vi" else "vi",
