@@ -78,7 +78,8 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
     lang = language_of(request)
     user = current_user(request)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    page = _templates().get_template(template).render(
+    chosen = _templates().get_template(template)
+    page = chosen.render(
         t=functools.partial(translate, lang),
         lang=lang,
         other_lang="en" if lang == "vi" else "vi",
