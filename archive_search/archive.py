@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, Unpack
 
 from archive_search import citations, export
 from archive_search.engine import SearchEngine
@@ -30,9 +30,9 @@ from archive_search.models import (
     DocumentRef,
     FacetCount,
     Hit,
+    SearchOptions,
     SearchQuery,
     SearchResults,
-    SortOrder,
     parse_clearance,
 )
 from archive_search.writer_lock import writing
@@ -178,23 +178,7 @@ class Archive:
             files = [Path(p) for p in paths]
             return ingest(self._catalog, index, files, options or IngestOptions(), progress)
 
-    def search(
-        self,
-        text: str,
-        *,
-        fond: Sequence[str] = (),
-        year: Sequence[str | int] | int = (),
-        doc_type: Sequence[str] = (),
-        issuer: Sequence[str] = (),
-        cites: Sequence[str] = (),
-        clearance: Secrecy | str = Secrecy.PUBLIC,
-        limit: int = 10,
-        offset: int = 0,
-        sort: SortOrder = "relevance",
-        pages_per_hit: int = 3,
-        strict: bool = False,
-        exact: bool = False,
-    ) -> SearchResults:
+    def search(self, text: str, **options: Unpack[SearchOptions]) -> SearchResults:
         """Ranked documents for ``text`` with page hits, an exact total and facet counts.
 
         A query that cannot be read is searched as plain words with ``results.warning`` saying
@@ -207,25 +191,11 @@ class Archive:
         >>> archive.search("trichdan:36-NQ/TW", clearance="mat").hits   # doctest: +SKIP
 
         A filter takes one value or several: ``fond="TU"`` is ``fond=["TU"]``, ``year=2019`` is
-        ``year=[2019]``.
+        ``year=[2019]``. The options are ``SearchOptions``; with ``all_words``, every plain
+        word is required (else a search finding fewer than ten documents with all of them
+        also lists those with most: ``results.relaxed``).
         """
-        return self.run(
-            SearchQuery.build(
-                text,
-                fond=fond,
-                year=year,
-                doc_type=doc_type,
-                issuer=issuer,
-                cites=cites,
-                clearance=clearance,
-                limit=limit,
-                offset=offset,
-                sort=sort,
-                pages_per_hit=pages_per_hit,
-                strict=strict,
-                exact=exact,
-            )
-        )
+        return self.run(SearchQuery.build(text, **options))
 
     def run(self, query: SearchQuery) -> SearchResults:
         """Run a prepared ``SearchQuery``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
@@ -18,7 +19,19 @@ from archive_search.index.search_index import (
 )
 from archive_search.index.segment import candidate_compounds
 from archive_search.models import SearchQuery, YearRange
-from archive_search.query import Meta, Node, Not, Or, ParsedQuery, Text, TextKind, Years
+from archive_search.query import (
+    And,
+    Meta,
+    Node,
+    Not,
+    Or,
+    ParsedQuery,
+    Text,
+    TextKind,
+    Years,
+    is_loose,
+    loose_words,
+)
 
 Occur = tantivy.Occur
 Query = tantivy.Query
@@ -27,6 +40,11 @@ _EXACT_BOOST = 1.5
 _TITLE_BOOST = 2.0
 _SYMBOL_BOOST = 5.0
 _COMPOUND_BOOST = 1.0
+_PAIR_BOOST = 1.0  # two adjacent query words adjacent in the text (a phrase of two)
+# Constant scores that put tiers above any BM25 sum: documents with every word first, and among
+# them those with every word spelled as typed (diacritics), then the rest.
+EVERY_WORD_TIER = 20_000.0
+AS_TYPED_TIER = 10_000.0
 _YEARS_AT_MOST = 500  # years of a range searched one by one (a wider one reads the year column)
 # Filters a facet leaves out when it is counted (secrecy ≤ clearance always stays).
 FILTER_FACETS = ("fond", "doc_type", "issuer", "year")
@@ -182,9 +200,82 @@ class QueryCompiler:
                 runs.append([])
         return [query for run in runs if (query := self.compounds(run)) is not None]
 
-    def document(self, parsed: ParsedQuery) -> Query | None:
-        """The whole query over documents; None when it is empty (browse by filters)."""
-        return self._node(parsed.root, None) if parsed.root is not None else None
+    def document(self, parsed: ParsedQuery, *, relaxed: bool = False) -> Query | None:
+        """The whole query over documents; None when it is empty (browse by filters).
+        ``relaxed``: the plain words of the top level need not all be there (see
+        ``must_match``); every other clause stays as strict."""
+        if parsed.root is None:
+            return None
+        loose = loose_words(parsed.root)
+        if not loose:
+            return self._node(parsed.root, None)
+        return self._words_root(parsed.root, loose, relaxed=relaxed)
+
+    def _words_root(self, root: Node, loose: Sequence[Text], *, relaxed: bool) -> Query:
+        """The top level of a query with plain words: the other clauses required (or excluded)
+        as always; the words each required, or ``must_match`` of them when ``relaxed``; and,
+        to rank, tiers (every word; every word as typed), compounds and adjacent pairs."""
+        children = root.nodes if isinstance(root, And) else (root,)
+        word_clauses = [self._text(leaf, None) for leaf in loose]
+        clauses: list[tuple[Occur, Query]] = []
+        for child in children:
+            if isinstance(child, Not):
+                clauses.append((Occur.MustNot, self._excluding._node(child.node, None)))
+            elif not is_loose(child):
+                clauses.append((Occur.Must, self._node(child, None)))
+        if relaxed and len(loose) > 1:
+            options = [(Occur.Should, clause) for clause in word_clauses]
+            clauses.append((Occur.Must, Query.boolean_query(options, must_match(len(loose)))))
+        else:
+            clauses += [(Occur.Must, clause) for clause in word_clauses]
+        if self.ranking:
+            clauses += [(Occur.Should, q) for q in self._compound_runs(children)]
+            clauses += [(Occur.Should, q) for q in self._tiers(loose, relaxed=relaxed)]
+            clauses += [(Occur.Should, q) for q in self._pairs(children)]
+        return Query.boolean_query(clauses)
+
+    def _tiers(self, loose: Sequence[Text], *, relaxed: bool) -> list[Query]:
+        """Constant scores above any BM25 sum: every word there (when relaxed), and every word
+        there with those typed with diacritics spelled as typed."""
+        words = [leaf.terms[0] for leaf in loose]
+        tiers = []
+        if relaxed and len(words) > 1:
+            every = [(Occur.Must, self._selecting(word)) for word in words]
+            tiers.append(Query.const_score_query(Query.boolean_query(every), EVERY_WORD_TIER))
+        if not self.exact and any(_accented(word) for word in words):
+            typed = [(Occur.Must, self._as_typed(word)) for word in words]
+            tier = AS_TYPED_TIER + (EVERY_WORD_TIER if relaxed and len(words) > 1 else 0.0)
+            tiers.append(Query.const_score_query(Query.boolean_query(typed), tier))
+        return tiers
+
+    def _as_typed(self, word: str) -> Query:
+        """Unscored: the documents holding ``word`` as typed (any spelling, when typed without
+        diacritics)."""
+        if not _accented(word):
+            return self._selecting(word)
+        options = [
+            (Occur.Should, Query.term_query(self.schema, f"{field}_exact", word))
+            for field in ("body", "title")
+        ]
+        return Query.boolean_query(options)
+
+    def _pairs(self, nodes: Sequence[Node]) -> list[Query]:
+        """Ranking only: each two adjacent plain words of the query adjacent in the body."""
+        runs: list[list[str]] = [[]]
+        for child in nodes:
+            if isinstance(child, Text) and child.kind is TextKind.WORD and not child.title_only:
+                runs[-1].extend(child.terms)
+            elif runs[-1]:
+                runs.append([])
+        pairs = [
+            (run[i], run[i + 1]) for run in runs for i in range(len(run) - 1) if _PAIR_BOOST > 0
+        ]
+        return [
+            Query.boost_query(
+                Query.phrase_query(self.schema, "body_fold", [_folded(a), _folded(b)]), _PAIR_BOOST
+            )
+            for a, b in dict.fromkeys(pairs)
+        ]
 
     def _pages_of(self, nums: Sequence[int]) -> Query:
         """The page entries of the documents ``nums``, unscored."""
@@ -254,6 +345,14 @@ class QueryCompiler:
         parts = [] if text is None else [(Occur.Must, text)]
         parts += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in filters]
         return Query.boolean_query(parts)
+
+
+def must_match(words: int) -> int:
+    """How many of a relaxed query's plain words a document must hold."""
+    return max(1, math.ceil(words * MUST_MATCH_SHARE))
+
+
+MUST_MATCH_SHARE = 0.0
 
 
 def resolve_values(field: str, typed: Sequence[str], stored: Sequence[str]) -> tuple[str, ...]:

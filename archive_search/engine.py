@@ -39,8 +39,10 @@ from archive_search.query import (
     ParsedQuery,
     QuerySyntaxError,
     TextKind,
+    loose_words,
     parse_query,
     plain_words,
+    query_words,
 )
 from archive_search.snippets import Needles, cut
 
@@ -48,6 +50,9 @@ FACETS = ("fond", "year", "doc_type", "issuer")
 _PAGES_SCANNED_PER_HIT = 200
 _EXPORT_BATCH = 500
 _NUMS_BATCH = 1_000  # documents read at a time by visible_nums
+# A search whose every plain word finds fewer documents than this is run again relaxed: documents
+# with most of the words follow those with all of them.
+RELAX_BELOW = 10
 _SPLIT_AT_MOST = 1_000  # hits (offset + limit) of a search ranked in parts, on two threads
 T = TypeVar("T")
 Ranked = tuple[list[tuple[Any, tantivy.DocAddress]], int]
@@ -81,12 +86,15 @@ class SearchEngine:
         parsed, warning = parse(query)
         searcher = self.index.searcher()
         query, parsed = self._resolved(searcher, query, parsed)
-        text = _compiled(lambda: self._compiler(query).document(parsed))
-        # Compiled by the first aggregation, on the facet thread, while this one ranks.
-        matching = cache(lambda: self._compiler(query, ranking=False).document(parsed))
-        aggregations = _Aggregations(self._aggregations(searcher, matching, query))
-        (ranked, total), counting = self._rank_and_count(searcher, text, query, aggregations)
-        hits = self._hits(searcher, ranked, parsed, query)
+        (ranked, total), counting, aggregations = self._searched(searcher, query, parsed, False)
+        relaxed = False
+        if total < RELAX_BELOW and self._relaxable(query, parsed):
+            aggregations.abandon()  # the strict query's facets: those of the relaxed one instead
+            _compiled(counting.result)
+            strict_total = total
+            (ranked, total), counting, aggregations = self._searched(searcher, query, parsed, True)
+            relaxed = total > strict_total
+        hits = self._hits(searcher, ranked, parsed, query, relaxed=relaxed)
         _compiled(aggregations.run)  # what the facet thread has not started yet
         if not counting.cancel():  # cancelled: the facet thread never started, nothing to wait for
             _compiled(counting.result)
@@ -95,8 +103,36 @@ class SearchEngine:
         )
         facets = _facets(aggregations.counts())
         return SearchResults(
-            query.text, total, query.offset, hits, facets, warning, exact=query.exact
+            query.text,
+            total,
+            query.offset,
+            hits,
+            facets,
+            warning,
+            exact=query.exact,
+            relaxed=relaxed,
+            words=query_words(parsed.root),
         )
+
+    def _searched(
+        self, searcher: tantivy.Searcher, query: SearchQuery, parsed: ParsedQuery, relaxed: bool
+    ) -> tuple[Ranked, Future[None], _Aggregations]:
+        """The page of ranked hits and the exact total, strict or ``relaxed``, with the facet
+        thread counting the same documents."""
+        text = _compiled(lambda: self._compiler(query).document(parsed, relaxed=relaxed))
+        # Compiled by the first aggregation, on the facet thread, while this one ranks.
+        matching = cache(
+            lambda: self._compiler(query, ranking=False).document(parsed, relaxed=relaxed)
+        )
+        aggregations = _Aggregations(self._aggregations(searcher, matching, query))
+        ranked, counting = self._rank_and_count(searcher, text, query, aggregations)
+        return ranked, counting, aggregations
+
+    @staticmethod
+    def _relaxable(query: SearchQuery, parsed: ParsedQuery) -> bool:
+        """Whether a search may leave out some plain words: not with ``all_words``, and only
+        when the query has two or more."""
+        return not query.all_words and parsed.root is not None and len(loose_words(parsed.root)) > 1
 
     def iter_hits(self, query: SearchQuery) -> Iterator[Hit]:
         """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher. A query
@@ -106,7 +142,13 @@ class SearchEngine:
         searcher = self.index.searcher()
         query, parsed = self._resolved(searcher, query, parsed)
         main = self._documents(_compiled(lambda: self._compiler(query).document(parsed)), query)
-        return self._batches(searcher, main, parsed, query)
+        relaxed = False
+        if self._relaxable(query, parsed):
+            found = _compiled(lambda: searcher.search(main, 1, count=True))
+            if int(getattr(found, "count", None) or 0) < RELAX_BELOW:
+                relaxing = _compiled(lambda: self._compiler(query).document(parsed, relaxed=True))
+                main, relaxed = self._documents(relaxing, query), True
+        return self._batches(searcher, main, parsed, query, relaxed)
 
     def _batches(
         self,
@@ -114,12 +156,13 @@ class SearchEngine:
         main: tantivy.Query,
         parsed: ParsedQuery,
         query: SearchQuery,
+        relaxed: bool,
     ) -> Iterator[Hit]:
         for offset in itertools.count(query.offset, _EXPORT_BATCH):
             ranked, _ = _compiled(
                 partial(self._ranked, searcher, main, query, _EXPORT_BATCH, offset)
             )
-            yield from self._hits(searcher, ranked, parsed, query)
+            yield from self._hits(searcher, ranked, parsed, query, relaxed=relaxed)
             if len(ranked) < _EXPORT_BATCH:
                 return
 
@@ -229,8 +272,12 @@ class SearchEngine:
         ranked: list[tuple[Any, tantivy.DocAddress]],
         parsed: ParsedQuery,
         query: SearchQuery,
+        *,
+        relaxed: bool = False,
     ) -> tuple[Hit, ...]:
         nums = _ints(searcher.fast_field_values("num", [address for _, address in ranked]))
+        matched = self._matched(searcher, parsed, nums, query) if relaxed else {}
+        every = query_words(parsed.root) or None
         scores = [float(key) if query.sort == "relevance" else 0.0 for key, _ in ranked]
         needles = _needles(parsed, exact=query.exact)
         with self.lock:
@@ -242,10 +289,33 @@ class SearchEngine:
             texts = self.catalog.page_texts(best)
         pages = {num: _snippets(texts.get(num, []), needles) for num in best}
         return tuple(
-            _hit(docs[num], score, pages.get(num, ()), needles)
+            _hit(docs[num], score, pages.get(num, ()), needles, matched.get(num, every))
             for num, score in zip(nums, scores, strict=True)
             if num in docs
         )
+
+    def _matched(
+        self, searcher: tantivy.Searcher, parsed: ParsedQuery, nums: list[int], query: SearchQuery
+    ) -> dict[int, int]:
+        """How many of the query's words and other text clauses each document ``nums`` holds
+        (the other clauses always match; the plain words, one search each among ``nums``)."""
+        if parsed.root is None or not nums:
+            return {}
+        loose = loose_words(parsed.root)
+        counts = dict.fromkeys(nums, query_words(parsed.root) - len(loose))
+        compiler = self._compiler(query, ranking=False)
+        among = any_of(self.index.schema, "num", nums)
+        for leaf in loose:
+            holding = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, compiler.document(ParsedQuery(leaf)) or among),
+                    (tantivy.Occur.Must, among),
+                ]
+            )
+            found = searcher.search(holding, len(nums), count=False)
+            for num in _ints(searcher.fast_field_values("num", [a for _, a in found.hits])):
+                counts[num] += 1
+        return counts
 
     def _documents(
         self,
@@ -404,6 +474,11 @@ class _Aggregations:
         self._jobs = list(reversed(jobs))
         self._lock = threading.Lock()
         self._done: list[Counts] = []
+
+    def abandon(self) -> None:
+        """Start no more aggregations (those running finish; their counts are never read)."""
+        with self._lock:
+            self._jobs.clear()
 
     def run(self) -> None:
         """Run aggregations until none is left to start."""
@@ -574,7 +649,13 @@ def _snippets(pages: list[tuple[int, str]], needles: Needles) -> tuple[PageHit, 
     return tuple(hits)
 
 
-def _hit(doc: DocumentSummary, score: float, pages: tuple[PageHit, ...], needles: Needles) -> Hit:
+def _hit(
+    doc: DocumentSummary,
+    score: float,
+    pages: tuple[PageHit, ...],
+    needles: Needles,
+    matched: int | None,
+) -> Hit:
     return Hit(
         id=doc.id,
         kind=doc.kind,
@@ -593,6 +674,7 @@ def _hit(doc: DocumentSummary, score: float, pages: tuple[PageHit, ...], needles
         inventory=doc.inventory,
         box=doc.box,
         file_no=doc.file_no,
+        matched=matched,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 from archive_search.index.errors import QueryError
 from archive_search.index.records import Secrecy
@@ -54,8 +54,9 @@ class SearchQuery:
     offset: int = 0
     sort: SortOrder = "relevance"
     pages_per_hit: int = 3
-    strict: bool = False
-    exact: bool = False
+    strict: bool = False  # a query that cannot be read raises instead of searching its words
+    exact: bool = False  # words match only as typed, diacritics included
+    all_words: bool = False  # every plain word required, never relaxed (see docs/ranking.md)
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
@@ -80,48 +81,49 @@ class SearchQuery:
             raise QueryError(f"unknown sort {self.sort!r}: use relevance, date or date-asc")
         if not 0 <= self.pages_per_hit <= 100:
             raise QueryError("pages_per_hit must be between 0 and 100")
-        for name in ("strict", "exact"):
+        for name in ("strict", "exact", "all_words"):
             if not isinstance(getattr(self, name), bool):
                 raise QueryError(f"{name} must be True or False, not {getattr(self, name)!r}")
 
     @classmethod
-    def build(
-        cls,
-        text: str,
-        *,
-        fond: Sequence[str] = (),
-        year: Sequence[str | int] | int = (),
-        doc_type: Sequence[str] = (),
-        issuer: Sequence[str] = (),
-        cites: Sequence[str] = (),
-        clearance: Secrecy | str = Secrecy.PUBLIC,
-        limit: int = 10,
-        offset: int = 0,
-        sort: SortOrder = "relevance",
-        pages_per_hit: int = 3,
-        strict: bool = False,
-        exact: bool = False,
-    ) -> SearchQuery:
-        """A query from plain values: years as ``2019``/``2015..2019``, clearance by name.
+    def build(cls, text: str, **options: Unpack[SearchOptions]) -> SearchQuery:
+        """A query from plain values: years as ``2019``/``2015..2019``, clearance by name, a
+        filter's one value as itself (``fond="TU"``). Options left out take their defaults.
 
         >>> SearchQuery.build("cong nghe", year=["2015..2019"], clearance="Mật").clearance
         <Secrecy.MAT: 'mat'>
         """
-        return cls(
-            text=text,
-            fond=_values(fond),
-            year=_years(year),
-            doc_type=_values(doc_type),
-            issuer=_values(issuer),
-            cites=_values(cites),
-            clearance=parse_clearance(clearance),
-            limit=limit,
-            offset=offset,
-            sort=sort,
-            pages_per_hit=pages_per_hit,
-            strict=strict,
-            exact=exact,
-        )
+        unknown = sorted(set(options) - set(SearchOptions.__annotations__))
+        if unknown:
+            raise QueryError(f"unknown search option {unknown[0]!r}")
+        values: dict[str, Any] = dict(options)
+        for name in ("fond", "doc_type", "issuer", "cites"):
+            if name in values:
+                values[name] = _values(values[name])
+        if "year" in values:
+            values["year"] = _years(values["year"])
+        if "clearance" in values:
+            values["clearance"] = parse_clearance(values["clearance"])
+        return cls(text=text, **values)
+
+
+class SearchOptions(TypedDict, total=False):
+    """The options of a search as ``SearchQuery.build`` and ``Archive.search`` take them
+    (plain values; see ``SearchQuery`` for their meaning and defaults)."""
+
+    fond: Sequence[str] | str
+    year: Sequence[str | int] | str | int
+    doc_type: Sequence[str] | str
+    issuer: Sequence[str] | str
+    cites: Sequence[str] | str
+    clearance: Secrecy | str
+    limit: int
+    offset: int
+    sort: SortOrder
+    pages_per_hit: int
+    strict: bool
+    exact: bool
+    all_words: bool
 
 
 def _values(given: Sequence[str]) -> tuple[str, ...]:
@@ -194,6 +196,7 @@ class Hit:
     inventory: str = ""  # where the archive keeps it: inventory (mục lục), box (hộp), file (hồ sơ)
     box: str = ""
     file_no: str = ""
+    matched: int | None = None  # how many of the query's ``words`` it holds (None: no words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +220,8 @@ class SearchResults:
     facets: dict[str, tuple[FacetCount, ...]] = field(default_factory=dict)
     warning: str | None = None
     exact: bool = False
+    relaxed: bool = False
+    words: int = 0
 
 
 @dataclass(frozen=True, slots=True)

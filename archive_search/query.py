@@ -378,6 +378,33 @@ def parse_query(text: str) -> ParsedQuery:
     return ParsedQuery(_all_of(nodes))
 
 
+def loose_words(root: Node) -> tuple[Text, ...]:
+    """The plain words of the query's top level (not phrases, prefixes, symbols, title words,
+    words inside groups, OR or exclusions), each once: those a relaxed search may leave out."""
+    children = root.nodes if isinstance(root, And) else (root,)
+    found: dict[str, Text] = {}
+    for child in children:
+        if is_loose(child):
+            assert isinstance(child, Text)
+            found.setdefault(child.terms[0], child)
+    return tuple(found.values())
+
+
+def is_loose(node: Node) -> bool:
+    """Whether a top-level node is a plain word (one a relaxed search may leave out)."""
+    return isinstance(node, Text) and node.kind is TextKind.WORD and not node.title_only
+
+
+def query_words(root: Node | None) -> int:
+    """How many words and other required text leaves the query's top level has: what a hit's
+    ``matched`` counts out of."""
+    if root is None:
+        return 0
+    children = root.nodes if isinstance(root, And) else (root,)
+    others = [c for c in children if isinstance(c, Text | And | Or) and not is_loose(c)]
+    return len(loose_words(root)) + len(others)
+
+
 _LOOSE_SYMBOL_RE = re.compile(rf"(?<![\w/]){_SYMBOL}")
 _OPERATOR_RE = re.compile(r"(?<!\S)(?:OR|\|)(?!\S)")
 
