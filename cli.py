@@ -379,6 +379,11 @@ _FILTERS = (
         is_flag=True,
         help="Words only as typed, diacritics included: đảng, not đang or dang (hoà is still hòa).",
     ),
+    click.option(
+        "--all-words",
+        is_flag=True,
+        help="Every word required: never list documents with most of the words.",
+    ),
     _CLEARANCE,
 )
 _SORT = click.option(
@@ -401,7 +406,7 @@ def _print_facets(facets: dict[str, tuple[FacetCount, ...]], *, top: int = 10) -
             _say(f"  {name}: " + ", ".join(f"{c.value} ({c.count})" for c in counts[:top]))
 
 
-def _print_hit(rank: int, hit: Hit) -> None:
+def _print_hit(rank: int, hit: Hit, words: int | None = None) -> None:
     kept = (
         ("inv.", hit.inventory),
         ("box", hit.box),
@@ -411,6 +416,8 @@ def _print_hit(rank: int, hit: Hit) -> None:
     details = " · ".join(
         str(v) for v in (hit.fond, *place, hit.date or hit.year, hit.doc_type) if v
     )
+    if words and hit.matched is not None:  # a relaxed search: how many of the words it holds
+        details = " · ".join(filter(None, [details, f"{hit.matched}/{words} words"]))
     _say(f"\n{rank:>3}. {hit.symbol or '-'}  {hit.title or '(untitled)'}  [{details}]")
     _say(f"     {hit.id}  {hit.source or 'catalogue record'}")
     for page in hit.pages:
@@ -421,9 +428,15 @@ def _print_results(results: SearchResults, *, heading: str | None = None) -> Non
     shown = f"{results.offset + 1}-{results.offset + len(results.hits)}" if results.hits else "0"
     noun = "document matches" if results.total == 1 else "documents match"
     _say(heading or f"{results.total} {noun} {results.query!r} (showing {shown})")
+    if results.relaxed:
+        _say(
+            "  Few documents hold every word: those holding most of them follow "
+            "(--all-words for every word only)"
+        )
     _print_facets(results.facets)
+    words = results.words if results.relaxed else None
     for rank, hit in enumerate(results.hits, start=results.offset + 1):
-        _print_hit(rank, hit)
+        _print_hit(rank, hit, words)
 
 
 @cli.command(cls=_QueryCommand)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import lru_cache
 
 import tantivy
@@ -36,7 +36,10 @@ from archive_search.query import (
 Occur = tantivy.Occur
 Query = tantivy.Query
 Fields = Sequence[tuple[str, float]]
-_EXACT_BOOST = 1.5
+# A word typed with diacritics scores its exact spelling, and its look-alikes (the same letters
+# with other marks, or none: OCR that lost them) at this share; a word typed without them scores
+# every spelling in full. Each word then weighs the same, accented or not.
+_LOOK_ALIKE_SHARE = 0.3
 _TITLE_BOOST = 2.0
 _SYMBOL_BOOST = 5.0
 _COMPOUND_BOOST = 1.0
@@ -45,6 +48,10 @@ _PAIR_BOOST = 1.0  # two adjacent query words adjacent in the text (a phrase of 
 # them those with every word spelled as typed (diacritics), then the rest.
 EVERY_WORD_TIER = 20_000.0
 AS_TYPED_TIER = 10_000.0
+# A relaxed query of this many words at most (besides common ones) lists the documents holding
+# them all first; a longer one ranks by score alone (a tier cost 0.04-0.05 MRR@10 on headlines
+# and legal questions of 6 words and more).
+TIERED_AT_MOST = 4
 _YEARS_AT_MOST = 500  # years of a range searched one by one (a wider one reads the year column)
 # Filters a facet leaves out when it is counted (secrecy ≤ clearance always stays).
 FILTER_FACETS = ("fond", "doc_type", "issuer", "year")
@@ -56,14 +63,22 @@ class QueryCompiler:
     """Builds tantivy queries for one schema. With ``ranking=False`` a query selects the same
     entries without the clauses that only score them (exact spellings, compound words): what
     counting facets needs, at a fraction of the postings read. With ``exact=True`` every word
-    matches only as typed, diacritics included (the exact fields alone)."""
+    matches only as typed, diacritics included (the exact fields alone). With ``marked=True``
+    (a query typed with diacritics) every word ranks documents holding it as typed first, even
+    one without marks: whoever types ``xe`` among accented words means ``xe``, not ``xé``."""
 
     def __init__(
-        self, schema: tantivy.Schema, *, ranking: bool = True, exact: bool = False
+        self,
+        schema: tantivy.Schema,
+        *,
+        ranking: bool = True,
+        exact: bool = False,
+        marked: bool = False,
     ) -> None:
         self.schema = schema
         self.ranking = ranking
         self.exact = exact
+        self.marked = marked and ranking and not exact
         # What a query excludes is never scored: its folded spelling alone selects every entry its
         # exact one would (a phrase's exact variant doubled the cost of excluding it).
         self._excluding = QueryCompiler(schema, ranking=False, exact=exact) if ranking else self
@@ -85,7 +100,7 @@ class QueryCompiler:
         if len(words) < 2 or not self.ranking:
             return None
         options = []
-        for suffix, forms, boost in _spellings(words, as_typed=self.exact):
+        for suffix, forms, boost in _spellings(words, as_typed=self.exact, marked=self.marked):
             for candidate in candidate_compounds(forms):
                 query = Query.term_query(self.schema, f"words_{suffix}", candidate)
                 options.append((Occur.Should, Query.boost_query(query, boost * _COMPOUND_BOOST)))
@@ -111,7 +126,9 @@ class QueryCompiler:
         """SHOULD of ``build(field_spelling, forms)`` for each field and each spelling of ``words``
         (folded; exact too when typed with diacritics), each boosted by field and spelling."""
         options = []
-        for suffix, forms, boost in _spellings(words, exact=self.ranking, as_typed=self.exact):
+        for suffix, forms, boost in _spellings(
+            words, exact=self.ranking, as_typed=self.exact, marked=self.marked
+        ):
             for field, field_boost in fields:
                 query = _within(build(f"{field}_{suffix}", forms), pages_of)
                 options.append((Occur.Should, Query.boost_query(query, boost * field_boost)))
@@ -200,59 +217,70 @@ class QueryCompiler:
                 runs.append([])
         return [query for run in runs if (query := self.compounds(run)) is not None]
 
-    def document(self, parsed: ParsedQuery, *, relaxed: bool = False) -> Query | None:
+    def document(
+        self, parsed: ParsedQuery, *, relaxed: bool = False, common: Collection[str] = ()
+    ) -> Query | None:
         """The whole query over documents; None when it is empty (browse by filters).
-        ``relaxed``: the plain words of the top level need not all be there (see
-        ``must_match``); every other clause stays as strict."""
+        ``relaxed``: the plain words of the top level need not all be there, only
+        ``must_match`` of those not ``common`` (folded words most documents hold, which then
+        only add to the score); every other clause stays as strict."""
         if parsed.root is None:
             return None
         loose = loose_words(parsed.root)
         if not loose:
             return self._node(parsed.root, None)
-        return self._words_root(parsed.root, loose, relaxed=relaxed)
+        if not relaxed or len(loose) < 2:
+            return self._words_root(parsed.root, loose, (), ())
+        rare = [leaf for leaf in loose if _folded(leaf.terms[0]) not in common] or list(loose)
+        scored = [leaf for leaf in loose if leaf not in rare]
+        return self._words_root(parsed.root, (), rare, scored)
 
-    def _words_root(self, root: Node, loose: Sequence[Text], *, relaxed: bool) -> Query:
-        """The top level of a query with plain words: the other clauses required (or excluded)
-        as always; the words each required, or ``must_match`` of them when ``relaxed``; and,
-        to rank, tiers (every word; every word as typed), compounds and adjacent pairs."""
+    def _words_root(
+        self,
+        root: Node,
+        required: Sequence[Text],
+        enough: Sequence[Text],
+        scored: Sequence[Text],
+    ) -> Query:
+        """The top level of a query with plain words: its other clauses required (or excluded)
+        as always; the ``required`` words each required, ``must_match`` of the ``enough`` ones
+        (and none of those ``scored``); and, to rank, tiers, compounds and adjacent pairs."""
         children = root.nodes if isinstance(root, And) else (root,)
-        word_clauses = [self._text(leaf, None) for leaf in loose]
         clauses: list[tuple[Occur, Query]] = []
         for child in children:
             if isinstance(child, Not):
                 clauses.append((Occur.MustNot, self._excluding._node(child.node, None)))
             elif not is_loose(child):
                 clauses.append((Occur.Must, self._node(child, None)))
-        if relaxed and len(loose) > 1:
-            options = [(Occur.Should, clause) for clause in word_clauses]
-            clauses.append((Occur.Must, Query.boolean_query(options, must_match(len(loose)))))
-        else:
-            clauses += [(Occur.Must, clause) for clause in word_clauses]
+        clauses += [(Occur.Must, self._text(leaf, None)) for leaf in required]
+        if enough:
+            options = [(Occur.Should, self._text(leaf, None)) for leaf in enough]
+            clauses.append((Occur.Must, Query.boolean_query(options, must_match(len(enough)))))
         if self.ranking:
-            clauses += [(Occur.Should, q) for q in self._compound_runs(children)]
-            clauses += [(Occur.Should, q) for q in self._tiers(loose, relaxed=relaxed)]
+            if COMMON_SCORED:
+                clauses += [(Occur.Should, self._text(leaf, None)) for leaf in scored]
+            if not enough:  # compounds: no gain on relaxed queries (headlines, questions)
+                clauses += [(Occur.Should, q) for q in self._compound_runs(children)]
+            clauses += [(Occur.Should, q) for q in self._tiers(required, enough)]
             clauses += [(Occur.Should, q) for q in self._pairs(children)]
         return Query.boolean_query(clauses)
 
-    def _tiers(self, loose: Sequence[Text], *, relaxed: bool) -> list[Query]:
-        """Constant scores above any BM25 sum: every word there (when relaxed), and every word
-        there with those typed with diacritics spelled as typed."""
-        words = [leaf.terms[0] for leaf in loose]
+    def _tiers(self, required: Sequence[Text], enough: Sequence[Text]) -> list[Query]:
+        """Constant scores above any BM25 sum: every word there (when some may be missing),
+        and every word there with those typed with diacritics spelled as typed."""
+        words = [leaf.terms[0] for leaf in (*required, *enough)]
         tiers = []
-        if relaxed and len(words) > 1:
-            every = [(Occur.Must, self._selecting(word)) for word in words]
-            tiers.append(Query.const_score_query(Query.boolean_query(every), EVERY_WORD_TIER))
-        if not self.exact and any(_accented(word) for word in words):
+        every = EVERY_WORD_TIER if 1 < len(enough) <= TIERED_AT_MOST else 0.0
+        if every:
+            clauses = [(Occur.Must, self._selecting(word)) for word in words]
+            tiers.append(Query.const_score_query(Query.boolean_query(clauses), every))
+        if self.marked and AS_TYPED_TIER:
             typed = [(Occur.Must, self._as_typed(word)) for word in words]
-            tier = AS_TYPED_TIER + (EVERY_WORD_TIER if relaxed and len(words) > 1 else 0.0)
-            tiers.append(Query.const_score_query(Query.boolean_query(typed), tier))
+            tiers.append(Query.const_score_query(Query.boolean_query(typed), AS_TYPED_TIER + every))
         return tiers
 
     def _as_typed(self, word: str) -> Query:
-        """Unscored: the documents holding ``word`` as typed (any spelling, when typed without
-        diacritics)."""
-        if not _accented(word):
-            return self._selecting(word)
+        """Unscored: the documents holding ``word`` as typed."""
         options = [
             (Occur.Should, Query.term_query(self.schema, f"{field}_exact", word))
             for field in ("body", "title")
@@ -260,22 +288,23 @@ class QueryCompiler:
         return Query.boolean_query(options)
 
     def _pairs(self, nodes: Sequence[Node]) -> list[Query]:
-        """Ranking only: each two adjacent plain words of the query adjacent in the body."""
+        """Ranking only: each two adjacent plain words of the query adjacent in the body, in
+        each spelling (as ``word_or_phrase`` weighs them)."""
         runs: list[list[str]] = [[]]
         for child in nodes:
             if isinstance(child, Text) and child.kind is TextKind.WORD and not child.title_only:
                 runs[-1].extend(child.terms)
             elif runs[-1]:
                 runs.append([])
-        pairs = [
-            (run[i], run[i + 1]) for run in runs for i in range(len(run) - 1) if _PAIR_BOOST > 0
-        ]
-        return [
-            Query.boost_query(
-                Query.phrase_query(self.schema, "body_fold", [_folded(a), _folded(b)]), _PAIR_BOOST
-            )
-            for a, b in dict.fromkeys(pairs)
-        ]
+        pairs = dict.fromkeys((run[i], run[i + 1]) for run in runs for i in range(len(run) - 1))
+        return (
+            [
+                Query.boost_query(self.word_or_phrase(pair, [("body", 1.0)], None), _PAIR_BOOST)
+                for pair in pairs
+            ]
+            if _PAIR_BOOST
+            else []
+        )
 
     def _pages_of(self, nums: Sequence[int]) -> Query:
         """The page entries of the documents ``nums``, unscored."""
@@ -347,12 +376,18 @@ class QueryCompiler:
         return Query.boolean_query(parts)
 
 
+def marked(parsed: ParsedQuery) -> bool:
+    """Whether the query's words were typed with diacritics (any of them)."""
+    return any(_accented(term) for leaf in parsed.positive_texts() for term in leaf.terms)
+
+
 def must_match(words: int) -> int:
     """How many of a relaxed query's plain words a document must hold."""
     return max(1, math.ceil(words * MUST_MATCH_SHARE))
 
 
 MUST_MATCH_SHARE = 0.0
+COMMON_SCORED = 1.0
 
 
 def resolve_values(field: str, typed: Sequence[str], stored: Sequence[str]) -> tuple[str, ...]:
@@ -422,17 +457,17 @@ def _not_on_pages(node: Node) -> bool:
 
 
 def _spellings(
-    words: Sequence[str], *, exact: bool = True, as_typed: bool = False
+    words: Sequence[str], *, exact: bool = True, as_typed: bool = False, marked: bool = False
 ) -> list[tuple[str, list[str], float]]:
-    """(field suffix, forms, boost): folded always, exact too when typed with diacritics (and
-    ``exact``): an entry holding the exact spelling holds the folded one, so only ranking needs it.
-    ``as_typed``: the exact spelling alone, whatever the words hold."""
+    """(field suffix, forms, boost): folded always, exact too when typed with diacritics or in a
+    ``marked`` query (and ``exact``): an entry holding the exact spelling holds the folded one,
+    so only ranking needs it. ``as_typed``: the exact spelling alone, whatever the words hold."""
     if as_typed:
         return [("exact", list(words), 1.0)]
-    spellings = [("fold", [_folded(word) for word in words], 1.0)]
-    if exact and any(_accented(word) for word in words):
-        spellings.append(("exact", list(words), _EXACT_BOOST))
-    return spellings
+    folded = [_folded(word) for word in words]
+    if not (exact and (marked or any(_accented(word) for word in words))):
+        return [("fold", folded, 1.0)]
+    return [("fold", folded, _LOOK_ALIKE_SHARE), ("exact", list(words), 1.0 - _LOOK_ALIKE_SHARE)]
 
 
 # A query's words are folded and checked for diacritics several times as it is compiled (each

@@ -18,13 +18,14 @@ from archive_search.compile import (
     RESOLVED_FIELDS,
     QueryCompiler,
     any_of,
+    marked,
     resolve_values,
 )
-from archive_search.index.analysis import folded_field, terms
+from archive_search.index.analysis import fold, folded_field, terms
 from archive_search.index.catalog import Catalog
 from archive_search.index.errors import NotFoundError, QueryError
 from archive_search.index.records import DocumentSummary, Secrecy, StoredDocument
-from archive_search.index.search_index import PARTS, SearchIndex
+from archive_search.index.search_index import LEVEL_DOCUMENT, MATCH_FIELD, PARTS, SearchIndex
 from archive_search.models import (
     FacetCount,
     Hit,
@@ -53,6 +54,9 @@ _NUMS_BATCH = 1_000  # documents read at a time by visible_nums
 # A search whose every plain word finds fewer documents than this is run again relaxed: documents
 # with most of the words follow those with all of them.
 RELAX_BELOW = 10
+RELAX_FROM_WORDS = 4  # shorter queries are relaxed only when nothing has every word
+# A word in more than this share of the documents is common (function words: của, và, là, được).
+COMMON_SHARE = 0.5
 _SPLIT_AT_MOST = 1_000  # hits (offset + limit) of a search ranked in parts, on two threads
 T = TypeVar("T")
 Ranked = tuple[list[tuple[Any, tantivy.DocAddress]], int]
@@ -73,6 +77,7 @@ class SearchEngine:
     def __init__(self, catalog: Catalog, index: SearchIndex) -> None:
         self.catalog, self.index = catalog, index
         self.compiler = QueryCompiler(index.schema)
+        self.marked_compiler = QueryCompiler(index.schema, marked=True)  # typed with diacritics
         self.matcher = QueryCompiler(index.schema, ranking=False)  # the same documents, unscored
         self.exact_compiler = QueryCompiler(index.schema, exact=True)  # words only as typed
         self.exact_matcher = QueryCompiler(index.schema, ranking=False, exact=True)
@@ -88,7 +93,7 @@ class SearchEngine:
         query, parsed = self._resolved(searcher, query, parsed)
         (ranked, total), counting, aggregations = self._searched(searcher, query, parsed, False)
         relaxed = False
-        if total < RELAX_BELOW and self._relaxable(query, parsed):
+        if total < self._relax_below(query, parsed):
             aggregations.abandon()  # the strict query's facets: those of the relaxed one instead
             _compiled(counting.result)
             strict_total = total
@@ -119,20 +124,44 @@ class SearchEngine:
     ) -> tuple[Ranked, Future[None], _Aggregations]:
         """The page of ranked hits and the exact total, strict or ``relaxed``, with the facet
         thread counting the same documents."""
-        text = _compiled(lambda: self._compiler(query).document(parsed, relaxed=relaxed))
+        common = self._common(searcher, parsed) if relaxed else frozenset()
+        text = _compiled(
+            lambda: self._compiler(query, parsed=parsed).document(
+                parsed, relaxed=relaxed, common=common
+            )
+        )
         # Compiled by the first aggregation, on the facet thread, while this one ranks.
         matching = cache(
-            lambda: self._compiler(query, ranking=False).document(parsed, relaxed=relaxed)
+            lambda: self._compiler(query, ranking=False).document(
+                parsed, relaxed=relaxed, common=common
+            )
         )
         aggregations = _Aggregations(self._aggregations(searcher, matching, query))
         ranked, counting = self._rank_and_count(searcher, text, query, aggregations)
         return ranked, counting, aggregations
 
+    def _common(self, searcher: tantivy.Searcher, parsed: ParsedQuery) -> frozenset[str]:
+        """The query's plain words (folded) that most documents hold: a relaxed search lets
+        them add to a document's score but not count towards the words it must hold."""
+        if parsed.root is None:
+            return frozenset()
+        documents = max(1, searcher.doc_freq("level", LEVEL_DOCUMENT))
+        words = {fold(leaf.terms[0]) for leaf in loose_words(parsed.root)}
+        return frozenset(
+            word
+            for word in words
+            if searcher.doc_freq(MATCH_FIELD, word) > COMMON_SHARE * documents
+        )
+
     @staticmethod
-    def _relaxable(query: SearchQuery, parsed: ParsedQuery) -> bool:
-        """Whether a search may leave out some plain words: not with ``all_words``, and only
-        when the query has two or more."""
-        return not query.all_words and parsed.root is not None and len(loose_words(parsed.root)) > 1
+    def _relax_below(query: SearchQuery, parsed: ParsedQuery) -> int:
+        """The strict total under which a search is run again relaxed (0: never). A query of
+        two or three plain words is relaxed only when nothing has them all: short queries keep
+        their precision. Never with ``all_words``, nor with fewer than two plain words."""
+        words = 0 if query.all_words or parsed.root is None else len(loose_words(parsed.root))
+        if words < 2:
+            return 0
+        return 1 if words < RELAX_FROM_WORDS else RELAX_BELOW
 
     def iter_hits(self, query: SearchQuery) -> Iterator[Hit]:
         """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher. A query
@@ -141,12 +170,14 @@ class SearchEngine:
         parsed, _ = parse(query)
         searcher = self.index.searcher()
         query, parsed = self._resolved(searcher, query, parsed)
-        main = self._documents(_compiled(lambda: self._compiler(query).document(parsed)), query)
+        compiler = self._compiler(query, parsed=parsed)
+        main = self._documents(_compiled(lambda: compiler.document(parsed)), query)
         relaxed = False
-        if self._relaxable(query, parsed):
+        if self._relax_below(query, parsed):
             found = _compiled(lambda: searcher.search(main, 1, count=True))
-            if int(getattr(found, "count", None) or 0) < RELAX_BELOW:
-                relaxing = _compiled(lambda: self._compiler(query).document(parsed, relaxed=True))
+            if int(getattr(found, "count", None) or 0) < self._relax_below(query, parsed):
+                common = self._common(searcher, parsed)
+                relaxing = _compiled(lambda: compiler.document(parsed, relaxed=True, common=common))
                 main, relaxed = self._documents(relaxing, query), True
         return self._batches(searcher, main, parsed, query, relaxed)
 
@@ -235,11 +266,16 @@ class SearchEngine:
         )
         return query, typed
 
-    def _compiler(self, query: SearchQuery, *, ranking: bool = True) -> QueryCompiler:
-        """The compiler of ``query``'s words: scored or not, as typed or accent-insensitive."""
+    def _compiler(
+        self, query: SearchQuery, *, ranking: bool = True, parsed: ParsedQuery | None = None
+    ) -> QueryCompiler:
+        """The compiler of ``query``'s words: scored or not, as typed or accent-insensitive,
+        and (to rank ``parsed`` typed with diacritics) favouring the spellings typed."""
         if query.exact:
             return self.exact_compiler if ranking else self.exact_matcher
-        return self.compiler if ranking else self.matcher
+        if not ranking:
+            return self.matcher
+        return self.marked_compiler if parsed is not None and marked(parsed) else self.compiler
 
     def _ranked(
         self,

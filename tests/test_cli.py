@@ -31,7 +31,7 @@ def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
 def test_search_prints_ranked_documents_with_pages_and_snippets(
     ingested: tuple[Path, IngestReport],
 ) -> None:
-    result = run("search", "cong", "nghe", "thong", "tin", archive=ingested[0])
+    result = run("search", "--all-words", "cong", "nghe", "thong", "tin", archive=ingested[0])
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0] == "1 document matches 'cong nghe thong tin' (showing 1-1)"
@@ -68,7 +68,17 @@ def test_snippets_print_quotes_and_ampersands_as_written(tmp_path: Path) -> None
 def test_search_json_shape(ingested: tuple[Path, IngestReport]) -> None:
     result = run("search", "--json", "36-NQ/TW", archive=ingested[0])
     data = json.loads(result.output)
-    assert set(data) == {"query", "total", "offset", "hits", "facets", "warning", "exact"}
+    assert set(data) == {
+        "query",
+        "total",
+        "offset",
+        "hits",
+        "facets",
+        "warning",
+        "exact",
+        "relaxed",
+        "words",
+    }
     assert data["warning"] is None
     assert (data["query"], data["total"], data["offset"]) == ("36-NQ/TW", 1, 0)
     hit = data["hits"][0]
@@ -90,6 +100,7 @@ def test_search_json_shape(ingested: tuple[Path, IngestReport]) -> None:
         "inventory",
         "box",
         "file_no",
+        "matched",
     }
     assert (hit["secrecy"], hit["match"]) == ("public", "exact")
     assert (hit["kind"], hit["symbol"], hit["year"], hit["fond"]) == (
@@ -455,7 +466,13 @@ def test_a_bad_query_is_searched_as_plain_words_with_a_warning(
     capsys: pytest.CaptureFixture[str], ingested: tuple[Path, IngestReport]
 ) -> None:
     status, out, err = run_main(
-        capsys, "--archive", str(ingested[0]), "search", "--json", '"cong nghe (thong tin'
+        capsys,
+        "--archive",
+        str(ingested[0]),
+        "search",
+        "--json",
+        "--all-words",
+        '"cong nghe (thong tin',
     )
     assert status == 0
     assert err == (

@@ -1,0 +1,132 @@
+"""Ranking rules: every word above most words, relaxation said, operators kept strict, marks
+typed meant. Over a small archive of real Vietnamese text files, ingested for real."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archive_search import Archive, IngestOptions, QueryError
+from archive_search.cli import cli
+
+TEXTS = {
+    # every word of "máy bay rơi trúng xe buýt"
+    "all": "Máy bay rơi trúng xe buýt trên đường cao tốc, nhiều người bị thương.",
+    # most of them (no xe buýt)
+    "most": "Máy bay rơi trúng một ngôi nhà, làm cháy hai căn hộ.",
+    "few": "Chiếc máy cày hỏng trên cánh đồng lúa.",
+    "crash": "Một máy bay nhỏ rơi trúng xe tải chở hàng giữa đồng.",
+    # exact spellings and look-alikes
+    "river": "Ô nhiễm sông Tô Lịch: trường học bên sông kêu cứu.",
+    "lookalike": "Ông trưởng khoa sống cạnh bệnh viện, song trưởng phòng sống xa. "
+    "Trưởng thôn sống lâu năm.",
+    "unrelated": "Hội nghị tổng kết công tác thi đua khen thưởng năm 2019.",
+}
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
+    root = tmp_path_factory.mktemp("relevance")
+    folder = root / "texts"
+    folder.mkdir()
+    for name, text in TEXTS.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    with Archive.open(root / "archive", create=True) as opened:
+        opened.ingest([folder], options=IngestOptions(workers=1, ocr="never"))
+        yield opened
+
+
+def _names(archive: Archive, text: str, **options: object) -> list[str]:
+    results = archive.search(text, **options)  # type: ignore[arg-type]
+    return [Path(hit.source).stem for hit in results.hits]
+
+
+def test_a_long_query_lists_documents_with_most_of_its_words_every_word_first(
+    archive: Archive,
+) -> None:
+    results = archive.search("máy bay rơi trúng xe buýt")
+    names = [Path(hit.source).stem for hit in results.hits]
+    assert names[0] == "all"
+    assert {"most", "crash"} <= set(names)
+    assert results.relaxed
+    assert results.words == 6
+    assert [hit.matched for hit in results.hits][:1] == [6]
+    assert all(hit.matched is not None and hit.matched < 6 for hit in results.hits[1:])
+    assert results.total == len(names)
+
+
+def test_all_words_keeps_every_word_required(archive: Archive) -> None:
+    results = archive.search("máy bay rơi trúng xe buýt", all_words=True)
+    assert [Path(hit.source).stem for hit in results.hits] == ["all"]
+    assert not results.relaxed
+    assert results.hits[0].matched == 6
+
+
+def test_nothing_with_every_word_still_finds_most_of_them(archive: Archive) -> None:
+    assert _names(archive, "máy bay rơi trúng xe buýt chở khách", all_words=True) == []
+    assert _names(archive, "máy bay rơi trúng xe buýt chở khách")[0] == "all"
+
+
+def test_a_short_query_is_relaxed_only_when_nothing_has_every_word(archive: Archive) -> None:
+    assert _names(archive, "máy bay") == _names(archive, "máy bay", all_words=True)
+    assert not archive.search("máy bay").relaxed
+    assert archive.search("máy cày bay").relaxed
+
+
+@pytest.mark.parametrize(
+    ("query", "never"),
+    [
+        ('máy bay rơi trúng "xe buýt"', {"most", "crash", "few"}),  # a phrase stays required
+        ("máy bay rơi trúng xe -buýt", {"all"}),  # an exclusion stays excluded
+        ("máy bay rơi trúng (xe OR nhà)", {"few"}),  # an OR group stays required
+        ("máy bay rơi trúng nam:1990", set(TEXTS)),  # a field stays required
+    ],
+)
+def test_operators_stay_strict_when_words_are_relaxed(
+    archive: Archive, query: str, never: set[str]
+) -> None:
+    assert not set(_names(archive, query, limit=100)) & never
+
+
+def test_words_typed_with_marks_rank_their_exact_spelling_first(archive: Archive) -> None:
+    assert _names(archive, "sông trường")[0] == "river"
+    assert _names(archive, "trưởng sống")[0] == "lookalike"
+    assert set(_names(archive, "song truong")) == {"river", "lookalike"}  # every spelling
+
+
+def test_the_table_says_when_documents_lack_some_words(tmp_path: Path, archive: Archive) -> None:
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(
+        cli, ["--archive", str(archive.path), "search", "máy", "bay", "rơi", "trúng", "xe", "buýt"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1] == (
+        "  Few documents hold every word: those holding most of them follow "
+        "(--all-words for every word only)"
+    )
+    assert any(line.endswith("6/6 words]") for line in lines)
+    assert any(line.endswith("4/6 words]") for line in lines)
+
+
+WORDS = st.sampled_from(
+    ["máy", "bay", "sông", "song", "-xe", '"máy bay"', "OR", "(", ")", "nam:2019", "trưởng", "*"]
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(WORDS | st.text(max_size=6), max_size=10))
+def test_any_query_runs_or_says_what_to_fix(archive: Archive, parts: list[str]) -> None:
+    try:
+        results = archive.search(" ".join(parts))
+    except QueryError:
+        return
+    assert results.total >= len(results.hits)
+    assert all(hit.matched is None or 0 <= hit.matched <= results.words for hit in results.hits)
