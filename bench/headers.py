@@ -14,7 +14,9 @@ measured only where the text can give it: the symbol where the text prints the s
 (spaces aside), the trích yếu where it prints the site's trích yếu (some site titles are
 reworded, abridged, or name another document than the page holds). The date is compared with
 the header's place-and-date line (``Hà Nội, ngày 31 tháng 12 năm 2025``; none when the header
-prints none), as the site's title gives no date.
+prints none), as the site's title gives no date. The type is measured where the page holds the
+site's document (it prints its symbol or its trích yếu); a joint document (``NGHỊ QUYẾT LIÊN
+TỊCH``), which the site names by its base type, counts for that type.
 A trích yếu is right when its letters and digits, folded, are the site's in the same order
 (spaces aside: some published texts glue words, ``BYTngày``).
 
@@ -84,6 +86,12 @@ _PLACE_DATE_RE = re.compile(
     r"(?:^|\|)[ \t]*[^\W\d_][^,|\n]{1,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})",
     re.IGNORECASE | re.MULTILINE,
 )
+# A header dated without a place (``Ngày 8 tháng 12 năm 2025`` alone on its line).
+_DATE_LINE_RE = re.compile(
+    r"(?:^|\|)[ \t]*Ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})[ \t]*$", re.MULTILINE
+)
+# The site names a joint document (``NGHỊ QUYẾT LIÊN TỊCH``) by its base type.
+_JOINT = {"NQ": ("NQLT", "nghị quyết liên tịch"), "TT": ("TTLT", "thông tư liên tịch")}
 _HEAD_LINES = 60
 # The body of a law or decree begins with its legal bases; a date past them is not the header's.
 _BODY_START_RE = re.compile(r"^(Căn cứ|Điều 1\b|Chương I\b)", re.MULTILINE)
@@ -93,7 +101,7 @@ _BODY_START_RE = re.compile(r"^(Căn cứ|Điều 1\b|Chương I\b)", re.MULTILI
 class Truth:
     """What the site's title says of a text, and what its header can tell."""
 
-    doc_type: str
+    doc_type: str  # "" when the text prints neither the site's symbol nor its trích yếu
     symbol: str  # as the site prints it ("" when the text does not print it)
     summary: str
     date: str  # from the header's place and date ("" when it prints none)
@@ -163,7 +171,9 @@ def _site_title(title: str) -> tuple[str, str, str]:
 def truth_of(row: dict[str, str]) -> Truth:
     doc_type, site_symbol, site_summary = _site_title(row["breadcrumb_title"])
     symbol, summary = site_symbol, site_summary
-    head = "\n".join(unicodedata.normalize("NFC", row["text"]).splitlines()[:_HEAD_LINES])
+    text = unicodedata.normalize("NFC", row["text"])
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # marks such as U+200E
+    head = "\n".join(text.splitlines()[:_HEAD_LINES])
     if body := _BODY_START_RE.search(head):
         head = head[: body.start()]
     if symbol and compact(symbol) not in compact(head):
@@ -171,9 +181,11 @@ def truth_of(row: dict[str, str]) -> Truth:
     if "".join(plain(summary).split()) not in "".join(plain(head).split()):
         summary = ""  # the site's title is not the one printed (reworded, or another document)
     date = ""
-    if match := _PLACE_DATE_RE.search(head):
+    if match := _PLACE_DATE_RE.search(head) or _DATE_LINE_RE.search(head):
         day, month, year = (int(part) for part in match.groups())
         date = f"{year:04d}-{month:02d}-{day:02d}"
+    if not (symbol or summary):
+        doc_type = ""  # the page holds another document than the site's title names
     return Truth(doc_type, symbol, summary, date, site_symbol, site_summary)
 
 
@@ -201,6 +213,8 @@ def _strip_type(title: str, doc_type: str) -> str:
     """A title without the type name(s) it opens with (``Thông tư Thông tư sửa đổi…``)."""
     words = plain(title)
     names = [plain(name) for name, code in TYPES.items() if code == doc_type] or [""]
+    if doc_type in _JOINT:
+        names.insert(0, plain(_JOINT[doc_type][1]))
     changed = True
     while changed:
         changed = False
@@ -234,11 +248,13 @@ def measure(rows: Iterable[dict[str, str]], tally: Tally) -> None:
                     f"{label} | read {meta.issuer_name!r}, code {code}",
                 )
         tally.add("date", meta.date == truth.date, f"{label} | read {meta.date!r}, {truth.date}")
-        tally.add(
-            "type",
-            meta.doc_type == truth.doc_type,
-            f"{label} | read {meta.doc_type!r}, {truth.doc_type}",
-        )
+        if truth.doc_type:
+            joint = _JOINT[truth.doc_type][0] if truth.doc_type in _JOINT else truth.doc_type
+            tally.add(
+                "type",
+                meta.doc_type in (truth.doc_type, joint),
+                f"{label} | read {meta.doc_type!r}, {truth.doc_type}",
+            )
         read, site = (
             _strip_type(title, truth.doc_type).replace(" ", "")
             for title in (meta.title, truth.site_summary)

@@ -122,9 +122,10 @@ def visibility_term(clearance: str, part: int | None = None) -> str:
 
 
 def symbol_key(symbol: str) -> str:
-    """The canonical form of a document symbol: ``Số 36 NQ/TW`` → ``36-nq/tw``."""
-    parts = terms(symbol)
-    if parts and parts[0] == "số":
+    """The canonical form of a document symbol, folded as typed in plain Latin letters:
+    ``Số 36 NQ/TW`` → ``36-nq/tw``, ``Số: 12/2019/QĐ-UBND`` → ``12-2019/qd/ubnd``."""
+    parts = fold(" ".join(terms(symbol))).split()
+    if parts and parts[0] == "so":
         parts = parts[1:]
     if len(parts) < 2:
         return "-".join(parts)

@@ -47,6 +47,8 @@ _RULE_RE = re.compile(r"[-–—─_=.•·~]{3,}")  # noqa: RUF001
 _SECRECY_MARKS = {"TUYỆT MẬT": "tuyệt mật", "TỐI MẬT": "tối mật", "MẬT": "mật"}
 # A line that is only a secrecy mark, folded: ``(MẬT)``, ``MẬT.``, ``Mật``, ``MAT``, ``Độ mật: Tối mật``.
 _SECRECY_LINE_RE = re.compile(r"(?:do mat\s*:?\s*)?(tuyet mat|toi mat|mat)")
+# A mark in brackets or with a full stop beside other words: ``TỈNH ỦY (MẬT)``.
+_BRACKETED_MARK_RE = re.compile(r"[(\[]\s*(TUYỆT MẬT|TỐI MẬT|MẬT)\s*[)\]]|(?<!\S)(MẬT)\.(?!\S)")
 _URGENCY_MARKS = {
     "THƯỢNG KHẨN": "thuong-khan",
     "HOẢ TỐC": "hoa-toc",
@@ -242,7 +244,7 @@ def _read_left_column(lines: list[str]) -> _LeftColumn:
     """Marks and the issuing body's lines from the left-hand column above the heading."""
     column = _LeftColumn()
     for line in lines:
-        rest = _left_column(line)
+        rest = _BRACKETED_MARK_RE.sub(lambda m: f" {m[1] or m[2]} ", _left_column(line)).strip()
         if level := _secrecy_line(rest):
             column.secrecy = max(column.secrecy, level, key=lambda s: s.rank)
             continue

@@ -43,6 +43,7 @@ def test_a_whole_russian_word_stays_russian() -> None:
 
 def test_symbols_as_typed_and_as_published_have_one_key() -> None:
     assert symbol_key(f"Số: 144/2025/TT-BT{CYRILLIC_ES}") == symbol_key("144/2025/TT-BTC")
+    assert symbol_key("Số: 20/2024/NĐ-CP") == symbol_key("so 20/2024/ND-CP") == "20-2024/nd/cp"
 
 
 def test_offsets_stay_those_of_the_text_as_written() -> None:
@@ -66,6 +67,15 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
         "Điều 2. Bãi bỏ khoản 2 Thông tư số 144/2025/TT-BTC.\n",
         encoding="utf-8",
     )
+    (root / "docs" / "nd.txt").write_text(
+        "CHÍNH PHỦ\nSố: 20/2024/NĐ-CP\nNGHỊ ĐỊNH\nVề quỹ bảo trì đường bộ\nCăn cứ Luật Ngân sách;\n",
+        encoding="utf-8",
+    )
+    (root / "docs" / "nd-cited.txt").write_text(
+        "CHÍNH PHỦ\nSố: 21/2024/NĐ-CP\nNGHỊ ĐỊNH\nSửa đổi Nghị định số 20/2024/NĐ-CP\n"
+        + "Căn cứ Nghị định số 20/2024/NĐ-CP;\n" * 4,
+        encoding="utf-8",
+    )
     with Archive.open(root / "archive", create=True) as archive:
         archive.ingest([root / "docs"], options=IngestOptions(workers=1))
         yield archive
@@ -77,6 +87,7 @@ def test_typed_symbol_finds_the_published_one_first_shown_as_written(archive: Ar
     assert [hit.symbol for hit in archive.search("so 150/2025/TT-BTC").hits][:1] == [
         "150/2025/TT-BTC"
     ]
+    assert [hit.symbol for hit in archive.search("20/2024/ND-CP").hits][:1] == ["20/2024/NĐ-CP"]
     assert archive.search("cong tac").total == 1
     assert archive.search("Москва").total == 1
 
@@ -90,6 +101,6 @@ def test_an_index_of_an_earlier_analysis_asks_for_reindex(archive: Archive, tmp_
     meta_path.write_text(json.dumps(meta))
     with Archive.open(copy) as old:
         assert old.outdated_index() == [ANALYSIS_FIELD]
-        assert old.reindex() == 2
+        assert old.reindex() == 4
         assert old.outdated_index() == []
         assert old.search("144/2025/TT-BTC").hits[0].symbol.startswith("144/")

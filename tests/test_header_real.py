@@ -157,9 +157,11 @@ def test_secrecy_marks_however_written(header: str, level: Secrecy) -> None:
     assert meta.sources.get("secrecy") == ("header" if level is not Secrecy.PUBLIC else None)
 
 
-def test_a_mark_does_not_end_up_in_the_title_or_issuer() -> None:
-    meta = parse_header(PARTY_TOP + "(MẬT)\nNGHỊ QUYẾT\nvề quốc phòng")
-    assert (meta.issuer_name, meta.title) == ("TỈNH ỦY", "Nghị quyết về quốc phòng")
+@pytest.mark.parametrize("mark", ["(MẬT)", "MẬT.", "[MẬT]", "MẬT"])
+def test_a_mark_beside_the_issuing_body_is_read_and_left_out_of_it(mark: str) -> None:
+    meta = parse_header(f"TỈNH ỦY {mark}\n*\nSố 31-NQ/TU\nNGHỊ QUYẾT\nvề quốc phòng")
+    assert (meta.secrecy, meta.issuer_name) == (Secrecy.MAT, "TỈNH ỦY")
+    assert meta.title == "Nghị quyết về quốc phòng"
 
 
 def test_impossible_date_is_not_stored_and_says_so() -> None:
