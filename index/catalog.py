@@ -55,6 +55,18 @@ _META_COLUMNS = [
 _SUMMARY_COLUMNS = [field.name for field in fields(DocumentSummary)]  # the same names in the table
 
 
+def _meta_values(meta: DocumentMeta) -> tuple[object, ...]:
+    """The values of ``_META_COLUMNS``, ``extra``, ``sources`` and ``title_words`` for ``meta``."""
+    values = {column: getattr(meta, column) for column in _META_COLUMNS}
+    values["secrecy"] = meta.secrecy.value
+    return (
+        *values.values(),
+        json.dumps(meta.extra, ensure_ascii=False),
+        json.dumps(meta.sources, ensure_ascii=False),
+        " ".join(compounds(meta.title)),
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -274,17 +286,8 @@ class Catalog:
         self, doc_id: str, *, kind: str, source: str, meta: DocumentMeta, pages: Sequence[PageText]
     ) -> int:
         """Insert or replace a document and its pages; returns its number."""
-        values = {column: getattr(meta, column) for column in _META_COLUMNS}
-        values["secrecy"] = meta.secrecy.value
         row = self._db.execute("SELECT num FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        params = (
-            kind,
-            source,
-            *values.values(),
-            json.dumps(meta.extra, ensure_ascii=False),
-            json.dumps(meta.sources, ensure_ascii=False),
-            " ".join(compounds(meta.title)),
-        )
+        params = (kind, source, *_meta_values(meta))
         columns = ["kind", "source", *_META_COLUMNS, "extra", "sources", "title_words"]
         if row:
             num = int(row[0])
@@ -342,6 +345,20 @@ class Catalog:
         for num, page in rows:
             missing.setdefault(int(num), []).append(int(page))
         return missing
+
+    def set_metadata(self, doc_id: str, meta: DocumentMeta) -> int | None:
+        """Replace the metadata of the document or record ``doc_id``, its pages kept; it is
+        indexed again by the next flush. Its number, or None when there is none."""
+        row = self._db.execute("SELECT num FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return None
+        columns = [*_META_COLUMNS, "extra", "sources", "title_words"]
+        assignments = ", ".join(f"{column} = ?" for column in columns)
+        self._db.execute(
+            f"UPDATE documents SET {assignments}, indexed = 0 WHERE num = ?",
+            (*_meta_values(meta), row[0]),
+        )
+        return int(row[0])
 
     def put_ocr(self, pages: Iterable[PageText], digest: str | None = None) -> None:
         """Remember what tesseract read on each page image, by the image's hash, and (given the
