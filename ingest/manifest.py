@@ -15,7 +15,8 @@ import itertools
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from archive_search.index.analysis import fold
@@ -72,6 +73,14 @@ _ALIASES = {
     "ten loai": "doc_type",
     "the loai": "doc_type",
     "do mat": "secrecy",
+    "muc do mat": "secrecy",
+    "mat": "secrecy",
+    "cap do mat": "secrecy",
+    "do bao mat": "secrecy",
+    "secrecy level": "secrecy",
+    "classification": "secrecy",
+    "security classification": "secrecy",
+    "security level": "secrecy",
     "do khan": "urgency",
     "nguoi ky": "signer",
     "so trang": "pages",
@@ -94,7 +103,27 @@ _VIETNAMESE_DATE_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 def column_name(header: str) -> str:
     """The field a manifest column fills: ``Số ký hiệu`` and ``so_ky_hieu`` both give ``symbol``."""
     key = " ".join(fold(header).replace("_", " ").replace("/", " ").replace(",", " ").split())
+    key = key.strip(":.*( )")  # ``Độ mật:``, ``Độ mật (*)``
     return _ALIASES.get(key, key.replace(" ", "_"))
+
+
+_MARK_EDGES = " \t()[]|.:*-"  # around a secrecy level in a cell: ``(MẬT)``, ``MẬT.``, ``| MẬT |``
+_LEVEL_LABEL_RE = re.compile(r"^(?:mức\s+)?độ\s+mật\s*:?\s*", re.IGNORECASE)  # ``Độ mật: Mật``
+
+
+def secrecy_of(value: str) -> Secrecy:
+    """The level a secrecy cell gives, however the mark is written; blank is public.
+    ``ValueError`` names the levels when it is none of them."""
+    mark = _LEVEL_LABEL_RE.sub("", unicodedata.normalize("NFC", value).strip(_MARK_EDGES))
+    return Secrecy.parse(mark.strip(_MARK_EDGES))
+
+
+def _secret_looking(value: str) -> bool:
+    """A cell that reads as a level above public (``Mật``, ``TỐI MẬT``, ``(MẬT)``)."""
+    try:
+        return bool(value.strip()) and secrecy_of(value) is not Secrecy.PUBLIC
+    except ValueError:
+        return False
 
 
 def _iso_date(value: str, where: str) -> str:
@@ -111,11 +140,14 @@ def _iso_date(value: str, where: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ManifestRow:
-    """One manifest line: a file's metadata (``path`` set) or a catalogue record (``path`` None)."""
+    """One manifest line: a file's metadata (``path`` set) or a catalogue record (``path`` None).
+    A line that cannot be read has ``error`` (where and why) and empty metadata: its file is not
+    ingested and its record not added, never taken as public."""
 
     line: int
     path: Path | None
     meta: DocumentMeta
+    error: str | None = None
 
 
 def _year(value: str, date: str, where: str) -> int | None:
@@ -128,8 +160,26 @@ def _year(value: str, date: str, where: str) -> int | None:
     return int(match.group(1))
 
 
-def _row(line: int, values: dict[str, str], base: Path, where: str) -> ManifestRow:
-    clean = {key: (value or "").strip() for key, value in values.items() if key}
+def _row(line: int, values: Mapping[str, object], base: Path, where: str) -> ManifestRow:
+    """A line's row; what is wrong with it (a bad date, level or formula) makes it a failed row."""
+    raw_path = str(values.get("path") or "").strip()
+    path = _on_disk((base / raw_path).resolve()) if raw_path else None
+    try:
+        return _read_row(line, values, path, where)
+    except ManifestError as exc:
+        return ManifestRow(line, path, DocumentMeta(), error=exc.message)
+
+
+def _read_row(
+    line: int, values: Mapping[str, object], path: Path | None, where: str
+) -> ManifestRow:
+    if unsaved := [key for key, value in values.items() if isinstance(value, UnsavedFormula)]:
+        cells = ", ".join(str(values[key]) for key in unsaved)
+        raise ManifestError(
+            f"{where}: cell {cells} holds a formula whose value was never saved: open the "
+            "workbook in a spreadsheet program and save it, or type the value"
+        )
+    clean = {key: str(value or "").strip() for key, value in values.items() if key}
     meta = DocumentMeta()
     for name in _FIELDS:
         setattr(meta, name, clean.get(name, ""))
@@ -137,13 +187,38 @@ def _row(line: int, values: dict[str, str], base: Path, where: str) -> ManifestR
     meta.urgency = _URGENCY.get(fold(meta.urgency), meta.urgency)
     meta.year = _year(clean.get("year", ""), meta.date, where)
     try:
-        meta.secrecy = Secrecy.parse(clean.get("secrecy", ""))
+        meta.secrecy = secrecy_of(clean.get("secrecy", ""))
     except ValueError as exc:
         raise ManifestError(f"{where}: {exc}") from exc
     meta.extra = {key: value for key, value in clean.items() if key not in _KNOWN and value}
     meta.sources = {name: "manifest" for name in (*_FIELDS, "year", "secrecy") if clean.get(name)}
-    raw_path = clean.get("path", "")
-    return ManifestRow(line, _on_disk((base / raw_path).resolve()) if raw_path else None, meta)
+    return ManifestRow(line, path, meta)
+
+
+class UnsavedFormula(str):
+    """A workbook cell with a formula and no value saved with it (its address, ``D5``)."""
+
+    __slots__ = ()
+
+
+def _check_columns(columns: list[str], rows: Sequence[Mapping[str, object]], path: Path) -> None:
+    """Refuse a manifest whose secrecy could be misread: two columns giving one field (the
+    second would silently win), or a column holding secrecy levels that is not read as the
+    secrecy column (``Ghi chú`` or ``Phân loại`` with ``Mật`` in it)."""
+    named = [name for name in columns if name in _KNOWN]
+    if doubled := sorted({name for name in named if named.count(name) > 1}):
+        raise ManifestError(
+            f"manifest has more than one {doubled[0]!r} column: keep one", path=path
+        )
+    for name in dict.fromkeys(columns):
+        if name in ("secrecy", "path") or not name:
+            continue
+        if found := next((row for row in rows if _secret_looking(str(row.get(name) or ""))), None):
+            raise ManifestError(
+                f"column {name!r} holds secrecy levels ({str(found[name]).strip()!r}) but is not "
+                "read as secrecy: name it 'secrecy' (độ mật), or remove the levels from it",
+                path=path,
+            )
 
 
 def _on_disk(path: Path) -> Path:
@@ -174,12 +249,16 @@ def read_manifest(path: Path) -> list[ManifestRow]:
             if not _is_header(columns):
                 raise ManifestError(_NO_HEADER, path=path)
             reader.fieldnames = columns
-            return [
-                _row(number, row, path.parent, f"{path}, line {number}")
+            lines = [
+                (number, dict(row))
                 for number, row in enumerate(reader, start=2)
                 if any(
                     isinstance(value, str) and value.strip() for value in row.values()
                 )  # not a line of commas
+            ]
+            _check_columns(columns, [row for _, row in lines], path)
+            return [
+                _row(number, row, path.parent, f"{path}, line {number}") for number, row in lines
             ]
     except FileNotFoundError as exc:
         raise ManifestError("manifest not found", path=path) from exc
@@ -222,6 +301,7 @@ def _read_workbook(path: Path) -> list[ManifestRow]:
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except FileNotFoundError as exc:
         raise ManifestError("manifest not found", path=path) from exc
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
@@ -231,8 +311,10 @@ def _read_workbook(path: Path) -> list[ManifestRow]:
     try:
         sheet = book.worksheets[0]
         lines = (
-            (number, [_cell(value) for value in row])
-            for number, row in enumerate(sheet.values, start=1)
+            (number, _cells(number, row, written))
+            for number, (row, written) in enumerate(
+                zip(sheet.values, formulas.worksheets[0].values, strict=False), start=1
+            )
         )
         filled = ((number, row) for number, row in lines if any(row))
         top = list(itertools.islice(filled, _TITLE_ROWS))
@@ -241,12 +323,31 @@ def _read_workbook(path: Path) -> list[ManifestRow]:
         if at is None:
             raise ManifestError(_NO_HEADER, path=path)
         columns, where = headers[at], f"{path}, sheet {sheet.title!r}, row"
-        return [
-            _row(number, dict(zip(columns, row, strict=False)), path.parent, f"{where} {number}")
+        rows = [
+            (number, dict(zip(columns, row, strict=False)))
             for number, row in itertools.chain(top[at + 1 :], filled)
         ]
+        _check_columns(columns, [row for _, row in rows], path)
+        return [_row(number, row, path.parent, f"{where} {number}") for number, row in rows]
     finally:
         book.close()
+        formulas.close()
+
+
+def _cells(number: int, values: tuple[object, ...], written: tuple[object, ...]) -> list[str]:
+    """A sheet row's cells as text; a formula cell saved without its value (a workbook written
+    by a program, never opened in a spreadsheet) is an ``UnsavedFormula``, not an empty cell."""
+    from openpyxl.utils import get_column_letter
+
+    cells = [_cell(value) for value in values]
+    for at, formula in enumerate(written[: len(cells)]):
+        if values[at] is None and _is_formula(formula):
+            cells[at] = UnsavedFormula(f"{get_column_letter(at + 1)}{number}")
+    return cells
+
+
+def _is_formula(value: object) -> bool:
+    return (isinstance(value, str) and value.startswith("=")) or "Formula" in type(value).__name__
 
 
 def _cell(value: object) -> str:
@@ -260,3 +361,72 @@ def _cell(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Two sources disagree about a file or record; how it was settled is in ``reason``."""
+
+    path: str
+    reason: str
+
+
+def _rank(level: Secrecy) -> int:
+    return level.rank
+
+
+def highest(level: Secrecy, other: Secrecy) -> Secrecy:
+    """The higher of two secrecy levels."""
+    return level if level.rank >= other.rank else other
+
+
+def with_level(meta: DocumentMeta, level: Secrecy, source: str = "manifest") -> DocumentMeta:
+    """``meta`` at the secrecy ``level`` (a copy), noting where the level came from."""
+    raised = replace(meta, extra=dict(meta.extra), sources=dict(meta.sources), secrecy=level)
+    raised.sources["secrecy"] = source
+    return raised
+
+
+def combine(rows: Sequence[ManifestRow], what: str) -> tuple[ManifestRow, Conflict | None]:
+    """One row for the lines that name the same file or record (``what``): the last line's
+    values, at the highest secrecy level any of them gives; a conflict when they differ."""
+    last = rows[-1]
+    if len(rows) == 1:
+        return last, None
+    level = last.meta.secrecy
+    for row in rows:
+        level = highest(level, row.meta.secrecy)
+    merged = (
+        replace(last, meta=with_level(last.meta, level)) if level != last.meta.secrecy else last
+    )
+    if all(row.meta == last.meta for row in rows):
+        return merged, None
+    lines = ", ".join(str(row.line) for row in rows)
+    levels = [level.value for level in sorted({row.meta.secrecy for row in rows}, key=_rank)]
+    settled = (
+        f"secrecy {' and '.join(levels)}: the higher, {level.value}, kept"
+        if len(levels) > 1
+        else f"line {last.line}'s values kept"
+    )
+    return merged, Conflict(what, f"listed on lines {lines} with different metadata; {settled}")
+
+
+def by_path(rows: Sequence[ManifestRow]) -> tuple[dict[Path, ManifestRow], list[Conflict]]:
+    """The rows of files by resolved path (``docs/d.txt`` and ``./docs/../docs/d.txt`` are one
+    file), each combined from the lines naming it, and the conflicts found."""
+    lines: dict[Path, list[ManifestRow]] = {}
+    for row in rows:
+        if row.path is not None:
+            lines.setdefault(row.path, []).append(row)
+    combined: dict[Path, ManifestRow] = {}
+    conflicts: list[Conflict] = []
+    for path, named in lines.items():
+        combined[path], conflict = combine(named, str(path))
+        if conflict is not None:
+            conflicts.append(conflict)
+    return combined, conflicts
+
+
+def outside(row: ManifestRow, roots: Sequence[Path]) -> bool:
+    """Whether a row names a file (symbolic links followed) outside every folder of ``roots``."""
+    return row.path is not None and not any(row.path.is_relative_to(root) for root in roots)
