@@ -232,11 +232,32 @@ def _summary(report: IngestReport) -> str:
         pruned += f"; {report.unlisted_records} records are no longer in the catalogue (--prune removes them)"
     if report.failed_before:
         pruned += f"; {report.failed_before} unchanged files failed before (--retry-failed reads them again)"
+    pruned += _relabelled(report)
     return (
         f"{report.new} new, {report.skipped} unchanged, {report.duplicates} duplicates, "
         f"{report.records} catalogue records, {report.pages} pages ({report.ocr_pages} OCR{cached}), "
         f"{len(report.failures)} failed in {report.elapsed:.1f} s{pruned}{_unsupported(report.unsupported)}"
     )
+
+
+def _relabelled(report: IngestReport) -> str:
+    """'; metadata of 3 held documents or records updated from the manifest, secrecy level
+    changed for 2 documents and 1 record; 1 conflict', or nothing."""
+    said = ""
+    if report.updated:
+        said += (
+            f"; metadata of {report.updated} held documents or records updated from the manifest"
+        )
+    if report.reclassified_documents or report.reclassified_records:
+        documents = _count(report.reclassified_documents, "document")
+        said += f", secrecy level changed for {documents} and {_count(report.reclassified_records, 'record')}"
+    if report.conflicts:
+        said += f"; {_count(len(report.conflicts), 'conflict')} (settled at the higher level)"
+    return said
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _unsupported(paths: list[str], *, shown: int = 6) -> str:
@@ -293,6 +314,11 @@ def _unsupported(paths: list[str], *, shown: int = 6) -> str:
     metavar="tcp://HOST:8786",
     help="Extract and OCR on this Dask scheduler's workers (pip install 'archive-search[distributed]').",
 )
+@click.option(
+    "--allow-outside-paths",
+    is_flag=True,
+    help="Let manifest rows name files outside the manifest's folder and the paths given.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_context
@@ -307,6 +333,7 @@ def ingest(
     retry_failed: bool,
     prune: bool,
     cluster: str | None,
+    allow_outside_paths: bool,
     quiet: bool,
     as_json: bool,
 ) -> None:
@@ -325,6 +352,7 @@ def ingest(
         retry_failed=retry_failed,
         prune=prune,
         cluster=cluster,
+        allow_outside_paths=allow_outside_paths,
         pages_per_task=pages_per_task,
     )
     bar = _Bar() if sys.stderr.isatty() and not quiet else None
@@ -347,6 +375,8 @@ def ingest(
         _echo_json(report)
     elif not quiet:
         _say(_summary(report))
+        for conflict in report.conflicts:
+            _say(f"conflict: {conflict.path}: {conflict.reason}", err=True)
         for failure in report.failures:
             _say(f"failed: {failure.path}: {failure.reason}", err=True)
     if report.failures:

@@ -8,11 +8,13 @@ completed by the next one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import logging
 import os
 import re
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -24,13 +26,20 @@ from typing import Any, Protocol, TypeVar
 
 from archive_search.index.catalog import Catalog, OcrEntry
 from archive_search.index.errors import (
+    ArchiveError,
     InputFileError,
     MissingDependencyError,
     NotFoundError,
     UsageError,
 )
 from archive_search.index.processes import WorkerPool
-from archive_search.index.records import DocumentMeta, PageMethod, PageText
+from archive_search.index.records import (
+    DocumentMeta,
+    PageMethod,
+    PageText,
+    Secrecy,
+    StoredDocument,
+)
 from archive_search.index.search_index import SearchIndex
 from archive_search.ingest.chunks import Assembler, Chunk, FileToRead, split
 from archive_search.ingest.discovery import discover
@@ -43,7 +52,15 @@ from archive_search.ingest.extract import (
     open_regular,
 )
 from archive_search.ingest.header import read_metadata
-from archive_search.ingest.manifest import ManifestRow, read_manifest
+from archive_search.ingest.manifest import (
+    Conflict,
+    ManifestRow,
+    combine,
+    outside,
+    read_manifest,
+    with_level,
+)
+from archive_search.ingest.manifest import by_path as manifest_by_path
 from archive_search.ingest.scratch import scratch_directory, use_as_tempdir
 
 log = logging.getLogger(__name__)
@@ -70,6 +87,8 @@ class IngestOptions:
     commit_every: int = 200  # documents per index commit
     cluster: str | None = None  # a Dask scheduler (tcp://HOST:8786) to extract and OCR on
     pages_per_task: int = 4  # a longer PDF or TIFF is read as several tasks of this many pages
+    # Manifest rows may name files outside the manifest's folder and the paths given.
+    allow_outside_paths: bool = False
 
     def __post_init__(self) -> None:
         try:  # the API takes "auto" as well as OcrMode.AUTO
@@ -108,6 +127,14 @@ class IngestReport:
         0  # of skipped, files that failed before and are unchanged (see retry_failed)
     )
     failures: list[Failure] = field(default_factory=list)
+    # The manifest's metadata applied to documents and records already held (their files
+    # unchanged): those whose metadata changed, and of them those whose secrecy level changed.
+    updated: int = 0
+    reclassified_documents: int = 0
+    reclassified_records: int = 0
+    conflicts: list[Conflict] = field(
+        default_factory=list
+    )  # sources that disagree, and how settled
     unsupported: list[str] = field(
         default_factory=list
     )  # files of other types found in folders: ignored
@@ -166,7 +193,8 @@ def merge_meta(
     fond: str | None,
     path: Path | None = None,
 ) -> DocumentMeta:
-    """Manifest values win over values read from the text; each keeps its source.
+    """Manifest values win over values read from the text, except a lower secrecy level than
+    the text's (the higher wins); each keeps its source.
 
     The year comes from the manifest, else the header's date, else the file's path.
     """
@@ -176,6 +204,9 @@ def merge_meta(
             setattr(merged, name, getattr(manifest, name))
             merged.sources[name] = "manifest"
         merged.extra.update(manifest.extra)
+    if extracted.secrecy.rank > merged.secrecy.rank:  # a lower manifest level never hides a mark
+        merged.secrecy = extracted.secrecy
+        merged.sources["secrecy"] = extracted.sources.get("secrecy", "text")
     if fond and not merged.fond:
         merged.fond, merged.sources["fond"] = fond, "option"
     if merged.year is None and path is not None and (year := year_from_path(path)) is not None:
@@ -194,6 +225,8 @@ class Ingestion:
             str, list[tuple[Path, int]]
         ] = {}  # content met twice in this run: the copies
         self._scratch: Path | None = None  # this run's private directory for temporary files
+        self._refused: set[Path] = set()  # files whose manifest row could not be used
+        self._rows_failed = False  # a record row could not be read: records are not settled
         self._stop = threading.Event()  # Ctrl-C: stop at the next safe point
 
     def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
@@ -202,7 +235,11 @@ class Ingestion:
         tasks running are waited for, every file finished is stored and indexed, and
         KeyboardInterrupt is raised. A second Ctrl-C interrupts at once."""
         started = time.monotonic()
-        with scratch_directory(self.archive) as self._scratch, _stopping_on_interrupt(self._stop):
+        with (
+            _archive_writes(self.archive),
+            scratch_directory(self.archive) as self._scratch,
+            _stopping_on_interrupt(self._stop),
+        ):
             self._run(paths, progress or _NoProgress())
         self.report.elapsed = time.monotonic() - started
         return self.report
@@ -220,8 +257,9 @@ class Ingestion:
         self.complete_index()
         if self.options.prune:
             self.report.pruned = self.prune()
-        rows = read_manifest(self.options.manifest) if self.options.manifest else []
-        by_path = {row.path: row for row in rows if row.path is not None}
+        rows = self._manifest_rows(paths)
+        by_path, conflicts = manifest_by_path(rows)
+        self._conflicts(conflicts)
         files = (
             self._failed_files(paths)
             if self.options.retry_failed
@@ -229,10 +267,41 @@ class Ingestion:
         )
         progress.start(len(files))
         try:
-            self._extract_all(self._pending(files, progress), by_path, progress)
+            todo = self._pending(files, progress, by_path)
+            self._extract_all(todo, by_path, progress)
             self._add_records([row for row in rows if row.path is None])
         finally:
             self._flush()
+
+    def _manifest_rows(self, paths: Sequence[Path]) -> list[ManifestRow]:
+        """The manifest's usable rows. A row that cannot be read, or (unless allowed) names a
+        file outside the manifest's folder and the paths given, is a failure, and its file is
+        not read in this run."""
+        manifest = self.options.manifest
+        if manifest is None:
+            return []
+        roots = [manifest.resolve().parent, *(path.resolve() for path in paths)]
+        usable = []
+        for row in read_manifest(manifest):
+            reason = row.error
+            if reason is None and not self.options.allow_outside_paths and outside(row, roots):
+                reason = (
+                    f"{manifest}, line {row.line}: the file is outside the manifest's folder "
+                    "and the paths given: move it, give its folder, or use --allow-outside-paths"
+                )
+            if reason is None:
+                usable.append(row)
+                continue
+            self._rows_failed |= row.path is None
+            if row.path is not None:
+                self._refused.add(row.path)
+            self._report_failure(str(row.path or manifest), reason)
+        return usable
+
+    def _conflicts(self, found: Sequence[Conflict]) -> None:
+        for conflict in found:
+            log.warning("conflict: %s: %s", conflict.path, conflict.reason)
+        self.report.conflicts.extend(found)
 
     def _discover(self, paths: Sequence[Path]) -> list[Path]:
         """The files to ingest; those of unsupported types found in folders are reported."""
@@ -263,31 +332,41 @@ class Ingestion:
         """Forget files that no longer exist; their documents leave the catalogue and the index,
         and their pages the OCR cache."""
         gone = [path for path in self.catalog.all_paths() if not os.path.lexists(path)]
-        with self.catalog.transaction():
-            for path in gone:
-                self.catalog.forget_file(path)
-        self._staged.extend(self.catalog.unindexed())  # documents handed over to a duplicate
-        self._flush()
+        with _archive_writes(self.archive):
+            with self.catalog.transaction():
+                for path in gone:
+                    self.catalog.forget_file(path)
+            self._staged.extend(self.catalog.unindexed())  # documents handed over to a duplicate
+            self._flush()
         log.info("pruned %d missing files", len(gone))
         return len(gone)
 
     def remove(self, doc_ids: Sequence[str]) -> None:
         """Delete documents and records by id (each once) from the catalogue and the index; none
         when one of the ids names nothing."""
-        with self.catalog.transaction():  # rolled back when an id names nothing
-            unknown = [doc_id for doc_id in doc_ids if not self.catalog.remove(doc_id)]
-            if unknown:
-                raise NotFoundError(
-                    f"no document or record with id {', '.join(map(repr, unknown))}: nothing was removed "
-                    "(`archive-search search` shows ids)"
-                )
-        self._flush()
+        with _archive_writes(self.archive):
+            with self.catalog.transaction():  # rolled back when an id names nothing
+                unknown = [doc_id for doc_id in doc_ids if not self.catalog.remove(doc_id)]
+                if unknown:
+                    raise NotFoundError(
+                        f"no document or record with id {', '.join(map(repr, unknown))}: nothing was removed "
+                        "(`archive-search search` shows ids)"
+                    )
+            self._flush()
         log.info("removed %d documents and records", len(doc_ids))
 
-    def _pending(self, files: list[Path], progress: Progress) -> list[tuple[Path, str, int]]:
-        todo = []
+    def _pending(
+        self, files: list[Path], progress: Progress, by_path: dict[Path, ManifestRow]
+    ) -> list[tuple[Path, str, int]]:
+        """The files to read (new or changed). Unchanged files are skipped, but their manifest
+        rows still apply to what the archive holds of them. Rows of one content (a file and its
+        copies) take the highest level any of them gives."""
+        todo, unchanged = [], []
         for path in files:
             self._stop_if_asked()
+            if path in self._refused:
+                progress.advance(path, 0)
+                continue
             if not _storable(path):
                 self._fail(path, None, None, _UNSTORABLE)
                 progress.advance(path, 0)
@@ -307,9 +386,101 @@ class Ingestion:
                 self.report.skipped += 1
                 self.report.failed_before += int(state[0] == "failed")
                 progress.advance(path, 0)
+                unchanged.append((path, digest, state[0]))
                 continue
             todo.append((path, digest, size))
+        digests = [(path, digest) for path, digest, _ in unchanged]
+        self._level_copies(digests + [(path, digest) for path, digest, _ in todo], by_path)
+        for path, _, status in unchanged:
+            if (row := by_path.get(path)) is not None and status != "failed":
+                self._apply_row(path, row, held_as=status)
         return todo
+
+    def _level_copies(
+        self, files: list[tuple[Path, str]], by_path: dict[Path, ManifestRow]
+    ) -> None:
+        """Raise each row to the highest level the rows of the same content give (a file listed
+        public and its copy listed mat are one document, at mat); each raise is a conflict."""
+        levels: dict[str, tuple[Secrecy, Path]] = {}
+        for path, digest in files:
+            if (row := by_path.get(path)) is not None and "secrecy" in row.meta.sources:
+                held = levels.get(digest)
+                if held is None or row.meta.secrecy.rank > held[0].rank:
+                    levels[digest] = (row.meta.secrecy, path)
+        for path, digest in files:
+            row = by_path.get(path)
+            if row is None or digest not in levels:
+                continue
+            level, source = levels[digest]
+            if level.rank > row.meta.secrecy.rank:
+                by_path[path] = replace(row, meta=with_level(row.meta, level))
+                self._conflicts(
+                    [
+                        Conflict(
+                            str(path),
+                            f"listed {row.meta.secrecy.value} but the same content, {source}, "
+                            f"is listed {level.value}: the higher kept",
+                        )
+                    ]
+                )
+
+    def _apply_row(self, path: Path, row: ManifestRow, *, held_as: str) -> None:
+        """A manifest row applied to the document an unchanged file holds: its metadata when
+        the file is the document's own (``done``), only a higher level when it is a copy."""
+        doc_id = self.catalog.document_of_file(str(path))
+        stored = self.catalog.document_by_id(doc_id) if doc_id else None
+        if stored is None:
+            return
+        if held_as == "duplicate":
+            if "secrecy" in row.meta.sources and row.meta.secrecy.rank > stored.meta.secrecy.rank:
+                self._relabel(stored, with_level(stored.meta, row.meta.secrecy))
+            return
+        if not _manifest_changed(stored.meta, row.meta):
+            return
+        pages = self.catalog.pages(stored.num)
+        fond = self.options.fond or (
+            stored.meta.fond if stored.meta.sources.get("fond") == "option" else None
+        )
+        extracted = _text_metadata(
+            [page.text for page in pages], stored.meta.extra.get("encoding", "")
+        )
+        self._relabel(stored, self._merged(extracted, row, fond, path))
+
+    def _merged(
+        self, extracted: DocumentMeta, row: ManifestRow | None, fond: str | None, path: Path
+    ) -> DocumentMeta:
+        """``merge_meta``, reporting a manifest level lower than the header's as a conflict."""
+        meta = merge_meta(extracted, row.meta if row else None, fond, path)
+        if row is not None and "secrecy" in row.meta.sources and meta.secrecy != row.meta.secrecy:
+            self._conflicts(
+                [
+                    Conflict(
+                        str(path),
+                        f"the manifest (line {row.line}) gives {row.meta.secrecy.value}, the "
+                        f"document's header {meta.secrecy.value}: the higher kept",
+                    )
+                ]
+            )
+        return meta
+
+    def _relabel(self, stored: StoredDocument, meta: DocumentMeta) -> None:
+        """Give a held document or record new metadata; it is indexed again before the run ends."""
+        if meta == stored.meta:
+            return
+        with self.catalog.transaction():
+            num = self.catalog.set_metadata(stored.id, meta)
+        if num is None:
+            return
+        self.report.updated += 1
+        if meta.secrecy != stored.meta.secrecy:
+            log.info(
+                "%s: secrecy %s → %s", stored.id, stored.meta.secrecy.value, meta.secrecy.value
+            )
+            if stored.kind == "record":
+                self.report.reclassified_records += 1
+            else:
+                self.report.reclassified_documents += 1
+        self._stage(num)
 
     @contextlib.contextmanager
     def _workers(self) -> Iterator[Workers]:
@@ -341,13 +512,20 @@ class Ingestion:
         catalogue: a run killed inside a long file on a cluster resumes without reading it again."""
         return self.catalog.cached_ocr(chunk.file.digest, chunk.page_range)
 
-    def _fresh(self, todo: list[tuple[Path, str, int]], progress: Progress) -> list[FileToRead]:
+    def _fresh(
+        self,
+        todo: list[tuple[Path, str, int]],
+        progress: Progress,
+        by_path: dict[Path, ManifestRow],
+    ) -> list[FileToRead]:
         """The files to extract. A file whose content the archive holds is a duplicate at once; a
         second copy of content first met in this run waits for the first copy's outcome."""
         fresh: dict[str, FileToRead] = {}
         for path, digest, size in todo:
             if (known := self.catalog.document_for_sha(digest)) is not None:
                 self._duplicate(path, digest, size, known)
+                if (row := by_path.get(path)) is not None:
+                    self._apply_row(path, row, held_as="duplicate")
                 progress.advance(path, 0)
             elif digest in fresh:
                 self._copies.setdefault(digest, []).append((path, size))
@@ -355,12 +533,20 @@ class Ingestion:
                 fresh[digest] = FileToRead(path, digest, size)
         return list(fresh.values())
 
-    def _settle_copies(self, result: ExtractResult, digest: str, progress: Progress) -> None:
+    def _settle_copies(
+        self,
+        result: ExtractResult,
+        digest: str,
+        progress: Progress,
+        by_path: dict[Path, ManifestRow],
+    ) -> None:
         """Copies of a file met in this run share its outcome: duplicates of its document, or
         failed for its reason (two empty files are not one document)."""
         for path, size in self._copies.pop(digest, []):
             if result.error is None:
                 self._duplicate(path, digest, size, digest[:20])
+                if (row := by_path.get(path)) is not None:
+                    self._apply_row(path, row, held_as="duplicate")
             else:
                 self._fail(path, digest, size, result.error)
             progress.advance(path, 0)
@@ -373,7 +559,7 @@ class Ingestion:
     ) -> None:
         fatal: list[MissingDependencyError] = []
         tasks = split(
-            self._fresh(todo, progress),
+            self._fresh(todo, progress, by_path),
             self.options.pages_per_task,
             stop=lambda: bool(fatal) or self._stop.is_set(),
         )
@@ -407,7 +593,7 @@ class Ingestion:
                 if (whole := self._assemble(assembler, chunk, result)) is not None:
                     self._store(whole, chunk.file.digest, chunk.file.size, by_path.get(chunk.path))
                     progress.advance(chunk.path, len(whole.pages))
-                    self._settle_copies(whole, chunk.file.digest, progress)
+                    self._settle_copies(whole, chunk.file.digest, progress, by_path)
             self._stop_if_asked()  # the pool then waits for the tasks running, and keeps none
         if fatal:
             raise fatal[0]
@@ -439,9 +625,7 @@ class Ingestion:
         if result.error is not None:
             self._fail(result.path, digest, size, result.error)
             return
-        meta = merge_meta(
-            self._read_metadata(result), row.meta if row else None, self.options.fond, result.path
-        )
+        meta = self._merged(self._read_metadata(result), row, self.options.fond, result.path)
         doc_id = digest[:20]
         failed = "; ".join(
             f"page {page.number}: {page.error}" for page in result.pages if page.error
@@ -474,17 +658,15 @@ class Ingestion:
 
     @staticmethod
     def _read_metadata(result: ExtractResult) -> DocumentMeta:
-        meta = read_metadata([page.text for page in result.pages if page.text.strip()])
-        if result.encodings:
-            meta.extra["encoding"] = ",".join(sorted(result.encodings))
-            meta.sources["encoding"] = "text"
-        return meta
+        return _text_metadata(
+            [page.text for page in result.pages], ",".join(sorted(result.encodings))
+        )
 
     def _add_records(self, rows: list[ManifestRow]) -> None:
         """The manifest's records (rows without a file) that the catalogue lacks; then what it
         no longer lists (see ``_settle_records``)."""
         listed = []
-        for row in rows:
+        for row in self._combined_records(rows):
             self._stop_if_asked()
             held = self._held_record(row.meta)
             if held is None:
@@ -495,9 +677,28 @@ class Ingestion:
                     )
                 self._stage(num)
                 self.report.records += 1
+            elif (stored := self.catalog.document_by_id(held)) is not None:
+                self._relabel(stored, row.meta)  # reclassified, say: a record's id has no level
             listed.append(held)
-        if self.options.manifest is not None:
+        if self.options.manifest is not None and not self._rows_failed:
             self._settle_records(str(self.options.manifest.resolve()), listed)
+        elif self._rows_failed:
+            log.info("records no longer listed are not looked for: some record rows failed")
+
+    def _combined_records(self, rows: list[ManifestRow]) -> list[ManifestRow]:
+        """One row per record: the lines naming the same record combined (highest level)."""
+        lines: dict[str, list[ManifestRow]] = {}
+        for row in rows:
+            lines.setdefault(_record_id(row.meta), []).append(row)
+        combined = []
+        for named in lines.values():
+            row, conflict = combine(
+                named, f"{self.options.manifest}, record {named[0].meta.title!r}"
+            )
+            combined.append(row)
+            if conflict is not None:
+                self._conflicts([conflict])
+        return combined
 
     def _settle_records(self, manifest: str, listed: list[str]) -> None:
         """Records that ``manifest`` listed when last ingested and lists no more (a row edited
@@ -564,6 +765,11 @@ class Ingestion:
                 )
         self.report.failures.append(Failure(str(path), reason))
 
+    def _report_failure(self, path: str, reason: str) -> None:
+        """A failure the catalogue does not record (a manifest row that cannot be used)."""
+        log.warning("failed: %s: %s", path, reason)
+        self.report.failures.append(Failure(path, reason))
+
     def _stage(self, num: int) -> None:
         self._staged.append(num)
         if len(self._staged) >= self.options.commit_every:
@@ -594,6 +800,36 @@ class Workers:
     in_flight: int
 
 
+_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+_FULL_WORDS = ("no space", "file too large", "quota", "disk is full", "disk i/o error")
+
+
+@contextlib.contextmanager
+def _archive_writes(archive: Path) -> Iterator[None]:
+    """Writing the archive failing as a whole (a full disk, a file-size limit, a lost mount)
+    becomes one ``ArchiveError``: each document's transaction is whole or absent, and the next
+    run completes the index from the catalogue."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise ArchiveError(_cannot_write(str(exc)), path=archive) from exc
+    except OSError as exc:
+        if exc.errno not in _FULL:
+            raise
+        raise ArchiveError(_cannot_write(exc.strerror or str(exc)), path=archive) from exc
+    except ValueError as exc:  # tantivy's errors, its I/O ones among them
+        if not any(words in str(exc).lower() for words in _FULL_WORDS):
+            raise
+        raise ArchiveError(_cannot_write(str(exc)), path=archive) from exc
+
+
+def _cannot_write(reason: str) -> str:
+    return (
+        f"cannot write to the archive ({reason}): is its disk full? Every file finished before "
+        "is stored; free some space and run the same command again"
+    )
+
+
 @contextlib.contextmanager
 def _stopping_on_interrupt(stop: threading.Event) -> Iterator[None]:
     """While the run lasts, Ctrl-C sets ``stop`` instead of raising KeyboardInterrupt wherever
@@ -614,6 +850,24 @@ def _stopping_on_interrupt(stop: threading.Event) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _text_metadata(pages: Sequence[str], encodings: str) -> DocumentMeta:
+    """What a document's own text says of it: its header, its signer, its legacy encodings."""
+    meta = read_metadata([text for text in pages if text.strip()])
+    if encodings:
+        meta.extra["encoding"] = encodings
+        meta.sources["encoding"] = "text"
+    return meta
+
+
+def _manifest_changed(held: DocumentMeta, given: DocumentMeta) -> bool:
+    """Whether a manifest row says other than what a held document took from the manifest."""
+    taken = {
+        name: getattr(held, name) for name, source in held.sources.items() if source == "manifest"
+    }
+    said = {name: getattr(given, name) for name in given.sources}
+    return taken != said or any(held.extra.get(key) != value for key, value in given.extra.items())
 
 
 def _storable(path: Path) -> bool:
