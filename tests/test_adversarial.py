@@ -16,12 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive_search import Archive, ExitCode, IngestOptions, QueryError, SearchQuery
 from archive_search.cli import main
 from archive_search.export import neutralised
+from archive_search.index.records import Secrecy
+from archive_search.ingest.manifest import secrecy_of
 from archive_search.query import MAX_NESTING, MAX_QUERY_WORDS, parse_query
 
 NOBODY = 65534
@@ -173,9 +175,8 @@ def test_fifos_and_devices_fail_with_a_reason_and_never_hang(tmp_path: Path) -> 
     os.mkfifo(folder / "pipe.txt")
     listing = manifest(tmp_path / "m.csv", "path,title", "/dev/zero,z", "docs/pipe.txt,p")
     archive = str(tmp_path / "archive")
-    done = cli(
-        "--archive", archive, "ingest", "--workers", "1", "--manifest", str(listing), timeout=120
-    )
+    ingest = ["--archive", archive, "ingest", "--workers", "1", "--manifest", str(listing)]
+    done = cli(*ingest, "--allow-outside-paths", timeout=120)
     assert done.returncode == ExitCode.SOME_FILES_FAILED, done.stderr
     assert done.stderr.splitlines()[:2] == [
         "failed: /dev/zero: not a regular file but a character device: only files are read",
@@ -370,3 +371,316 @@ def test_control_characters_in_titles_are_printed_escaped(
     assert code == 0 and "\x1b" not in out and "\\x1b[31mđỏ\\x1b[0m" in out
     code, out, _ = run_main(capsys, "--archive", archive, "search", "--json", "escapeword")
     assert code == 0 and "\x1b" not in out and "\\u001b]0;pwned" in out
+
+
+# ---- 31.1: reclassification ------------------------------------------------------------------
+
+
+def _visible(archive: Path, clearance: str, query: str = "") -> set[str]:
+    with Archive.open(archive) as opened:
+        return {hit.title for hit in opened.hits(SearchQuery.build(query, clearance=clearance))}
+
+
+def test_a_reclassified_manifest_takes_effect_for_unchanged_files_and_records(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The issue's steps: a row and a record changed from public to mat, ingested again."""
+    text_file(tmp_path / "docs" / "a.txt", "x", "Nội dung reclassword.")
+    listing = manifest(
+        tmp_path / "m.csv",
+        "path,fond,title,secrecy",
+        "docs/a.txt,TU,Báo cáo,",
+        ",TU,Hồ sơ recword,",
+    )
+    archive = str(tmp_path / "archive")
+    assert run_main(capsys, "--archive", archive, "ingest", "--manifest", str(listing))[0] == 0
+    with Archive.open(archive) as opened:
+        record_id = opened.search("recword").hits[0].id
+    listing.write_text(listing.read_text().replace(",\n", ",mat\n"), encoding="utf-8")
+    code, out, _ = run_main(capsys, "--archive", archive, "ingest", "--manifest", str(listing))
+    assert code == 0
+    assert out.startswith("0 new, 1 unchanged, 0 duplicates, 0 catalogue records")
+    assert out.rstrip().endswith(
+        "; metadata of 2 held documents or records updated from the manifest, secrecy level "
+        "changed for 1 document and 1 record"
+    )
+    for query in ("reclassword", "recword"):
+        assert run_main(capsys, "--archive", archive, "search", query)[1].startswith(
+            f"0 documents match '{query}'"
+        )
+    with Archive.open(archive) as opened:
+        hits = opened.search("recword", clearance="mat").hits
+        assert [(hit.id, hit.secrecy) for hit in hits] == [(record_id, "mat")]  # the same record
+        assert opened.search("reclassword", clearance="mat").hits[0].secrecy == "mat"
+    code, out, _ = run_main(capsys, "--archive", archive, "ingest", "--manifest", str(listing))
+    assert "updated" not in out  # nothing changed: nothing rewritten
+
+
+LEVELS = ["", "mat", "toi-mat", "tuyet-mat"]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    runs=st.lists(st.lists(st.sampled_from(LEVELS), min_size=4, max_size=4), min_size=2, max_size=3)
+)
+def test_every_clearance_sees_exactly_the_levels_the_last_manifest_gives(
+    runs: list[list[str]],
+) -> None:
+    """Two files and two records reclassified at random, run after run: at every clearance,
+    search shows exactly those the manifest of the last run puts at or below it."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for name in ("f0", "f1"):
+            text_file(root / f"{name}.txt", "x", f"Nội dung {name} levelword.")
+        archive = root / "archive"
+        for levels in runs:
+            listing = manifest(
+                root / "m.csv",
+                "path,title,secrecy",
+                f"f0.txt,f0 levelword,{levels[0]}",
+                f"f1.txt,f1 levelword,{levels[1]}",
+                f",r0 levelword,{levels[2]}",
+                f",r1 levelword,{levels[3]}",
+            )
+            with Archive.open(archive, create=True) as opened:
+                opened.ingest(options=IngestOptions(manifest=listing, workers=1))
+            for clearance in ("public", "mat", "toi-mat", "tuyet-mat"):
+                allowed = {
+                    "",
+                    *LEVELS[1 : LEVELS.index("" if clearance == "public" else clearance) + 1],
+                }
+                expected = {
+                    title
+                    for title, level in zip(("f0", "f1", "r0", "r1"), levels, strict=True)
+                    if level in allowed
+                }
+                assert {t.split()[0] for t in _visible(archive, clearance, "levelword")} == expected
+
+
+# ---- 31.2: secret documents that silently became public ---------------------------------------
+
+
+def _levels(archive: Path, query: str) -> dict[str, str]:
+    with Archive.open(archive) as opened:
+        hits = opened.search(query, clearance="tuyet-mat", limit=100).hits
+    return {hit.title: hit.secrecy for hit in hits}
+
+
+@pytest.mark.parametrize("column", ["Mức độ mật", "Độ mật:", "classification", "secrecy level"])
+def test_the_usual_names_of_a_secrecy_column_are_read_as_secrecy(
+    tmp_path: Path, column: str
+) -> None:
+    text_file(tmp_path / "a.txt", "x", "Nội dung columnword.")
+    listing = manifest(tmp_path / "m.csv", f"path,title,{column}", "a.txt,Báo cáo,Mật")
+    with Archive.open(tmp_path / "archive", create=True) as archive:
+        archive.ingest(options=IngestOptions(manifest=listing, workers=1))
+    assert _levels(tmp_path / "archive", "columnword") == {"Báo cáo": "mat"}
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "message"),
+    [
+        (
+            "path,title,Ghi chú",
+            "a.txt,Báo cáo,(MẬT)",
+            "column 'ghi_chu' holds secrecy levels ('(MẬT)') but is not read as secrecy: name it "
+            "'secrecy' (độ mật), or remove the levels from it",
+        ),
+        (
+            "path,title,Độ mật,classification",
+            "a.txt,Báo cáo,,Mật",
+            "more than one 'secrecy' column",
+        ),
+    ],
+)
+def test_a_manifest_whose_secrecy_could_be_misread_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], header: str, row: str, message: str
+) -> None:
+    text_file(tmp_path / "a.txt", "x", "Nội dung refusedword.")
+    listing = manifest(tmp_path / "m.csv", header, row)
+    archive = str(tmp_path / "archive")
+    code, _, err = run_main(capsys, "--archive", archive, "ingest", "--manifest", str(listing))
+    assert code == ExitCode.INPUT_FILE and message in err and len(err.splitlines()) == 1
+    with Archive.open(archive) as opened:
+        assert opened.search("refusedword", clearance="tuyet-mat").total == 0
+
+
+def test_a_row_with_an_unknown_level_fails_alone_and_its_file_is_not_ingested(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text_file(tmp_path / "a.txt", "x", "Nội dung rowword một.")
+    text_file(tmp_path / "b.txt", "x", "Nội dung rowword hai.")
+    listing = manifest(tmp_path / "m.csv", "path,title,secrecy", "a.txt,A,bí mật", "b.txt,B,mat")
+    archive = str(tmp_path / "archive")
+    code, out, err = run_main(capsys, "--archive", archive, "ingest", "--manifest", str(listing))
+    assert code == ExitCode.SOME_FILES_FAILED
+    assert out.startswith("1 new")
+    assert f"failed: {tmp_path / 'a.txt'}: {listing}, line 2: unknown secrecy level 'bí mật'" in err
+    assert _levels(tmp_path / "archive", "rowword") == {"B": "mat"}
+
+
+def test_one_file_listed_twice_or_with_its_copy_takes_the_highest_level(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text_file(tmp_path / "docs" / "d.txt", "x", "Nội dung twiceword.")
+    text_file(tmp_path / "docs" / "e.txt", "x", "Nội dung copyword.")
+    shutil.copyfile(tmp_path / "docs" / "e.txt", tmp_path / "docs" / "e-copy.txt")
+    listing = manifest(
+        tmp_path / "m.csv",
+        "path,title,secrecy",
+        "docs/d.txt,D,mat",
+        "./docs/../docs/d.txt,D,",
+        "docs/e.txt,E,",
+        "docs/e-copy.txt,E,toi-mat",
+    )
+    archive = str(tmp_path / "archive")
+    code, out, err = run_main(capsys, "--archive", archive, "ingest", "--manifest", str(listing))
+    assert code == 0 and "2 conflicts (settled at the higher level)" in out
+    assert err.splitlines() == [
+        f"conflict: {tmp_path / 'docs' / 'd.txt'}: listed on lines 2, 3 with different "
+        "metadata; secrecy public and mat: the higher, mat, kept",
+        f"conflict: {tmp_path / 'docs' / 'e.txt'}: listed public but the same content, "
+        f"{tmp_path / 'docs' / 'e-copy.txt'}, is listed toi-mat: the higher kept",
+    ]
+    assert _levels(tmp_path / "archive", "twiceword") == {"D": "mat"}
+    assert _levels(tmp_path / "archive", "copyword") == {"E": "toi-mat"}
+
+
+def test_a_header_marked_higher_than_the_manifest_keeps_its_level(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "h.txt").write_text(
+        "TỈNH ỦY BÌNH THUẬN\nSố 31-NQ/TU\nTỐI MẬT\nNGHỊ QUYẾT\nvề headerword\n\nNội dung headerword.\n",
+        encoding="utf-8",
+    )
+    listing = manifest(tmp_path / "m.csv", "path,title,secrecy", "h.txt,Nghị quyết,thường")
+    archive = str(tmp_path / "archive")
+    code, _, err = run_main(capsys, "--archive", archive, "ingest", "--manifest", str(listing))
+    assert code == 0
+    assert err == (
+        f"conflict: {tmp_path / 'h.txt'}: the manifest (line 2) gives public, the document's "
+        "header toi-mat: the higher kept\n"
+    )
+    assert _levels(tmp_path / "archive", "headerword") == {"Nghị quyết": "toi-mat"}
+
+
+def test_a_workbook_formula_without_a_saved_value_fails_its_row_naming_the_cell(
+    tmp_path: Path,
+) -> None:
+    import openpyxl
+
+    text_file(tmp_path / "a.txt", "x", "Nội dung formulaword.")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["path", "title", "secrecy", "level code"])
+    sheet.append(["a.txt", "Báo cáo", '=IF(D2=1,"mat","")', 1])
+    book.save(tmp_path / "m.xlsx")
+    with Archive.open(tmp_path / "archive", create=True) as archive:
+        report = archive.ingest(options=IngestOptions(manifest=tmp_path / "m.xlsx", workers=1))
+        assert report.new == 0
+        assert [(f.path, f.reason.split(": ", 1)[1]) for f in report.failures] == [
+            (
+                str(tmp_path / "a.txt"),
+                "cell C2 holds a formula whose value was never saved: open the workbook in a "
+                "spreadsheet program and save it, or type the value",
+            )
+        ]
+        assert archive.search("formulaword", clearance="tuyet-mat").total == 0
+
+
+@given(
+    level=st.sampled_from(["Mật", "MẬT", "mat", "Tối mật", "TỐI MẬT", "tuyệt mật", "TUYET MAT"]),
+    before=st.sampled_from(["", "(", "[", "| ", "Độ mật: ", "Mức độ mật: ", "* "]),
+    after=st.sampled_from(["", ")", "]", " |", ".", ":", " *"]),
+)
+def test_a_secrecy_cell_is_read_however_its_mark_is_written(
+    level: str, before: str, after: str
+) -> None:
+    assert secrecy_of(before + level + after) == Secrecy.parse(level)
+
+
+# ---- 31.15: manifest paths outside its folder ------------------------------------------------
+
+
+def test_manifest_paths_outside_its_folder_are_refused_unless_allowed(tmp_path: Path) -> None:
+    catalogue = tmp_path / "catalogue"
+    text_file(catalogue / "in.txt", "x", "Nội dung pathword trong.")
+    text_file(tmp_path / "elsewhere" / "out.txt", "x", "Nội dung pathword ngoài.")
+    text_file(tmp_path / "given" / "g.txt", "x", "Nội dung pathword cho.")
+    (catalogue / "link.txt").symlink_to(tmp_path / "elsewhere" / "out.txt")
+    listing = manifest(
+        catalogue / "m.csv",
+        "path,title",
+        "in.txt,Trong",
+        "../elsewhere/out.txt,Ngoài",
+        f"{tmp_path / 'elsewhere' / 'out.txt'},Tuyệt đối",
+        "link.txt,Liên kết",
+        "../given/g.txt,Cho",
+    )
+    archive = tmp_path / "archive"
+    with Archive.open(archive, create=True) as opened:
+        report = opened.ingest(
+            [catalogue, tmp_path / "given"], options=IngestOptions(manifest=listing, workers=1)
+        )
+    assert (
+        sorted(failure.path for failure in report.failures)
+        == [str(tmp_path / "elsewhere" / "out.txt")] * 3
+    )
+    assert all("outside the manifest's folder" in f.reason for f in report.failures)
+    assert _visible(archive, "public", "pathword") == {"Trong", "Cho"}
+    with Archive.open(archive) as opened:
+        report = opened.ingest(
+            options=IngestOptions(manifest=listing, workers=1, allow_outside_paths=True)
+        )
+    assert report.failures == []
+    assert _visible(archive, "public", "pathword") == {"Trong", "Cho", "Liên kết"}
+
+
+# ---- 31.10: a full disk ----------------------------------------------------------------------
+
+
+def test_a_full_disk_stops_ingestion_with_one_line_and_the_next_run_completes(
+    tmp_path: Path,
+) -> None:
+    """The file-size limit (``ulimit -f``) stands for a full disk: SQLite and tantivy meet it."""
+    import resource
+
+    folder = tmp_path / "docs"
+    for number in range(40):
+        pages = [
+            f"Trang {page} của báo cáo số {number}: " + "công tác đảng " * 300 for page in range(3)
+        ]
+        text_file(folder / f"{number:02d}.txt", f"số {number}", "\f".join(pages))
+    archive = tmp_path / "archive"
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    command = [sys.executable, "-m", "archive_search", "--archive", str(archive), "ingest"]
+    full = subprocess.run(
+        [*command, "--workers", "1", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=limited,
+        check=False,
+    )
+    assert full.returncode == ExitCode.ARCHIVE, full.stderr
+    assert full.stderr.startswith("Error: cannot write to the archive (")
+    assert full.stderr.endswith(
+        "is its disk full? Every file finished before is stored; free some space and run the "
+        f"same command again ({archive})\n"
+    )
+    assert len(full.stderr.splitlines()) == 1
+    again = subprocess.run(
+        [*command, "--workers", "1", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    with Archive.open(archive) as opened:
+        assert opened.search("").total == 40
+        assert opened.statistics(clearance="tuyet-mat").documents == 40
