@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archive_search.index import boxes, schema
-from archive_search.index.errors import ArchiveError
+from archive_search.index.errors import ArchiveError, SchemaVersionError
 from archive_search.index.records import (
     DocumentMeta,
     DocumentSummary,
@@ -146,6 +146,12 @@ class Catalog:
                 raise ArchiveError("catalogue has no schema version", path=self.path)
             schema.create(self._db)
         elif int(row[0]) != schema.SCHEMA_VERSION:
+            if self.readonly:  # an upgrade writes
+                raise SchemaVersionError(
+                    f"catalogue has schema version {row[0]}, this archive-search reads version "
+                    f"{schema.SCHEMA_VERSION}: it is upgraded when opened once with write access",
+                    path=self.path,
+                )
             schema.upgrade(self._db, int(row[0]), self.path)
 
     def close(self) -> None:
