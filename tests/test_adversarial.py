@@ -38,13 +38,13 @@ def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
 
 
 def cli(
-    *args: str, timeout: float = 300, user: int | None = None
+    *args: str, timeout: float = 300, user: int | None = None, temp: str = "/tmp"
 ) -> subprocess.CompletedProcess[str]:
     """``archive-search ARGS`` in a process of its own (as ``user``, when given)."""
     command = [sys.executable, "-m", "archive_search", *args]
     if user is not None:
         command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *command]
-    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": "/tmp"}
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": temp}
     return subprocess.run(
         command, capture_output=True, text=True, timeout=timeout, env=environment, check=False
     )
@@ -223,7 +223,10 @@ def test_a_read_only_archive_can_be_searched_shown_counted_and_exported(
     """Run as an account that cannot write the archive (``nobody`` when the tests run as
     root): every reading command works, and writing ones say why they cannot."""
     user, archive = _reader(), str(read_only_copy)
-    found = cli("--archive", archive, "search", "--json", "alphaword", user=user)
+    temp = read_only_copy.parent / "temp"  # the reader's own temporary folder
+    temp.mkdir(mode=0o1777)
+    temp.chmod(0o1777)
+    found = cli("--archive", archive, "search", "--json", "alphaword", user=user, temp=str(temp))
     assert found.returncode == 0, found.stderr
     doc_id = __import__("json").loads(found.stdout)["hits"][0]["id"]
     for args in (
@@ -234,13 +237,13 @@ def test_a_read_only_archive_can_be_searched_shown_counted_and_exported(
         ["stats", "--clearance", "mat"],
         ["failures"],
     ):
-        done = cli("--archive", archive, *args, user=user)
+        done = cli("--archive", archive, *args, user=user, temp=str(temp))
         assert done.returncode == 0, (args, done.stderr)
     assert "alphaword" in cli("--archive", archive, "export", "alphaword", user=user).stdout
     refused = cli("--archive", archive, "ingest", archive, user=user)
     assert refused.returncode == ExitCode.ARCHIVE
     assert refused.stderr.startswith("Error: archive is read-only for this account")
-    assert not list(Path("/tmp").glob("archive-search-index-*"))  # the stand-ins are removed
+    assert not list(temp.iterdir())  # the stand-ins are removed
 
 
 # ---- 31.13: workers outlive a killed parent --------------------------------------------------
