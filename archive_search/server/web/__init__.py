@@ -18,6 +18,9 @@ server itself. Handlers are plain functions: Starlette runs them on its thread p
 
 from __future__ import annotations
 
+import importlib
+import threading
+
 from starlette.routing import BaseRoute, Route
 
 from archive_search.server.web.views import (
@@ -34,7 +37,9 @@ __all__ = ["routes", "signin_page"]
 
 
 def routes() -> list[BaseRoute]:
-    """The HTML pages' routes."""
+    """The HTML pages' routes. The page viewer's modules (PIL, pdfium, pdfminer, Jinja2: over a
+    second to import) start loading in the background, so the first page image is not late."""
+    threading.Thread(target=_warm, name="archive-search-warm", daemon=True).start()
     return [
         Route("/", home, methods=["GET"]),
         Route("/search", search_page, methods=["GET"]),
@@ -43,3 +48,8 @@ def routes() -> list[BaseRoute]:
         Route("/documents/{doc_id}/pages/{number:int}/image", page_image, methods=["GET"]),
         Route("/lang/{code}", language, methods=["GET"]),
     ]
+
+
+def _warm() -> None:
+    for name in ("archive_search.pages", "archive_search.ingest.pdf", "pypdfium2", "jinja2"):
+        importlib.import_module(name)

@@ -85,16 +85,20 @@ def year_chart(
 ) -> Markup | None:
     """An SVG bar chart of the hits by year (by decade when they span many), each bar a link
     that selects its years; None without years to draw."""
-    years = sorted((int(c.value), c.count) for c in counts.get("year", ()) if c.value.isdigit())
+    years = {int(c.value): c.count for c in counts.get("year", ()) if c.value.isdigit()}
     if not years:
         return None
-    if len(years) > YEAR_BARS:
-        bars = [
-            (c.value.replace("-", ".."), c.value[:4] + "s", c.count)
-            for c in counts.get("decade", ())
-        ]
+    first, last = min(years), max(years)
+    if last - first < YEAR_BARS:  # every year of the span, those without hits too
+        bars = [(str(y), str(y), years.get(y, 0)) for y in range(first, last + 1)]
     else:
-        bars = [(str(year), str(year), count) for year, count in years]
+        decades: dict[int, int] = {}
+        for year, count in years.items():
+            decades[year // 10 * 10] = decades.get(year // 10 * 10, 0) + count
+        bars = [
+            (f"{d}..{d + 9}", f"{d}s", decades.get(d, 0))
+            for d in range(first // 10 * 10, last // 10 * 10 + 1, 10)
+        ]
     return _svg(bars, state, title)
 
 
@@ -108,7 +112,7 @@ def _svg(bars: list[tuple[str, str, int]], state: SearchState, title: str) -> Ma
         f'aria-labelledby="chart-title"><title id="chart-title">{escape(title)}</title>'
     ]
     for index, (value, name, count) in enumerate(bars):
-        height = max(1.0, (base - 4) * count / most)
+        height = (base - 4) * count / most if count else 0.0
         x = index * step
         chosen = " selected" if value in state.year else ""
         parts.append(

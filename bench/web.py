@@ -1,0 +1,169 @@
+"""The web pages' bench: the search page's time and size, and the first page image of a scan.
+
+``python -m bench.web --scale 0.02 --out bench/reports/web-scale-0.02.md``
+
+Generates the scale corpus's text documents and catalogue records (bench/corpus.py, no PDFs or
+scans) and one scanned 300 dpi A4 page, ingests them, adds a user, starts ``archive-search
+serve`` on a loopback port and, signed in as that user, asks for the search page of every query
+of the bench's query set (bench/run.py) ``--repeats`` times: the time from request to the last
+byte (loopback, so the server's time and a millisecond of HTTP), and the HTML's size. Then the
+page viewer of the scan and its first image, as a browser asks for them: the viewer's HTML,
+then the image, timed together (the first image the server process makes, then warm).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.corpus import ScaleCorpus, generate
+from bench.peers import BenchQuery
+from bench.run import percentile, query_set
+from tools.docgen import write_scan_pdf
+
+PASSWORD = "bench-web-password"
+SCAN = "BÁO CÁO\nvề chuyển đổi số trong các cơ quan đảng\n\n" + (
+    "Ban Thường vụ thống nhất đẩy mạnh chuyển đổi số, xây dựng chính quyền số và kinh tế số.\n" * 12
+)
+
+
+def build(work: Path, scale: float, seed: int) -> tuple[Path, ScaleCorpus]:
+    """The scale corpus's text and records, one scanned page, ingested; a user ``bench``."""
+    from archive_search import Accounts, Archive, IngestOptions
+
+    archive = work / "archive"
+    shutil.rmtree(archive, ignore_errors=True)
+    corpus = generate(work / "corpus", scale=scale, seed=seed, pdf_pages=0, scan_pages=0)
+    write_scan_pdf(work / "corpus" / "scan-a4.pdf", [SCAN])
+    with Archive.open(archive, create=True) as opened:
+        opened.ingest(
+            [corpus.root / "text", work / "corpus" / "scan-a4.pdf"],
+            options=IngestOptions(manifest=corpus.manifest),
+        )
+    accounts = Accounts.open(archive)
+    try:
+        accounts.add("bench", PASSWORD, clearance="tuyet-mat")
+    finally:
+        accounts.close()
+    return archive, corpus
+
+
+def serve(archive: Path, port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "archive_search", "--archive", str(archive), "serve"]
+    process = subprocess.Popen([*command, "--port", str(port)], stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def signed_in(url: str) -> httpx.Client:
+    client = httpx.Client(base_url=url, timeout=60, follow_redirects=True)
+    form = client.get("/signin").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    client.post("/signin", data={"name": "bench", "password": PASSWORD, "csrf_token": token[1]})
+    return client
+
+
+def timed(client: httpx.Client, path: str, params: list[tuple[str, str]]) -> tuple[float, int]:
+    """Milliseconds from request to the last byte, and the body's size."""
+    started = time.perf_counter()
+    response = client.get(path, params=params)  # type: ignore[arg-type]  # str values
+    elapsed = (time.perf_counter() - started) * 1000
+    response.raise_for_status()
+    return elapsed, len(response.content)
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    options.add_argument("--scale", type=float, default=0.02)
+    options.add_argument("--seed", type=int, default=1)
+    options.add_argument("--repeats", type=int, default=5)
+    options.add_argument("--port", type=int, default=8791)
+    options.add_argument("--work", type=Path, default=Path("/tmp/archive-search-bench-web"))
+    options.add_argument("--out", type=Path)
+    args = options.parse_args()
+    archive, corpus = build(args.work, args.scale, args.seed)
+    queries = query_set(corpus, args.seed)
+    process = serve(archive, args.port)
+    try:
+        lines = measure(f"http://127.0.0.1:{args.port}", archive, queries, args)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    report = "\n".join(lines) + "\n"
+    print(report)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report, encoding="utf-8")
+
+
+def _params(query: BenchQuery) -> list[tuple[str, str]]:
+    params = [("q", query.text)]
+    params += [("fond", fond) for fond in query.fond]
+    params += [("year", f"{a}..{b}") for a, b in query.year]
+    params += [("type", doc_type) for doc_type in query.doc_type]
+    return params
+
+
+def measure(
+    url: str, archive: Path, queries: list[BenchQuery], args: argparse.Namespace
+) -> list[str]:
+    client = signed_in(url)
+    times: list[float] = []
+    sizes: list[int] = []
+    for _ in range(args.repeats):
+        for query in queries:
+            elapsed, size = timed(client, "/search", _params(query))
+            times.append(elapsed)
+            sizes.append(size)
+    found = re.search(r'href="/documents/([0-9a-f]{20})/pages/1\?q=', client.get(
+        "/search", params={"q": "chuyen doi so co quan dang"}).text)  # fmt: skip
+    assert found is not None, "the scanned page is not found"
+    viewer = f"/documents/{found[1]}/pages/1"
+    first = _viewer(client, viewer)
+    warm = [_viewer(client, viewer) for _ in range(args.repeats)]
+    image_size = timed(client, viewer + "/image", [("w", "1200")])[1]
+    return [
+        f"# Web pages at scale {args.scale}",
+        "",
+        f"Command: `python -m bench.web --scale {args.scale} --repeats {args.repeats}` on this "
+        "machine (2 shared cores), the server on a loopback port, one client at a time.",
+        f"Archive: the scale corpus's text documents and catalogue records plus one scanned 300 dpi "
+        f"A4 page ({archive}).",
+        "",
+        "| figure | value | target |",
+        "| --- | --- | --- |",
+        f"| search page, request to last byte, p50 | {statistics.median(times):.1f} ms | ≤ 30 ms (full scale) |",
+        f"| search page, p99 | {percentile(times, 0.99):.1f} ms | |",
+        f"| search page HTML, median / largest | {statistics.median(sizes) / 1024:.1f} KB / "
+        f"{max(sizes) / 1024:.1f} KB | ≤ 100 KB |",
+        f"| viewer HTML + page image, first of the process | {first:.0f} ms | ≤ 1 s |",
+        f"| viewer HTML + page image, warm, median | {statistics.median(warm):.0f} ms | ≤ 1 s |",
+        f"| page image (1200 px wide JPEG of a 2480 x 3508 scan) | {image_size / 1024:.0f} KB | |",
+        "",
+        f"{len(queries)} queries, {args.repeats} times each (bench/run.py's query set, as URL parameters).",
+    ]
+
+
+def _viewer(client: httpx.Client, viewer: str) -> float:
+    """The viewer's HTML, then its image, as a browser asks for them: milliseconds for both."""
+    page = timed(client, viewer, [("q", "chuyen doi so")])[0]
+    return page + timed(client, viewer + "/image", [("w", "1200")])[0]
+
+
+if __name__ == "__main__":
+    main()
