@@ -197,3 +197,11 @@ def test_views_are_audited_with_their_secrecy_and_no_title(
         ("reader", "image", "public", "not-found"),
     ]
     assert SECRET_WORD not in json.dumps(entries, ensure_ascii=False)  # ids, never titles
+
+
+def test_documents_without_every_word_come_with_a_notice(reader: httpx.Client) -> None:
+    page = reader.get("/search", params={"q": "cong nghe thong tin thuy loi"}).text
+    assert '<p class="notice" role="status">Ít tài liệu có đủ mọi từ đã tìm' in page
+    hits = re.findall(r'<li class="hit">.*?</li>\n  ', page, re.S)
+    assert "12-KL/HU" in hits[0] and "từ" not in hits[0].split('class="meta"')[1].split("</p>")[0]
+    assert any("có 4/6 từ" in hit for hit in hits[1:]), hits
