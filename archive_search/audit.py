@@ -7,6 +7,7 @@ can write the file itself (a custodian) could, and the sequence numbers would sh
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -119,7 +120,7 @@ class AuditLog:
                     entry.secrecy.value,
                 ),
             ).lastrowid
-        return _replace(entry, time=now, seq=seq or 0)
+        return dataclasses.replace(entry, time=now, seq=seq or 0)
 
     def entries(
         self,
@@ -130,7 +131,7 @@ class AuditLog:
         limit: int | None = None,
     ) -> list[AuditEntry]:
         """Entries oldest first: of one user, from a date (``2026-12-01`` or an ISO time, UTC),
-        only those touching documents above public."""
+        only those touching documents above public, only the last ``limit``."""
         where, params = ["1"], []
         if user is not None:
             where.append("user = ?")
@@ -140,11 +141,13 @@ class AuditLog:
             params.append(_since(since))
         if secret_only:
             where.append("secrecy != 'public'")
-        sql = f"SELECT * FROM audit WHERE {' AND '.join(where)} ORDER BY seq"
-        if limit is not None:
-            sql = f"SELECT * FROM ({sql.replace('ORDER BY seq', 'ORDER BY seq DESC')} LIMIT {int(limit)}) ORDER BY seq"
+        newest_first = "DESC LIMIT ?" if limit is not None else "ASC"
+        sql = f"SELECT * FROM audit WHERE {' AND '.join(where)} ORDER BY seq {newest_first}"
         with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
+            bound = [*params, *([limit] if limit is not None else [])]
+            rows = self._db.execute(sql, bound).fetchall()
+        if limit is not None:
+            rows.reverse()
         return [_entry(row) for row in rows]
 
 
@@ -177,9 +180,3 @@ def _entry(row: tuple[object, ...]) -> AuditEntry:
         time=str(time),
         seq=int(seq),  # type: ignore[call-overload]
     )
-
-
-def _replace(entry: AuditEntry, **changes: object) -> AuditEntry:
-    import dataclasses
-
-    return dataclasses.replace(entry, **changes)  # type: ignore[arg-type]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,6 +17,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from archive_search import (
+    ExportFormat,
     NotFoundError,
     QueryError,
     SearchQuery,
@@ -26,6 +28,8 @@ from archive_search import (
 from archive_search.server import openapi
 from archive_search.server.auth import audit, clearance_of, require_user, state
 
+P = ParamSpec("P")
+T = TypeVar("T")
 PREFIX = "/api/v1"
 NOT_FOUND = "no document with this id"  # the same for a hidden id and a missing one
 _ID_RE = re.compile(r"^[0-9a-z][0-9a-z-]{0,63}$")
@@ -142,7 +146,8 @@ def touched(results: SearchResults) -> Secrecy:
     return highest([*counted, *(hit.secrecy for hit in results.hits)])
 
 
-def _run(request: Request, run: Any, *args: Any, **kwargs: Any) -> Any:
+def _run(run: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``run(...)``; a QueryError is the client's: 400 with its message."""
     try:
         return run(*args, **kwargs)
     except QueryError as exc:
@@ -164,7 +169,7 @@ def me(request: Request) -> Response:
 
 def search(request: Request) -> Response:
     query = query_of(request)
-    results: SearchResults = _run(request, state(request).archive.run, query)
+    results: SearchResults = _run(state(request).archive.run, query)
     audit(
         request,
         "search",
@@ -178,7 +183,7 @@ def search(request: Request) -> Response:
 
 def facets(request: Request) -> Response:
     query = query_of(request, paged=False)
-    counts = _run(request, state(request).archive.facets, query)
+    counts = _run(state(request).archive.facets, query)
     level = highest(count.value for count in counts.get("secrecy", ()) if count.count)
     audit(request, "facets", query=query.text, filters=filters_of(query), secrecy=level)
     return json_response(counts, request)
@@ -187,12 +192,15 @@ def facets(request: Request) -> Response:
 def export(request: Request) -> Response:
     """Every hit of a search, streamed as CSV or JSON Lines; audited before the first byte."""
     query = dataclasses.replace(query_of(request), limit=0, offset=0, pages_per_hit=0)
-    fmt = request.query_params.get("format", "csv")
-    if fmt not in _MEDIA:
-        raise HTTPException(400, f"unknown export format {fmt!r}: use csv or jsonl")
+    fmt: ExportFormat
+    match request.query_params.get("format", "csv"):
+        case "csv" | "jsonl" as fmt:
+            pass
+        case other:
+            raise HTTPException(400, f"unknown export format {other!r}: use csv or jsonl")
     archive = state(request).archive
-    counted: SearchResults = _run(request, archive.run, query)
-    lines = _run(request, archive.export_lines, query, format=fmt)
+    counted: SearchResults = _run(archive.run, query)
+    lines = _run(archive.export_lines, query, format=fmt)
     audit(
         request,
         "export",
@@ -210,7 +218,7 @@ def export(request: Request) -> Response:
 
 
 def stats(request: Request) -> Response:
-    found = _run(request, state(request).archive.statistics, clearance=_clearance(request))
+    found = _run(state(request).archive.statistics, clearance=_clearance(request))
     return json_response(found, request)
 
 
@@ -262,9 +270,7 @@ def similar(request: Request) -> Response:
     limit, offset = _int(request, "limit", 10), _int(request, "offset", 0)
     try:
         level = archive.secrecy(doc_id, clearance=clearance)
-        results = _run(
-            request, archive.similar, doc_id, clearance=clearance, limit=limit, offset=offset
-        )
+        results = _run(archive.similar, doc_id, clearance=clearance, limit=limit, offset=offset)
     except NotFoundError:
         raise _not_found(request, "similar", doc_id) from None
     audit(

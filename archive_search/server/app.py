@@ -9,7 +9,6 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -97,7 +96,6 @@ def create_app(
         exception_handlers={
             HTTPException: _http_error,
             ArchiveSearchError: _archive_error,
-            Exception: _server_error,
         },
         lifespan=lifespan,
     )
@@ -163,20 +161,11 @@ async def _archive_error(request: Request, exc: Exception) -> Response:
         return await _http_error(request, HTTPException(400, exc.message))
     if isinstance(exc, NotFoundError):
         return await _http_error(request, HTTPException(404, exc.message))
+    if not isinstance(exc, ArchiveError):
+        raise exc  # unforeseen: answered by SecurityHeaders, which logs it
     log.error("error serving %s %s: %s", request.method, request.url.path, exc)
-    if isinstance(exc, ArchiveError):
-        detail = "the archive cannot be read now: the server's log says why"
-        return await _http_error(request, HTTPException(503, detail))
-    return await _server_error(request, exc)
-
-
-async def _server_error(request: Request, exc: Exception) -> Response:
-    """Any error not foreseen: logged here with its traceback, never shown to the client."""
-    log.error("error serving %s %s", request.method, request.url.path, exc_info=exc)
-    body: Any = {"error": "internal error: the server's log says more"}
-    if _wants_json(request):
-        return JSONResponse(body, 500)
-    return PlainTextResponse(body["error"], 500)
+    detail = "the archive cannot be read now: the server's log says why"
+    return await _http_error(request, HTTPException(503, detail))
 
 
 def _quoted(target: str) -> str:
@@ -187,7 +176,8 @@ def _quoted(target: str) -> str:
 
 class SecurityHeaders:
     """Adds a strict Content-Security-Policy and its companions to every response, and
-    ``Cache-Control: no-store`` where none is set (documents must not stay in a browser cache)."""
+    ``Cache-Control: no-store`` where none is set (documents must not stay in a browser cache);
+    answers an unforeseen error with a 500 that names nothing, its traceback logged."""
 
     def __init__(self, app: auth.ASGIApp) -> None:
         self.app = app
@@ -197,8 +187,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def sending(message: auth.Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
                 headers += [(k, v) for k, v in SECURITY_HEADERS if k not in names]
@@ -207,4 +201,24 @@ class SecurityHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, sending)
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            # Answered here rather than by Starlette's error middleware, which raises the
+            # error again: uvicorn would then close the connection of a keep-alive client.
+            log.exception("error serving %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise  # a streamed answer broke off: only closing the connection can say so
+            await sending(_INTERNAL_ERROR_START)
+            await send({"type": "http.response.body", "body": _INTERNAL_ERROR})
+
+
+_INTERNAL_ERROR = b'{"error":"internal error: the server\'s log says more"}'
+_INTERNAL_ERROR_START = {
+    "type": "http.response.start",
+    "status": 500,
+    "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"%d" % len(_INTERNAL_ERROR)),
+    ],
+}

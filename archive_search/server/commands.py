@@ -5,6 +5,7 @@ Imports neither Starlette nor uvicorn until ``serve`` runs, so other commands st
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import stat
@@ -144,7 +145,7 @@ def audit(user: str | None, since: str | None, secret_only: bool, as_json: bool)
         log.close()
     for entry in entries:
         if as_json:
-            click.echo(to_json({**_asdict(entry), "secret": entry.secret}))
+            click.echo(to_json({**dataclasses.asdict(entry), "secret": entry.secret}))
             continue
         what = " ".join(
             part
@@ -162,12 +163,6 @@ def audit(user: str | None, since: str | None, secret_only: bool, as_json: bool)
             f"{entry.seq:>6} {entry.time} {entry.user or '-'} {entry.address or '-'} "
             f"{entry.action} {entry.outcome}{mark} {what}".rstrip()
         )
-
-
-def _asdict(entry: object) -> dict[str, object]:
-    import dataclasses
-
-    return dataclasses.asdict(entry)  # type: ignore[call-overload, no-any-return]
 
 
 @click.command("serve")

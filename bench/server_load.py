@@ -1,0 +1,294 @@
+"""The server under load: concurrent clients searching over loopback, bounded in requests and time.
+
+``python -m bench.server_load --scale 0.02 --out bench/reports/server-load-0.02.md``
+``python -m bench.server_load --archive demo-archive``
+
+It starts ``archive-search serve`` on a free loopback port (never another address), gives a bench
+user of the highest clearance an API token, and runs ``--clients`` clients, each sending the
+fixed query set's searches one after another, until ``--requests`` answers or ``--seconds`` have
+passed, whichever comes first; then it stops the server with SIGTERM. It reports errors, latency
+percentiles as the clients saw them (the clients share the host's cores with the server), the
+throughput, and the server's RSS (now and at its peak). A second stage times a hidden id and a
+missing one, alternated, as a public reader asks for them: the two should not differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from archive_search import Accounts, Archive, IngestOptions, SearchQuery
+from bench.corpus import REPO, generate
+
+QUERIES: list[dict[str, Any]] = [
+    {"q": "công nghệ thông tin"},
+    {"q": "phát triển kinh tế"},
+    {"q": "đảng viên"},
+    {"q": "giao thông"},
+    {"q": '"xây dựng nông thôn mới"'},
+    {"q": '"Ban Thường vụ"'},
+    {"q": "cong nghe thong tin"},
+    {"q": "dang vien"},
+    {"q": "nong thon moi"},
+    {"q": "36-NQ/TW"},
+    {"q": "kinh tế", "fond": "TU", "year": "2015..2019"},
+    {"q": "đảng viên", "type": ["NQ", "CT"]},
+    {"q": "", "fond": "HU-HTB", "year": "2000..2010"},
+    {"q": "chuyen doi so", "year": "2018..2025"},
+    {"q": 'kinh tế -"Hà Nội"'},
+    {"q": "giáo dục", "sort": "date"},
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def build_archive(work: Path, scale: float) -> Path:
+    """The scale corpus's text documents and catalogue records ingested into ``work/archive``."""
+    corpus = generate(work / "corpus", scale=scale, pdf_pages=0, scan_pages=0)
+    archive = work / "archive"
+    with Archive.open(archive, create=True) as opened:
+        opened.ingest([], options=IngestOptions(manifest=corpus.manifest, workers=1))
+    return archive
+
+
+def _user(archive: Path, clearance: str) -> str:
+    """A new bench user of ``clearance`` and an API token for them."""
+    accounts = Accounts.open(archive)
+    name = f"bench-{clearance}-{secrets.token_hex(3)}"
+    accounts.add(name, secrets.token_urlsafe(16), clearance=clearance)
+    token = accounts.new_token(name)
+    accounts.close()
+    return token
+
+
+def _start(archive: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    command = [sys.executable, "-m", "archive_search", "--archive", str(archive), "serve",
+               "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the server did not start within 60 s")
+
+
+def _rss_kib(pid: int) -> dict[str, int]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0])
+    return fields
+
+
+async def _load(
+    url: str, token: str, clients: int, requests: int, seconds: float, think: float = 0.0
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    sent = 0
+    deadline = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def client(number: int, http: httpx.AsyncClient) -> None:
+        nonlocal sent
+        order = random.Random(number)
+        while sent < requests and time.monotonic() < deadline:
+            sent += 1
+            params = {**order.choice(QUERIES), "limit": "10"}
+            started = time.perf_counter()
+            try:
+                response = await http.get("/api/v1/search", params=params)
+                if response.status_code != 200:
+                    errors.append(f"{response.status_code} {response.text[:80]}")
+            except httpx.HTTPError as exc:
+                errors.append(type(exc).__name__)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if think:  # a reader looks at the results before the next search
+                await asyncio.sleep(order.expovariate(1 / think))
+
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as http:
+        await http.get("/api/v1/search", params={"q": "khởi động"})  # warm: index opened
+        started = time.perf_counter()
+        await asyncio.gather(*(client(n, http) for n in range(clients)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors))[:5],
+        "seconds": round(elapsed, 2),
+        "per_second": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(_percentile(latencies, 50), 1),
+        "p90_ms": round(_percentile(latencies, 90), 1),
+        "p99_ms": round(_percentile(latencies, 99), 1),
+        "max_ms": round(latencies[-1], 1) if latencies else 0.0,
+    }
+
+
+def _percentile(values: list[float], percent: float) -> float:
+    if not values:
+        return 0.0
+    return values[min(len(values) - 1, round(percent / 100 * (len(values) - 1)))]
+
+
+def _hidden_id(archive: Path) -> str | None:
+    with Archive.open(archive) as opened:
+        for level in ("tuyet-mat", "toi-mat", "mat"):
+            found = opened.run(SearchQuery.build(f"mat:{level}", clearance="tuyet-mat", limit=1))
+            if found.hits:
+                return found.hits[0].id
+    return None
+
+
+def _timing_tell(url: str, token: str, hidden: str, rounds: int) -> dict[str, Any]:
+    """Median time of a public reader's request for a hidden id and for a missing one."""
+    missing = secrets.token_hex(10)
+    times: dict[str, list[float]] = {"hidden": [], "missing": []}
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
+        for _ in range(rounds):
+            for kind, doc in (("hidden", hidden), ("missing", missing)):
+                started = time.perf_counter()
+                answer = http.get(f"/api/v1/documents/{doc}")
+                times[kind].append((time.perf_counter() - started) * 1000)
+                assert answer.status_code == 404
+    return {f"{kind}_median_ms": round(statistics.median(t), 3) for kind, t in times.items()} | {
+        "rounds": rounds
+    }
+
+
+def _archive_size(archive: Path) -> dict[str, Any]:
+    with Archive.open(archive) as opened:
+        stats = opened.statistics(clearance="tuyet-mat")
+    return {"documents": stats.documents, "records": stats.records, "pages": stats.pages,
+            "index_mb": round(stats.index_bytes / 2**20, 1)}  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    archive = args.archive or build_archive(args.work, args.scale)
+    size = _archive_size(archive)
+    token, public_token = _user(archive, "tuyet-mat"), _user(archive, "public")
+    process, url = _start(archive)
+    try:
+        alone = asyncio.run(_load(url, token, 1, args.requests // 10, args.seconds / 4))
+        load = asyncio.run(
+            _load(url, token, args.clients, args.requests, args.seconds, think=args.think)
+        )
+        rss = _rss_kib(process.pid)
+        hidden = _hidden_id(archive)
+        tell = _timing_tell(url, public_token, hidden, args.rounds) if hidden else {}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stopped = process.wait(timeout=30)
+    return {
+        "archive": str(archive),
+        "size": size,
+        "clients": args.clients,
+        "think_s": args.think,
+        "one_client": alone,
+        "load": load,
+        "rss_mib": {k: round(v / 1024, 1) for k, v in rss.items()},
+        "hidden_vs_missing": tell,
+        "exit_code_after_sigterm": stopped,
+        "host": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+    }
+
+
+def report(result: dict[str, Any], command: str) -> str:
+    load, size = result["load"], result["size"]
+    tell = result["hidden_vs_missing"]
+    lines = [
+        "# The server under load",
+        "",
+        f"`{command}`",
+        "",
+        f"Archive: {size['documents']} documents, {size['records']} catalogue records, "
+        f"{size['pages']} pages, index {size['index_mb']} MB. {result['host']}.",
+        "",
+        f"{result['clients']} concurrent clients over loopback (HTTP/1.1 keep-alive, bearer token, "
+        "highest clearance), the fixed query set, 10 hits a page with facets and snippets; "
+        + (
+            f"each client pauses {result['think_s']} s on average between searches."
+            if result["think_s"]
+            else "each client sends its next search as soon as it has an answer."
+        ),
+        "",
+        "| clients | requests | errors | seconds | requests/s | p50 ms | p90 ms | p99 ms | max ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        *(
+            f"| {clients} | {row['requests']} | {row['errors']} | {row['seconds']} | "
+            f"{row['per_second']} | {row['p50_ms']} | {row['p90_ms']} | {row['p99_ms']} | "
+            f"{row['max_ms']} |"
+            for clients, row in ((1, result["one_client"]), (result["clients"], load))
+        ),
+        "",
+        f"Server RSS after the run: {result['rss_mib'].get('VmRSS')} MiB "
+        f"(peak {result['rss_mib'].get('VmHWM')} MiB).",
+        "",
+        "Latency is what the clients measured, queueing included: with 50 clients and 2 cores, "
+        "most of a request's time is spent waiting for a core, which the clients share.",
+        "",
+    ]
+    if tell:
+        lines += [
+            f"A public reader asking for a hidden id and for a missing one, alternated "
+            f"{tell['rounds']} times each: median {tell['hidden_median_ms']} ms and "
+            f"{tell['missing_median_ms']} ms (the same 404 body).",
+            "",
+        ]
+    lines.append(f"Exit code after SIGTERM: {result['exit_code_after_sigterm']}.")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--archive", type=Path, help="An archive to serve (else one is built).")
+    parser.add_argument("--scale", type=float, default=0.02, help="Corpus scale when building.")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/archive-search-server-bench"))
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=3000, help="Stop after this many.")
+    parser.add_argument("--seconds", type=float, default=60, help="Stop after this long.")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="Mean pause of a client between searches (s)."
+    )
+    parser.add_argument("--rounds", type=int, default=300, help="Hidden/missing id pairs timed.")
+    parser.add_argument("--out", type=Path, help="Write the report (Markdown) here.")
+    args = parser.parse_args(argv)
+    if args.scale >= 1.0 and args.archive is None:
+        raise SystemExit("full scale is not run here: give --scale below 1")
+    result = run(args)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    if args.out:
+        command = "python -m bench.server_load " + " ".join(argv or sys.argv[1:])
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report(result, command), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
