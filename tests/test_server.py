@@ -93,6 +93,12 @@ def _cli_json(server: Server, *args: str) -> object:
              "--limit", "2"],
         ),
         ("search", {"q": "đảng", "exact": "true"}, ["search", "đảng", "--exact"]),
+        (
+            "search",
+            {"q": "cong nghe thong tin dang vien", "all_words": "1"},
+            ["search", "cong nghe thong tin dang vien", "--all-words"],
+        ),
+        ("search", {"q": "cong nghe thong tin dang vien"}, ["search", "cong nghe thong tin dang vien"]),
         ("facets", {"q": "cong"}, ["facets", "cong"]),
         ("stats", {}, ["stats"]),
     ],

@@ -99,6 +99,7 @@ def query_of(request: Request, *, paged: bool = True) -> SearchQuery:
             clearance=clearance,
             exact=_flag(request, "exact"),
             strict=_flag(request, "strict"),
+            all_words=_flag(request, "all_words"),
             **options,
         )
     except QueryError as exc:
@@ -117,6 +118,8 @@ def filters_of(query: SearchQuery) -> dict[str, object]:
     kept = {name: value for name, value in kept.items() if value}
     if query.exact:
         kept["exact"] = True
+    if query.all_words:
+        kept["all_words"] = True
     if query.offset:
         kept["offset"] = query.offset
     return {**kept, "clearance": query.clearance.value}

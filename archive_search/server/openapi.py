@@ -41,6 +41,7 @@ _SEARCH = [
     _many("cites", "Only documents citing this symbol"),
     _query("exact", "Words only as typed, diacritics included.", "boolean"),
     _query("strict", "Refuse a query that cannot be read (400).", "boolean"),
+    _query("all_words", "Every plain word required, never relaxed.", "boolean"),
     _CLEARANCE,
 ]
 _PAGING = [
