@@ -606,19 +606,22 @@ def reindex(ctx: _Context) -> None:
 
 
 @cli.command()
+@click.option("--ocr", is_flag=True, help="Also OCR again the OCR'd pages that lack boxes (slow).")
 @pass_context
-def boxes(ctx: _Context) -> None:
+def boxes(ctx: _Context, ocr: bool) -> None:
     """Read the word boxes of the pages ingested before they were kept, for the page viewer.
 
     Born-digital pages are read again from their PDFs (which must still be where they were
-    ingested); OCR'd pages get theirs only when OCR'd again, and are counted."""
+    ingested); OCR'd pages get theirs when OCR'd again (--ocr), else they are counted."""
     with ctx.archive() as archive:
-        report = archive.fill_boxes()
+        report = archive.fill_boxes(ocr=ocr)
     click.echo(f"word boxes read for {report.pages} pages")
     if report.unreadable:
         click.echo(f"{report.unreadable} pages could not be read (their files moved?)", err=True)
     if report.ocr_pages_left:
-        click.echo(f"{report.ocr_pages_left} OCR'd pages have no word boxes", err=True)
+        click.echo(
+            f"{report.ocr_pages_left} OCR'd pages have no word boxes: --ocr reads them", err=True
+        )
 
 
 @cli.command()

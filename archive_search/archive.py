@@ -310,13 +310,16 @@ class Archive:
         found, _ = pages.page_of(engine, stored, page)
         return pages.picture(stored, found, width=width)
 
-    def fill_boxes(self, *, progress: BoxesProgress | None = None) -> BoxesReport:
+    def fill_boxes(
+        self, *, ocr: bool = False, progress: BoxesProgress | None = None
+    ) -> BoxesReport:
         """Read the word boxes of the pages ingested before they were kept (their files must
-        still be where they were read)."""
+        still be where they were read): born-digital pages from their PDFs, OCR'd pages (with
+        ``ocr``) by OCR'ing them again."""
         from archive_search import pages
 
         with self._writing("word boxes"):
-            return pages.fill_boxes(self._catalog, progress)
+            return pages.fill_boxes(self._catalog, ocr=ocr, progress=progress)
 
     @contextlib.contextmanager
     def _writing(self, what: str) -> Iterator[None]:

@@ -36,6 +36,7 @@ from archive_search.snippets import Needles
 IMAGE_WIDTHS = (400, 800, 1200, 1600, 2000)  # sizes served: a few, so each can be cached
 DEFAULT_WIDTH = 1200
 JPEG_QUALITY = 82
+OCR_TIMEOUT = 180.0  # seconds a page, as ingestion allows
 _PDF_SUFFIXES = frozenset({".pdf"})
 _IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 _WITH_IMAGE = frozenset({PageMethod.TEXT_LAYER, PageMethod.OCR, PageMethod.BLANK})
@@ -255,37 +256,69 @@ class BoxesReport:
 BoxesProgress = Callable[[int, int], None]
 
 
-def fill_boxes(catalog: Catalog, progress: BoxesProgress | None = None) -> BoxesReport:
-    """Read and keep the word boxes of the text-layer pages that lack them (ingested before
-    they were kept), a document at a time, each in a transaction of its own; OCR'd pages are
-    counted in ``ocr_pages_left`` (their boxes need the page OCR'd again)."""
+def fill_boxes(
+    catalog: Catalog, *, ocr: bool = False, progress: BoxesProgress | None = None
+) -> BoxesReport:
+    """Read and keep the word boxes of the pages that lack them (ingested before they were
+    kept), a document at a time, each in a transaction of its own: text-layer pages from their
+    PDF; OCR'd pages, with ``ocr``, by OCR'ing them again (seconds a page), else counted in
+    ``ocr_pages_left``."""
+    if ocr:
+        from archive_search.ingest.ocr import check_tesseract
+
+        check_tesseract()  # missing, it stops the run (a page that fails is only counted)
     report = BoxesReport()
     missing = catalog.pages_without_boxes()
     for done, (num, numbers) in enumerate(missing.items(), start=1):
         stored = catalog.documents_by_num([num]).get(num)
         if stored is not None:
-            _fill_document(catalog, stored, numbers, report)
+            methods = {page.number: page.method for page in catalog.pages(stored.num)}
+            text = [n for n in numbers if methods.get(n) is PageMethod.TEXT_LAYER]
+            read = [n for n in numbers if methods.get(n) is PageMethod.OCR]
+            found = _text_boxes(stored, text)
+            if ocr:
+                found |= _ocr_boxes(stored, read)
+            else:
+                report.ocr_pages_left += len(read)
+            with catalog.transaction():
+                catalog.put_boxes(stored.num, found)
+            report.pages += len(found)
+            report.unreadable += len(text) + (len(read) if ocr else 0) - len(found)
         if progress is not None:
             progress(done, len(missing))
     return report
 
 
-def _fill_document(
-    catalog: Catalog, stored: StoredDocument, numbers: list[int], report: BoxesReport
-) -> None:
-    methods = {page.number: page.method for page in catalog.pages(stored.num)}
-    text_pages = [n for n in numbers if methods.get(n) is PageMethod.TEXT_LAYER]
-    report.ocr_pages_left += len(numbers) - len(text_pages)
+def _text_boxes(stored: StoredDocument, numbers: list[int]) -> dict[int, tuple[WordBox, ...]]:
+    """The word boxes of text-layer pages, read from the document's PDF (those it can)."""
     source = Path(stored.source)
-    if not text_pages or source.suffix.lower() not in _PDF_SUFFIXES:
-        return
+    if not numbers or source.suffix.lower() not in _PDF_SUFFIXES or not source.is_file():
+        return {}
     try:
-        found = text_layer_boxes(source, text_pages) if source.is_file() else {}
+        found = text_layer_boxes(source, numbers)
     except ArchiveSearchError as exc:
         log.warning("word boxes of %s cannot be read: %s", stored.id, exc.message)
-        found = {}
-    kept = {number: boxes for number, boxes in found.items() if boxes is not None}
-    with catalog.transaction():
-        catalog.put_boxes(stored.num, kept)
-    report.pages += len(kept)
-    report.unreadable += len(text_pages) - len(kept)
+        return {}
+    return {number: boxes for number, boxes in found.items() if boxes is not None}
+
+
+def _ocr_boxes(stored: StoredDocument, numbers: list[int]) -> dict[int, tuple[WordBox, ...]]:
+    """The word boxes of OCR'd pages, the page images OCR'd again as ingestion OCR'd them."""
+    from archive_search.index.errors import OcrError
+    from archive_search.ingest import ocr, pdf
+    from archive_search.ingest.deskew import grey_of
+
+    source = Path(stored.source)
+    found: dict[int, tuple[WordBox, ...]] = {}
+    for number in numbers if source.is_file() else []:
+        try:
+            if source.suffix.lower() in _PDF_SUFFIXES:
+                image = pdf.render_page(source, number - 1, dpi=pdf.OCR_DPI).image
+            else:
+                with Image.open(source) as frames:
+                    frames.seek(number - 1)
+                    image = ImageOps.exif_transpose(frames.copy())
+            found[number] = ocr.ocr_image(grey_of(image), timeout=OCR_TIMEOUT).boxes
+        except (OcrError, ArchiveSearchError, OSError, EOFError) as exc:
+            log.warning("page %d of %s cannot be OCR'd again: %s", number, stored.id, exc)
+    return found

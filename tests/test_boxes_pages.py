@@ -167,9 +167,15 @@ def test_the_boxes_command_reads_what_an_older_ingestion_did_not_keep(archive_co
     result = CliRunner().invoke(cli, ["--archive", str(archive_copy), "boxes"])
     assert result.exit_code == 0, result.output
     assert result.stdout == f"word boxes read for {text_pages} pages\n"
-    assert result.stderr == f"{ocr_pages} OCR'd pages have no word boxes\n"
-    again = CliRunner().invoke(cli, ["--archive", str(archive_copy), "boxes"])
-    assert again.stdout == "word boxes read for 0 pages\n"
+    assert result.stderr == f"{ocr_pages} OCR'd pages have no word boxes: --ocr reads them\n"
+    again = CliRunner().invoke(cli, ["--archive", str(archive_copy), "boxes", "--ocr"])
+    assert again.exit_code == 0, again.output
+    assert again.stdout == f"word boxes read for {ocr_pages} pages\n" and again.stderr == ""
+    with Archive.open(archive_copy) as archive:
+        _, png, _ = _secret_and_scans(archive)
+        assert {b.text for b in archive.page(png, 1, query="chuyen doi so").marks} >= {"chuyển"}
+    last = CliRunner().invoke(cli, ["--archive", str(archive_copy), "boxes"])
+    assert last.stdout == "word boxes read for 0 pages\n" and last.stderr == ""
 
 
 def test_ocr_boxes_lie_over_the_words_drawn_on_the_scan(archive: Archive) -> None:
