@@ -448,7 +448,8 @@ def _print_hit(rank: int, hit: Hit, words: int | None = None) -> None:
     )
     if words and hit.matched is not None:  # a relaxed search: how many of the words it holds
         details = " · ".join(filter(None, [details, f"{hit.matched}/{words} words"]))
-    _say(f"\n{rank:>3}. {hit.symbol or '-'}  {hit.title or '(untitled)'}  [{details}]")
+    name = hit.heading or Path(hit.source).name or hit.id  # a title, else the first line
+    _say(f"\n{rank:>3}. {hit.symbol or '-'}  {name}  [{details}]")
     _say(f"     {hit.id}  {hit.source or 'catalogue record'}")
     for page in hit.pages:
         click.echo(f"     p. {page.page}: {_highlight(page.snippet)}")

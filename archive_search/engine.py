@@ -45,7 +45,7 @@ from archive_search.query import (
     plain_words,
     query_words,
 )
-from archive_search.snippets import Needles, cut
+from archive_search.snippets import Needles, cut, heading
 
 FACETS = ("fond", "year", "doc_type", "issuer")
 _PAGES_SCANNED_PER_HIT = 200
@@ -91,14 +91,17 @@ class SearchEngine:
         parsed, warning = parse(query)
         searcher = self.index.searcher()
         query, parsed = self._resolved(searcher, query, parsed)
-        (ranked, total), counting, aggregations = self._searched(searcher, query, parsed, False)
-        relaxed = False
-        if total < self._relax_below(query, parsed):
+        below = self._relax_below(query, parsed)
+        # A long query is counted first (unscored, an intersection), then searched once.
+        strict_total = self._strict_total(searcher, query, parsed) if below > 1 else None
+        relaxed = strict_total is not None and strict_total < below
+        (ranked, total), counting, aggregations = self._searched(searcher, query, parsed, relaxed)
+        if not relaxed and total < below:  # a short query only when nothing has every word
             aggregations.abandon()  # the strict query's facets: those of the relaxed one instead
             _compiled(counting.result)
-            strict_total = total
+            strict_total, relaxed = total, True
             (ranked, total), counting, aggregations = self._searched(searcher, query, parsed, True)
-            relaxed = total > strict_total
+        relaxed = relaxed and total > (strict_total or 0)
         hits = self._hits(searcher, ranked, parsed, query, relaxed=relaxed)
         _compiled(aggregations.run)  # what the facet thread has not started yet
         if not counting.cancel():  # cancelled: the facet thread never started, nothing to wait for
@@ -153,6 +156,14 @@ class SearchEngine:
             if searcher.doc_freq(MATCH_FIELD, word) > COMMON_SHARE * documents
         )
 
+    def _strict_total(
+        self, searcher: tantivy.Searcher, query: SearchQuery, parsed: ParsedQuery
+    ) -> int:
+        """How many documents hold every word of ``parsed`` (an unscored count)."""
+        matching = _compiled(lambda: self._compiler(query, ranking=False).document(parsed))
+        found = _compiled(lambda: searcher.search(self._documents(matching, query), 1, count=True))
+        return int(getattr(found, "count", None) or 0)
+
     @staticmethod
     def _relax_below(query: SearchQuery, parsed: ParsedQuery) -> int:
         """The strict total under which a search is run again relaxed (0: never). A query of
@@ -170,16 +181,12 @@ class SearchEngine:
         parsed, _ = parse(query)
         searcher = self.index.searcher()
         query, parsed = self._resolved(searcher, query, parsed)
+        below = self._relax_below(query, parsed)
+        relaxed = below > 0 and self._strict_total(searcher, query, parsed) < below
+        common = self._common(searcher, parsed) if relaxed else frozenset()
         compiler = self._compiler(query, parsed=parsed)
-        main = self._documents(_compiled(lambda: compiler.document(parsed)), query)
-        relaxed = False
-        if self._relax_below(query, parsed):
-            found = _compiled(lambda: searcher.search(main, 1, count=True))
-            if int(getattr(found, "count", None) or 0) < self._relax_below(query, parsed):
-                common = self._common(searcher, parsed)
-                relaxing = _compiled(lambda: compiler.document(parsed, relaxed=True, common=common))
-                main, relaxed = self._documents(relaxing, query), True
-        return self._batches(searcher, main, parsed, query, relaxed)
+        text = _compiled(lambda: compiler.document(parsed, relaxed=relaxed, common=common))
+        return self._batches(searcher, self._documents(text, query), parsed, query, relaxed)
 
     def _batches(
         self,
@@ -321,11 +328,21 @@ class SearchEngine:
             with_pages = [
                 num for num in nums if num in docs and docs[num].kind == "document"
             ]  # records have none
-            best = self._matching_pages(searcher, parsed, with_pages, query)
-            texts = self.catalog.page_texts(best)
+            best = self._matching_pages(searcher, parsed, with_pages, query, relaxed=relaxed)
+            untitled = [num for num in with_pages if not docs[num].title]
+            texts = self.catalog.page_texts({**best, **{num: [1] for num in untitled}})
+        headings = {num: heading(texts[num][0][1]) for num in untitled if num in texts}
+        texts = {num: [(p, t) for p, t in texts[num] if p in best.get(num, ())] for num in texts}
         pages = {num: _snippets(texts.get(num, []), needles) for num in best}
         return tuple(
-            _hit(docs[num], score, pages.get(num, ()), needles, matched.get(num, every))
+            _hit(
+                docs[num],
+                score,
+                pages.get(num, ()),
+                needles,
+                matched.get(num, every),
+                headings.get(num, ""),
+            )
             for num, score in zip(nums, scores, strict=True)
             if num in docs
         )
@@ -404,13 +421,20 @@ class SearchEngine:
         return {name: _counts(result[name]["buckets"]) for name in names}
 
     def _matching_pages(
-        self, searcher: tantivy.Searcher, parsed: ParsedQuery, nums: list[int], query: SearchQuery
+        self,
+        searcher: tantivy.Searcher,
+        parsed: ParsedQuery,
+        nums: list[int],
+        query: SearchQuery,
+        *,
+        relaxed: bool = False,
     ) -> dict[int, list[int]]:
         """The best pages of each document in ``nums``: where the whole query matches on one
-        page, else where any of its words does."""
+        page, else (and for a ``relaxed`` search, whose documents mostly lack some word) where
+        any of its words does."""
         if not nums or query.pages_per_hit == 0:
             return {}
-        best = self._best_pages(searcher, parsed, nums, query, whole=True)
+        best = {} if relaxed else self._best_pages(searcher, parsed, nums, query, whole=True)
         missing = [num for num in nums if num not in best]
         if missing:
             best |= self._best_pages(searcher, parsed, missing, query, whole=False)
@@ -691,6 +715,7 @@ def _hit(
     pages: tuple[PageHit, ...],
     needles: Needles,
     matched: int | None,
+    first_line: str,
 ) -> Hit:
     return Hit(
         id=doc.id,
@@ -711,6 +736,7 @@ def _hit(
         box=doc.box,
         file_no=doc.file_no,
         matched=matched,
+        heading=doc.title or first_line,
     )
 
 

@@ -197,6 +197,7 @@ class Hit:
     box: str = ""
     file_no: str = ""
     matched: int | None = None  # how many of the query's ``words`` it holds (None: no words)
+    heading: str = ""  # the title, or else the first meaningful line of the first page
 
 
 @dataclass(frozen=True, slots=True)

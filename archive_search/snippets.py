@@ -20,6 +20,7 @@ from functools import lru_cache
 from archive_search import folded_text
 from archive_search.folded_text import ACCENTS, find_words, needles_of
 from archive_search.index.analysis import compose, fold, normalize
+from archive_search.index.doctypes import code_of_name
 from archive_search.models import Match
 
 WINDOW = 24  # words shown around the densest run of matches
@@ -230,3 +231,31 @@ def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((a, b))
     return merged
+
+
+# Lines that open many documents and name none: the national motto, the Party's name, the
+# symbol and the place and date.
+_BOILERPLATE_RE = re.compile(
+    r"^(cong hoa xa hoi chu nghia viet nam|doc lap\W+tu do\W+hanh phuc|dang cong san viet nam"
+    r"|so\s*:|.{0,40}ngay\s+\d{1,2}\s+thang\s+\d{1,2})",
+)
+HEADING_CHARS = 120  # a heading longer than this is cut at a word
+
+
+def heading(text: str) -> str:
+    """The first meaningful line of a document's first page: what names a document without a
+    known title (not the motto, the Party's name, the symbol or the date; at least two words).
+    A type's name alone (``NGHỊ QUYẾT``) takes the line after it, its trích yếu, along."""
+    found: list[str] = []
+    for line in normalize(text).splitlines():
+        shown = " ".join(line.split()).strip(" -–—_=|*.")  # noqa: RUF001 - dashes drawn as rules
+        words = [word for word in shown.split() if any(ch.isalpha() for ch in word)]
+        if len(words) < 2 or _BOILERPLATE_RE.match(fold(shown).lower()):
+            continue
+        found.append(shown)
+        if code_of_name(shown) is None:
+            break
+    joined = " ".join(found)
+    if len(joined) <= HEADING_CHARS:
+        return joined
+    return joined[:HEADING_CHARS].rsplit(" ", 1)[0] + " …"

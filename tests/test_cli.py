@@ -101,6 +101,7 @@ def test_search_json_shape(ingested: tuple[Path, IngestReport]) -> None:
         "box",
         "file_no",
         "matched",
+        "heading",
     }
     assert (hit["secrecy"], hit["match"]) == ("public", "exact")
     assert (hit["kind"], hit["symbol"], hit["year"], hit["fond"]) == (

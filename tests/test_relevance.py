@@ -110,6 +110,10 @@ def test_the_table_says_when_documents_lack_some_words(tmp_path: Path, archive: 
         "  Few documents hold every word: those holding most of them follow "
         "(--all-words for every word only)"
     )
+    assert lines[3].startswith(  # a document without a title shows its first line
+        "  1. -  Máy bay rơi trúng xe buýt trên đường cao tốc, nhiều người bị thương  ["
+    )
+    assert not any("(untitled)" in line for line in lines)
     assert any(line.endswith("6/6 words]") for line in lines)
     assert any(line.endswith("4/6 words]") for line in lines)
 
@@ -130,3 +134,27 @@ def test_any_query_runs_or_says_what_to_fix(archive: Archive, parts: list[str]) 
         return
     assert results.total >= len(results.hits)
     assert all(hit.matched is None or 0 <= hit.matched <= results.words for hit in results.hits)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "ĐẢNG CỘNG SẢN VIỆT NAM\n-----\nSố: 12-NQ/TU\nHà Nội, ngày 5 tháng 3 năm 2019\n"
+            "NGHỊ QUYẾT\nvề công tác cán bộ\nI. Tình hình",
+            "NGHỊ QUYẾT về công tác cán bộ",
+        ),
+        (
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nTờ trình mới",
+            "Tờ trình mới",
+        ),
+        ("12\n\n  Báo cáo   tổng kết  \n", "Báo cáo tổng kết"),
+        ("12 / 34\n-----\nA\n", ""),
+    ],
+)
+def test_a_document_without_a_title_is_named_by_its_first_meaningful_line(
+    text: str, shown: str
+) -> None:
+    from archive_search.snippets import heading
+
+    assert heading(text) == shown
