@@ -252,7 +252,7 @@ def _relabelled(report: IngestReport) -> str:
         documents = _count(report.reclassified_documents, "document")
         said += f", secrecy level changed for {documents} and {_count(report.reclassified_records, 'record')}"
     if report.conflicts:
-        said += f"; {_count(len(report.conflicts), 'conflict')} (settled at the higher level)"
+        said += f"; {_count(len(report.conflicts), 'conflict')} between the manifest and the files (listed on stderr)"
     return said
 
 

@@ -538,7 +538,7 @@ def test_one_file_listed_twice_or_with_its_copy_takes_the_highest_level(
     )
     archive = str(tmp_path / "archive")
     code, out, err = run_main(capsys, "--archive", archive, "ingest", "--manifest", str(listing))
-    assert code == 0 and "2 conflicts (settled at the higher level)" in out
+    assert code == 0 and "2 conflicts between the manifest and the files (listed on stderr)" in out
     assert err.splitlines() == [
         f"conflict: {tmp_path / 'docs' / 'd.txt'}: listed on lines 2, 3 with different "
         "metadata; secrecy public and mat: the higher, mat, kept",
