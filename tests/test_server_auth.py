@@ -67,7 +67,14 @@ def test_a_wrong_password_or_unknown_name_is_refused_alike(server: Server) -> No
 
 @pytest.mark.parametrize(
     "forge",
-    ["no token", "token of another browser", "another site's origin", "no csrf cookie"],
+    [
+        "no token",
+        "token of another browser",
+        "another site's origin",
+        "no csrf cookie",
+        "a bearer header instead",
+        "an oversized form",
+    ],
 )
 @pytest.mark.parametrize("form", ["/signin", "/signout"])
 def test_every_form_that_changes_something_needs_its_csrf_token(
@@ -83,6 +90,11 @@ def test_every_form_that_changes_something_needs_its_csrf_token(
             data["csrf_token"] = csrf(other)
         elif forge == "another site's origin":
             headers["Origin"] = "http://evil.example"
+        elif forge == "a bearer header instead":
+            del data["csrf_token"]
+            headers["Authorization"] = f"Bearer {server.token('alice')}"
+        elif forge == "an oversized form":
+            data["padding"] = "x" * 70_000
         else:
             browser.cookies.delete("as_csrf")
         response = browser.post(form, data=data, headers=headers)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import os
+import pty
+import signal
 import stat
 import subprocess
 import sys
@@ -21,7 +23,8 @@ def archive(tmp_path: Path) -> Path:
     return make_archive(tmp_path)
 
 
-def test_sigterm_stops_it_cleanly_and_a_restart_loses_nothing(archive: Path) -> None:
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
+def test_a_restart_loses_no_user_token_session_or_audit_entry(archive: Path, stop: str) -> None:
     with serving(archive) as server:
         token = server.token("alice")
         with server.client() as browser:
@@ -30,10 +33,14 @@ def test_sigterm_stops_it_cleanly_and_a_restart_loses_nothing(archive: Path) -> 
             with server.client(headers={"Authorization": f"Bearer {token}"}) as alice:
                 assert alice.get("/api/v1/search", params={"q": "cong"}).status_code == 200
         audit_before = cli(archive, "audit", "--json").stdout
-        code, err = server.stop()
-    assert code == 0
-    assert "stopped: every request answered, the archive closed" in err
-    assert "Traceback" not in err
+        if stop == "SIGTERM":
+            code, err = server.stop()
+            assert code == 0
+            assert "stopped: every request answered, the archive closed" in err
+            assert "Traceback" not in err
+        else:
+            server.process.kill()
+            assert server.process.wait(timeout=30) == -signal.SIGKILL
     with serving(archive) as again:
         with again.client(headers={"Authorization": f"Bearer {token}"}) as alice:
             assert alice.get("/api/v1/me").json()["name"] == "alice"
@@ -125,3 +132,24 @@ def test_the_users_command(archive: Path) -> None:
     accounts.close()
     missing = cli(archive.parent / "nowhere", "users", "list")
     assert missing.returncode == 4 and "no archive here" in missing.stderr
+
+
+def test_users_add_asks_for_the_password_twice_on_a_terminal(archive: Path) -> None:
+    main, terminal = pty.openpty()
+    adding = subprocess.Popen(
+        [sys.executable, "-m", "archive_search", "--archive", str(archive), "users", "add",
+         "dora", "--clearance", "toi-mat"],
+        stdin=terminal, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    os.close(terminal)
+    for prompt in (b"Password: ", b"Repeat for confirmation: "):
+        assert adding.stderr is not None
+        seen = b""
+        while not seen.endswith(prompt):
+            seen += adding.stderr.read(1)
+        os.write(main, b"dora-password\n")
+    assert adding.wait(timeout=60) == 0
+    os.close(main)
+    accounts = Accounts.open(archive)
+    assert accounts.authenticate("dora", "dora-password") is not None
+    accounts.close()

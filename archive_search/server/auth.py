@@ -37,6 +37,7 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _MAX_FORM_BYTES = 64 * 1024
+_MAX_REMEMBERED = 10_000  # keys of the sign-in limiter before those past the window are dropped
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -124,8 +125,9 @@ def csrf_token(request: Request) -> str:
 
 class CsrfMiddleware:
     """Gives each browser a random ``as_csrf`` cookie and refuses (403) any POST, PUT, PATCH or
-    DELETE that is not authenticated by a bearer token and lacks the token derived from it (form
-    field ``csrf_token`` or header ``X-CSRF-Token``), or whose Origin is another site."""
+    DELETE that lacks the token derived from it (form field ``csrf_token`` or header
+    ``X-CSRF-Token``), whose Origin is another site, or whose body exceeds 64 KiB. (The API
+    changes nothing, so a bearer token never needs to post.)"""
 
     def __init__(self, app: ASGIApp, secret: bytes) -> None:
         self.app, self.secret = app, secret
@@ -145,8 +147,7 @@ class CsrfMiddleware:
         if fresh:
             nonce = secrets.token_urlsafe(32)
         scope.setdefault("state", {})["csrf_nonce"] = nonce
-        bearer = headers.get("authorization", "")[:7].lower() == "bearer "
-        if scope["method"] in UNSAFE_METHODS and not bearer:
+        if scope["method"] in UNSAFE_METHODS:
             expected = _sign(self.secret, "csrf:" + nonce)
             body, given = await _read_token(receive, headers)
             if fresh or not _same_origin(headers) or not hmac.compare_digest(given, expected):
@@ -262,6 +263,11 @@ class SigninLimiter:
     def fail(self, name: str, address: str) -> None:
         now = time.monotonic()
         with self._lock:
+            if len(self._failures) > _MAX_REMEMBERED:  # names sprayed at random: forget the old
+                for key in [
+                    k for k, times in self._failures.items() if times[-1] <= now - self.window
+                ]:
+                    del self._failures[key]
             for key in (f"user:{name}", f"address:{address}"):
                 self._failures.setdefault(key, deque()).append(now)
 
@@ -304,7 +310,7 @@ async def signin_form(request: Request) -> Response:
 async def signin(request: Request) -> Response:
     """POST /signin (form: name, password, csrf_token, next): a session cookie, or 401/429."""
     form = await request.form()
-    name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
+    name, password = str(form.get("name", "")).strip()[:64], str(form.get("password", ""))
     server = state(request)
     page: SigninPage = server.signin_page
     wait = server.limiter.wait(name, address(request))
