@@ -153,3 +153,15 @@ def test_users_add_asks_for_the_password_twice_on_a_terminal(archive: Path) -> N
     accounts = Accounts.open(archive)
     assert accounts.authenticate("dora", "dora-password") is not None
     accounts.close()
+
+
+def test_the_load_bench_runs_and_stops_by_itself(archive: Path, tmp_path: Path) -> None:
+    from bench import server_load
+
+    out = tmp_path / "report.md"
+    server_load.main(["--archive", str(archive), "--clients", "5", "--requests", "40",
+                      "--seconds", "30", "--rounds", "3", "--out", str(out)])  # fmt: skip
+    report = out.read_text(encoding="utf-8")
+    assert "| 5 | 40 | 0 |" in report  # 5 clients, 40 requests, no error
+    assert "Exit code after SIGTERM: 0." in report
+    assert "3 documents, 0 catalogue records" in report
