@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -55,6 +56,10 @@ _NUMS_BATCH = 1_000  # documents read at a time by visible_nums
 # with most of the words follow those with all of them.
 RELAX_BELOW = 10
 RELAX_FROM_WORDS = 4  # shorter queries are relaxed only when nothing has every word
+# A query of this many plain words or more (a sentence, a headline, a question) is always relaxed:
+# ranked by score, its documents with every word are often texts that merely use its words (on
+# headlines without marks, MRR@10 0.889 → 0.899 against relaxing under 10 documents).
+ALWAYS_RELAXED_FROM = 8
 # A word in more than this share of the documents is common (function words: của, và, là, được).
 COMMON_SHARE = 0.5
 _SPLIT_AT_MOST = 1_000  # hits (offset + limit) of a search ranked in parts, on two threads
@@ -159,19 +164,26 @@ class SearchEngine:
     def _strict_total(
         self, searcher: tantivy.Searcher, query: SearchQuery, parsed: ParsedQuery
     ) -> int:
-        """How many documents hold every word of ``parsed`` (an unscored count)."""
-        matching = _compiled(lambda: self._compiler(query, ranking=False).document(parsed))
+        """How many documents hold every word of ``parsed`` (an unscored count), as typed when
+        typed with diacritics: a long query with marks whose words only look-alikes hold is
+        relaxed too (on headlines, MRR@10 0.894 → 0.905)."""
+        matcher = self.exact_matcher if marked(parsed) else self._compiler(query, ranking=False)
+        matching = _compiled(lambda: matcher.document(parsed))
         found = _compiled(lambda: searcher.search(self._documents(matching, query), 1, count=True))
         return int(getattr(found, "count", None) or 0)
 
     @staticmethod
     def _relax_below(query: SearchQuery, parsed: ParsedQuery) -> int:
-        """The strict total under which a search is run again relaxed (0: never). A query of
-        two or three plain words is relaxed only when nothing has them all: short queries keep
-        their precision. Never with ``all_words``, nor with fewer than two plain words."""
+        """The strict total under which a search is relaxed (0: never). A query of two or three
+        plain words is relaxed only when nothing has them all (short queries keep their
+        precision), one of 4-7 under ``RELAX_BELOW``, a longer one always. Never with
+        ``all_words``, nor with fewer than two plain words. Documents holding the words typed
+        with diacritics only as look-alikes do not count as holding them."""
         words = 0 if query.all_words or parsed.root is None else len(loose_words(parsed.root))
         if words < 2:
             return 0
+        if words >= ALWAYS_RELAXED_FROM:
+            return sys.maxsize
         return 1 if words < RELAX_FROM_WORDS else RELAX_BELOW
 
     def iter_hits(self, query: SearchQuery) -> Iterator[Hit]:
