@@ -14,7 +14,10 @@ from PIL import Image
 
 from archive_search.index.errors import MissingDependencyError, OcrError
 from archive_search.index.records import WordBox
-from archive_search.ingest.deskew import level
+from archive_search.ingest.deskew import grey_of, level
+from archive_search.ingest.ocr_correct import Corrector
+from archive_search.ingest.ocr_model import shipped_model
+from archive_search.ingest.ocr_scale import TARGET_X_HEIGHT, enlarge, enlargement
 from archive_search.ingest.ocr_words import (
     Geometry,
     OcrWord,
@@ -29,6 +32,16 @@ _INSTALL_HINT = "install it with: apt-get install tesseract-ocr tesseract-ocr-vi
 
 
 @dataclass(frozen=True, slots=True)
+class OcrSteps:
+    """Which of the steps around tesseract run (all by default; the bench turns them off one by
+    one to measure what each gains)."""
+
+    enlarge: bool = True  # small letters enlarged to ``target_x_height`` (ingest/ocr_scale.py)
+    target_x_height: float = TARGET_X_HEIGHT
+    correct: bool = True  # Vietnamese spelling corrected after tesseract (ingest/ocr_correct.py)
+
+
+@dataclass(frozen=True, slots=True)
 class OcrText:
     """What OCR read on a page: its text, tesseract's mean word confidence, and each word's box
     on the page image."""
@@ -36,6 +49,7 @@ class OcrText:
     text: str
     confidence: float | None
     boxes: tuple[WordBox, ...] = ()
+    read: str | None = None  # the text as tesseract read it, when the correction changed it
 
 
 @cache
@@ -50,7 +64,12 @@ def check_tesseract() -> None:
 
 
 def ocr_image(
-    image: Image.Image, *, timeout: float, straighten: bool = True, scratch: Path | None = None
+    image: Image.Image,
+    *,
+    timeout: float,
+    straighten: bool = True,
+    scratch: Path | None = None,
+    steps: OcrSteps = OcrSteps(),
 ) -> OcrText:
     """Recognise Vietnamese text on a page image with one tesseract thread, the page first
     turned level when it is askew (``straighten``); the words' boxes are on ``image`` as given.
@@ -62,12 +81,18 @@ def ocr_image(
     """
     check_tesseract()
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    picture, angle = level(image) if straighten else (_uncompressed(image), 0.0)
-    geometry = Geometry(image.width, image.height, angle)
+    picture = _uncompressed(image)
+    scale = enlargement(grey_of(picture), steps.target_x_height) if steps.enlarge else 1.0
+    picture = enlarge(picture, scale)
+    picture, angle = level(picture) if straighten else (picture, 0.0)
+    geometry = Geometry(image.width, image.height, angle, scale)
     words = read_words(picture, timeout=timeout, scratch=scratch)
-    return OcrText(
-        page_text(words), mean_confidence(words), tuple(geometry.box(word) for word in words)
-    )
+    read = page_text(words)
+    if steps.correct:
+        words = Corrector(shipped_model()).correct(words)
+    text = page_text(words)
+    boxes = tuple(geometry.box(word) for word in words)
+    return OcrText(text, mean_confidence(words), boxes, read if read != text else None)
 
 
 def read_words(picture: Image.Image, *, timeout: float, scratch: Path | None) -> list[OcrWord]:

@@ -62,9 +62,9 @@ def mean_confidence(words: Sequence[OcrWord]) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class Geometry:
-    """How the picture tesseract read was made from the page image: turned by ``angle`` degrees
-    counter-clockwise about its centre (as ``Image.rotate`` turns, the size kept), then enlarged
-    ``scale`` times."""
+    """How the picture tesseract read was made from the page image: enlarged ``scale`` times,
+    then turned by ``angle`` degrees counter-clockwise about its centre (as ``Image.rotate``
+    turns, the size kept)."""
 
     width: int  # the page image's size, in pixels
     height: int
@@ -74,7 +74,7 @@ class Geometry:
     def box(self, word: OcrWord) -> WordBox:
         """The box of ``word`` on the page image, in fractions of its width and height."""
         corners = [
-            self._unturned(x / self.scale, y / self.scale)
+            self._unturned(x, y)
             for x in (word.left, word.left + word.width)
             for y in (word.top, word.top + word.height)
         ]
@@ -91,13 +91,11 @@ class Geometry:
         )
 
     def _unturned(self, x: float, y: float) -> tuple[float, float]:
-        """Where the point (x, y) of the turned picture was on the page image."""
-        if not self.angle:
-            return x, y
-        radians = math.radians(self.angle)
-        cx, cy = self.width / 2, self.height / 2
-        dx, dy = x - cx, y - cy
-        return (
-            cx + dx * math.cos(radians) - dy * math.sin(radians),
-            cy + dx * math.sin(radians) + dy * math.cos(radians),
-        )
+        """Where the point (x, y) of the picture tesseract read was on the page image."""
+        if self.angle:
+            radians = math.radians(self.angle)
+            cx, cy = self.width * self.scale / 2, self.height * self.scale / 2
+            dx, dy = x - cx, y - cy
+            x = cx + dx * math.cos(radians) - dy * math.sin(radians)
+            y = cy + dx * math.sin(radians) + dy * math.cos(radians)
+        return x / self.scale, y / self.scale

@@ -161,6 +161,7 @@ def test_a_built_wheel_installs_one_namespace_and_its_command_runs(tmp_path: Pat
     names = zipfile.ZipFile(wheel).namelist()
     assert {name.split("/")[0] for name in names if ".dist-info/" not in name} == {"archive_search"}
     assert {"archive_search/index/catalog.py", "archive_search/ingest/ocr.py"} <= set(names)
+    assert "archive_search/ingest/data/syllables.tsv.gz" in names  # the OCR correction model
     assert "archive_search/cli.py" in names
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)

@@ -1,0 +1,335 @@
+"""The real-scan OCR bench: tesseract by hand, ocrmypdf and this project on pages made the way
+archives scan them, and on real scans (issue 28, items 3 and 4).
+
+``python -m bench.ocr_real --pages 2 --out bench/reports/ocr-real.md`` (about 8 minutes on 2
+busy cores). Every system reads the same image files in the same run. Word recall is the share
+of the true text's words (with repeats) that the read text holds, in any order; "folded" ignores
+diacritics; CER is the character error rate. Real scans have no true text: they are read at
+their own resolution for a look, and reduced to 70 and 100 dpi (as a phone photograph or a
+low-resolution scan gives them), where what tesseract read at full resolution is the reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import resource
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+from archive_search.index.syllables import vietnamese_share
+from archive_search.ingest.extract import ExtractTask, extract_file
+from archive_search.ingest.deskew import grey_of
+from archive_search.ingest.ocr import ocr_image
+from archive_search.ingest.ocr_correct import Corrector
+from archive_search.ingest.ocr_model import shipped_model
+from archive_search.ingest.ocr_words import page_text, parse_tsv
+from bench.corpus import DEFAULT_TEXT_POOL, load_articles
+from bench.ocr_measure import cer, word_recall
+from bench.ocr_scans import CLEAN_LOW_DPI, KINDS, make_page
+
+REAL_SCANS = DEFAULT_TEXT_POOL.parents[1] / "real" / "scans"
+SYSTEMS = ("tesseract", "tesseract + correction", "ocrmypdf", "ours, no correction", "ours")
+_ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+
+@dataclass(slots=True)
+class Page:
+    """One image file to read, its group in the report, and the text it shows (or a reference)."""
+
+    group: str
+    path: Path
+    truth: str
+    read: dict[str, str] = field(default_factory=dict)
+
+
+def _tesseract_tsv(path: Path) -> str:
+    out = subprocess.run(
+        ["tesseract", str(path), "stdout", "-l", "vie", "tsv"],
+        env=_ENV,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    return out.stdout
+
+
+def _tesseract_text(path: Path) -> str:
+    out = subprocess.run(
+        ["tesseract", str(path), "stdout", "-l", "vie"],
+        env=_ENV,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    return out.stdout
+
+
+def _ocrmypdf(path: Path, work: Path) -> str:
+    """ocrmypdf's text of an image, given the image's resolution (it refuses under 72 dpi)."""
+    sidecar = work / f"{path.stem}.ocrmypdf.txt"
+    with Image.open(path) as image:
+        dpi = round(image.info.get("dpi", (300, 300))[0])
+    subprocess.run(
+        [
+            "ocrmypdf",
+            "-l",
+            "vie",
+            "--jobs",
+            "1",
+            "--output-type",
+            "pdf",
+            "--optimize",
+            "0",
+            "--image-dpi",
+            str(dpi),
+            "--sidecar",
+            str(sidecar),
+            str(path),
+            str(work / f"{path.stem}.ocrmypdf.pdf"),
+        ],
+        env=_ENV,
+        capture_output=True,
+        check=True,
+        timeout=600,
+    )
+    return sidecar.read_text(encoding="utf-8")
+
+
+def read_page(page: Page, work: Path) -> None:
+    """Every system's text of ``page``."""
+    words = parse_tsv(_tesseract_tsv(page.path))
+    page.read["tesseract"] = page_text(words)
+    page.read["tesseract + correction"] = page_text(Corrector(shipped_model()).correct(words))
+    try:
+        page.read["ocrmypdf"] = _ocrmypdf(page.path, work)
+    except subprocess.CalledProcessError as exc:
+        page.read["ocrmypdf"] = ""
+        print(f"ocrmypdf failed on {page.path.name}: {exc.stderr[-300:]!r}")
+    with Image.open(page.path) as image:  # as extraction reads an image file
+        ours = ocr_image(grey_of(ImageOps.exif_transpose(image)), timeout=600, scratch=work)
+    page.read["ours"] = ours.text
+    page.read["ours, no correction"] = ours.read if ours.read is not None else ours.text
+
+
+def generated_pages(work: Path, count: int, corpus: Path) -> list[Page]:
+    """``count`` pages of every kind, each from another article."""
+    articles = [a for a in load_articles(corpus, limit=400) if len(a.body) > 1500]
+    rng = random.Random(28)
+    pages = []
+    for number, kind in enumerate(KINDS):
+        for copy in range(count):
+            article = rng.choice(articles)
+            image, truth = make_page(article.body, kind, seed=number * 100 + copy)
+            path = work / f"gen-{number:02d}-{copy}.png"
+            image.save(path, dpi=(kind.dpi, kind.dpi))
+            pages.append(Page(kind.name, path, truth))
+    return pages
+
+
+def _first_picture(pdf: Path) -> Image.Image:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        page = document[0]
+        width_points = page.get_size()[0]
+        for item in page.get_objects():
+            if item.type == 3:  # an image object
+                picture: Image.Image = item.get_bitmap(render=False).to_pil().convert("L")
+                picture.info["dpi"] = round(picture.width / (width_points / 72))
+                return picture
+        raise ValueError(f"{pdf} has no picture on its first page")
+    finally:
+        document.close()
+
+
+def real_pages(work: Path) -> tuple[list[Page], list[Page]]:
+    """The real scans' first pages as scanned, and reduced to 70 and 100 dpi with JPEG."""
+    full, reduced = [], []
+    for pdf in sorted(REAL_SCANS.glob("*.pdf")):
+        picture = _first_picture(pdf)
+        dpi = int(picture.info["dpi"])
+        path = work / f"real-{pdf.stem}.png"
+        picture.save(path, dpi=(dpi, dpi))
+        full.append(Page(f"real scan {pdf.name} ({dpi} dpi)", path, ""))
+        for target in (70, 100):
+            factor = target / dpi
+            small = picture.resize(
+                (round(picture.width * factor), round(picture.height * factor)),
+                Image.Resampling.LANCZOS,
+            )
+            buffer = io.BytesIO()
+            small.save(buffer, format="JPEG", quality=70)
+            small_path = work / f"real-{pdf.stem}-{target}.png"
+            Image.open(buffer).save(small_path, dpi=(target, target))
+            reduced.append(Page(f"real scans at {target} dpi", small_path, str(path)))
+    return full, reduced
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _cpu_of(action: Callable[[], object]) -> float:
+    started = _cpu()
+    action()
+    return _cpu() - started
+
+
+def throughput(pages: Sequence[Page], work: Path, repeats: int) -> dict[str, float]:
+    """CPU seconds a 300 dpi page of tesseract by hand and of ours (extraction as ingest runs
+    it), repeats interleaved, and of the correction alone."""
+    shipped_model()  # loaded once per worker process, as ingest does
+    tesseract, ours, correction = [], [], []
+    for _ in range(repeats):
+        for page in pages:
+            tesseract.append(_cpu_of(partial(_tesseract_text, page.path)))
+            ours.append(_cpu_of(partial(extract_file, ExtractTask(page.path, scratch=work))))
+            words = parse_tsv(_tesseract_tsv(page.path))
+            started = time.process_time()
+            Corrector(shipped_model()).correct(words)
+            correction.append(time.process_time() - started)
+    return {
+        "tesseract": statistics.median(tesseract),
+        "ours": statistics.median(ours),
+        "correction": statistics.median(correction),
+    }
+
+
+def _scores(pages: Sequence[Page], system: str) -> tuple[float, float, float]:
+    recall = statistics.mean(word_recall(p.truth, p.read[system]) for p in pages)
+    folded = statistics.mean(word_recall(p.truth, p.read[system], folded=True) for p in pages)
+    errors = statistics.mean(cer(p.truth, p.read[system]) for p in pages)
+    return recall, folded, errors
+
+
+def _table(pages: Sequence[Page]) -> list[str]:
+    groups = list(dict.fromkeys(page.group for page in pages))
+    lines = [
+        "| pages | " + " | ".join(SYSTEMS) + " |",
+        "| --- | " + " | ".join("---:" for _ in SYSTEMS) + " |",
+    ]
+    for group in [*groups, "all"]:
+        chosen = [p for p in pages if group in ("all", p.group)]
+        cells = []
+        for system in SYSTEMS:
+            recall, folded, errors = _scores(chosen, system)
+            cells.append(f"{recall:.1%} / {folded:.1%} / {errors:.1%}")
+        lines.append(f"| {group} ({len(chosen)}) | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _real_look(pages: Sequence[Page]) -> list[str]:
+    lines = [
+        "| scan | system | words | Vietnamese syllables | first line |",
+        "| --- | --- | ---: | ---: | --- |",
+    ]
+    for page in pages:
+        for system in ("tesseract", "ocrmypdf", "ours"):
+            text = page.read[system]
+            first = next((line for line in text.splitlines() if len(line) > 20), "")[:70]
+            lines.append(
+                f"| {page.group} | {system} | {len(text.split())} | "
+                f"{vietnamese_share(text):.1%} | `{first}` |"
+            )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2, help="generated pages of each kind")
+    parser.add_argument("--repeats", type=int, default=2, help="throughput repeats")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_TEXT_POOL)
+    parser.add_argument("--out", type=Path, default=Path("bench/reports/ocr-real.md"))
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="ocr-real-") as folder:
+        work = Path(folder)
+        generated = generated_pages(work, args.pages, args.corpus)
+        full, reduced = real_pages(work) if REAL_SCANS.is_dir() else ([], [])
+        everything = [*generated, *full, *reduced]
+        with ThreadPoolExecutor(args.workers) as pool:
+            list(pool.map(partial(read_page, work=work), everything))
+        for page in reduced:  # the reference: what tesseract read on the full-resolution scan
+            page.truth = next(p.read["tesseract"] for p in full if str(p.path) == page.truth)
+        clean300 = [p for p in generated if p.group == "clean 300 dpi"]
+        speed = throughput(clean300, work, args.repeats)
+    elapsed = time.perf_counter() - started
+    report = _report(args, generated, full, reduced, speed, elapsed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report, encoding="utf-8")
+    print(report)
+
+
+def _report(
+    args: argparse.Namespace,
+    generated: Sequence[Page],
+    full: Sequence[Page],
+    reduced: Sequence[Page],
+    speed: dict[str, float],
+    elapsed: float,
+) -> str:
+    clean_low = [p for p in generated if p.group in CLEAN_LOW_DPI]
+    degraded = [p for p in generated if p.group not in CLEAN_LOW_DPI and "300" not in p.group]
+    summary = [
+        f"| {name} | " + " | ".join(f"{_scores(chosen, s)[0]:.1%}" for s in SYSTEMS) + " |"
+        for name, chosen in (("clean, 70-150 dpi", clean_low), ("degraded", degraded))
+        if chosen
+    ]
+    lines = [
+        "# OCR on real-looking and real scans",
+        "",
+        f"`python -m bench.ocr_real --pages {args.pages} --repeats {args.repeats}`: "
+        f"{len(generated)} generated pages ({args.pages} of each kind, text from "
+        f"`{args.corpus.name}`), {len(full)} real scans and {len(reduced)} reduced copies; "
+        f"{elapsed / 60:.1f} min on this host ({os.cpu_count()} cores, shared).",
+        "",
+        "## Word recall, clean low-resolution pages and degraded ones",
+        "",
+        "| pages | " + " | ".join(SYSTEMS) + " |",
+        "| --- | " + " | ".join("---:" for _ in SYSTEMS) + " |",
+        *summary,
+        "",
+        "## Per kind of page: word recall / recall without diacritics / CER",
+        "",
+        *_table(generated),
+        "",
+        "## Real scans reduced to 70 and 100 dpi (JPEG), against tesseract at full resolution",
+        "",
+        *(_table(reduced) if reduced else ["(no real scans found)"]),
+        "",
+        "## Real scans at their own resolution (no true text)",
+        "",
+        *(_real_look(full) if full else ["(no real scans found)"]),
+        "",
+        "## Throughput at 300 dpi",
+        "",
+        f"CPU a page (median of {args.repeats} x {len(generated) // len(KINDS)} pages): "
+        f"tesseract by hand {speed['tesseract']:.2f} s, ours {speed['ours']:.2f} s: "
+        f"**{speed['tesseract'] / speed['ours']:.0%} of the tesseract limit**; "
+        f"the correction {speed['correction'] * 1000:.0f} ms "
+        f"({speed['correction'] / speed['ours']:.1%} of our page).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Vietnamese spelling corrected after tesseract: syllables that cannot exist in Vietnamese, and
+tone or vowel marks that the syllables around them make improbable.
+
+Tesseract's Vietnamese errors are mostly in the marks (``triển`` read ``triên``, ``phố`` read
+``phó``, ``đào tạo`` read ``đảo tạo``) and in a vowel's shape under its marks (``chống`` read
+``chẳng``). So the candidates for a word are the syllables of the model spelled with the same
+letters and other marks, and those with one of ``a``/``o``/``e`` read for another; each is scored
+by how likely it is between its neighbours (``ingest/ocr_model.py``). A word tesseract reads as a
+possible syllable is replaced only when a candidate is more likely by a margin, larger the surer
+tesseract was of the word; an impossible one by the likeliest candidate, when there is one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from archive_search.index.analysis import fold, normalize
+from archive_search.index.syllables import is_vietnamese_syllable
+from archive_search.ingest.ocr_model import SyllableModel
+from archive_search.ingest.ocr_words import OcrWord
+
+_CORE_RE = re.compile(r"^(\W*)([^\W\d_]+)(\W*)$")
+_VOWEL_SWAPS = {"a": "oe", "o": "ae", "e": "ao"}  # letter shapes tesseract takes for each other
+
+
+@dataclass(frozen=True, slots=True)
+class Margins:
+    """How much likelier (natural log) a candidate must be than the word as read."""
+
+    marks: float = 2.5  # another mark on the same letters
+    letter: float = 5.0  # another vowel letter as well
+    per_confidence: float = 0.04  # added per point of tesseract's confidence in the word (0-100)
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    prefix: str
+    core: str
+    suffix: str
+    key: str | None  # the core lowercase in the canonical spelling; None when not a word
+
+    @classmethod
+    def of(cls, text: str) -> _Token:
+        match = _CORE_RE.match(text)
+        if match is None:
+            return cls(text, "", "", None)
+        prefix, core, suffix = match.groups()
+        return cls(prefix, core, suffix, normalize(core).lower())
+
+
+def _recased(word: str, like: str) -> str:
+    """``word`` in the case of ``like`` (all capitals, capitalised, or lowercase)."""
+    if like.isupper() and len(like) > 1:
+        return word.upper()
+    return word[0].upper() + word[1:] if like[0].isupper() else word
+
+
+def _candidates(key: str, model: SyllableModel) -> list[tuple[str, bool]]:
+    """(syllable, same letters) the model knows that ``key`` may have been misread from."""
+    skeleton = fold(key)
+    found = [(word, True) for word in model.by_skeleton.get(skeleton, ())]
+    for index, letter in enumerate(skeleton):
+        for other in _VOWEL_SWAPS.get(letter, ""):
+            swapped = skeleton[:index] + other + skeleton[index + 1 :]
+            found.extend((word, False) for word in model.by_skeleton.get(swapped, ()))
+    return found
+
+
+class Corrector:
+    """Corrects the words of a page with a syllable model."""
+
+    def __init__(self, model: SyllableModel, margins: Margins = Margins()) -> None:
+        self.model = model
+        self.margins = margins
+
+    def _score(self, word: str, left: str | None, right: str | None) -> float:
+        model = self.model
+        score = model.log_follows(left, word) if left else model.log_unigram(word)
+        return score + model.log_follows(word, right) if right else score
+
+    def _best(self, token: _Token, confidence: float, left: str | None, right: str | None) -> str:
+        """The spelling of ``token.key`` to keep: itself, or a likelier candidate."""
+        key = token.key
+        assert key is not None
+        possible = is_vietnamese_syllable(key)
+        best, best_score = key, self._score(key, left, right) if possible else -math.inf
+        for word, same_letters in _candidates(key, self.model):
+            margin = self.margins.marks if same_letters else self.margins.letter
+            if possible:
+                margin += self.margins.per_confidence * max(0.0, confidence)
+            score = self._score(word, left, right) - margin
+            if word != key and score > best_score:
+                best, best_score = word, score
+        return best
+
+    def correct(self, words: Sequence[OcrWord]) -> list[OcrWord]:
+        """``words`` with the misread syllables respelled (same boxes, same order)."""
+        tokens = [_Token.of(word.text) for word in words]
+        keys = [token.key for token in tokens]
+        out = list(words)
+        for index, (word, token) in enumerate(zip(words, tokens, strict=True)):
+            if token.key is None:
+                continue
+            left = right = None
+            if index and words[index - 1].line == word.line and not token.prefix:
+                left = keys[index - 1] if not tokens[index - 1].suffix else None
+            if index + 1 < len(words) and words[index + 1].line == word.line and not token.suffix:
+                right = keys[index + 1] if not tokens[index + 1].prefix else None
+            best = self._best(token, word.confidence, left, right)
+            if best != token.key:
+                keys[index] = best
+                spelled = _recased(best, token.core)
+                out[index] = word.spelled(f"{token.prefix}{spelled}{token.suffix}")
+        return out

@@ -1,0 +1,85 @@
+"""Enlarging low-resolution pages to the letter size tesseract reads best.
+
+A page's DPI, when it is recorded at all, says nothing of its print size (a photograph, a page
+reduced on the copier), so the letters themselves are measured: the x-height, the height of the
+band that lowercase letters fill between baseline and mean line, is where a text line's row
+profile is densest. Pages whose x-height is below ``TARGET_X_HEIGHT`` are enlarged to it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+TARGET_X_HEIGHT = 20.0  # pixels: the x-height tesseract reads best (bench/reports/ocr-real.md)
+MAX_SCALE = 4.0
+MIN_SCALE = 1.15  # closer to the target than this: not worth the resampling
+_MIN_LETTERS = 40  # fewer components than this: not enough text to measure
+_MEASURE_WIDTH = 1400  # pages wider than this are measured reduced (a 300 dpi A4 page by 2)
+
+
+def _otsu(grey: npt.NDArray[np.uint8]) -> int:
+    """The grey level that best splits ``grey`` into ink and paper (Otsu's method)."""
+    histogram = np.bincount(grey.ravel(), minlength=256).astype(np.float64)
+    levels = np.arange(256)
+    weight = np.cumsum(histogram)
+    mean = np.cumsum(histogram * levels)
+    total, grand = weight[-1], mean[-1]
+    between = (grand * weight - total * mean) ** 2 / np.maximum(weight * (total - weight), 1)
+    return int(np.argmax(between))
+
+
+def _ink(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """The ink of a page in grey, under uneven light too: each pixel against the paper around it
+    (the brightest level nearby), then split by Otsu's threshold."""
+    from scipy import ndimage
+
+    paper = ndimage.maximum_filter(pixels, size=max(15, pixels.shape[1] // 40))
+    evened = np.clip(pixels.astype(np.float32) / np.maximum(paper, 1) * 255, 0, 255)
+    levelled = evened.astype(np.uint8)
+    ink: npt.NDArray[np.bool_] = levelled < _otsu(levelled)
+    return ink
+
+
+def x_height(grey: Image.Image) -> float | None:
+    """The x-height of the text of a page in grey, in pixels: the commonest height of its ink's
+    connected components (most are lowercase letters without ascenders; Vietnamese marks stand
+    apart from their letters); None when it shows too few letters to tell."""
+    from scipy import ndimage  # imported here: only OCR needs it
+
+    reduced = 1
+    while grey.width // reduced > _MEASURE_WIDTH:
+        reduced *= 2
+    small = grey.reduce(reduced) if reduced > 1 else grey
+    pixels = np.asarray(small)
+    labels, count = ndimage.label(_ink(pixels))
+    if count < _MIN_LETTERS:
+        return None
+    slices = ndimage.find_objects(labels)
+    sizes = np.bincount(labels.ravel())[1:]  # speckle and marks are far smaller than letters
+    heights = np.array([box[0].stop - box[0].start if box else 0 for box in slices])
+    widths = np.array([box[1].stop - box[1].start if box else 0 for box in slices])
+    letters = (heights >= 3) & (widths >= 2) & (sizes >= 0.1 * np.percentile(sizes, 90))
+    if letters.sum() < _MIN_LETTERS:
+        return None
+    counts = np.bincount(heights[letters]).astype(np.float64)
+    smoothed = np.convolve(counts, [1.0, 2.0, 1.0], mode="same")
+    return float(np.argmax(smoothed)) * reduced
+
+
+def enlargement(grey: Image.Image, target: float = TARGET_X_HEIGHT) -> float:
+    """How many times to enlarge ``grey`` for tesseract: 1.0 unless its letters are small."""
+    measured = x_height(grey)
+    if measured is None or measured <= 0:
+        return 1.0
+    scale = min(MAX_SCALE, target / measured)
+    return scale if scale >= MIN_SCALE else 1.0
+
+
+def enlarge(grey: Image.Image, scale: float) -> Image.Image:
+    """``grey`` enlarged ``scale`` times (itself at 1.0)."""
+    if scale == 1.0:
+        return grey
+    size = (round(grey.width * scale), round(grey.height * scale))
+    return grey.resize(size, Image.Resampling.LANCZOS)

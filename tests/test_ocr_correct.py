@@ -1,0 +1,74 @@
+"""The Vietnamese correction after tesseract: impossible syllables and improbable marks are
+respelled from the syllable model, and correct text is left as it is."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive_search.ingest.ocr_correct import Corrector
+from archive_search.ingest.ocr_model import count, read_model, shipped_model, write_model
+from archive_search.ingest.ocr_words import OcrWord, page_text
+
+
+def _words(text: str, confidence: float = 80.0) -> list[OcrWord]:
+    return [
+        OcrWord(word, confidence, (1, 1, line), 10 * n, 20 * line, 9, 12)
+        for line, row in enumerate(text.split("\n"))
+        for n, word in enumerate(row.split())
+    ]
+
+
+def _corrected(text: str, confidence: float = 80.0) -> str:
+    return page_text(Corrector(shipped_model()).correct(_words(text, confidence)))
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("triên khai thực hiện nghị quyết", "triển khai thực hiện nghị quyết"),  # impossible
+        ("công tác phòng chẳng dịch bệnh", "công tác phòng chống dịch bệnh"),  # vowel and mark
+        ("công tác đảo tạo cán bộ", "công tác đào tạo cán bộ"),  # mark
+        ("UBND THÀNH PHÓ ĐÀ NẴNG", "UBND THÀNH PHỐ ĐÀ NẴNG"),  # capitals stay capitals
+        ("(Triên khai) Nghị quyết,", "(Triển khai) Nghị quyết,"),  # punctuation kept
+        ("nâng cao chầt lượng", "nâng cao chất lượng"),
+    ],
+)
+def test_misread_syllables_are_respelled(read: str, meant: str) -> None:
+    assert _corrected(read) == meant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ban Thường vụ Tỉnh ủy xác định ứng dụng công nghệ thông tin là nhiệm vụ trọng tâm",
+        "Các huyện ủy, thành ủy tập trung xây dựng nông thôn mới, nâng cao chất lượng đảng viên.",
+        "Nghị quyết số 36-NQ/TW về phát triển bền vững kinh tế biển Việt Nam",
+        "tàu cá neo đậu tại đảo Phú Quý\nhòn đảo nhỏ giữa biển",
+        "Phan Thiết, ngày 15 tháng 3 năm 2019",
+        "Hội thánh Đức Chúa Trời mẹ",
+    ],
+)
+def test_correct_text_is_left_as_it_is(text: str) -> None:
+    assert _corrected(text, confidence=90.0) == text
+
+
+def test_the_boxes_and_order_of_words_are_kept() -> None:
+    words = _words("công tác đảo tạo cán bộ")
+    corrected = Corrector(shipped_model()).correct(words)
+    assert [(w.left, w.top, w.line) for w in corrected] == [(w.left, w.top, w.line) for w in words]
+    assert corrected[2].text == "đào"
+
+
+def test_a_model_is_built_from_texts_and_read_back(tmp_path: object) -> None:
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    texts = ["Đào tạo cán bộ. Đào tạo nghề, đào tạo lại!"] * 40
+    unigrams, bigrams = count(texts)
+    assert unigrams["đào"] == 120 and bigrams["đào", "tạo"] == 120
+    assert bigrams["nghề", "đào"] == 0  # a comma breaks the run
+    write_model(tmp_path / "model.tsv.gz", unigrams, bigrams)
+    model = read_model(tmp_path / "model.tsv.gz")
+    assert model.unigrams["tạo"] == 120 and model.bigrams["đào", "tạo"] == 120
+    assert sorted(model.by_skeleton["dao"]) == ["đào"]
+    assert page_text(Corrector(model).correct(_words("đảo tạo"))) == "đào tạo"
