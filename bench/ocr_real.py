@@ -29,8 +29,8 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from archive_search.index.syllables import vietnamese_share
-from archive_search.ingest.extract import ExtractTask, extract_file
 from archive_search.ingest.deskew import grey_of
+from archive_search.ingest.extract import ExtractTask, extract_file
 from archive_search.ingest.ocr import ocr_image
 from archive_search.ingest.ocr_correct import Corrector
 from archive_search.ingest.ocr_model import shipped_model
