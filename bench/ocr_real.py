@@ -39,7 +39,7 @@ from bench.corpus import DEFAULT_TEXT_POOL, load_articles
 from bench.ocr_measure import cer, word_recall
 from bench.ocr_scans import CLEAN_LOW_DPI, KINDS, make_page
 
-REAL_SCANS = DEFAULT_TEXT_POOL.parents[1] / "real" / "scans"
+REAL_SCANS = DEFAULT_TEXT_POOL.parents[1] / "real" / "scans"  # shared/real/scans
 SYSTEMS = ("tesseract", "tesseract + correction", "ocrmypdf", "ours, no correction", "ours")
 _ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
@@ -157,10 +157,10 @@ def _first_picture(pdf: Path) -> Image.Image:
         document.close()
 
 
-def real_pages(work: Path) -> tuple[list[Page], list[Page]]:
+def real_pages(work: Path, scans: Path) -> tuple[list[Page], list[Page]]:
     """The real scans' first pages as scanned, and reduced to 70 and 100 dpi with JPEG."""
     full, reduced = [], []
-    for pdf in sorted(REAL_SCANS.glob("*.pdf")):
+    for pdf in sorted(scans.glob("*.pdf")):
         picture = _first_picture(pdf)
         dpi = int(picture.info["dpi"])
         path = work / f"real-{pdf.stem}.png"
@@ -256,6 +256,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2, help="generated pages of each kind")
     parser.add_argument("--repeats", type=int, default=2, help="throughput repeats")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_TEXT_POOL)
+    parser.add_argument("--real", type=Path, default=REAL_SCANS, help="folder of real scans")
     parser.add_argument("--out", type=Path, default=Path("bench/reports/ocr-real.md"))
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
@@ -263,7 +264,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ocr-real-") as folder:
         work = Path(folder)
         generated = generated_pages(work, args.pages, args.corpus)
-        full, reduced = real_pages(work) if REAL_SCANS.is_dir() else ([], [])
+        full, reduced = real_pages(work, args.real) if args.real.is_dir() else ([], [])
         everything = [*generated, *full, *reduced]
         with ThreadPoolExecutor(args.workers) as pool:
             list(pool.map(partial(read_page, work=work), everything))
@@ -296,7 +297,8 @@ def _report(
     lines = [
         "# OCR on real-looking and real scans",
         "",
-        f"`python -m bench.ocr_real --pages {args.pages} --repeats {args.repeats}`: "
+        f"`python -m bench.ocr_real --pages {args.pages} --repeats {args.repeats} --corpus "
+        f"{args.corpus} --real {args.real}`: "
         f"{len(generated)} generated pages ({args.pages} of each kind, text from "
         f"`{args.corpus.name}`), {len(full)} real scans and {len(reduced)} reduced copies; "
         f"{elapsed / 60:.1f} min on this host ({os.cpu_count()} cores, shared).",

@@ -17,7 +17,13 @@ from archive_search.index.records import WordBox
 from archive_search.ingest.deskew import grey_of, level
 from archive_search.ingest.ocr_correct import Corrector
 from archive_search.ingest.ocr_model import shipped_model
-from archive_search.ingest.ocr_scale import TARGET_X_HEIGHT, enlarge, enlargement
+from archive_search.ingest.ocr_scale import (
+    TARGET_X_HEIGHT,
+    despeckle,
+    enlarge,
+    measure,
+    scale_for,
+)
 from archive_search.ingest.ocr_words import (
     Geometry,
     OcrWord,
@@ -38,6 +44,7 @@ class OcrSteps:
 
     enlarge: bool = True  # small letters enlarged to ``target_x_height`` (ingest/ocr_scale.py)
     target_x_height: float = TARGET_X_HEIGHT
+    despeckle: bool = True  # a page speckled by the scanner filtered first (ingest/ocr_scale.py)
     correct: bool = True  # Vietnamese spelling corrected after tesseract (ingest/ocr_correct.py)
 
 
@@ -82,7 +89,10 @@ def ocr_image(
     check_tesseract()
     os.environ["OMP_THREAD_LIMIT"] = "1"
     picture = _uncompressed(image)
-    scale = enlargement(grey_of(picture), steps.target_x_height) if steps.enlarge else 1.0
+    letters = measure(grey_of(picture)) if steps.enlarge or steps.despeckle else None
+    if steps.despeckle:
+        picture = despeckle(picture, letters)
+    scale = scale_for(letters, steps.target_x_height) if steps.enlarge else 1.0
     picture = enlarge(picture, scale)
     picture, angle = level(picture) if straighten else (picture, 0.0)
     geometry = Geometry(image.width, image.height, angle, scale)

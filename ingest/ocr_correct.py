@@ -7,7 +7,8 @@ Tesseract's Vietnamese errors are mostly in the marks (``triển`` read ``triên
 letters and other marks, and those with one of ``a``/``o``/``e`` read for another; each is scored
 by how likely it is between its neighbours (``ingest/ocr_model.py``). A word tesseract reads as a
 possible syllable is replaced only when a candidate is more likely by a margin, larger the surer
-tesseract was of the word; an impossible one by the likeliest candidate, when there is one.
+tesseract was of the word (another vowel letter only when it was unsure; a capitalised word, a
+name mostly, only when it was very unsure); an impossible one by the likeliest candidate.
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ _VOWEL_SWAPS = {"a": "oe", "o": "ae", "e": "ao"}  # letter shapes tesseract take
 
 @dataclass(frozen=True, slots=True)
 class Margins:
-    """How much likelier (natural log) a candidate must be than the word as read."""
+    """How much likelier (natural log) a candidate must be than a possible word as read."""
 
     marks: float = 2.5  # another mark on the same letters
-    letter: float = 5.0  # another vowel letter as well
-    per_confidence: float = 0.04  # added per point of tesseract's confidence in the word (0-100)
+    letter: float = 6.0  # another vowel letter as well
+    per_confidence: float = 0.06  # added per point of tesseract's confidence in the word (0-100)
+    letter_below: float = 85.0  # another letter only for words tesseract was less sure of
+    name_below: float = 60.0  # a capitalised word (a name, mostly) only below this confidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,11 @@ def _recased(word: str, like: str) -> str:
     if like.isupper() and len(like) > 1:
         return word.upper()
     return word[0].upper() + word[1:] if like[0].isupper() else word
+
+
+def _is_name(core: str) -> bool:
+    """A capitalised word (``Tươi``), not one in capitals (``PHỐ``)."""
+    return core[0].isupper() and not core.isupper()
 
 
 def _candidates(key: str, model: SyllableModel) -> list[tuple[str, bool]]:
@@ -86,8 +94,12 @@ class Corrector:
         key = token.key
         assert key is not None
         possible = is_vietnamese_syllable(key)
+        if possible and _is_name(token.core) and confidence >= self.margins.name_below:
+            return key
         best, best_score = key, self._score(key, left, right) if possible else -math.inf
         for word, same_letters in _candidates(key, self.model):
+            if possible and not same_letters and confidence >= self.margins.letter_below:
+                continue
             margin = self.margins.marks if same_letters else self.margins.letter
             if possible:
                 margin += self.margins.per_confidence * max(0.0, confidence)

@@ -8,12 +8,15 @@ profile is densest. Pages whose x-height is below ``TARGET_X_HEIGHT`` are enlarg
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
+from PIL import Image, ImageFilter
 
 TARGET_X_HEIGHT = 20.0  # pixels: the x-height tesseract reads best (bench/reports/ocr-real.md)
 MAX_SCALE = 4.0
+SPECKLED = 2.0  # specks a letter from which a page is filtered: clean scans have under 0.6
 MIN_SCALE = 1.15  # closer to the target than this: not worth the resampling
 _MIN_LETTERS = 40  # fewer components than this: not enough text to measure
 _MEASURE_WIDTH = 1400  # pages wider than this are measured reduced (a 300 dpi A4 page by 2)
@@ -42,18 +45,26 @@ def _ink(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
     return ink
 
 
-def x_height(grey: Image.Image) -> float | None:
-    """The x-height of the text of a page in grey, in pixels: the commonest height of its ink's
-    connected components (most are lowercase letters without ascenders; Vietnamese marks stand
-    apart from their letters); None when it shows too few letters to tell."""
+@dataclass(frozen=True, slots=True)
+class Letters:
+    """What a page's ink says of its text: the x-height (pixels) and how many specks of one or
+    two pixels it holds for each letter (scanner noise is many, marks and dots a few)."""
+
+    x_height: float
+    specks: float
+
+
+def measure(grey: Image.Image) -> Letters | None:
+    """The letters of a page in grey, from its ink's connected components: the x-height is their
+    commonest height (most are lowercase letters without ascenders; Vietnamese marks stand apart
+    from their letters); None when it shows too few letters to tell."""
     from scipy import ndimage  # imported here: only OCR needs it
 
     reduced = 1
     while grey.width // reduced > _MEASURE_WIDTH:
         reduced *= 2
     small = grey.reduce(reduced) if reduced > 1 else grey
-    pixels = np.asarray(small)
-    labels, count = ndimage.label(_ink(pixels))
+    labels, count = ndimage.label(_ink(np.asarray(small)))
     if count < _MIN_LETTERS:
         return None
     slices = ndimage.find_objects(labels)
@@ -65,16 +76,34 @@ def x_height(grey: Image.Image) -> float | None:
         return None
     counts = np.bincount(heights[letters]).astype(np.float64)
     smoothed = np.convolve(counts, [1.0, 2.0, 1.0], mode="same")
-    return float(np.argmax(smoothed)) * reduced
+    specks = float((sizes <= 2).sum() / letters.sum())
+    return Letters(float(np.argmax(smoothed)) * reduced, specks)
+
+
+def x_height(grey: Image.Image) -> float | None:
+    """The x-height of the text of a page in grey, in pixels (see ``measure``)."""
+    letters = measure(grey)
+    return None if letters is None else letters.x_height
 
 
 def enlargement(grey: Image.Image, target: float = TARGET_X_HEIGHT) -> float:
     """How many times to enlarge ``grey`` for tesseract: 1.0 unless its letters are small."""
-    measured = x_height(grey)
-    if measured is None or measured <= 0:
+    return scale_for(measure(grey), target)
+
+
+def scale_for(letters: Letters | None, target: float = TARGET_X_HEIGHT) -> float:
+    """How many times to enlarge a page of ``letters`` for tesseract: 1.0 unless they are small."""
+    if letters is None or letters.x_height <= 0:
         return 1.0
-    scale = min(MAX_SCALE, target / measured)
+    scale = min(MAX_SCALE, target / letters.x_height)
     return scale if scale >= MIN_SCALE else 1.0
+
+
+def despeckle(picture: Image.Image, letters: Letters | None) -> Image.Image:
+    """``picture`` with scanner speckle filtered out (a 3x3 median) when it has much of it."""
+    if letters is None or letters.specks < SPECKLED:
+        return picture
+    return picture.filter(ImageFilter.MedianFilter(3))
 
 
 def enlarge(grey: Image.Image, scale: float) -> Image.Image:
@@ -82,4 +111,5 @@ def enlarge(grey: Image.Image, scale: float) -> Image.Image:
     if scale == 1.0:
         return grey
     size = (round(grey.width * scale), round(grey.height * scale))
-    return grey.resize(size, Image.Resampling.LANCZOS)
+    # bicubic: Lanczos rings around scanner speckle, which tesseract then reads as ink
+    return grey.resize(size, Image.Resampling.BICUBIC)
