@@ -29,7 +29,7 @@ from archive_search.index.records import (
 from archive_search.index.segment import compounds
 
 _PAGES_PER_QUERY = 5_000
-_PAGE_COLUMNS = "pages.page, text, method, confidence, error, words"
+_PAGE_COLUMNS = "pages.page, text, method, confidence, error, words, read"
 
 OcrEntry = tuple[str, str, float | None]  # (image hash, text, confidence)
 
@@ -311,10 +311,10 @@ class Catalog:
             )
             num = int(cursor.lastrowid or 0)
         self._db.executemany(
-            "INSERT INTO pages (document_num, page, text, method, confidence, error, words)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO pages (document_num, page, text, method, confidence, error, words, read)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (num, p.number, p.text, p.method.value, p.confidence, p.error, p.words)
+                (num, p.number, p.text, p.method.value, p.confidence, p.error, p.words, p.read)
                 for p in pages
             ],
         )
@@ -632,7 +632,7 @@ class OcrCacheReader:
 
 def _page(row: Sequence[object]) -> PageText:
     """A ``PageText`` from a row of ``_PAGE_COLUMNS``."""
-    number, text, method, confidence, error, words = row
+    number, text, method, confidence, error, words, read = row
     return PageText(
         int(str(number)),
         str(text),
@@ -640,4 +640,5 @@ def _page(row: Sequence[object]) -> PageText:
         None if confidence is None else float(str(confidence)),
         error=None if error is None else str(error),
         words=None if words is None else str(words),
+        read=None if read is None else str(read),
     )

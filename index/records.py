@@ -78,6 +78,19 @@ class PageText:
     #: Where each word stands on the page image, kept with the page (``page_boxes``) for the
     #: viewer; None when not known (a text file's page, or one read without them).
     boxes: tuple[WordBox, ...] | None = None
+    #: An OCR'd page's text as tesseract read it, when the Vietnamese correction changed it
+    #: (``text`` is the corrected one): indexed beside it, so a word either holds is found.
+    read: str | None = None
+
+    @property
+    def indexed_text(self) -> str:
+        """The text the index holds for the page: its text, and the words as read that the
+        correction replaced."""
+        if not self.read:
+            return self.text
+        kept = set(self.text.split())
+        replaced = [word for word in self.read.split() if word not in kept]
+        return f"{self.text}\n{' '.join(replaced)}" if replaced else self.text
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,6 +84,14 @@ class Migration:
     then: Callable[[sqlite3.Connection], None] | None = None
 
 
+def _add_column(db: sqlite3.Connection, table: str, column: str) -> None:
+    """Add ``column`` (name and type) to ``table`` unless it has it (SQLite has no IF NOT EXISTS
+    for columns)."""
+    name = column.split()[0]
+    if not any(row[1] == name for row in db.execute(f"PRAGMA table_info({table})")):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         3,
@@ -112,6 +120,13 @@ CREATE TABLE IF NOT EXISTS page_boxes (
     PRIMARY KEY (document_num, page)
 );
 """,
+    ),
+    Migration(
+        4,
+        "pages.read: an OCR'd page's text as tesseract read it, when the Vietnamese correction "
+        "changed it (pages.text holds the corrected text; both are indexed)",
+        "",
+        lambda db: _add_column(db, "pages", "read TEXT"),
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version if MIGRATIONS else _BASE_VERSION

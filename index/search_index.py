@@ -244,7 +244,7 @@ def document_fields(doc: StoredDocument, pages: Sequence[PageText]) -> list[dict
     metadata = _metadata_fields(doc)
     title = " ".join(part for part in (doc.meta.title, doc.meta.symbol) if part)
     title_exact, title_fold = analysed_fields(title)
-    analysed = [analysed_fields(page.text) for page in pages]
+    analysed = [analysed_fields(page.indexed_text) for page in pages]
     words_exact, words_fold = _compounds(doc, pages)
     cited = citations("\n".join(page.text for page in pages), doc.meta.symbol)
     body_fold = " ".join(folded for _, folded in analysed)

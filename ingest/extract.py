@@ -147,6 +147,7 @@ class _Reader:
             result.confidence,
             image_hash=key,
             boxes=result.boxes,
+            read=result.read,
         )
         return self.seen[key]
 
