@@ -687,3 +687,31 @@ def test_a_full_disk_stops_ingestion_with_one_line_and_the_next_run_completes(
     with Archive.open(archive) as opened:
         assert opened.search("").total == 40
         assert opened.statistics(clearance="tuyet-mat").documents == 40
+
+
+# ---- any text as a query, any title on a terminal --------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from('()"-* |:aăđ123ORNQ/TUloainam.\x00\ud7ff'), max_size=300))
+def test_any_text_parses_or_is_one_query_error(text: str) -> None:
+    """Whatever is typed, the parser answers with a tree or a ``QueryError`` (a syntax error
+    falls back to plain words, which always read): never a RecursionError or another crash."""
+    from archive_search.query import QuerySyntaxError, plain_words
+
+    try:
+        parse_query(text)
+    except QuerySyntaxError:
+        plain_words(text)
+    except QueryError:
+        pass
+
+
+@given(st.text())
+def test_printed_text_holds_no_character_a_terminal_acts_on(text: str) -> None:
+    from archive_search.cli import _printable
+
+    shown = _printable(text)
+    assert not any(
+        (ord(char) < 0x20 and char not in "\t\n") or 0x7F <= ord(char) <= 0x9F for char in shown
+    )
