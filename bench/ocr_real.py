@@ -28,6 +28,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from archive_search.index.records import PageMethod, PageText
 from archive_search.index.syllables import vietnamese_share
 from archive_search.ingest.deskew import grey_of
 from archive_search.ingest.extract import ExtractTask, extract_file
@@ -40,7 +41,14 @@ from bench.ocr_measure import cer, word_recall
 from bench.ocr_scans import CLEAN_LOW_DPI, KINDS, make_page
 
 REAL_SCANS = DEFAULT_TEXT_POOL.parents[1] / "real" / "scans"  # shared/real/scans
-SYSTEMS = ("tesseract", "tesseract + correction", "ocrmypdf", "ours, no correction", "ours")
+SYSTEMS = (
+    "tesseract",
+    "tesseract + correction",
+    "ocrmypdf",
+    "ours, no correction",
+    "ours",
+    "ours, as indexed",  # the corrected text and the words as read that the correction replaced
+)
 _ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
 
@@ -123,6 +131,9 @@ def read_page(page: Page, work: Path) -> None:
         ours = ocr_image(grey_of(ImageOps.exif_transpose(image)), timeout=600, scratch=work)
     page.read["ours"] = ours.text
     page.read["ours, no correction"] = ours.read if ours.read is not None else ours.text
+    page.read["ours, as indexed"] = PageText(
+        1, ours.text, PageMethod.OCR, read=ours.read
+    ).indexed_text
 
 
 def generated_pages(work: Path, count: int, corpus: Path) -> list[Page]:

@@ -31,7 +31,7 @@ _VOWEL_SWAPS = {"a": "oe", "o": "ae", "e": "ao"}  # letter shapes tesseract take
 class Margins:
     """How much likelier (natural log) a candidate must be than a possible word as read."""
 
-    marks: float = 2.5  # another mark on the same letters
+    marks: float = 4.0  # another mark on the same letters
     letter: float = 6.0  # another vowel letter as well
     per_confidence: float = 0.06  # added per point of tesseract's confidence in the word (0-100)
     letter_below: float = 85.0  # another letter only for words tesseract was less sure of
@@ -93,9 +93,9 @@ class Corrector:
         """The spelling of ``token.key`` to keep: itself, or a likelier candidate."""
         key = token.key
         assert key is not None
+        if _is_name(token.core) and confidence >= self.margins.name_below:
+            return key  # Vietnamese or foreign (Lee, Hoon): a name is not in the model
         possible = is_vietnamese_syllable(key)
-        if possible and _is_name(token.core) and confidence >= self.margins.name_below:
-            return key
         best, best_score = key, self._score(key, left, right) if possible else -math.inf
         for word, same_letters in _candidates(key, self.model):
             if possible and not same_letters and confidence >= self.margins.letter_below:
