@@ -23,8 +23,9 @@ from archive_search.index.errors import (
     NotFoundError,
     QueryError,
 )
+from archive_search.index.rebuild import RebuildProgress, rebuild
 from archive_search.index.records import PageText, Secrecy
-from archive_search.index.search_index import RebuildProgress, SearchIndex, missing_fields, rebuild
+from archive_search.index.search_index import SearchIndex, index_layout
 from archive_search.models import (
     ArchiveStats,
     DocumentRef,
@@ -59,7 +60,7 @@ def _check_catalogue_beside_index(root: Path) -> None:
     bytes): a new empty catalogue would be made, and every total would then disagree with the
     hits."""
     catalogue = root / CATALOG_NAME
-    if not (root / INDEX_NAME / "meta.json").exists():
+    if not any((root / INDEX_NAME / name / "meta.json").exists() for name in ("", "public")):
         return
     if not catalogue.exists() or catalogue.stat().st_size == 0:
         state = "missing" if not catalogue.exists() else "empty (0 bytes)"
@@ -130,7 +131,9 @@ class Archive:
     def _search_engine(self) -> SearchEngine:
         with self._engine_lock:
             if self._engine is None:
-                self._index = self._index or SearchIndex.open(self.path / INDEX_NAME)
+                self._index = self._index or SearchIndex.open(
+                    self.path / INDEX_NAME, catalog=self._catalog
+                )
                 self._engine = SearchEngine(self._catalog, self._index)
             return self._engine
 
@@ -139,7 +142,7 @@ class Archive:
         an older archive-search built (lacking fields this one needs) is rebuilt from it."""
         if self._index is None:
             index_path = self.path / INDEX_NAME
-            if not (index_path / "meta.json").exists():
+            if not any((index_path / name / "meta.json").exists() for name in ("", "public")):
                 self._catalog.mark_all_unindexed()
             elif outdated := self.outdated_index():
                 log.info(
@@ -147,7 +150,7 @@ class Archive:
                     ", ".join(outdated),
                 )
                 self._rebuild()
-            self._index = SearchIndex.open(index_path, create=True)
+            self._index = SearchIndex.open(index_path, create=True, catalog=self._catalog)
         return self._index
 
     def close(self) -> None:
@@ -254,8 +257,7 @@ class Archive:
             f"similar:{doc_id}", clearance=clearance, limit=limit, offset=offset
         )
         stored = engine.visible(doc_id, query.clearance)
-        with engine.lock:
-            pages = self._catalog.pages(stored.num)
+        pages = self._catalog.pages(stored.num)
         body = "\n".join([stored.meta.title, *(page.text for page in pages)])
         return engine.similar(stored, body, query)
 
@@ -264,8 +266,7 @@ class Archive:
         engine = self._search_engine()
         level = parse_clearance(clearance)
         stored = engine.visible(doc_id, level)
-        with engine.lock:
-            pages = tuple(self._catalog.pages(stored.num))
+        pages = tuple(self._catalog.pages(stored.num))
         return DocumentView(
             stored.id,
             stored.kind,
@@ -363,16 +364,18 @@ class Archive:
             return self._rebuild(progress)
 
     def outdated_index(self) -> list[str]:
-        """The fields the search index lacks when an older archive-search built it (else []):
-        ``ingest``, ``prune`` and ``reindex`` rebuild such an index, ``search`` refuses it."""
-        index_path = self.path / INDEX_NAME
-        return missing_fields(index_path) if (index_path / "meta.json").exists() else []
+        """What the search index lacks when an older archive-search built it (an index per
+        secrecy level, fields; else []): ``ingest``, ``prune`` and ``reindex`` rebuild such an
+        index, ``search`` refuses it."""
+        return index_layout(self.path / INDEX_NAME)
 
     def _rebuild(self, progress: RebuildProgress | None = None) -> int:
         count = rebuild(
             self.path / INDEX_NAME, self._catalog, workers=os.cpu_count() or 1, progress=progress
         )
         self._catalog.mark_all_indexed()
+        if self._engine is not None:
+            self._engine.close()
         self._index = self._engine = None
         return count
 
@@ -380,9 +383,9 @@ class Archive:
         """What the archive holds: counts, pages by origin, index size, and the documents
         visible at ``clearance`` by fond, year and type."""
         engine = self._search_engine()
-        facets = self.facets(SearchQuery.build("", clearance=clearance))
-        with engine.lock:
-            counts = self._catalog.counts()
+        level = parse_clearance(clearance)
+        facets = self.facets(SearchQuery.build("", clearance=level))
+        counts = self._catalog.counts(level)
         return ArchiveStats(
             documents=counts["documents"],
             records=counts["records"],
@@ -391,7 +394,7 @@ class Archive:
             born_digital_pages=counts["pages"] - counts["ocr_pages"],
             failed_files=counts["failed_files"],
             index_bytes=engine.index.size_bytes(),
-            clearance=parse_clearance(clearance),
+            clearance=level,
             by_fond=facets["fond"],
             by_year=facets["year"],
             by_type=facets["doc_type"],

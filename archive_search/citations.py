@@ -10,10 +10,9 @@ documents sharing its symbol:
 
 Of documents equal on that, the latest wins, a document before a catalogue record. ``cited_by``
 is the exact inverse of ``cites``, found in the index: ``cited_at`` holds each cited symbol with
-the date the citation gave (``index.search_index.citations``). A citation is resolved among every
-document sharing the symbol, so it never names the wrong one because the right one is hidden;
-a hidden one is shown as not in the archive, and only documents the reader may see are listed
-as citing, so a hidden document is never named.
+the date the citation gave (``index.symbols.citations``). A citation is resolved among the
+documents the reader may see, as if the others did not exist: a hidden document is never named,
+and never stands in the way of the visible one a citation would name without it.
 """
 
 from __future__ import annotations
@@ -25,13 +24,8 @@ import tantivy
 
 from archive_search.engine import SearchEngine
 from archive_search.index.records import PageText, Secrecy, StoredDocument
-from archive_search.index.search_index import (
-    CITED_AT_FIELD,
-    Citation,
-    citations,
-    date_key,
-    symbol_key,
-)
+from archive_search.index.search_index import CITED_AT_FIELD, date_key
+from archive_search.index.symbols import Citation, citations, symbol_key
 from archive_search.models import DocumentRef
 
 
@@ -40,14 +34,11 @@ def cites(
 ) -> tuple[DocumentRef, ...]:
     """What ``doc`` cites, in order of first mention; ``id`` empty when not in the archive."""
     found = citations("\n".join(page.text for page in pages), doc.meta.symbol)
-    sharing = _sharing(engine, {citation.key for citation in found})
+    sharing = _sharing(engine, {citation.key for citation in found}, clearance)
     refs = []
     for citation in found:
         cited = _cited(sharing[citation.key], citation, _when(doc))
-        if cited is not None and cited.meta.secrecy.rank <= clearance.rank:
-            refs.append(_ref(cited))
-        else:  # not in the archive, or hidden from this reader
-            refs.append(DocumentRef(citation.printed))
+        refs.append(_ref(cited) if cited is not None else DocumentRef(citation.printed))
     return tuple(refs)
 
 
@@ -58,14 +49,13 @@ def cited_by(
     if not doc.meta.symbol:
         return ()
     key = symbol_key(doc.meta.symbol)
-    sharing = sorted(_sharing(engine, {key})[key], key=_order)
+    sharing = sorted(_sharing(engine, {key}, clearance)[key], key=_order)
     if doc.num not in {other.num for other in sharing}:
         return ()
     nums = _citing_dated(engine, key, doc, sharing, clearance) | _citing_undated(
         engine, key, doc, sharing, clearance
     )
-    with engine.lock:
-        found = engine.catalog.documents_by_num(sorted(nums - {doc.num}))
+    found = engine.catalog.documents_by_num(sorted(nums - {doc.num}))
     return tuple(
         sorted(
             (_ref(other) for other in found.values()),
@@ -119,8 +109,7 @@ def _naming(
     read (such texts are few)."""
     if not nums:
         return set()
-    with engine.lock:
-        found = engine.catalog.documents_with_pages(sorted(nums))
+    found = engine.catalog.documents_with_pages(sorted(nums))
     key = symbol_key(doc.meta.symbol)
     return {
         citing.num
@@ -168,11 +157,12 @@ def _citing(
     return set(engine.visible_nums(CITED_AT_FIELD, values, clearance, within=within))
 
 
-def _sharing(engine: SearchEngine, keys: Iterable[str]) -> dict[str, list[StoredDocument]]:
-    """The documents and records bearing each symbol of ``keys``, whatever their secrecy."""
-    nums = engine.visible_nums("symbol", sorted(keys), Secrecy.TUYET_MAT)
-    with engine.lock:
-        found = engine.catalog.documents_by_num(nums)
+def _sharing(
+    engine: SearchEngine, keys: Iterable[str], clearance: Secrecy
+) -> dict[str, list[StoredDocument]]:
+    """The documents and records visible at ``clearance`` bearing each symbol of ``keys``."""
+    nums = engine.visible_nums("symbol", sorted(keys), clearance)
+    found = engine.catalog.documents_by_num(nums)
     by_key: dict[str, list[StoredDocument]] = defaultdict(list)
     for other in found.values():
         by_key[symbol_key(other.meta.symbol)].append(other)

@@ -13,10 +13,10 @@ from archive_search.index.search_index import (
     LEVEL_PAGE,
     MATCH_FIELD,
     VISIBILITY_FIELD,
-    symbol_key,
     visibility_term,
 )
 from archive_search.index.segment import candidate_compounds
+from archive_search.index.symbols import symbol_key
 from archive_search.models import SearchQuery, YearRange
 from archive_search.query import (
     And,

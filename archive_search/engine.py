@@ -64,20 +64,32 @@ ALWAYS_RELAXED_FROM = 8
 COMMON_SHARE = 0.5
 _SPLIT_AT_MOST = 1_000  # hits (offset + limit) of a search ranked in parts, on two threads
 T = TypeVar("T")
-Ranked = tuple[list[tuple[Any, tantivy.DocAddress]], int]
+# A ranked hit: its score or sort key, the rank of its level, its address in that level's index.
+Ranking = tuple[Any, int, tantivy.DocAddress]
+Ranked = tuple[list[Ranking], int]  # a page of hits, and the total
 Counts = dict[str, tuple[FacetCount, ...]]
+Searchers = list[tuple[Secrecy, tantivy.Searcher]]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Slice:
+    """What one thread ranks of a search: a level's index, or one part of it."""
+
+    level: Secrecy
+    searcher: tantivy.Searcher
+    part: int | None = None
 
 
 class SearchEngine:
     """Searches one archive; safe to share between threads (one searcher per call).
 
-    A search uses two threads, as tantivy releases the GIL while it searches: the index's two
-    parts are ranked at once, one on each (each part costs half of the whole), then the facet
+    A reader at a clearance searches the index of each level up to it, and no other: its hits
+    are scored and ordered by the statistics of those documents alone. A search uses two
+    threads, as tantivy releases the GIL while it searches: the slices to rank (the public
+    index's two parts, each secret level's index) are shared between them, then the facet
     thread counts facets while the main thread reads the hits' pages and cuts their snippets.
     A search with filters has several aggregations; those not yet started when the hits are
-    ready, the main thread runs. (Finding the hits' pages on a thread too, beside their
-    catalogue read, made searches 1-10% slower: the two cores are busy already. Counting facets
-    in parts too, to share them between the threads, made them slower still.)"""
+    ready, the main thread runs."""
 
     def __init__(self, catalog: Catalog, index: SearchIndex) -> None:
         self.catalog, self.index = catalog, index
@@ -86,28 +98,38 @@ class SearchEngine:
         self.matcher = QueryCompiler(index.schema, ranking=False)  # the same documents, unscored
         self.exact_compiler = QueryCompiler(index.schema, exact=True)  # words only as typed
         self.exact_matcher = QueryCompiler(index.schema, ranking=False, exact=True)
-        self.lock = threading.Lock()  # the catalogue's one sqlite connection
         self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="archive-search")
 
     def close(self) -> None:
         self._threads.shutdown(wait=True)
 
+    def _submit(self, work: Callable[[], None]) -> Future[None]:
+        """``work`` on the engine's thread, or done here when the engine is closed (a search
+        that began before ``Archive`` replaced it)."""
+        try:
+            return self._threads.submit(work)
+        except RuntimeError:
+            done: Future[None] = Future()
+            work()
+            done.set_result(None)
+            return done
+
     def search(self, query: SearchQuery) -> SearchResults:
         parsed, warning = parse(query)
-        searcher = self.index.searcher()
-        query, parsed = self._resolved(searcher, query, parsed)
+        searchers = self.index.searchers(query.clearance)
+        query, parsed = self._resolved(searchers, query, parsed)
         below = self._relax_below(query, parsed)
         # A long query is counted first (unscored, an intersection), then searched once.
-        strict_total = self._strict_total(searcher, query, parsed) if below > 1 else None
+        strict_total = self._strict_total(searchers, query, parsed) if below > 1 else None
         relaxed = strict_total is not None and strict_total < below
-        (ranked, total), counting, aggregations = self._searched(searcher, query, parsed, relaxed)
+        (ranked, total), counting, aggregations = self._searched(searchers, query, parsed, relaxed)
         if not relaxed and total < below:  # a short query only when nothing has every word
             aggregations.abandon()  # the strict query's facets: those of the relaxed one instead
             _compiled(counting.result)
             strict_total, relaxed = total, True
-            (ranked, total), counting, aggregations = self._searched(searcher, query, parsed, True)
+            (ranked, total), counting, aggregations = self._searched(searchers, query, parsed, True)
         relaxed = relaxed and total > (strict_total or 0)
-        hits = self._hits(searcher, ranked, parsed, query, relaxed=relaxed)
+        hits = self._hits(searchers, ranked, parsed, query, relaxed=relaxed)
         _compiled(aggregations.run)  # what the facet thread has not started yet
         if not counting.cancel():  # cancelled: the facet thread never started, nothing to wait for
             _compiled(counting.result)
@@ -128,11 +150,11 @@ class SearchEngine:
         )
 
     def _searched(
-        self, searcher: tantivy.Searcher, query: SearchQuery, parsed: ParsedQuery, relaxed: bool
+        self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery, relaxed: bool
     ) -> tuple[Ranked, Future[None], _Aggregations]:
         """The page of ranked hits and the exact total, strict or ``relaxed``, with the facet
         thread counting the same documents."""
-        common = self._common(searcher, parsed) if relaxed else frozenset()
+        common = self._common(searchers, parsed) if relaxed else frozenset()
         text = _compiled(
             lambda: self._compiler(query, parsed=parsed).document(
                 parsed, relaxed=relaxed, common=common
@@ -144,33 +166,37 @@ class SearchEngine:
                 parsed, relaxed=relaxed, common=common
             )
         )
-        aggregations = _Aggregations(self._aggregations(searcher, matching, query))
-        ranked, counting = self._rank_and_count(searcher, text, query, aggregations)
+        aggregations = _Aggregations(self._aggregations(searchers, matching, query))
+        ranked, counting = self._rank_and_count(searchers, text, query, aggregations)
         return ranked, counting, aggregations
 
-    def _common(self, searcher: tantivy.Searcher, parsed: ParsedQuery) -> frozenset[str]:
-        """The query's plain words (folded) that most documents hold: a relaxed search lets
-        them add to a document's score but not count towards the words it must hold."""
+    def _common(self, searchers: Searchers, parsed: ParsedQuery) -> frozenset[str]:
+        """The query's plain words (folded) that most documents the reader may see hold: a
+        relaxed search lets them add to a document's score but not count towards the words it
+        must hold."""
         if parsed.root is None:
             return frozenset()
-        documents = max(1, searcher.doc_freq("level", LEVEL_DOCUMENT))
+
+        def held(field: str, term: str) -> int:
+            return sum(searcher.doc_freq(field, term) for _, searcher in searchers)
+
+        documents = max(1, held("level", LEVEL_DOCUMENT))
         words = {fold(leaf.terms[0]) for leaf in loose_words(parsed.root)}
         return frozenset(
-            word
-            for word in words
-            if searcher.doc_freq(MATCH_FIELD, word) > COMMON_SHARE * documents
+            word for word in words if held(MATCH_FIELD, word) > COMMON_SHARE * documents
         )
 
-    def _strict_total(
-        self, searcher: tantivy.Searcher, query: SearchQuery, parsed: ParsedQuery
-    ) -> int:
-        """How many documents hold every word of ``parsed`` (an unscored count), as typed when
-        typed with diacritics: a long query with marks whose words only look-alikes hold is
-        relaxed too (on headlines, MRR@10 0.894 → 0.905)."""
+    def _strict_total(self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery) -> int:
+        """How many visible documents hold every word of ``parsed`` (an unscored count), as
+        typed when typed with diacritics: a long query with marks whose words only look-alikes
+        hold is relaxed too (on headlines, MRR@10 0.894 → 0.905)."""
         matcher = self.exact_matcher if marked(parsed) else self._compiler(query, ranking=False)
         matching = _compiled(lambda: matcher.document(parsed))
-        found = _compiled(lambda: searcher.search(self._documents(matching, query), 1, count=True))
-        return int(getattr(found, "count", None) or 0)
+        main = self._documents(matching, query)
+        return sum(
+            int(getattr(_compiled(partial(one.search, main, 1, count=True)), "count", 0) or 0)
+            for _, one in searchers
+        )
 
     @staticmethod
     def _relax_below(query: SearchQuery, parsed: ParsedQuery) -> int:
@@ -187,75 +213,94 @@ class SearchEngine:
         return 1 if words < RELAX_FROM_WORDS else RELAX_BELOW
 
     def iter_hits(self, query: SearchQuery) -> Iterator[Hit]:
-        """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher. A query
-        that cannot run raises here, before the first hit is asked for (and an export's header
-        is written)."""
+        """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher per
+        level. A query that cannot run raises here, before the first hit is asked for (and an
+        export's header is written)."""
         parsed, _ = parse(query)
-        searcher = self.index.searcher()
-        query, parsed = self._resolved(searcher, query, parsed)
+        searchers = self.index.searchers(query.clearance)
+        query, parsed = self._resolved(searchers, query, parsed)
         below = self._relax_below(query, parsed)
-        relaxed = below > 0 and self._strict_total(searcher, query, parsed) < below
-        common = self._common(searcher, parsed) if relaxed else frozenset()
+        relaxed = below > 0 and self._strict_total(searchers, query, parsed) < below
+        common = self._common(searchers, parsed) if relaxed else frozenset()
         compiler = self._compiler(query, parsed=parsed)
         text = _compiled(lambda: compiler.document(parsed, relaxed=relaxed, common=common))
-        return self._batches(searcher, self._documents(text, query), parsed, query, relaxed)
+        return self._batches(searchers, self._documents(text, query), parsed, query, relaxed)
 
     def _batches(
         self,
-        searcher: tantivy.Searcher,
+        searchers: Searchers,
         main: tantivy.Query,
         parsed: ParsedQuery,
         query: SearchQuery,
         relaxed: bool,
     ) -> Iterator[Hit]:
+        slices = [_Slice(level, searcher) for level, searcher in searchers]
         for offset in itertools.count(query.offset, _EXPORT_BATCH):
             ranked, _ = _compiled(
-                partial(self._ranked, searcher, main, query, _EXPORT_BATCH, offset)
+                partial(self._ranked_slices, slices, main, query, _EXPORT_BATCH, offset)
             )
-            yield from self._hits(searcher, ranked, parsed, query, relaxed=relaxed)
+            yield from self._hits(searchers, ranked, parsed, query, relaxed=relaxed)
             if len(ranked) < _EXPORT_BATCH:
                 return
 
+    def _ranked_slices(
+        self,
+        slices: list[_Slice],
+        main: tantivy.Query,
+        query: SearchQuery,
+        limit: int,
+        offset: int,
+    ) -> Ranked:
+        """One page of hits of ``main`` over ``slices`` (each ranked whole), one after another."""
+        if len(slices) == 1:
+            return self._ranked(slices[0], main, query, limit, offset)
+        top = offset + limit
+        return _merged([self._ranked(one, main, query, top, 0) for one in slices], query)
+
     def _rank_and_count(
         self,
-        searcher: tantivy.Searcher,
+        searchers: Searchers,
         text: tantivy.Query | None,
         query: SearchQuery,
         aggregations: _Aggregations,
     ) -> tuple[Ranked, Future[None]]:
         """The page of hits ``query`` asks for, and the facet thread counting ``aggregations``.
-        The index's two parts are ranked at once, one on the facet thread before it counts;
-        their hits merged are the whole index's, in the same order. A page deeper than
-        ``_SPLIT_AT_MOST`` hits is ranked whole (each part would rank as many)."""
+        The slices are ranked on both threads (the facet thread ranks before it counts); their
+        hits merged are in the order of one index holding each level's, level after level. A
+        page deeper than ``_SPLIT_AT_MOST`` hits ranks each level whole (each part would rank
+        as many)."""
         top = query.offset + query.limit
-        if top > _SPLIT_AT_MOST:
-            counting = self._threads.submit(aggregations.run)
+        slices = _slices(searchers, split=top <= _SPLIT_AT_MOST)
+        if len(slices) == 1:
+            counting = self._submit(aggregations.run)
             main = self._documents(text, query)
             return _compiled(
-                lambda: self._ranked(searcher, main, query, query.limit, query.offset)
+                lambda: self._ranked(slices[0], main, query, query.limit, query.offset)
             ), counting
-        first_part, other_part = range(PARTS)
-        other = _Once(
-            partial(
-                self._ranked, searcher, self._documents(text, query, part=other_part), query, top, 0
+        jobs = [
+            _Once(
+                partial(
+                    self._ranked, one, self._documents(text, query, part=one.part), query, top, 0
+                )
             )
-        )
-        counting = self._threads.submit(_rank_then_count, other, aggregations.run)
-        mine = self._documents(text, query, part=first_part)
-        first = _compiled(lambda: self._ranked(searcher, mine, query, top, 0))
-        other.run()  # when the facet thread has not started it (busy with other searches), here
-        return _merged([first, _compiled(other.result.result)], query), counting
+            for one in slices
+        ]
+        counting = self._submit(partial(_rank_then_count, jobs, aggregations.run))
+        for job in jobs:  # those the facet thread has not started (busy with other searches), here
+            _compiled(job.run)
+        return _merged([_compiled(job.result.result) for job in jobs], query), counting
 
     def _resolved(
-        self, searcher: tantivy.Searcher, query: SearchQuery, parsed: ParsedQuery
+        self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery
     ) -> tuple[SearchQuery, ParsedQuery]:
-        """``query`` and ``parsed`` with their fond, type and issuer values as the index spells
-        them (``--fond tu``, ``loai:qd``: see ``resolve_values``), and their open year ranges
-        closed at the index's first or last year (``2015..``: see ``QueryCompiler._years``)."""
+        """``query`` and ``parsed`` with their fond, type and issuer values as the documents the
+        reader may see spell them (``--fond tu``, ``loai:qd``: see ``resolve_values``), and
+        their open year ranges closed at those documents' first or last year (``2015..``: see
+        ``QueryCompiler._years``)."""
 
         def resolved(field: str, values: tuple[str, ...]) -> tuple[str, ...]:
             return (
-                resolve_values(field, values, self.index.values(searcher, field))
+                resolve_values(field, values, self.index.values(searchers, field))
                 if values
                 else values
             )
@@ -263,7 +308,7 @@ class SearchEngine:
         def closed(years: YearRange) -> YearRange:
             if years.start is not None and years.end is not None:
                 return years
-            span = self.index.year_span(searcher)
+            span = self.index.year_span(searchers)
             return (
                 years
                 if span is None
@@ -298,13 +343,15 @@ class SearchEngine:
 
     def _ranked(
         self,
-        searcher: tantivy.Searcher,
+        one: _Slice,
         main: tantivy.Query,
         query: SearchQuery,
         limit: int,
         offset: int,
     ) -> Ranked:
-        """(score or sort key, address) of one page of hits of ``main``, and the exact total."""
+        """(score or sort key, level, address) of one page of hits of ``main`` in one slice, and
+        the exact total there."""
+        searcher = one.searcher
         if query.sort == "relevance":
             found = searcher.search(
                 main, max(limit, 1), count=True, offset=offset
@@ -319,30 +366,42 @@ class SearchEngine:
                 order_by_field="date_key",
                 order=order,
             )
-        return found.hits[:limit], int(getattr(found, "count", None) or 0)
+        rank = one.level.rank
+        hits = [(key, rank, address) for key, address in found.hits[:limit]]
+        return hits, int(getattr(found, "count", None) or 0)
 
     def _hits(
         self,
-        searcher: tantivy.Searcher,
-        ranked: list[tuple[Any, tantivy.DocAddress]],
+        searchers: Searchers,
+        ranked: list[Ranking],
         parsed: ParsedQuery,
         query: SearchQuery,
         *,
         relaxed: bool = False,
     ) -> tuple[Hit, ...]:
-        nums = _ints(searcher.fast_field_values("num", [address for _, address in ranked]))
-        matched = self._matched(searcher, parsed, nums, query) if relaxed else {}
+        by_rank = {level.rank: searcher for level, searcher in searchers}
+        nums = _nums(by_rank, ranked)
+        in_level = {
+            rank: [num for num, (_, level, _) in zip(nums, ranked, strict=True) if level == rank]
+            for rank in by_rank
+        }
+        matched: dict[int, int] = {}
+        if relaxed:
+            for rank, searcher in by_rank.items():
+                matched |= self._matched(searcher, parsed, in_level[rank], query)
         every = query_words(parsed.root) or None
-        scores = [float(key) if query.sort == "relevance" else 0.0 for key, _ in ranked]
+        scores = [float(key) if query.sort == "relevance" else 0.0 for key, _, _ in ranked]
         needles = _needles(parsed, exact=query.exact)
-        with self.lock:
-            docs = self.catalog.summaries(nums)
-            with_pages = [
-                num for num in nums if num in docs and docs[num].kind == "document"
-            ]  # records have none
-            best = self._matching_pages(searcher, parsed, with_pages, query, relaxed=relaxed)
-            untitled = [num for num in with_pages if not docs[num].title]
-            texts = self.catalog.page_texts({**best, **{num: [1] for num in untitled}})
+        docs = self.catalog.summaries(nums)
+        best: dict[int, list[int]] = {}
+        for rank, searcher in by_rank.items():
+            with_pages = [  # records have none
+                num for num in in_level[rank] if num in docs and docs[num].kind == "document"
+            ]
+            best |= self._matching_pages(searcher, parsed, with_pages, query, relaxed=relaxed)
+        untitled = [num for num in nums if num in docs and docs[num].kind == "document"]
+        untitled = [num for num in untitled if not docs[num].title]
+        texts = self.catalog.page_texts({**best, **{num: [1] for num in untitled}})
         headings = {num: heading(texts[num][0][1]) for num in untitled if num in texts}
         texts = {num: [(p, t) for p, t in texts[num] if p in best.get(num, ())] for num in texts}
         pages = {num: _snippets(texts.get(num, []), needles) for num in best}
@@ -397,7 +456,7 @@ class SearchEngine:
 
     def _aggregations(
         self,
-        searcher: tantivy.Searcher,
+        searchers: Searchers,
         matching: Callable[[], tantivy.Query | None],
         query: SearchQuery,
     ) -> list[Callable[[], Counts]]:
@@ -406,7 +465,7 @@ class SearchEngine:
         a reader cleared above public. Each job compiles its own scope, on the thread that runs it."""
         names = [*FACETS, "secrecy"] if query.clearance is not Secrecy.PUBLIC else list(FACETS)
         active = {name for name in FILTER_FACETS if getattr(query, name)}
-        count = partial(self._count, searcher, matching, query)
+        count = partial(self._count, searchers, matching, query)
         shared = [name for name in names if name not in active]
         return [
             *(partial(count, [name], without=name) for name in names if name in active),
@@ -415,7 +474,7 @@ class SearchEngine:
 
     def _count(
         self,
-        searcher: tantivy.Searcher,
+        searchers: Searchers,
         matching: Callable[[], tantivy.Query | None],
         query: SearchQuery,
         names: list[str],
@@ -423,14 +482,16 @@ class SearchEngine:
         without: str | None = None,
     ) -> Counts:
         """Document counts per value of the facets ``names`` under the query (what ``matching``
-        compiles), less ``without``."""
+        compiles), less ``without``, summed over the levels' indexes."""
         if not names:
             return {}
         scope = self._documents(_compiled(matching), query, without=without)
-        result = searcher.aggregate(
-            scope, {n: {"terms": {"field": n, "size": 10_000}} for n in names}
-        )
-        return {name: _counts(result[name]["buckets"]) for name in names}
+        aggregations = {n: {"terms": {"field": n, "size": 10_000}} for n in names}
+        results = [searcher.aggregate(scope, aggregations) for _, searcher in searchers]
+        return {
+            name: _counts(_summed([result[name]["buckets"] for result in results]))
+            for name in names
+        }
 
     def _matching_pages(
         self,
@@ -478,7 +539,8 @@ class SearchEngine:
         return dict(best)
 
     def similar(self, doc: StoredDocument, body: str, query: SearchQuery) -> SearchResults:
-        """Documents like ``doc`` (more like this over the folded text), within the clearance."""
+        """Documents like ``doc`` (more like this over the folded text), within the clearance:
+        its words are chosen in each level's index by that index's statistics."""
         like = tantivy.Query.more_like_this_document_fields_query(
             self.index.schema,
             {"body_fold": [folded_field(body)]},
@@ -491,14 +553,14 @@ class SearchEngine:
         text = tantivy.Query.boolean_query(
             [(tantivy.Occur.Must, like), (tantivy.Occur.MustNot, itself)]
         )
-        searcher = self.index.searcher()
+        searchers = self.index.searchers(query.clearance)
         main = self.compiler.documents(text, self.compiler.filters(query))
+        slices = [_Slice(level, searcher) for level, searcher in searchers]
         ranked, total = _compiled(
-            lambda: self._ranked(searcher, main, query, query.limit, query.offset)
+            lambda: self._ranked_slices(slices, main, query, query.limit, query.offset)
         )
-        return SearchResults(
-            query.text, total, query.offset, self._hits(searcher, ranked, ParsedQuery(None), query)
-        )
+        hits = self._hits(searchers, ranked, ParsedQuery(None), query)
+        return SearchResults(query.text, total, query.offset, hits)
 
     def visible_nums(
         self,
@@ -508,8 +570,9 @@ class SearchEngine:
         *,
         within: tantivy.Query | None = None,
     ) -> list[int]:
-        """``num`` of every document (not pages) whose ``field`` holds one of ``values`` (and that
-        ``within`` selects, when given): read in batches, as many as there are."""
+        """``num`` of every document (not pages) visible at ``clearance`` whose ``field`` holds
+        one of ``values`` (and that ``within`` selects, when given): read in batches, as many as
+        there are."""
         if not values:
             return []
         query = SearchQuery(text="", clearance=clearance)
@@ -518,21 +581,21 @@ class SearchEngine:
             match = tantivy.Query.boolean_query(
                 [(tantivy.Occur.Must, match), (tantivy.Occur.Must, within)]
             )
-        searcher = self.index.searcher()
         main = self.compiler.documents(match, self.compiler.filters(query))
         nums: list[int] = []
-        for offset in itertools.count(0, _NUMS_BATCH):
-            found = searcher.search(main, _NUMS_BATCH, count=False, offset=offset)
-            nums += _ints(searcher.fast_field_values("num", [address for _, address in found.hits]))
-            if len(found.hits) < _NUMS_BATCH:
-                return nums
-        raise AssertionError("unreachable")
+        for _, searcher in self.index.searchers(clearance):
+            for offset in itertools.count(0, _NUMS_BATCH):
+                found = searcher.search(main, _NUMS_BATCH, count=False, offset=offset)
+                addresses = [address for _, address in found.hits]
+                nums += _ints(searcher.fast_field_values("num", addresses))
+                if len(found.hits) < _NUMS_BATCH:
+                    break
+        return nums
 
     def visible(self, doc_id: str, clearance: Secrecy) -> StoredDocument:
         """A document the reader may see; a hidden one is reported as not found."""
-        with self.lock:
-            stored = self.catalog.document_by_id(doc_id)
-        if stored is None or stored.meta.secrecy.rank > clearance.rank:
+        stored = self.catalog.document_by_id(doc_id, clearance)
+        if stored is None:
             raise NotFoundError(f"no document with id {doc_id!r}")
         return stored
 
@@ -592,21 +655,55 @@ class _Once:
             self.result.set_exception(exc)
 
 
-def _rank_then_count(rank: _Once, count: Callable[[], None]) -> None:
-    """The facet thread's work: rank one part of the index (for the main thread), then count."""
-    rank.run()
+def _rank_then_count(ranks: list[_Once], count: Callable[[], None]) -> None:
+    """The facet thread's work: rank the slices the main thread has not started, then count."""
+    for rank in ranks:
+        rank.run()
     count()
 
 
+def _slices(searchers: Searchers, *, split: bool) -> list[_Slice]:
+    """What to rank of each level: the public index in its parts (``split``), others whole."""
+    return [
+        _Slice(level, searcher, part)
+        for level, searcher in searchers
+        for part in (range(PARTS) if split and level is Secrecy.PUBLIC else [None])
+    ]
+
+
 def _merged(parts: list[Ranked], query: SearchQuery) -> Ranked:
-    """The page of hits ``query`` asks for out of the top hits of each part, ordered as tantivy
-    orders a whole index's: by score or date (descending but for ``date-asc``), ties by address."""
+    """The page of hits ``query`` asks for out of the top hits of each slice, ordered as tantivy
+    orders an index's: by score or date (descending but for ``date-asc``), ties by level, then
+    by address."""
     sign = 1 if query.sort == "date-asc" else -1
     hits = sorted(
         (hit for found, _ in parts for hit in found),
-        key=lambda hit: (sign * hit[0], hit[1].segment_ord, hit[1].doc),
+        key=lambda hit: (sign * hit[0], hit[1], hit[2].segment_ord, hit[2].doc),
     )
     return hits[query.offset : query.offset + query.limit], sum(total for _, total in parts)
+
+
+def _nums(by_rank: dict[int, tantivy.Searcher], ranked: list[Ranking]) -> list[int]:
+    """The ``num`` of each ranked hit, read from its level's index."""
+    found: dict[tuple[int, int, int], int] = {}
+    for rank, searcher in by_rank.items():
+        addresses = [address for _, level, address in ranked if level == rank]
+        if addresses:
+            values = _ints(searcher.fast_field_values("num", addresses))
+            found |= {
+                (rank, a.segment_ord, a.doc): num for a, num in zip(addresses, values, strict=True)
+            }
+    return [found[(level, a.segment_ord, a.doc)] for _, level, a in ranked]
+
+
+def _summed(buckets: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Terms buckets of several indexes as one list, counts of one value added."""
+    if len(buckets) == 1:
+        return buckets[0]
+    counts: dict[Any, int] = defaultdict(int)
+    for bucket in itertools.chain.from_iterable(buckets):
+        counts[bucket["key"]] += bucket["doc_count"]
+    return [{"key": key, "doc_count": count} for key, count in counts.items()]
 
 
 def parse(query: SearchQuery) -> tuple[ParsedQuery, str | None]:

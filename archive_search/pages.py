@@ -98,8 +98,7 @@ def has_image(stored: StoredDocument, page: PageText) -> bool:
 
 def page_of(engine: SearchEngine, stored: StoredDocument, number: int) -> tuple[PageText, int]:
     """Page ``number`` of a visible document and its page count; a page it lacks is not found."""
-    with engine.lock:
-        pages = engine.catalog.pages(stored.num)
+    pages = engine.catalog.pages(stored.num)
     found = next((page for page in pages if page.number == number), None)
     if found is None:
         raise NotFoundError(f"document {stored.id!r} has no page {number}")
@@ -144,9 +143,8 @@ def view(
     exact: bool = False,
 ) -> PageView:
     """Page ``number`` of a visible document with the words of ``query`` found on it."""
-    with engine.lock:
-        pages = engine.catalog.pages(stored.num)
-        boxes = engine.catalog.page_boxes(stored.num, number)
+    pages = engine.catalog.pages(stored.num)
+    boxes = engine.catalog.page_boxes(stored.num, number)
     page = next((each for each in pages if each.number == number), None)
     if page is None:
         raise NotFoundError(f"document {stored.id!r} has no page {number}")

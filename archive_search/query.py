@@ -29,7 +29,7 @@ from archive_search.index.analysis import fold, terms
 from archive_search.index.doctypes import code_of_name
 from archive_search.index.errors import QueryError
 from archive_search.index.records import Secrecy
-from archive_search.index.search_index import symbol_key
+from archive_search.index.symbols import symbol_key
 from archive_search.models import YearRange
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 from archive_search.index import boxes, schema
 from archive_search.index.errors import ArchiveError, SchemaVersionError
@@ -67,8 +69,34 @@ def _meta_values(meta: DocumentMeta) -> tuple[object, ...]:
     )
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _locked(
+    method: Callable[Concatenate[Catalog, _P], _R],
+) -> Callable[Concatenate[Catalog, _P], _R]:
+    """A read that holds the catalogue's lock: searches on several threads share one connection."""
+
+    def locked(self: Catalog, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    locked.__name__, locked.__doc__ = method.__name__, method.__doc__
+    return locked
+
+
+def _levels(clearance: Secrecy) -> list[str]:
+    """The secrecy values a reader at ``clearance`` may see."""
+    return [level.value for level in Secrecy if level.rank <= clearance.rank]
+
+
+def _in(values: Sequence[object]) -> str:
+    return ", ".join("?" for _ in values)
 
 
 class Catalog:
@@ -80,6 +108,9 @@ class Catalog:
         self._db = connection
         self.path = path
         self.readonly = readonly  # opened without write access: searching works, writing fails
+        # The one connection is shared by a search's threads: each read holds this (reentrant:
+        # a read may call another).
+        self.lock = threading.RLock()
 
     @classmethod
     def open(cls, path: Path, *, create: bool = False) -> Catalog:
@@ -279,6 +310,7 @@ class Catalog:
         with self._db:
             self._db.executemany("DELETE FROM removed WHERE num = ?", [(n,) for n in nums])
 
+    @_locked
     def failures(self) -> list[tuple[str, str]]:
         """(path, reason) of every file whose last ingestion failed."""
         rows = self._db.execute(
@@ -331,6 +363,7 @@ class Catalog:
             [(document_num, page, *boxes.encode(found)) for page, found in pages.items()],
         )
 
+    @_locked
     def page_boxes(self, document_num: int, page: int) -> tuple[WordBox, ...] | None:
         """The word boxes of a page; None when they are not known (see ``pages_without_boxes``)."""
         row = self._db.execute(
@@ -468,6 +501,7 @@ class Catalog:
         " FROM documents d"
     )
 
+    @_locked
     def documents_by_num(self, nums: Iterable[int]) -> dict[int, StoredDocument]:
         wanted = list(nums)
         if not wanted:
@@ -476,6 +510,7 @@ class Catalog:
         rows = self._db.execute(f"{self._SELECT} WHERE d.num IN ({marks})", wanted).fetchall()
         return {int(row[0]): self._document(row) for row in rows}
 
+    @_locked
     def summaries(self, nums: Sequence[int]) -> dict[int, DocumentSummary]:
         """What search hits show of the documents ``nums``."""
         if not nums:
@@ -487,18 +522,34 @@ class Catalog:
         )
         return {row[0]: DocumentSummary(*row) for row in rows}
 
-    def document_by_id(self, doc_id: str) -> StoredDocument | None:
-        row = self._db.execute(f"{self._SELECT} WHERE d.id = ?", (doc_id,)).fetchone()
+    @_locked
+    def document_by_id(
+        self, doc_id: str, clearance: Secrecy = Secrecy.TUYET_MAT
+    ) -> StoredDocument | None:
+        """The document ``doc_id`` if a reader at ``clearance`` may see it: the level is checked
+        in the query that reads the row, so a hidden id and a missing one cost the same."""
+        levels = _levels(clearance)
+        row = self._db.execute(
+            f"{self._SELECT} WHERE d.id = ? AND d.secrecy IN ({_in(levels)})", (doc_id, *levels)
+        ).fetchone()
         return self._document(row) if row else None
 
     def iter_documents(self) -> Iterator[StoredDocument]:
         for row in self._db.execute(f"{self._SELECT} ORDER BY d.num"):
             yield self._document(row)
 
-    def document_nums(self) -> list[int]:
-        """Every document's (and record's) number, in order."""
-        return [int(row[0]) for row in self._db.execute("SELECT num FROM documents ORDER BY num")]
+    @_locked
+    def document_nums(self, level: Secrecy | None = None) -> list[int]:
+        """Every document's (and record's) number, in order; of one secrecy ``level`` if given."""
+        if level is None:
+            rows = self._db.execute("SELECT num FROM documents ORDER BY num")
+        else:
+            rows = self._db.execute(
+                "SELECT num FROM documents WHERE secrecy = ? ORDER BY num", (level.value,)
+            )
+        return [int(row[0]) for row in rows]
 
+    @_locked
     def documents_with_pages(
         self, nums: Sequence[int]
     ) -> list[tuple[StoredDocument, list[PageText]]]:
@@ -516,6 +567,7 @@ class Catalog:
             pages[int(num)].append(_page(row))
         return [(documents[num], pages[num]) for num in sorted(documents)]
 
+    @_locked
     def pages(self, document_num: int) -> list[PageText]:
         """Every page of a document, in order."""
         rows = self._db.execute(
@@ -524,6 +576,7 @@ class Catalog:
         ).fetchall()
         return [_page(row) for row in rows]
 
+    @_locked
     def page_texts(self, wanted: dict[int, list[int]]) -> dict[int, list[tuple[int, str]]]:
         """(page number, text) of the pages ``wanted`` ({document number: page numbers}), by
         document, in page order: what a snippet needs (a page's other columns, its segmented
@@ -567,17 +620,29 @@ class Catalog:
         with self._db:
             self._db.execute("UPDATE documents SET indexed = 0")
 
-    def counts(self) -> dict[str, int]:
-        """Numbers of documents, records, pages and failed files."""
-        one = self._db.execute
+    @_locked
+    def counts(self, clearance: Secrecy = Secrecy.TUYET_MAT) -> dict[str, int]:
+        """Numbers of documents, records, pages, OCR'd pages and failed files a reader at
+        ``clearance`` may see (a failed file is listed at every clearance)."""
+        levels = _levels(clearance)
+        kinds = dict(
+            self._db.execute(
+                f"SELECT kind, count(*) FROM documents WHERE secrecy IN ({_in(levels)})"
+                " GROUP BY kind",
+                levels,
+            ).fetchall()
+        )
+        pages, ocr_pages = self._db.execute(
+            "SELECT count(*), coalesce(sum(p.method = 'ocr'), 0) FROM pages p"
+            f" JOIN documents d ON d.num = p.document_num WHERE d.secrecy IN ({_in(levels)})",
+            levels,
+        ).fetchone()
         return {
-            "documents": one("SELECT count(*) FROM documents WHERE kind = 'document'").fetchone()[
-                0
-            ],
-            "records": one("SELECT count(*) FROM documents WHERE kind = 'record'").fetchone()[0],
-            "pages": one("SELECT count(*) FROM pages").fetchone()[0],
-            "ocr_pages": one("SELECT count(*) FROM pages WHERE method = 'ocr'").fetchone()[0],
-            "failed_files": one("SELECT count(*) FROM files WHERE status = 'failed'").fetchone()[0],
+            "documents": int(kinds.get("document", 0)),
+            "records": int(kinds.get("record", 0)),
+            "pages": int(pages),
+            "ocr_pages": int(ocr_pages),
+            "failed_files": len(self.failures()),
         }
 
 

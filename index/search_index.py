@@ -1,4 +1,4 @@
-"""The tantivy index, derived from the catalogue.
+"""The tantivy indexes, derived from the catalogue: one per secrecy level.
 
 Each document is indexed once at document level (title and whole text: ranking, totals,
 facets) and once per page (page hits). A page's text goes in fields of its own (``page_*``),
@@ -6,32 +6,36 @@ so a search of documents never walks the postings of pages. Text fields come in 
 spellings, analysed in Python by ``index.analysis`` and split on whitespace by tantivy:
 ``*_exact`` keeps diacritics, ``*_fold`` drops them. Metadata used for filters and facets are
 raw fast fields.
+
+The documents of each secrecy level are in an index of their own (``ARCHIVE/index/<level>``):
+a reader at a clearance searches the indexes up to it and no other, so the statistics that
+score and order its hits (BM25's document frequencies and lengths, ``similar``'s choice of
+words) are those of the documents it may see, as if the others did not exist.
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime
 import json
-import re
+import logging
 import shutil
 import weakref
-from collections import deque
-from collections.abc import Callable, Generator, Iterable, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tantivy
 
 from archive_search.index import readonly
-from archive_search.index.analysis import ANALYSIS_VERSION, analysed_fields, fold, terms
-from archive_search.index.catalog import Catalog
+from archive_search.index.analysis import ANALYSIS_VERSION, analysed_fields, fold
 from archive_search.index.errors import IndexUnavailableError
-from archive_search.index.records import PageText, StoredDocument
+from archive_search.index.records import PageText, Secrecy, StoredDocument
 from archive_search.index.segment import compounds
+from archive_search.index.symbols import citations, cited_at, symbol_key
 
+if TYPE_CHECKING:
+    from archive_search.index.catalog import Catalog
+
+log = logging.getLogger(__name__)
 LEVEL_DOCUMENT = "doc"
 LEVEL_PAGE = "page"
 TEXT_FIELDS = ("title_exact", "title_fold", "body_exact", "body_fold", "page_exact", "page_fold")
@@ -49,23 +53,17 @@ MATCH_FIELD = "match_fold"
 # clearance again with the entry's part (``public@1``, see ``part_of``): a search ranks the parts
 # on two threads.
 VISIBILITY_FIELD = "visible"
-# Document entries are split in PARTS by ``num``. A rebuild writes each part in segments of its
-# own, so ranking one part never reads the other's postings: ranked on two threads at once, the
-# two parts take the time of one (each costs half of the whole, to 1%).
+# Document entries of a level are split in PARTS by ``num``. A rebuild writes each part in
+# segments of its own, so ranking one part never reads the other's postings: ranked on two
+# threads at once, the two parts take the time of one. They share their level's statistics.
 PARTS = 2
+# Levels, lowest first: each has an index of its own, ``ARCHIVE/index/<level>``.
+LEVELS = tuple(Secrecy)
 # Each symbol the document cites with the date the citation gives (``36-nq/tw@1998-05-10`` and
 # ``36-nq/tw@1998``), or none (``36-nq/tw@``): which of the documents sharing a symbol it cites.
 CITED_AT_FIELD = "cited_at"
 FACET_FIELDS = ("fond", "doc_type", "issuer", "secrecy", "kind")
-_WRITER_HEAP = 128_000_000
-# A rebuild writes every entry in one go: a larger heap flushes fewer, larger segments (2 instead
-# of 8 at full scale, for 670 MB of reindex RSS instead of 350), and a search over 2 segments is
-# ~10% faster than over 8 (same-process A/B); 1 GB (one segment) gained nothing more.
-_REBUILD_HEAP = 512_000_000
-_BATCH = 64  # documents per analysis task when reindexing in parallel
-_PROGRESS_EVERY = 1_000  # documents between two reports of a rebuild's progress
-# Told (documents done, documents in all) as a rebuild goes.
-RebuildProgress = Callable[[int, int], None]
+WRITER_HEAP = 128_000_000
 
 
 # Empty, named after the analysis version: an index without it analysed its text otherwise.
@@ -119,85 +117,6 @@ def part_of(num: int) -> int:
 def visibility_term(clearance: str, part: int | None = None) -> str:
     """The ``VISIBILITY_FIELD`` term of the entries a clearance may see: all, or one part's."""
     return clearance if part is None else f"{clearance}@{part}"
-
-
-def symbol_key(symbol: str) -> str:
-    """The canonical form of a document symbol, folded as typed in plain Latin letters:
-    ``Số 36 NQ/TW`` → ``36-nq/tw``, ``Số: 12/2019/QĐ-UBND`` → ``12-2019/qd/ubnd``."""
-    parts = fold(" ".join(terms(symbol))).split()
-    if parts and parts[0] == "so":
-        parts = parts[1:]
-    if len(parts) < 2:
-        return "-".join(parts)
-    return f"{parts[0]}-{parts[1]}" + "".join(f"/{part}" for part in parts[2:])
-
-
-# A symbol as printed in a text: number, type, issuer(s), no spaces (36-NQ/TW, 01-QĐi/TW). What
-# may not stand before it (a letter, digit, ``_``, ``/``, ``-``) is checked by hand: a lookbehind
-# tried at every character costs a third of the scan. ASCII digits: a pattern opening with a
-# class is tried only where the class matches, one opening with ``\d`` everywhere (-25%).
-_CITED_RE = re.compile(r"[0-9]{1,4}-[^\W\d_]+(?:/[^\W\d_]+)+(?![\w/])")
-
-
-def _glued(text: str, start: int) -> bool:
-    return start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_/-")
-
-
-# The date a citation may give right after the symbol: ``ngày 15/5/2016``, ``ngày 15-5-2016``,
-# ``ngày 15 tháng 5 năm 2016`` (with or without diacritics).
-_CITED_DATE_RE = re.compile(
-    r"\s*,?\s*ng[aà]y\s*(\d{1,2})\s*(?:[/.-]|th[aá]ng)\s*(\d{1,2})\s*(?:[/.-]|n[aă]m)\s*(\d{4})(?!\d)",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Citation:
-    """A symbol a text cites: its key, as printed, and the date it gives (ISO, or "")."""
-
-    key: str
-    printed: str
-    date: str = ""
-
-
-def citations(text: str, own_symbol: str = "") -> list[Citation]:
-    """What ``text`` cites, other than ``own_symbol``, in order of first mention: each symbol
-    once per date given (symbols repeat from one year or term to the next; a date tells them
-    apart). A symbol also cited with a date is that one where the text leaves the date out."""
-    own = symbol_key(own_symbol) if own_symbol else ""
-    found: dict[tuple[str, str], Citation] = {}
-    for match in _CITED_RE.finditer(text):
-        if _glued(text, match.start()):
-            continue
-        printed = match.group()
-        parts = printed.split("-", 1)[1].split("/")
-        if all(part[0].isupper() for part in parts):
-            key = symbol_key(printed)
-            if key != own:
-                date = _cited_date(text, match.end())
-                found.setdefault((key, date), Citation(key, printed, date))
-    dated = {key for key, date in found if date}
-    return [citation for citation in found.values() if citation.date or citation.key not in dated]
-
-
-def _cited_date(text: str, end: int) -> str:
-    match = _CITED_DATE_RE.match(text, end)
-    if match is None:
-        return ""
-    day, month, year = (int(part) for part in match.groups())
-    try:
-        return datetime.date(year, month, day).isoformat()
-    except ValueError:  # 31/2: no date to tell documents apart by
-        return ""
-
-
-def cited_at(found: Sequence[Citation]) -> list[str]:
-    """``CITED_AT_FIELD`` terms of citations: ``key@`` undated, else ``key@YYYY-MM-DD`` and ``key@YYYY``."""
-    values: list[str] = []
-    for citation in found:
-        dates = (citation.date, citation.date[:4]) if citation.date else ("",)
-        values += [f"{citation.key}@{date}" for date in dates]
-    return list(dict.fromkeys(values))
 
 
 def date_key(date: str, year: int | None) -> int:
@@ -285,50 +204,10 @@ def index_documents(doc: StoredDocument, pages: Sequence[PageText]) -> list[tant
     return [tantivy.Document(**fields) for fields in document_fields(doc, pages)]
 
 
-_READERS: dict[Path, Catalog] = {}  # per worker process: its own connection to the catalogue
+class LevelIndex:
+    """The tantivy index of one secrecy level's documents, ``ARCHIVE/index/<level>``."""
 
-
-def _entries_of(catalog: Catalog, nums: list[int]) -> list[list[dict[str, Any]]]:
-    """The index entries of the catalogue documents ``nums``."""
-    return [document_fields(doc, pages) for doc, pages in catalog.documents_with_pages(nums)]
-
-
-def _fields_of(catalog_path: Path, nums: list[int]) -> list[list[dict[str, Any]]]:
-    """``_entries_of`` in a worker, which reads the catalogue itself: a parent reading and
-    pickling every page to its workers was the bottleneck of reindexing."""
-    if (catalog := _READERS.get(catalog_path)) is None:
-        catalog = _READERS[catalog_path] = Catalog.open(catalog_path)
-    return _entries_of(catalog, nums)
-
-
-def _analysed(
-    catalog: Catalog, nums: list[int], workers: int
-) -> Generator[list[dict[str, Any]], None, None]:
-    """The index entries of the catalogue documents ``nums``, in order; analysed by ``workers``
-    processes, a bounded number of batches in flight so the catalogue is never loaded whole."""
-    batches = (nums[start : start + _BATCH] for start in range(0, len(nums), _BATCH))
-    if workers <= 1:
-        for batch in batches:
-            yield from _entries_of(catalog, batch)
-        return
-    from archive_search.index.processes import (
-        WorkerPool,
-    )  # here: multiprocessing adds 15 ms to a CLI search
-
-    with WorkerPool(workers) as pool:
-        pending: deque[Future[list[list[dict[str, Any]]]]] = deque()
-        while True:
-            while len(pending) < 2 * workers and (batch := next(batches, [])):
-                pending.append(pool.submit(_fields_of, catalog.path, batch))
-            if not pending:
-                return
-            yield from pending.popleft().result()
-
-
-class SearchIndex:
-    """The tantivy index in ``ARCHIVE/index``."""
-
-    def __init__(self, index: tantivy.Index, path: Path, *, heap: int = _WRITER_HEAP) -> None:
+    def __init__(self, index: tantivy.Index, path: Path, *, heap: int = WRITER_HEAP) -> None:
         self._index = index
         self.path = path
         self._heap = heap  # the writer's memory budget in bytes
@@ -341,7 +220,7 @@ class SearchIndex:
         )
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = False, heap: int = _WRITER_HEAP) -> SearchIndex:
+    def open(cls, path: Path, *, create: bool = False, heap: int = WRITER_HEAP) -> LevelIndex:
         if not (path / "meta.json").exists():
             if not create:
                 raise IndexUnavailableError(
@@ -360,7 +239,7 @@ class SearchIndex:
             ) from exc
 
     @classmethod
-    def _open_readonly(cls, path: Path) -> SearchIndex:
+    def _open_readonly(cls, path: Path) -> LevelIndex:
         """The index in a folder this process cannot write, read through a private stand-in
         (``index/readonly.py``): the commit there when opened."""
         private = readonly.stand_in(path)
@@ -377,8 +256,8 @@ class SearchIndex:
         return sum(item.stat().st_size for item in self.path.rglob("*") if item.is_file())
 
     def searcher(self) -> tantivy.Searcher:
-        """A searcher on the last commit. Reloading costs 0.1-0.5 ms, so it is done only when
-        a commit has replaced ``meta.json`` since the last one (a stat, ~3 µs)."""
+        """A searcher on the last commit, reloaded only when a commit has replaced ``meta.json``
+        since the last one (a stat is far cheaper than a reload)."""
         try:
             meta = (self.path / "meta.json").stat()
             commit = (meta.st_ino, meta.st_mtime_ns, meta.st_size)
@@ -391,9 +270,8 @@ class SearchIndex:
         return self._index.searcher()
 
     def values(self, searcher: tantivy.Searcher, field: str) -> tuple[str, ...]:
-        """Every value a raw field (``fond``, ``doc_type``…) holds in ``searcher``'s commit, of
-        every document whatever its secrecy: what typed filter values are resolved against.
-        Read once per commit (15-35 µs a field at full scale)."""
+        """Every value a raw field (``fond``, ``doc_type``…) holds in ``searcher``'s commit: what
+        typed filter values are resolved against. Read once per commit."""
         if field not in self._values:
             self._values[field] = tuple(
                 term for term, _ in searcher.terms_with_prefix(field, "") if term
@@ -402,7 +280,7 @@ class SearchIndex:
 
     def year_span(self, searcher: tantivy.Searcher) -> tuple[int, int] | None:
         """The first and last year of any entry in ``searcher``'s commit (None: no years), what
-        open year ranges are closed with. Read once per commit (~1.5 ms at full scale)."""
+        open year ranges are closed with. Read once per commit."""
         if self._year_span is None:
             stats = searcher.aggregate(
                 tantivy.Query.all_query(), {"year": {"stats": {"field": "year"}}}
@@ -418,18 +296,18 @@ class SearchIndex:
             self._writer = self._index.writer(self._heap, 1)
         return self._writer
 
-    def replace(self, doc: StoredDocument, pages: Sequence[PageText]) -> None:
-        """Stage a document (and its pages), replacing any earlier version of it."""
-        writer = self._writer_or_new()
-        writer.delete_documents_by_term("num", doc.num)
-        for item in index_documents(doc, pages):
-            writer.add_document(item)
+    def holds(self, num: int) -> bool:
+        """Whether the last commit holds the document ``num``."""
+        query = tantivy.Query.term_query(self.schema, "num", num)
+        return bool(getattr(self.searcher().search(query, 1, count=True), "count", 0))
 
-    def add(self, fields: Iterable[dict[str, Any]]) -> None:
-        """Stage new entries (no earlier version to replace: for a fresh index)."""
+    def add(self, entries: Iterable[tantivy.Document | dict[str, Any]]) -> None:
+        """Stage entries (a document's, from ``index_documents`` or ``document_fields``)."""
         writer = self._writer_or_new()
-        for values in fields:
-            writer.add_document(tantivy.Document(**values))
+        for entry in entries:
+            writer.add_document(
+                entry if isinstance(entry, tantivy.Document) else tantivy.Document(**entry)
+            )
 
     def delete(self, num: int) -> None:
         """Stage the removal of a document and its pages (visible after the next commit)."""
@@ -453,6 +331,196 @@ class SearchIndex:
         return int(self.searcher().num_docs)
 
 
+class SearchIndex:
+    """The indexes of every secrecy level in ``ARCHIVE/index``, read and written as one.
+
+    A document is in the index of its level only: ``replace`` moves one whose level changed,
+    and ``commit`` then rewrites the index it left from the catalogue, because tantivy counts a
+    deleted entry in its statistics until its segment is merged: the reader of that level would
+    otherwise score its hits with the words of a document it no longer sees (or, moved down,
+    sees elsewhere). Other deletions (a document removed, or replaced by a new version of the
+    same level) are counted there until tantivy merges the segment or ``reindex``: statistics
+    of documents that every reader of the level was cleared for.
+    """
+
+    def __init__(
+        self, path: Path, levels: dict[Secrecy, LevelIndex], catalog: Catalog | None = None
+    ) -> None:
+        self.path = path
+        self.levels = levels
+        self.schema = levels[Secrecy.PUBLIC].schema
+        self._catalog = catalog  # where a level left by a document is rewritten from
+        self._staged: dict[Secrecy, set[int]] = {level: set() for level in LEVELS}
+        self._left: set[Secrecy] = set()  # levels a document left for another since the commit
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        *,
+        create: bool = False,
+        heap: int = WRITER_HEAP,
+        catalog: Catalog | None = None,
+    ) -> SearchIndex:
+        """The indexes at ``path`` (``create``: made empty where missing). An index of the
+        older layout, one for every level, asks for ``reindex``. ``catalog``: what a writer
+        rewrites a level from (see the class)."""
+        if (path / "meta.json").exists():
+            raise IndexUnavailableError(
+                "search index was built by an older archive-search (no index per secrecy "
+                "level): run `archive-search reindex`",
+                path=path,
+            )
+        if not create and not (path / Secrecy.PUBLIC.value / "meta.json").exists():
+            raise IndexUnavailableError(
+                "search index is missing: run `archive-search reindex` to rebuild it", path=path
+            )
+        levels = {  # a reader takes the levels there are: a writer makes the others
+            level: LevelIndex.open(path / level.value, create=create, heap=heap)
+            for level in LEVELS
+            if create or (path / level.value / "meta.json").exists()
+        }
+        return cls(path, levels, catalog)
+
+    def searchers(self, clearance: Secrecy) -> list[tuple[Secrecy, tantivy.Searcher]]:
+        """A searcher on the last commit of each level a reader at ``clearance`` may see (public
+        always; the others when they hold documents)."""
+        found = []
+        for level in LEVELS[: clearance.rank + 1]:
+            if level not in self.levels:
+                continue
+            searcher = self.levels[level].searcher()
+            if level is Secrecy.PUBLIC or searcher.num_docs:
+                found.append((level, searcher))
+        return found
+
+    def values(
+        self, searchers: Sequence[tuple[Secrecy, tantivy.Searcher]], field: str
+    ) -> tuple[str, ...]:
+        """Every value a raw field holds in the documents of ``searchers``."""
+        if len(searchers) == 1:
+            level, searcher = searchers[0]
+            return self.levels[level].values(searcher, field)
+        return tuple(
+            dict.fromkeys(
+                value
+                for level, searcher in searchers
+                for value in self.levels[level].values(searcher, field)
+            )
+        )
+
+    def year_span(
+        self, searchers: Sequence[tuple[Secrecy, tantivy.Searcher]]
+    ) -> tuple[int, int] | None:
+        """The first and last year of the documents of ``searchers`` (None: no years)."""
+        spans = [
+            span
+            for level, searcher in searchers
+            if (span := self.levels[level].year_span(searcher)) is not None
+        ]
+        return (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+
+    def size_bytes(self) -> int:
+        """Bytes the indexes take on disk."""
+        return sum(level.size_bytes() for level in self.levels.values())
+
+    def count(self) -> int:
+        """Entries (documents and pages) in every level."""
+        return sum(level.count() for level in self.levels.values())
+
+    def replace(self, doc: StoredDocument, pages: Sequence[PageText]) -> None:
+        """Stage a document (and its pages) in the index of its level, replacing any earlier
+        version of it there or in another level's (a document reclassified moves)."""
+        level = doc.meta.secrecy
+        for other in LEVELS:
+            if other is not level and self._holds(other, doc.num):
+                self.levels[other].delete(doc.num)
+                self._staged[other].discard(doc.num)
+                self._left.add(other)
+        index = self._writable(level)
+        index.delete(doc.num)
+        index.add(index_documents(doc, pages))
+        self._staged[level].add(doc.num)
+
+    def delete(self, num: int) -> None:
+        """Stage the removal of a document and its pages (visible after the next commit)."""
+        for level in LEVELS:
+            if self._holds(level, num):
+                self.levels[level].delete(num)
+                self._staged[level].discard(num)
+
+    def _holds(self, level: Secrecy, num: int) -> bool:
+        index = self.levels.get(level)
+        return index is not None and (num in self._staged[level] or index.holds(num))
+
+    def _writable(self, level: Secrecy) -> LevelIndex:
+        """The index of ``level``, made when a reader opened the archive without it."""
+        if level not in self.levels:
+            self.levels[level] = LevelIndex.open(self.path / level.value, create=True)
+        return self.levels[level]
+
+    def abandon(self) -> None:
+        """Drop everything staged since the last commit."""
+        for index in self.levels.values():
+            index.abandon()
+        self._clear()
+
+    def commit(self) -> None:
+        """Make everything staged visible to new searches, each level atomically, lowest first
+        (a document moved up leaves the lower level first); then rewrite the levels a document
+        left (see the class)."""
+        for index in self.levels.values():
+            index.commit()
+        left = sorted(self._left, key=lambda level: level.rank)
+        self._clear()
+        if left and self._catalog is None:
+            log.warning(
+                "documents left the index of %s; its statistics count them until `reindex`",
+                ", ".join(level.value for level in left),
+            )
+        elif left and self._catalog is not None:
+            from archive_search.index.rebuild import rewrite_level  # it builds on this module
+
+            for level in left:
+                rewrite_level(self.path / level.value, self._catalog, level)
+                self.levels[level] = LevelIndex.open(
+                    self.path / level.value, heap=self.levels[level]._heap
+                )
+
+    def _clear(self) -> None:
+        self._staged = {level: set() for level in LEVELS}
+        self._left = set()
+
+    def reindex(self, docs: Iterable[tuple[StoredDocument, Sequence[PageText]]]) -> int:
+        """Index these catalogue documents again, each in its level's index (a document whose
+        level changed moves), and commit; their count. What a reclassification calls."""
+        count = 0
+        try:
+            for doc, pages in docs:
+                self.replace(doc, pages)
+                count += 1
+        except BaseException:
+            self.abandon()
+            raise
+        self.commit()
+        return count
+
+
+def index_layout(path: Path) -> list[str]:
+    """What the index at ``path`` lacks that this version searches (an index per secrecy level,
+    fields): [] when it is up to date or missing (``SearchIndex.open`` says so)."""
+    if (path / "meta.json").exists():
+        return ["index per secrecy level"]
+    return sorted(
+        {
+            field
+            for level in LEVELS
+            if (path / level.value / "meta.json").exists()
+            for field in missing_fields(path / level.value)
+        }
+    )
+
+
 def missing_fields(path: Path) -> list[str]:
     """Fields this version searches that the index at ``path`` lacks: it was built by an older one."""
     try:
@@ -472,52 +540,3 @@ def _check_fields(path: Path) -> None:
             "run `archive-search reindex`",
             path=path,
         )
-
-
-def rebuild(
-    path: Path, catalog: Catalog, *, workers: int = 1, progress: RebuildProgress | None = None
-) -> int:
-    """Build a fresh index at ``path`` from every catalogue document (analysed by ``workers``
-    processes); swap it in when complete. ``progress(done, total)`` hears of every thousand
-    documents added, and of the last once the index is committed. Stopped before the swap (by
-    Ctrl-C, say), it leaves the index as it was and nothing of the new one."""
-    nums = catalog.document_nums()
-    staging = path.with_name(path.name + ".new")
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        count = _build(staging, catalog, nums, workers, progress)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    retired = path.with_name(path.name + ".old")
-    shutil.rmtree(retired, ignore_errors=True)
-    if path.exists():
-        path.rename(retired)
-    staging.rename(path)
-    shutil.rmtree(retired, ignore_errors=True)
-    if progress is not None:
-        progress(count, len(nums))
-    return count
-
-
-def _build(
-    path: Path, catalog: Catalog, nums: list[int], workers: int, progress: RebuildProgress | None
-) -> int:
-    """A new index at ``path`` of the catalogue documents ``nums``, committed; their count.
-    Each part is committed before the next is written, so no segment holds two parts."""
-    fresh = SearchIndex.open(path, create=True, heap=_REBUILD_HEAP)
-    count = 0
-    try:
-        for part in range(PARTS):
-            in_part = [num for num in nums if part_of(num) == part]
-            with contextlib.closing(_analysed(catalog, in_part, workers)) as analysed:
-                for fields in analysed:
-                    fresh.add(fields)
-                    count += 1
-                    if progress is not None and count % _PROGRESS_EVERY == 0:
-                        progress(count, len(nums))
-            fresh.commit()
-    except BaseException:
-        fresh.abandon()  # now: its threads would write in the folder after it is removed
-        raise
-    return count

@@ -179,9 +179,11 @@ def test_search_during_a_multi_commit_ingestion_sees_each_commit_and_never_error
     assert_consistent(tmp_path / "a", count)
     segments = {
         entry["segment_id"].replace("-", "")
-        for entry in json.loads((tmp_path / "a" / "index" / "meta.json").read_text())["segments"]
+        for entry in json.loads((tmp_path / "a" / "index" / "public" / "meta.json").read_text())[
+            "segments"
+        ]
     }
-    on_disk = {item.stem for item in (tmp_path / "a" / "index").glob("*.idx")}
+    on_disk = {item.stem for item in (tmp_path / "a" / "index" / "public").glob("*.idx")}
     assert on_disk == segments  # old segments were garbage-collected
 
 

@@ -1,4 +1,5 @@
-"""The index's two parts, ranked on two threads: a page of hits is exactly the whole index's."""
+"""The public index's two parts, ranked on two threads: a page of hits is exactly the whole
+index's."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import tantivy
 
 from archive_search import Archive, SearchQuery
 from archive_search.engine import _SPLIT_AT_MOST
+from archive_search.index.records import Secrecy
 from archive_search.index.search_index import PARTS, VISIBILITY_FIELD, SearchIndex, visibility_term
 from tests.test_search_language import build_archive
 
@@ -75,7 +77,7 @@ def test_a_page_of_hits_is_that_page_of_the_whole_listing(
 
 
 def test_every_document_is_in_one_part_and_parts_are_about_even(archive: Archive) -> None:
-    index = SearchIndex.open(archive.path / "index")
+    index = SearchIndex.open(archive.path / "index").levels[Secrecy.PUBLIC]
     searcher = index.searcher()
 
     def addresses(term: str) -> set[tuple[int, int]]:
@@ -94,7 +96,7 @@ def test_a_rebuild_writes_each_part_in_segments_of_its_own(tmp_path: Path, inges
     shutil.copytree(ingested, path)
     with Archive.open(path) as archive:
         archive.reindex()
-    index = SearchIndex.open(path / "index")
+    index = SearchIndex.open(path / "index").levels[Secrecy.PUBLIC]
     searcher = index.searcher()
     segments = []
     for part in range(PARTS):

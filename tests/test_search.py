@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from archive_search import Archive, FacetCount, IngestOptions, QueryError, SearchQuery
+from archive_search.index.records import Secrecy
 
 
 def _symbols(archive: Archive, text: str, **options: object) -> list[str]:
@@ -267,7 +268,7 @@ def test_one_archive_sees_its_own_new_commits_and_nothing_else_reloads(tmp_path:
     with Archive.open(tmp_path / "archive", create=True) as archive:
         archive.ingest([first])
         assert archive.search("chuyen doi so").total == 1
-        index = archive._search_engine().index
+        index = archive._search_engine().index.levels[Secrecy.PUBLIC]
         before, loaded = index.searcher().num_docs, index._loaded
         assert archive.search("chuyen doi so").total == 1
         assert index._loaded == loaded  # no commit since: no reload

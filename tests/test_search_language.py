@@ -31,7 +31,7 @@ from archive_search import (
     SearchResults,
 )
 from archive_search.cli import cli
-from archive_search.index import search_index
+from archive_search.index import rebuild
 
 MANIFEST_COLUMNS = [
     "path",
@@ -320,10 +320,10 @@ def _copy_with_an_old_index(archive: Archive, folder: Path) -> Path:
     """A copy of ``archive`` whose index looks built by an older version: it lacks ``cites``."""
     copy = folder / "archive"
     shutil.copytree(archive.path, copy)
-    meta_path = copy / "index" / "meta.json"
-    meta = json.loads(meta_path.read_text())
-    meta["schema"] = [field for field in meta["schema"] if field["name"] != "cites"]
-    meta_path.write_text(json.dumps(meta))
+    for meta_path in (copy / "index").glob("*/meta.json"):
+        meta = json.loads(meta_path.read_text())
+        meta["schema"] = [field for field in meta["schema"] if field["name"] != "cites"]
+        meta_path.write_text(json.dumps(meta))
     return copy
 
 
@@ -365,7 +365,7 @@ def test_the_cli_says_so_when_it_rebuilds_an_index_from_an_older_version(
 def test_reindex_reports_its_progress(
     tmp_path: Path, small: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search_index, "_PROGRESS_EVERY", 2)
+    monkeypatch.setattr(rebuild, "_PROGRESS_EVERY", 2)
     seen: list[tuple[int, int]] = []
     with Archive.open(_copy_with_an_old_index(small, tmp_path)) as old:
         assert old.outdated_index() == ["cites"]
@@ -379,7 +379,7 @@ def test_an_interrupted_rebuild_leaves_the_index_as_it_was(
 ) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(small.path, copy)
-    monkeypatch.setattr(search_index, "_PROGRESS_EVERY", 2)
+    monkeypatch.setattr(rebuild, "_PROGRESS_EVERY", 2)
 
     def interrupt(done: int, total: int) -> None:
         raise KeyboardInterrupt  # Ctrl-C, half-way
