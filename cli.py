@@ -626,12 +626,13 @@ def boxes(ctx: _Context, ocr: bool) -> None:
 
 
 @cli.command()
+@_CLEARANCE
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
-def failures(ctx: _Context, as_json: bool) -> None:
-    """List files whose ingestion failed, with the reason."""
+def failures(ctx: _Context, clearance: str, as_json: bool) -> None:
+    """List files whose ingestion failed, with the reason (those visible at the clearance)."""
     with ctx.archive() as archive:
-        found = archive.failures()
+        found = archive.failures(clearance=clearance)
     if as_json:
         _echo_json(found)
     for failure in [] if as_json else found:

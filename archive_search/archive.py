@@ -328,11 +328,13 @@ class Archive:
         with self._write_lock, writing(self.path, what):
             yield
 
-    def failures(self) -> list[Failure]:
-        """Files whose last ingestion failed, with the reason."""
+    def failures(self, *, clearance: Secrecy | str = Secrecy.PUBLIC) -> list[Failure]:
+        """Files whose last ingestion failed, with the reason; those a reader at ``clearance``
+        may see (a failed file has its document's level, else its manifest row's)."""
         from archive_search.ingest.pipeline import Failure
 
-        return [Failure(path, reason) for path, reason in self._catalog.failures()]
+        level = parse_clearance(clearance)
+        return [Failure(path, reason) for path, reason in self._catalog.failures(level)]
 
     def prune(self) -> int:
         """Forget files that no longer exist: their documents leave the catalogue and the index."""

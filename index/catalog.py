@@ -212,14 +212,18 @@ class Catalog:
         status: str,
         error: str | None = None,
         document_id: str | None = None,
+        secrecy: Secrecy = Secrecy.PUBLIC,
     ) -> None:
+        """Record a file's outcome; ``secrecy``: the level its manifest row gives (what
+        ``failures`` shows a failed file without a document at)."""
         held, before = self._document_and_digest(path)
         self._db.execute(
-            "INSERT INTO files (path, sha256, size, status, error, document_id, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256,"
-            " size = excluded.size, status = excluded.status, error = excluded.error,"
-            " document_id = excluded.document_id, updated_at = excluded.updated_at",
-            (path, sha256, size, status, error, document_id, _now()),
+            "INSERT INTO files (path, sha256, size, status, error, document_id, updated_at, secrecy)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET"
+            " sha256 = excluded.sha256, size = excluded.size, status = excluded.status,"
+            " error = excluded.error, document_id = excluded.document_id,"
+            " updated_at = excluded.updated_at, secrecy = excluded.secrecy",
+            (path, sha256, size, status, error, document_id, _now(), secrecy.value),
         )
         if (
             held is not None and held != document_id
@@ -311,10 +315,16 @@ class Catalog:
             self._db.executemany("DELETE FROM removed WHERE num = ?", [(n,) for n in nums])
 
     @_locked
-    def failures(self) -> list[tuple[str, str]]:
-        """(path, reason) of every file whose last ingestion failed."""
+    def failures(self, clearance: Secrecy = Secrecy.TUYET_MAT) -> list[tuple[str, str]]:
+        """(path, reason) of every file whose last ingestion failed that a reader at
+        ``clearance`` may see: at its document's level (some pages failed), else at the level
+        its manifest row gave it."""
+        levels = _levels(clearance)
         rows = self._db.execute(
-            "SELECT path, error FROM files WHERE status = 'failed' ORDER BY path"
+            "SELECT f.path, f.error FROM files f LEFT JOIN documents d ON d.id = f.document_id"
+            f" WHERE f.status = 'failed' AND coalesce(d.secrecy, f.secrecy) IN ({_in(levels)})"
+            " ORDER BY f.path",
+            levels,
         ).fetchall()
         return [(str(path), str(error or "")) for path, error in rows]
 
@@ -623,7 +633,7 @@ class Catalog:
     @_locked
     def counts(self, clearance: Secrecy = Secrecy.TUYET_MAT) -> dict[str, int]:
         """Numbers of documents, records, pages, OCR'd pages and failed files a reader at
-        ``clearance`` may see (a failed file is listed at every clearance)."""
+        ``clearance`` may see."""
         levels = _levels(clearance)
         kinds = dict(
             self._db.execute(
@@ -642,7 +652,7 @@ class Catalog:
             "records": int(kinds.get("record", 0)),
             "pages": int(pages),
             "ocr_pages": int(ocr_pages),
-            "failed_files": len(self.failures()),
+            "failed_files": len(self.failures(clearance)),
         }
 
 

@@ -128,6 +128,13 @@ CREATE TABLE IF NOT EXISTS page_boxes (
         "",
         lambda db: _add_column(db, "pages", "read TEXT"),
     ),
+    Migration(
+        5,
+        "files.secrecy: the level a failed file's manifest row gives it, so that `failures` "
+        "lists it only to readers cleared for it (a file with a document has that one's level)",
+        "",
+        lambda db: _add_column(db, "files", "secrecy TEXT NOT NULL DEFAULT 'public'"),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version if MIGRATIONS else _BASE_VERSION
 

@@ -228,6 +228,7 @@ class Ingestion:
         self._refused: set[Path] = set()  # files whose manifest row could not be used
         self._rows_failed = False  # a record row could not be read: records are not settled
         self._stop = threading.Event()  # Ctrl-C: stop at the next safe point
+        self._row_levels: dict[Path, Secrecy] = {}  # the level each manifest row gives its file
 
     def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
         """Ingest ``paths``. Ctrl-C (in the main thread) stops the run at its next safe point
@@ -260,6 +261,7 @@ class Ingestion:
         rows = self._manifest_rows(paths)
         by_path, conflicts = manifest_by_path(rows)
         self._conflicts(conflicts)
+        self._row_levels = {path: row.meta.secrecy for path, row in by_path.items()}
         files = (
             self._failed_files(paths)
             if self.options.retry_failed
@@ -758,10 +760,16 @@ class Ingestion:
     def _fail(self, path: Path, digest: str | None, size: int | None, reason: str) -> None:
         """Report a file that failed, and record it (unless its name cannot be stored)."""
         log.warning("failed: %s: %s", path, reason)
+        level = self._row_levels.get(path, Secrecy.PUBLIC)  # who may see it listed as failed
         if _storable(path):
             with self.catalog.transaction():
                 self.catalog.record_file(
-                    str(path), sha256=digest, size=size, status="failed", error=reason
+                    str(path),
+                    sha256=digest,
+                    size=size,
+                    status="failed",
+                    error=reason,
+                    secrecy=level,
                 )
         self.report.failures.append(Failure(str(path), reason))
 

@@ -19,10 +19,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive_search import Archive, SearchQuery, SearchResults
+from archive_search import Archive, IngestOptions, SearchQuery, SearchResults
+from archive_search.cli import cli
 from archive_search.index.catalog import Catalog
 from archive_search.index.errors import IndexUnavailableError, NotFoundError
 from archive_search.index.records import DocumentMeta, PageMethod, PageText, Secrecy
@@ -348,3 +350,34 @@ def test_random_archives_many_examples(
     test_random_archives_and_reclassifications_show_each_clearance_its_own_archive.hypothesis.inner_test(  # type: ignore[attr-defined]
         tmp_path_factory, drawn, moves
     )
+
+
+def test_a_failed_file_is_listed_at_its_manifest_rows_level(tmp_path: Path) -> None:
+    """A file that cannot be read is listed, and counted, only to readers cleared for the level
+    its manifest row gives it (public without one)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "secret.txt").write_text("", encoding="utf-8")
+    (docs / "plain.txt").write_text(" \n", encoding="utf-8")
+    (docs / "good.txt").write_text("Báo cáo kinh tế biển", encoding="utf-8")
+    (docs / "manifest.csv").write_text(
+        "path,fond,title,secrecy\nsecret.txt,TU,Hồ sơ,mat\nplain.txt,TU,Hồ sơ 2,\n"
+        "good.txt,TU,Báo cáo,\n",
+        encoding="utf-8",
+    )
+    with Archive.open(tmp_path / "archive", create=True) as archive:
+        report = archive.ingest(
+            [], options=IngestOptions(manifest=docs / "manifest.csv", workers=1)
+        )
+        assert len(report.failures) == 2
+        public = [Path(failure.path).name for failure in archive.failures()]
+        cleared = [Path(failure.path).name for failure in archive.failures(clearance="mat")]
+        assert (public, cleared) == (["plain.txt"], ["plain.txt", "secret.txt"])
+        assert archive.statistics().failed_files == 1
+        assert archive.statistics(clearance="toi-mat").failed_files == 2
+    listed = CliRunner().invoke(
+        cli, ["--archive", str(tmp_path / "archive"), "failures", "--clearance", "Mật"]
+    )
+    assert [line.split(":")[0] for line in listed.output.splitlines()] == [
+        str((docs / name).resolve()) for name in ("plain.txt", "secret.txt")
+    ]
