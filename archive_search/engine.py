@@ -277,18 +277,17 @@ class SearchEngine:
             return _compiled(
                 lambda: self._ranked(slices[0], main, query, query.limit, query.offset)
             ), counting
-        jobs = [
-            _Once(
-                partial(
-                    self._ranked, one, self._documents(text, query, part=one.part), query, top, 0
-                )
-            )
-            for one in slices
-        ]
+        jobs = [_Once(partial(self._ranked_part, one, text, query, top)) for one in slices]
         counting = self._submit(partial(_rank_then_count, jobs, aggregations.run))
         for job in jobs:  # those the facet thread has not started (busy with other searches), here
             _compiled(job.run)
         return _merged([_compiled(job.result.result) for job in jobs], query), counting
+
+    def _ranked_part(
+        self, one: _Slice, text: tantivy.Query | None, query: SearchQuery, top: int
+    ) -> Ranked:
+        """The top hits of one slice, its query compiled by the thread that ranks it."""
+        return self._ranked(one, self._documents(text, query, part=one.part), query, top, 0)
 
     def _resolved(
         self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery
