@@ -121,22 +121,22 @@ def _ties_by_id(results: SearchResults) -> list[tuple[float, list[str]]]:
 def _view(archive: Archive, clearance: Secrecy, ids: Sequence[str]) -> dict[str, object]:
     """Everything a reader at ``clearance`` sees of the archive, by what it asked."""
     view: dict[str, object] = {}
-    for text, filters in itertools.product(QUERIES, FILTERS):
-        for sort in ("relevance", "date"):
-            query = SearchQuery.build(
-                text,
-                clearance=clearance,
-                limit=100,
-                sort=sort,  # type: ignore[arg-type]
-                **filters,  # type: ignore[arg-type]
-            )
-            found = archive.run(query)
-            view[f"{text} {filters} {sort}"] = (
-                found.total,
-                found.facets,
-                _ties_by_id(found) if sort == "relevance" else sorted(h.id for h in found.hits),
-                found.warning,
-            )
+    asked = [(text, filters, "relevance") for text in QUERIES for filters in FILTERS]
+    asked += [(text, {}, "date") for text in QUERIES]
+    for text, filters, sort in asked:
+        query = SearchQuery.build(
+            text,
+            clearance=clearance,
+            limit=100,
+            sort=sort,  # type: ignore[arg-type]
+            **filters,  # type: ignore[arg-type]
+        )
+        found = archive.run(query)
+        ranked = _ties_by_id(found) if sort == "relevance" else sorted(h.id for h in found.hits)
+        view[f"{text} {filters} {sort}"] = (found.total, found.facets, ranked, found.warning)
+    for text in QUERIES:  # streamed, as exports are: scores included
+        hits = list(archive.hits(SearchQuery.build(text, clearance=clearance, pages_per_hit=0)))
+        view[f"export {text}"] = sorted((-hit.score, hit.id) for hit in hits)
     stats = dataclasses.replace(archive.statistics(clearance=clearance), index_bytes=0)
     view["stats"] = stats
     for doc_id in ids:
