@@ -255,7 +255,8 @@ class SearchEngine:
         if len(slices) == 1:
             return self._ranked(slices[0], main, query, limit, offset)
         top = offset + limit
-        return _merged([self._ranked(one, main, query, top, 0) for one in slices], query)
+        ranked = [self._ranked(one, main, query, top, 0) for one in slices]
+        return _merged(ranked, query, offset, limit)
 
     def _rank_and_count(
         self,
@@ -281,7 +282,8 @@ class SearchEngine:
         counting = self._submit(partial(_rank_then_count, jobs, aggregations.run))
         for job in jobs:  # those the facet thread has not started (busy with other searches), here
             _compiled(job.run)
-        return _merged([_compiled(job.result.result) for job in jobs], query), counting
+        ranked = [_compiled(job.result.result) for job in jobs]
+        return _merged(ranked, query, query.offset, query.limit), counting
 
     def _ranked_part(
         self, one: _Slice, text: tantivy.Query | None, query: SearchQuery, top: int
@@ -670,16 +672,16 @@ def _slices(searchers: Searchers, *, split: bool) -> list[_Slice]:
     ]
 
 
-def _merged(parts: list[Ranked], query: SearchQuery) -> Ranked:
-    """The page of hits ``query`` asks for out of the top hits of each slice, ordered as tantivy
-    orders an index's: by score or date (descending but for ``date-asc``), ties by level, then
-    by address."""
+def _merged(parts: list[Ranked], query: SearchQuery, offset: int, limit: int) -> Ranked:
+    """The ``limit`` hits from ``offset`` on out of the top hits of each slice, ordered as
+    tantivy orders an index's: by score or date (descending but for ``date-asc``, as ``query``
+    sorts), ties by level, then by address."""
     sign = 1 if query.sort == "date-asc" else -1
     hits = sorted(
         (hit for found, _ in parts for hit in found),
         key=lambda hit: (sign * hit[0], hit[1], hit[2].segment_ord, hit[2].doc),
     )
-    return hits[query.offset : query.offset + query.limit], sum(total for _, total in parts)
+    return hits[offset : offset + limit], sum(total for _, total in parts)
 
 
 def _nums(by_rank: dict[int, tantivy.Searcher], ranked: list[Ranking]) -> list[int]:

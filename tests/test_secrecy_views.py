@@ -383,3 +383,17 @@ def test_a_failed_file_is_listed_at_its_manifest_rows_level(tmp_path: Path) -> N
     assert [line.split(":")[0] for line in listed.output.splitlines()] == [
         str((docs / name).resolve()) for name in ("plain.txt", "secret.txt")
     ]
+
+
+@pytest.mark.parametrize("clearance", CLEARANCES)
+def test_an_export_streams_every_hit_of_every_level_in_score_order(
+    fixed: Archive, clearance: Secrecy
+) -> None:
+    """Streamed hits merge the levels' indexes batch by batch, whatever the query's ``limit``."""
+    query = SearchQuery.build("kinh tế OR biển", clearance=clearance, limit=1, pages_per_hit=0)
+    streamed = list(fixed.hits(query))
+    searched = fixed.run(dataclasses.replace(query, limit=100))
+    assert len(streamed) == searched.total > 1
+    assert [(hit.id, hit.score) for hit in streamed] == [
+        (hit.id, hit.score) for hit in searched.hits
+    ]
