@@ -55,6 +55,7 @@ _NUMS_BATCH = 1_000  # documents read at a time by visible_nums
 # A search whose every plain word finds fewer documents than this is run again relaxed: documents
 # with most of the words follow those with all of them.
 RELAX_BELOW = 10
+_WORDS_PER_SEARCH = 20  # sums of distinct powers of two below 2**24 are exact in a float32
 RELAX_FROM_WORDS = 4  # shorter queries are relaxed only when nothing has every word
 # A query of this many plain words or more (a sentence, a headline, a question) is always relaxed:
 # ranked by score, its documents with every word are often texts that merely use its words (on
@@ -423,23 +424,33 @@ class SearchEngine:
         self, searcher: tantivy.Searcher, parsed: ParsedQuery, nums: list[int], query: SearchQuery
     ) -> dict[int, int]:
         """How many of the query's words and other text clauses each document ``nums`` holds
-        (the other clauses always match; the plain words, one search each among ``nums``)."""
+        (the other clauses always match). One search per ``_WORDS_PER_SEARCH`` plain words: the
+        i-th scores 2**i where held, so each hit's score is the set of words it holds."""
         if parsed.root is None or not nums:
             return {}
         loose = loose_words(parsed.root)
         counts = dict.fromkeys(nums, query_words(parsed.root) - len(loose))
         compiler = self._compiler(query, ranking=False)
-        among = any_of(self.index.schema, "num", nums)
-        for leaf in loose:
-            holding = tantivy.Query.boolean_query(
-                [
-                    (tantivy.Occur.Must, compiler.document(ParsedQuery(leaf)) or among),
-                    (tantivy.Occur.Must, among),
-                ]
+        among = tantivy.Query.const_score_query(any_of(self.index.schema, "num", nums), 0.0)
+        for start in range(0, len(loose), _WORDS_PER_SEARCH):
+            held = [
+                (
+                    tantivy.Occur.Should,
+                    tantivy.Query.const_score_query(
+                        compiler.document(ParsedQuery(leaf)) or among, float(2**bit)
+                    ),
+                )
+                for bit, leaf in enumerate(loose[start : start + _WORDS_PER_SEARCH])
+            ]
+            words = tantivy.Query.boolean_query(held)
+            which = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, among), (tantivy.Occur.Must, words)]
             )
-            found = searcher.search(holding, len(nums), count=False)
-            for num in _ints(searcher.fast_field_values("num", [a for _, a in found.hits])):
-                counts[num] += 1
+            found = searcher.search(which, len(nums), count=False)
+            addresses = [address for _, address in found.hits]
+            values = _ints(searcher.fast_field_values("num", addresses))
+            for num, (score, _) in zip(values, found.hits, strict=True):
+                counts[num] += round(score).bit_count()
         return counts
 
     def _documents(
