@@ -41,8 +41,7 @@ def _machine() -> str:
             versions.append(f"{package} {version(package)}")
         except PackageNotFoundError:
             versions.append(f"{package} not installed")
-    # Which build of Python matters: on pyenv's default build (a shared libpython, no profile-guided
-    # optimisation) searches took 11% longer than on Debian's python3.11 on the same machine.
+    # Which build of Python runs the bench matters to search times (docs/performance.md).
     interpreter = os.path.realpath(sys.executable)
     system = f"{platform.system()} {platform.release()}; Python {platform.python_version()} ({interpreter})"
     versions += [

@@ -23,7 +23,7 @@ _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 # Old-style tone on the first vowel of an open oa/oe/uy syllable (hòa, khỏe, thủy, ủy), not after
 # q (quỏa). The "not after q" is checked once the vowel is read: a pattern opening with a
 # lookbehind is tried at every character, one opening with a class only where the class matches
-# (half the time of this substitution on a page).
+# (docs/performance.md).
 _OLD_STYLE_RE = re.compile(
     "([òóỏõọÒÓỎÕỌ](?<![qQ].)[aAeE]|[ùúủũụÙÚỦŨỤ](?<![qQ].)[yY])(?![^\\W_]|[" + _COMBINING + "])"
 )
@@ -47,8 +47,10 @@ ANALYSIS_VERSION = 3
 
 
 def latin_look_alikes(text: str) -> str:
-    """``text`` with Cyrillic and Greek look-alikes written in Latin where they stand among
-    Latin letters (in a run without spaces that holds one): a Russian word stays Russian."""
+    """``text`` with Cyrillic and Greek look-alikes among Latin letters written in Latin.
+
+    Only in a run without spaces that holds a Latin letter: a Russian word stays Russian.
+    """
     if _LOOK_ALIKE_RE.search(text) is None:
         return text
     return _WITH_LOOK_ALIKE_RE.sub(_latin_run, text)
@@ -78,17 +80,21 @@ def _move_tone(match: re.Match[str]) -> str:
 
 
 def compose(text: str) -> str:
-    """``text`` as shown to people: NFC, no zero-width characters, ``Ð`` written ``Đ``; the
-    tone-mark style of the source is kept."""
+    """``text`` as shown to people: NFC, no zero-width characters, ``Ð`` written ``Đ``.
+
+    The tone-mark style of the source is kept.
+    """
     text = unicodedata.normalize("NFC", text)
-    if any(mark in text for mark in _ZERO_WIDTH):  # six substring searches: a fifth of the regex
+    if any(mark in text for mark in _ZERO_WIDTH):  # cheaper than the regex: docs/performance.md
         text = _ZERO_WIDTH_RE.sub("", text)
     return text.replace("Ð", "Đ").replace("ð", "đ")
 
 
 def normalize(text: str) -> str:
-    """The canonical spelling of ``text`` (composed, new tone-mark style, look-alikes Latin);
-    case is kept."""
+    """The canonical spelling of ``text``: composed, new tone-mark style, look-alikes Latin.
+
+    Case is kept.
+    """
     return _OLD_STYLE_RE.sub(_move_tone, compose(latin_look_alikes(text)))
 
 
@@ -130,8 +136,11 @@ def tokens(text: str) -> Iterator[Token]:
 
 
 def _same_length_canonical(text: str) -> str | None:
-    """``normalize(text).lower()`` when it keeps every offset of ``text`` (NFC text without
-    zero-width characters or Ð: the tone move and lowercasing are then length-preserving)."""
+    """``normalize(text).lower()`` when it keeps every offset of ``text``, else None.
+
+    That is NFC text without zero-width characters or Ð: the tone move and lowercasing are then
+    length-preserving.
+    """
     if (
         not unicodedata.is_normalized("NFC", text)
         or _STRIPPED_RE.search(text)
@@ -171,6 +180,8 @@ def analysed_fields(text: str) -> tuple[str, str]:
 
 
 def _fold_canonical(text: str) -> str:
-    """``fold`` of canonical lowercase text (where ``Đ`` and ``Ð`` cannot occur), without the
-    steps that would change nothing: a sixth less time to index a page."""
+    """``fold`` of canonical lowercase text, where ``Đ`` and ``Ð`` cannot occur.
+
+    It leaves out the steps that would change nothing there, for speed (docs/performance.md).
+    """
     return _without_marks(text.replace("đ", "d"))

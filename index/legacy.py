@@ -48,10 +48,10 @@ ACCEPT_SHARE = 0.5
 """...and the converted line must be at least half valid syllables: the result is Vietnamese."""
 OCR_SHARE = 0.9
 """After repair, text whose judged words are Vietnamese syllables below this share needs OCR.
-Measured on judged words: real Unicode pages 0.98-1.0 (the seed article and every sample page:
-1.0); undecoded TCVN3/VNI 0.17-0.28; UTF-8 read as cp1252 0.34; Latin-1 noise 0.05; a font map
-with one broken glyph family (every ``ô`` shown as ``ơ``) 0.93-0.97. 0.9 leaves real text room
-for names and stray errors; a broken map that spoils under 10% of the words is not caught."""
+
+It leaves real text room for names and stray errors, and sits well above what undecoded legacy
+text and noise reach (the shares measured are in docs/performance.md); a broken font map that
+spoils only a few words is not caught."""
 MIN_JUDGED_WORDS = 5
 """Text with fewer judged words than this is too short to flag."""
 
@@ -266,8 +266,11 @@ def _vni_chunk(chunk: str) -> str:
 
 
 def _viqr_tone_is_punctuation(text: str, end: int) -> bool:
-    """``.``/``?`` after a vowel is a tone mark (RFC 1456: ``vu. Ti?nh``), except where only
-    punctuation can stand: at the end of the line or before punctuation (``No^.i.``, ``kho^ng?)``)."""
+    """Whether a ``.`` or ``?`` after a vowel is punctuation rather than a VIQR tone mark.
+
+    It is a tone mark (RFC 1456: ``vu. Ti?nh``) except where only punctuation can stand: at the end
+    of the line or before punctuation (``No^.i.``, ``kho^ng?)``).
+    """
     following = text[end:].lstrip(" ")
     return not following or following[0] in _VIQR_AFTER_PUNCTUATION
 
@@ -332,8 +335,10 @@ def _settle(labels: list[str | None]) -> list[bool]:
 def _mix(
     line: str, convert: Callable[[str], str], *, whole_line: bool = False, lean: bool = False
 ) -> str:
-    """Convert ``line`` chunk by chunk (or at once, when marks depend on what follows a word);
-    with ``lean``, chunks as Vietnamese either way (``Sè``/``Số``) are converted too."""
+    """Convert ``line`` chunk by chunk, or at once when marks depend on what follows a word.
+
+    With ``lean``, chunks that read as Vietnamese either way (``Sè``/``Số``) are converted too.
+    """
     chunks = _CHUNK_RE.split(line)
     if whole_line:
         converted = _CHUNK_RE.split(convert(line))
@@ -391,9 +396,11 @@ def _candidates(line: str, thorough: bool) -> Iterator[str]:
 
 @dataclass(frozen=True, slots=True)
 class _Line:
-    """A line as it stands (NFC) and its best legacy readings: (encoding, text), several when
-    they tie (``bæ`` is VNI's ``bỉ`` and TCVN3's ``bổ``), none when no reading is clearly more
-    Vietnamese than the line itself."""
+    """A line as it stands (NFC) and its best legacy readings, as (encoding, text) pairs.
+
+    Several readings when they tie (``bæ`` is VNI's ``bỉ`` and TCVN3's ``bổ``); none when no reading
+    is clearly more Vietnamese than the line itself.
+    """
 
     plain: str
     readings: tuple[tuple[str, str], ...]
@@ -428,9 +435,12 @@ def _read_line(line: str, thorough: bool) -> _Line:
 
 
 def _settle_lines(lines: list[_Line]) -> tuple[list[str], set[str]]:
-    """Each line's text and the encodings found. A tie between readings goes to the encoding
-    the text's unambiguous lines (a PDF page's, a whole file's) were read in most: a VNI file's
-    ``bì bỉ`` line stays VNI. Without any, to the first in ``_candidates`` order."""
+    """Each line's text and the encodings found.
+
+    A tie between readings goes to the encoding the text's unambiguous lines (a PDF page's, a whole
+    file's) were read in most: a VNI file's ``bì bỉ`` line stays VNI. Without any, to the first in
+    ``_candidates`` order.
+    """
     votes = Counter(line.readings[0][0] for line in lines if len(line.readings) == 1)
     leading = votes.most_common(1)[0][0] if votes else None
     texts, encodings = [], set()
@@ -451,8 +461,11 @@ def _settle_lines(lines: list[_Line]) -> tuple[list[str], set[str]]:
 
 
 def _judge(text: str) -> tuple[int, int]:
-    """(valid, invalid) judged chunks. ASCII-only words that are not syllables (English, ``UBND``)
-    are not judged; letterless chunks of non-punctuation symbols (``©®¶``) count as invalid."""
+    """(valid, invalid) judged chunks.
+
+    ASCII-only words that are not syllables (English, ``UBND``) are not judged; letterless chunks of
+    non-punctuation symbols (``©®¶``) count as invalid.
+    """
     valid = invalid = 0
     for chunk in text.split():
         verdict = _is_word_ok(chunk)

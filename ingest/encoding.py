@@ -34,7 +34,9 @@ def repair_text(text: str) -> Decoded:
 
 def decode_bytes(data: bytes) -> Decoded | None:
     """A text file's bytes as Unicode: UTF-8, else the legacy encoding that reads as Vietnamese.
-    None for bytes that are not UTF-8 and read as Vietnamese in no encoding: not a text file."""
+
+    None for bytes that are not UTF-8 and read as Vietnamese in no encoding: not a text file.
+    """
     repair = legacy.decode_bytes(data)
     if repair.valid_share < _MIN_TEXT_FILE_SHARE and not _is_utf8(data):
         return None

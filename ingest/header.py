@@ -82,8 +82,11 @@ _SUBJECT_RE = re.compile(r"^(V/v|V/V|v/v)\s*:?\s*(.*)")  # a công văn's subjec
 
 
 def header_lines(text: str) -> list[str]:
-    """The first lines of a page as a header is read: NFC, table cells (``| CHÍNH PHỦ| CỘNG
-    HÒA…``) one a line, rules (``-------``) and empty cells as blank lines."""
+    """The first lines of a page, split into lines as a header is read.
+
+    The text is NFC; table cells (``| CHÍNH PHỦ| CỘNG HÒA…``) stand one a line; rules (``-------``)
+    and empty cells become blank lines.
+    """
     lines: list[str] = []
     for raw in unicodedata.normalize("NFC", text).splitlines():
         cells = [cell.strip() for cell in raw.split("|")] if "|" in raw else [raw.strip()]
@@ -156,8 +159,10 @@ def _heading_index(lines: list[str]) -> tuple[int, str]:
 
 
 def _title(lines: list[str], issuer_name: str) -> tuple[str, str]:
-    """(type abbreviation, title) from the centred heading and the trích yếu under it; without
-    a heading, a công văn's ``V/v`` line."""
+    """(type abbreviation, title) from the centred heading and the trích yếu under it.
+
+    Without a heading, a công văn's ``V/v`` line gives them.
+    """
     index, doc_type = _heading_index(lines)
     if not doc_type:
         return _subject(lines)
@@ -301,8 +306,12 @@ def _symbol(meta: DocumentMeta, lines: list[str]) -> None:
 
 
 def _state_symbol(meta: DocumentMeta, match: re.Match[str]) -> None:
-    """``12/2019/QĐ-UBND``: a type before the dash when it is one, else (``1234/BTC-CST``, a
-    công văn's) the issuer; ``109/2025/QH15`` takes its type from the word before ``số``."""
+    """Set a state document's symbol, type and issuer from its matched ``số`` line.
+
+    In ``12/2019/QĐ-UBND`` the part before the dash is the type when it is one, else
+    (``1234/BTC-CST``, a công văn's) the issuer; ``109/2025/QH15`` takes its type from the word
+    before ``số``.
+    """
     word, number, year, code = match.groups()
     code = re.sub(r"\s*-\s*", "-", code)
     meta.symbol = f"{number}/{year}/{code}" if year else f"{number}/{code}"

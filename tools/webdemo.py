@@ -133,8 +133,10 @@ def build(root: Path) -> Path:
 
 
 def drawn_words(text: str) -> dict[str, list[tuple[float, float, float, float]]]:
-    """Where ``tools.docgen.render_scan`` draws each word of ``text`` (every time it does), in
-    fractions of the page: left, top, right and bottom of its ink."""
+    """Where ``tools.docgen.render_scan`` draws each word of ``text``, in fractions of the page.
+
+    Each word (every time it is drawn) gets the left, top, right and bottom of its ink.
+    """
     from PIL import ImageFont
 
     font = ImageFont.truetype(str(find_font()), SCAN_FONT_PX)
