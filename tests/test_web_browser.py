@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from archive_search.index.analysis import fold
 from tests.serving import Server
 from tools.webdemo import SCAN_TEXT, SECRET_TITLE, SECRET_WORD, USERS, drawn_words
 
@@ -64,7 +65,8 @@ def hit_symbols(page: Page) -> list[str]:
 def test_sign_in_search_filter_unfilter_and_sign_out(page: Page, web_server: Server) -> None:
     sign_in(page, web_server, "reader")
     search(page, "cong nghe thong tin")  # typed without diacritics
-    assert hit_symbols(page) == ["31-NQ/TU", "12-KL/HU"]
+    first = hit_symbols(page)
+    assert first[:2] == ["31-NQ/TU", "12-KL/HU"] and "07-NQ/TU" not in first
     marked = page.locator(".hit .snippet b").all_inner_texts()
     assert "công nghệ thông tin" in marked
     page.locator(".facet-fond").get_by_role("link", name="HU-HTB").click()
@@ -74,7 +76,7 @@ def test_sign_in_search_filter_unfilter_and_sign_out(page: Page, web_server: Ser
     expect(chip).to_contain_text("Phông: HU-HTB")
     chip.click()
     expect(page).not_to_have_url(re.compile(r"fond="))
-    assert hit_symbols(page) == ["31-NQ/TU", "12-KL/HU"]
+    assert hit_symbols(page) == first
     expect(page.get_by_role("searchbox")).to_have_value("cong nghe thong tin")
     page.get_by_role("button", name="Đăng xuất").click()
     expect(page).to_have_url(re.compile(r"/signin$"))
@@ -96,9 +98,11 @@ def test_the_viewer_boxes_each_word_where_it_is_on_the_scan(page: Page, web_serv
     marks = page.locator("svg.boxes rect.mark")
     words = marks.locator("title").all_text_contents()
     assert {word.strip(",.") for word in words} >= {"chuyển", "đổi", "số"}
-    drawn = drawn_words(SCAN_TEXT)
+    drawn: dict[str, list[tuple[float, float, float, float]]] = {}
+    for word, places in drawn_words(SCAN_TEXT).items():  # by the word folded: OCR may misread
+        drawn.setdefault(fold(word.strip(",.")), []).extend(places)  # a mark (số as sở)
     tolerance = 10 / 2480  # ten pixels of the 300 dpi scan
-    for index, word in enumerate(words):
+    for index, word in enumerate(fold(word.strip(",.")) for word in words):
         box = marks.nth(index).bounding_box()
         assert box is not None
         left = (box["x"] - frame["x"]) / frame["width"]
@@ -158,10 +162,12 @@ def test_a_public_and_a_mat_reader_see_different_results(
             expect(page.locator("h1")).to_contain_text("31-NQ/TU")
             seen["reader's document"] = ([], page.content(), [])
         context.close()
-    assert seen["archivist"][0] == ["31-NQ/TU", "07-NQ/TU", "12-KL/HU"]
+    assert {"31-NQ/TU", "07-NQ/TU", "12-KL/HU"} <= set(seen["archivist"][0])
     assert SECRET_TITLE in seen["archivist"][1]
     assert any(text.startswith("Độ mật") for text in seen["archivist"][2])
-    assert seen["reader"][0] == ["31-NQ/TU", "12-KL/HU"]
+    assert {"31-NQ/TU", "12-KL/HU"} <= set(seen["reader"][0]) and "07-NQ/TU" not in seen["reader"][
+        0
+    ]
     for _, html, facets in (seen["reader"], seen["reader's document"]):
         assert SECRET_WORD not in html and "07-NQ/TU" not in html
         assert not any(text.startswith("Độ mật") for text in facets)
