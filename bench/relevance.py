@@ -87,6 +87,7 @@ class Results:
     timings: dict[str, float] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    commit: str = ""
 
     def timed(self, stage: str, step: Callable[[], Any]) -> Any:
         started = time.perf_counter()
@@ -442,9 +443,9 @@ def _sources(o: Options) -> tuple[Path | None, Path | None]:
 
 
 def run(o: Options) -> Results:
-    from bench.relreport import write_report
+    from bench.relreport import commit, write_report
 
-    r = Results(o)
+    r = Results(o, commit=commit())
     started = time.perf_counter()
     news, alqac = _sources(o)
     o.work.mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,8 @@ def _num(value: float, digits: int = 3) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.{digits}f}"
 
 
-def _commit() -> str:
+def commit() -> str:
+    """The checkout's commit, read when the run starts (others may land while it runs)."""
     out = subprocess.run(
         ["git", "-C", str(REPO), "log", "-1", "--format=%h %s"],
         capture_output=True,
@@ -179,7 +180,7 @@ def render(r: Results) -> str:
     lines = [
         "# Relevance bench",
         "",
-        f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at `{_commit()}`",
+        f"- Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at `{r.commit}`",
         f"- Command: `{o.command}`",
         f"- Machine: {_machine()}",
         f"- Sizes: {o.docs:,} news articles, {o.queries} queries per news set, ALQAC questions: "
