@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.corpus import REPO
+from bench.relcore import percentile
 from bench.report import _machine
 
 if TYPE_CHECKING:
-    from bench.relevance import Results
+    from bench.relcore import Results
 
 OURS = "archive-search"
 VARIANTS = ("diacritics", "accentless")
@@ -105,8 +106,9 @@ def _probe_section(r: Results) -> list[str]:
         lines += [
             "## Marks typed are meant (diacritic precision)",
             "",
-            f"{marks['probes']} two-word queries typed with marks, each word having look-alikes "
-            "in the documents (same letters, other marks), where ≥ 10 documents hold both words "
+            f"{marks['probes']} two-word queries typed with marks (adjacent words of a headline), "
+            "each word having look-alikes in the documents (same letters, other marks), where "
+            "≥ 10 documents hold both words "
             "as typed and ≥ 10 others only look-alikes; the share of the top 10 that hold both "
             f"as typed (target ≥ 98% for archive-search). Examples: {', '.join(marks['examples'])}.",
             "",
@@ -166,8 +168,6 @@ def _latency_section(r: Results) -> list[str]:
     for low, high in LENGTHS:
         times = [ms for words, ms in r.latencies if low <= words <= high]
         label = f"{low}-{high}" if high < 10_000 else f"{low}+"
-        from bench.relevance import percentile
-
         lines.append(
             f"| {label} | {len(times)} | {_num(percentile(times, 0.5), 1)} "
             f"| {_num(percentile(times, 0.99), 1)} | {LATENCY_TARGETS.get((low, high), '')} |"

@@ -12,6 +12,7 @@ Every set is a list of documents (key → text) and queries, each with its one r
 
 from __future__ import annotations
 
+import itertools
 import json
 import lzma
 import random
@@ -208,34 +209,46 @@ class Probe:
     holders: int
 
 
-def marks_probes(vocab: Vocabulary, count: int, seed: int, *, enough: int = 10) -> list[Probe]:
+def marks_probes(
+    vocab: Vocabulary, count: int, seed: int, *, enough: int = 10, phrases: Sequence[str] = ()
+) -> list[Probe]:
     """Two-word queries typed with marks where each word has look-alikes in the documents (same
     letters, other marks) and at least ``enough`` documents hold both as typed and as many others
-    hold only look-alikes of them."""
+    hold only look-alikes of them: adjacent words of ``phrases`` (headlines), else random pairs."""
     spellings: dict[str, set[str]] = defaultdict(set)
     for word, keys in vocab.holders.items():
         if len(keys) >= 3 and _WORD_RE.fullmatch(word):
             spellings[fold(word)].add(word)
     size = len(vocab.exact)
-    candidates = sorted(
+    candidates = {
         w
         for group in spellings.values()
         if len(group) > 1
         for w in group
         if has_diacritics(w) and enough <= len(vocab.holders[w]) <= size // 2
-    )
-    rng, probes, seen = random.Random(seed), list[Probe](), set[tuple[str, ...]]()
-    for _ in range(count * 200):
-        if len(probes) >= count or len(candidates) < 2:
+    }
+    rng = random.Random(seed)
+    if phrases:
+        pairs = [p for text in phrases for p in itertools.pairwise(terms(text))]
+        rng.shuffle(pairs)
+    else:
+        pool = sorted(candidates)
+        pairs = [
+            (a, b) for a, b in (rng.sample(pool, 2) for _ in range(count * 200 * (len(pool) > 1)))
+        ]
+    probes, seen = list[Probe](), set[tuple[str, ...]]()
+    for pair in pairs:
+        if len(probes) >= count:
             break
-        pair = tuple(rng.sample(candidates, 2))
-        if tuple(sorted(pair)) in seen or fold(pair[0]) == fold(pair[1]):
+        if tuple(sorted(pair)) in seen or not set(pair) <= candidates:
             continue
         seen.add(tuple(sorted(pair)))
+        if fold(pair[0]) == fold(pair[1]):
+            continue
         both = vocab.holders[pair[0]] & vocab.holders[pair[1]]
         alike = vocab.folded_holders[fold(pair[0])] & vocab.folded_holders[fold(pair[1])]
         if len(both) >= enough and len(alike - both) >= enough:
-            probes.append(Probe(" ".join(pair), pair, len(both)))
+            probes.append(Probe(" ".join(pair), tuple(pair), len(both)))
     return probes
 
 

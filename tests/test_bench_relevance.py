@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.relevance import OURS, main, parse_args, run, scores
+from bench.relcore import OURS, scores
+from bench.relevance import main, parse_args, run
 from bench.relsets import (
     Vocabulary,
     first_sentence,
