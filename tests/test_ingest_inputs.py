@@ -377,15 +377,19 @@ def test_a_catalogue_ingested_again_after_an_edit_has_its_records_replaced_with_
         )  # box 4 deleted
         kept = archive.ingest([], options=IngestOptions(manifest=manifest))
         assert (kept.records, kept.unlisted_records, kept.pruned_records) == (1, 2, 0)
-        assert archive.search("tap cong van di").total == 4
+        assert archive.search("tap cong van di", all_words=True).total == 4
         pruned = archive.ingest([], options=IngestOptions(manifest=manifest, prune=True))
         assert (pruned.records, pruned.unlisted_records, pruned.pruned_records) == (0, 0, 2)
-        assert sorted(hit.title for hit in archive.search("tap cong van di").hits) == [
+        assert sorted(
+            hit.title for hit in archive.search("tap cong van di", all_words=True).hits
+        ) == [
             "Tập công văn đi năm 2015",
             "Tập công văn đi quý I năm 2015",
         ]
         assert _placements(archive, "quy I") == [("1", "3", "41", 2015)]
-        assert archive.search("tap cong van den").total == 3  # the other catalogue's
+        assert (
+            archive.search("tap cong van den", all_words=True).total == 3
+        )  # the other catalogue's
         assert (
             archive.ingest([], options=IngestOptions(manifest=manifest, prune=True)).pruned_records
             == 0
