@@ -2,7 +2,7 @@
 
 - ``marks``: the share of the top 10 holding both words as typed (target ≥ 98%);
 - ``short``: the share of 2-3-word queries whose top 10 hold only documents with every word;
-- ``similar``: the document as its own query first and its near-duplicate second, and
+- ``similar``: the document's opening words as the query find it first and its near-duplicate second, and
   ``Archive.similar`` putting the near-duplicate first.
 """
 
@@ -28,8 +28,13 @@ class Probes:
         return {
             "marks": [p.text for p in self.marks],
             "short": [p.text for p in self.short],
-            "similar": [docs[k] for k in self.originals],
+            "similar": [_opening(docs[k]) for k in self.originals],
         }
+
+
+def _opening(text: str) -> str:
+    """A document's opening words, as many as a search takes (100 words, 1,900 characters)."""
+    return " ".join(text.split()[:100])[:1900].rsplit(" ", 1)[0]
 
 
 def make_probes(

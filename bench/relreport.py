@@ -141,7 +141,8 @@ def _probe_section(r: Results) -> list[str]:
             "near-duplicates of articles not queried (one sentence and two words dropped, one "
             "comma changed). `Archive.similar(original)` "
             "(which leaves the original out) puts the near-duplicate first for "
-            f"**{_pct(similar['similar_dup_first'])}**. The original's whole text as the query:",
+            f"**{_pct(similar['similar_dup_first'])}**. The original's opening (its first 100 words, "
+            "within a query's size limit) as the query:",
             "",
             "| system | the document first | its near-duplicate second |",
             "| --- | ---: | ---: |",
