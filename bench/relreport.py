@@ -26,7 +26,7 @@ LATENCY_TARGETS = {
 }
 
 UPPER_BOUND = (
-    "The archive's own known-item figures (BENCHMARKS.md: an article's title searched in an "
+    "The archive's own known-item figures (bench/reports/scale-*.md: an article's title searched in an "
     "archive that holds that title as its first line) are an **upper bound**: their queries are "
     "copied from the documents' text. The sets below, whose queries nobody here wrote and whose "
     "documents do not repeat them, are the honest measure of what a new user gets."
