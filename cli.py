@@ -46,8 +46,10 @@ _C1_RE = re.compile("[\x7f-\x9f]")  # what JSON leaves unescaped of those
 
 
 def _printable(text: str) -> str:
-    """``text`` with each control character written as an escape (``\\x1b``), so a title
-    cannot move the cursor, recolour or retitle the reader's terminal."""
+    """``text`` with each control character written as an escape (``\\x1b``).
+
+    So a title cannot move the cursor, recolour or retitle the reader's terminal.
+    """
     return _CONTROL_RE.sub(_escaped, text)
 
 
@@ -83,8 +85,11 @@ def _echo_json(value: Any) -> None:
 
 
 def _highlight(snippet: str) -> str:
-    """A snippet (HTML: ``<b>`` marks, ``&quot;`` escapes) as text: matched words in bold on a
-    terminal, in [brackets] elsewhere, and ``"``, ``&``, ``<`` as the document writes them."""
+    """A snippet (HTML: ``<b>`` marks, ``&quot;`` escapes) as text for the terminal or a pipe.
+
+    Matched words are in bold on a terminal, in [brackets] elsewhere, and ``"``, ``&``, ``<`` are as
+    the document writes them.
+    """
     terminal = sys.stdout.isatty()
     parts = [
         _printable(html.unescape(part)) for part in _TAG_RE.split(snippet)
@@ -99,9 +104,12 @@ _LITERAL = "\x00"  # carries a query word that looks like an option through clic
 
 
 class _QueryCommand(click.Command):
-    """A command whose arguments are the words of a query: ``-tin`` or ``-"kinh tế"`` (which the
-    shell passes as ``-kinh tế``) is an exclusion, not an unknown option. Only the command's own
-    option names are options; a misspelt long option (``--limt``) is still refused."""
+    """A command whose arguments are the words of a query, exclusions included.
+
+    ``-tin`` or ``-"kinh tế"`` (which the shell passes as ``-kinh tế``) is an exclusion, not an
+    unknown option. Only the command's own option names are options; a misspelt long option
+    (``--limt``) is still refused.
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         options = [param for param in self.get_params(ctx) if isinstance(param, click.Option)]
@@ -211,8 +219,10 @@ def _reindex(archive: Archive, *, quiet: bool = False) -> int:
 
 
 def _rebuild_if_outdated(archive: Archive, *, quiet: bool = False) -> None:
-    """Rebuild, saying so, an index an older archive-search built: ingest and prune would
-    rebuild it first anyway, without a word, for minutes at full scale."""
+    """Rebuild, saying so, an index an older archive-search built.
+
+    Ingest and prune would rebuild it first anyway, without a word, for minutes at full scale.
+    """
     if outdated := archive.outdated_index():
         if not quiet:
             click.echo(
@@ -241,8 +251,11 @@ def _summary(report: IngestReport) -> str:
 
 
 def _relabelled(report: IngestReport) -> str:
-    """'; metadata of 3 held documents or records updated from the manifest, secrecy level
-    changed for 2 documents and 1 record; 1 conflict', or nothing."""
+    """What a run changed in held documents and records, as a clause of the summary.
+
+    '; metadata of 3 held documents or records updated from the manifest, secrecy level changed for
+    2 documents and 1 record; 1 conflict', or nothing.
+    """
     said = ""
     if report.updated:
         said += (
@@ -261,8 +274,11 @@ def _count(number: int, noun: str) -> str:
 
 
 def _unsupported(paths: list[str], *, shown: int = 6) -> str:
-    """'; 3 files of unsupported types ignored (.docx, .xls)', or nothing when there are none. A
-    manifest left in the folder would otherwise be ignored without a word on how to read it."""
+    """The files of unsupported types ignored, as a clause of the summary.
+
+    '; 3 files of unsupported types ignored (.docx, .xls)', or nothing when there are none. A
+    manifest left in the folder would otherwise be ignored without a word on how to read it.
+    """
     if not paths:
         return ""
     suffixes = sorted({Path(path).suffix.lower() or "no extension" for path in paths})
@@ -484,8 +500,10 @@ def _print_results(results: SearchResults, *, heading: str | None = None) -> Non
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_context
 def search(ctx: _Context, /, query: tuple[str, ...], as_json: bool, **options: Any) -> None:
-    """Search: words, "phrases", -exclusions, OR, (groups), prefix*, symbols, so: loai: phong: nam: coquan:
-    mat: tieude: trichdan: fields."""
+    """Search: words, "phrases", -exclusions, OR, (groups), prefix*, symbols and fields.
+
+    The fields are so:, loai:, phong:, nam:, coquan:, mat:, tieude: and trichdan:.
+    """
     with ctx.archive() as archive:
         results = archive.run(SearchQuery.build(" ".join(query), **options))
     if results.warning:
@@ -653,8 +671,10 @@ def prune(ctx: _Context) -> None:
 @click.argument("doc_ids", nargs=-1, required=True, metavar="ID...")
 @pass_context
 def remove(ctx: _Context, doc_ids: tuple[str, ...]) -> None:
-    """Remove documents and catalogue records by id (as `search` shows them) from the catalogue
-    and the index; ingesting a removed document's file again adds it back."""
+    """Remove documents and catalogue records by id (as `search` shows them).
+
+    They leave the catalogue and the index; ingesting a removed document's file again adds it back.
+    """
     with ctx.archive() as archive:
         _rebuild_if_outdated(archive)
         count = archive.remove(doc_ids)
@@ -685,8 +705,10 @@ _FILE_ARGUMENTS = {"paths"}
 
 
 def _undecodable(value: object) -> str | None:
-    """The first text in ``value`` (a string, a path or a tuple of them) that is not valid
-    UTF-8 (the shell passed bytes Python could only decode with surrogates), or None."""
+    """The first text in ``value`` (a string, a path or a tuple of them) not valid UTF-8, or None.
+
+    Such text is what the shell passed as bytes Python could only decode with surrogates.
+    """
     for item in value if isinstance(value, tuple) else (value,):
         text = str(item) if isinstance(item, str | Path) else ""
         try:
@@ -697,8 +719,10 @@ def _undecodable(value: object) -> str | None:
 
 
 def _utf8_only(command: click.Command) -> None:
-    """Refuse, as a usage error, an argument or option of ``command`` that is not valid UTF-8
-    (``show $'\\xff'``): the catalogue and the index hold only text."""
+    """Refuse, as a usage error, an argument or option of ``command`` that is not valid UTF-8.
+
+    For instance ``show $'\\xff'``: the catalogue and the index hold only text.
+    """
     run = command.callback
     if run is None:
         return

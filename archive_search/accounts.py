@@ -32,7 +32,7 @@ from archive_search.models import parse_clearance
 SERVER_DB_NAME = "server.sqlite"
 TOKEN_PREFIX = "as_"
 SESSION_SECONDS = 12 * 3600
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}  # 16 MiB and ~50 ms a hash on one core
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}  # 16 MiB a hash, slow by design (docs/performance.md)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY,
@@ -214,8 +214,10 @@ class Accounts:
             db.execute("DELETE FROM sessions WHERE user = ?", (name,))
 
     def authenticate(self, name: str, password: str) -> User | None:
-        """The user if the password is theirs and they are not disabled; else None. An unknown
-        name costs the same scrypt hash as a known one."""
+        """The user if the password is theirs and they are not disabled; else None.
+
+        An unknown name costs the same scrypt hash as a known one.
+        """
         with self._lock:
             row = self._db.execute(
                 "SELECT password, clearance, disabled FROM users WHERE name = ?", (name,)

@@ -56,9 +56,11 @@ def default_archive_path() -> Path:
 
 
 def _check_catalogue_beside_index(root: Path) -> None:
-    """Refuse an archive whose search index has lost its catalogue (missing, or emptied to zero
-    bytes): a new empty catalogue would be made, and every total would then disagree with the
-    hits."""
+    """Refuse an archive whose search index has lost its catalogue (missing, or emptied).
+
+    A catalogue emptied to zero bytes counts as lost: a new empty catalogue would be made, and every
+    total would then disagree with the hits.
+    """
     catalogue = root / CATALOG_NAME
     if not any((root / INDEX_NAME / name / "meta.json").exists() for name in ("", "public")):
         return
@@ -138,8 +140,11 @@ class Archive:
             return self._engine
 
     def _writable_index(self) -> SearchIndex:
-        """The index to write to: a missing one is created and filled from the catalogue, one
-        an older archive-search built (lacking fields this one needs) is rebuilt from it."""
+        """The index to write to, made or rebuilt from the catalogue when needed.
+
+        A missing one is created and filled from the catalogue; one an older archive-search built
+        (lacking fields this one needs) is rebuilt from it.
+        """
         if self._index is None:
             index_path = self.path / INDEX_NAME
             if not any((index_path / name / "meta.json").exists() for name in ("", "public")):
@@ -210,14 +215,19 @@ class Archive:
         return self.run(dataclasses.replace(prepared, limit=0, pages_per_hit=0)).facets
 
     def hits(self, query: SearchQuery | str) -> Iterator[Hit]:
-        """Every hit of a query (``limit`` ignored), streamed in batches, with the query's
-        ``pages_per_hit`` pages and snippets (0 for metadata alone, the fastest)."""
+        """Every hit of a query (``limit`` ignored), streamed in batches.
+
+        Each with the query's ``pages_per_hit`` pages and snippets (0 for metadata alone, the
+        fastest).
+        """
         prepared = SearchQuery.build(query) if isinstance(query, str) else query
         return self._search_engine().iter_hits(prepared)
 
     def export(self, query: SearchQuery | str, out: TextIO, *, format: ExportFormat = "csv") -> int:
-        """Write every hit of ``query`` to ``out`` as ``csv`` or ``jsonl``, each with its best
-        page and snippet; return the count."""
+        """Write every hit of ``query`` to ``out`` as ``csv`` or ``jsonl``; return the count.
+
+        Each hit comes with its best page and snippet.
+        """
         if format not in ("csv", "jsonl"):
             raise QueryError(f"unknown export format {format!r}: use csv or jsonl")
         prepared = SearchQuery.build(query) if isinstance(query, str) else query
@@ -228,8 +238,10 @@ class Archive:
     def export_lines(
         self, query: SearchQuery | str, *, format: ExportFormat = "csv"
     ) -> Iterator[str]:
-        """The export of ``query`` as text, line by line as the hits come (for a streamed
-        response), the CSV header first."""
+        """The export of ``query`` as text, line by line as the hits come, the CSV header first.
+
+        For a streamed response.
+        """
         if format not in ("csv", "jsonl"):
             raise QueryError(f"unknown export format {format!r}: use csv or jsonl")
         prepared = SearchQuery.build(query) if isinstance(query, str) else query
@@ -249,9 +261,11 @@ class Archive:
         limit: int = 10,
         offset: int = 0,
     ) -> SearchResults:
-        """Documents most like ``doc_id`` (more like this over its text), within the clearance,
-        most alike first. ``total`` counts every document sharing one of its key words, often
-        most of the archive: the order is what tells."""
+        """Documents most like ``doc_id`` (more like this over its text), most alike first.
+
+        Within the clearance. ``total`` counts every document sharing one of its key words, often
+        most of the archive: the order is what tells.
+        """
         engine = self._search_engine()
         query = SearchQuery.build(
             f"similar:{doc_id}", clearance=clearance, limit=limit, offset=offset
@@ -286,8 +300,11 @@ class Archive:
         exact: bool = False,
         clearance: Secrecy | str = Secrecy.PUBLIC,
     ) -> PageView:
-        """Page ``page`` of a document for the page viewer: its text, the boxes of ``query``'s
-        words on its image, the document's pages holding them; hidden ones are not found."""
+        """Page ``page`` of a document for the page viewer; hidden ones are not found.
+
+        Its text, the boxes of ``query``'s words on its image, and the document's pages holding
+        them.
+        """
         from archive_search import pages
 
         engine = self._search_engine()
@@ -302,8 +319,10 @@ class Archive:
         width: int | None = None,
         clearance: Secrecy | str = Secrecy.PUBLIC,
     ) -> PagePicture:
-        """The image of page ``page`` of a document, about ``width`` pixels wide, as JPEG: the
-        scan's own picture or the page rendered; hidden ones are not found."""
+        """The image of page ``page`` of a document, about ``width`` pixels wide, as JPEG.
+
+        The scan's own picture or the page rendered; hidden ones are not found.
+        """
         from archive_search import pages
 
         engine = self._search_engine()
@@ -314,9 +333,11 @@ class Archive:
     def fill_boxes(
         self, *, ocr: bool = False, progress: BoxesProgress | None = None
     ) -> BoxesReport:
-        """Read the word boxes of the pages ingested before they were kept (their files must
-        still be where they were read): born-digital pages from their PDFs, OCR'd pages (with
-        ``ocr``) by OCR'ing them again."""
+        """Read the word boxes of the pages ingested before they were kept.
+
+        Their files must still be where they were read: born-digital pages are read from their PDFs,
+        OCR'd pages (with ``ocr``) by OCR'ing them again.
+        """
         from archive_search import pages
 
         with self._writing("word boxes"):
@@ -329,8 +350,10 @@ class Archive:
             yield
 
     def failures(self, *, clearance: Secrecy | str = Secrecy.PUBLIC) -> list[Failure]:
-        """Files whose last ingestion failed, with the reason; those a reader at ``clearance``
-        may see (a failed file has its document's level, else its manifest row's)."""
+        """Files whose last ingestion failed, with the reason, that a reader at ``clearance`` sees.
+
+        A failed file has its document's level, else its manifest row's.
+        """
         from archive_search.ingest.pipeline import Failure
 
         level = parse_clearance(clearance)
@@ -344,10 +367,11 @@ class Archive:
             return Ingestion(self._catalog, self._writable_index(), IngestOptions()).prune()
 
     def remove(self, doc_ids: Iterable[str]) -> int:
-        """Remove documents and catalogue records by id from the catalogue and the index; their
-        count. An id that names nothing raises ``NotFoundError``, and nothing is removed. A
-        document's files are forgotten too: ingesting one of them again adds it back (as does
-        ingesting again the catalogue that lists a record).
+        """Remove documents and catalogue records by id from the catalogue and the index.
+
+        Return how many were removed. An id that names nothing raises ``NotFoundError``, and nothing
+        is removed. A document's files are forgotten too: ingesting one of them again adds it back
+        (as does ingesting again the catalogue that lists a record).
 
         >>> archive.remove(["fe67ab15867ed389a9b3"])   # doctest: +SKIP
         1
@@ -360,15 +384,20 @@ class Archive:
         return len(ids)
 
     def reindex(self, *, progress: RebuildProgress | None = None) -> int:
-        """Rebuild the index from the catalogue alone (no extraction, no OCR); return the number
-        of documents and records. ``progress(done, total)`` hears of every thousand."""
+        """Rebuild the index from the catalogue alone (no extraction, no OCR).
+
+        Return the number of documents and records. ``progress(done, total)`` hears of every
+        thousand.
+        """
         with self._writing("reindex"):
             return self._rebuild(progress)
 
     def outdated_index(self) -> list[str]:
-        """What the search index lacks when an older archive-search built it (an index per
-        secrecy level, fields; else []): ``ingest``, ``prune`` and ``reindex`` rebuild such an
-        index, ``search`` refuses it."""
+        """What the search index lacks when an older archive-search built it; else [].
+
+        An index per secrecy level, or fields: ``ingest``, ``prune`` and ``reindex`` rebuild such an
+        index, ``search`` refuses it.
+        """
         return index_layout(self.path / INDEX_NAME)
 
     def _rebuild(self, progress: RebuildProgress | None = None) -> int:
@@ -382,8 +411,10 @@ class Archive:
         return count
 
     def statistics(self, *, clearance: Secrecy | str = Secrecy.PUBLIC) -> ArchiveStats:
-        """What the archive holds: counts, pages by origin, index size, and the documents
-        visible at ``clearance`` by fond, year and type."""
+        """What the archive holds: counts, pages by origin, index size, and documents by facet.
+
+        The documents visible at ``clearance``, by fond, year and type.
+        """
         engine = self._search_engine()
         level = parse_clearance(clearance)
         facets = self.facets(SearchQuery.build("", clearance=level))

@@ -130,8 +130,11 @@ class AuditLog:
         secret_only: bool = False,
         limit: int | None = None,
     ) -> list[AuditEntry]:
-        """Entries oldest first: of one user, from a date (``2026-12-01`` or an ISO time, UTC),
-        only those touching documents above public, only the last ``limit``."""
+        """Entries oldest first, filtered by user, date, level and count.
+
+        Of one user, from a date (``2026-12-01`` or an ISO time, UTC), only those touching documents
+        above public, only the last ``limit``.
+        """
         where, params = ["1"], []
         if user is not None:
             where.append("user = ?")

@@ -1,18 +1,20 @@
-"""Citations between documents: the symbols a document's text cites (``Nghị quyết số 36-NQ/TW``),
-resolved to the archive's documents, and the documents whose text cites it.
+"""Citations between documents: the symbols a document's text cites, and who cites it.
+
+The symbols cited (``Nghị quyết số 36-NQ/TW``) are resolved to the archive's documents, and the
+documents whose text cites a document are found.
 
 Symbols repeat (numbering starts again with each year or term), so a citation names one of the
 documents sharing its symbol:
 
 - one giving a date (``05-CT/TW ngày 15/5/2016``): the document of that date, else of that year;
-- one giving none: the latest document dated no later than the citing one (any, when that one
-  is undated).
+- one giving none: the latest document dated no later than the citing one (any, when that one is
+  undated).
 
-Of documents equal on that, the latest wins, a document before a catalogue record. ``cited_by``
-is the exact inverse of ``cites``, found in the index: ``cited_at`` holds each cited symbol with
-the date the citation gave (``index.symbols.citations``). A citation is resolved among the
-documents the reader may see, as if the others did not exist: a hidden document is never named,
-and never stands in the way of the visible one a citation would name without it.
+Of documents equal on that, the latest wins, a document before a catalogue record. ``cited_by`` is
+the exact inverse of ``cites``, found in the index: ``cited_at`` holds each cited symbol with the
+date the citation gave (``index.symbols.citations``). A citation is resolved among the documents the
+reader may see, as if the others did not exist: a hidden document is never named, and never stands
+in the way of the visible one a citation would name without it.
 """
 
 from __future__ import annotations
@@ -85,8 +87,11 @@ def _citing_dated(
     sharing: Sequence[StoredDocument],
     clearance: Secrecy,
 ) -> set[int]:
-    """Documents whose citation of ``key`` gives a date that names ``doc``: its own date (where it
-    is the latest of that date), or its year where no document has the date given."""
+    """Documents whose citation of ``key`` gives a date that names ``doc``.
+
+    That is its own date (where it is the latest of that date), or its year where no document has
+    the date given.
+    """
     nums: set[int] = set()
     date, year = doc.meta.date, doc.meta.year
     if len(date) == 10 and _latest([d for d in sharing if d.meta.date == date]) == doc.num:
@@ -104,9 +109,11 @@ def _naming(
     engine: SearchEngine, nums: set[int], doc: StoredDocument, sharing: Sequence[StoredDocument]
 ) -> set[int]:
     """Those of ``nums`` whose text has a citation that names ``doc`` (as ``cites`` resolves it).
-    For texts citing ``doc``'s symbol with a date of another document of its year and again with
-    a date no document has: the index holds one ``key@year`` term for both, so their texts are
-    read (such texts are few)."""
+
+    For texts citing ``doc``'s symbol with a date of another document of its year and again with a
+    date no document has: the index holds one ``key@year`` term for both, so their texts are read
+    (such texts are few).
+    """
     if not nums:
         return set()
     found = engine.catalog.documents_with_pages(sorted(nums))
@@ -128,8 +135,11 @@ def _citing_undated(
     sharing: Sequence[StoredDocument],
     clearance: Secrecy,
 ) -> set[int]:
-    """Documents citing ``key`` without a date whose own date makes ``doc`` the latest of those
-    sharing it no later than them (an undated one: when ``doc`` is the latest of all)."""
+    """Documents citing ``key`` without a date whose own date makes ``doc`` the one they cite.
+
+    ``doc`` is the latest of those sharing the symbol no later than them (for an undated one: the
+    latest of all).
+    """
     at = [other.num for other in sharing].index(doc.num)
     after = sharing[at + 1] if at + 1 < len(sharing) else None
     nums: set[int] = set()

@@ -48,8 +48,7 @@ _PAIR_BOOST = 1.0  # two adjacent query words adjacent in the text (a phrase of 
 EVERY_WORD_TIER = 20_000.0
 AS_TYPED_TIER = 10_000.0
 # A relaxed query of this many words at most (besides common ones) lists the documents holding
-# them all first; a longer one ranks by score alone (a tier cost 0.04-0.05 MRR@10 on headlines
-# and legal questions of 6 words and more).
+# them all first; a longer one ranks by score alone, which ranks better (docs/ranking.md).
 TIERED_AT_MOST = 4
 _YEARS_AT_MOST = 500  # years of a range searched one by one (a wider one reads the year column)
 # Filters a facet leaves out when it is counted (secrecy ≤ clearance always stays).
@@ -59,12 +58,15 @@ RESOLVED_FIELDS = ("fond", "doc_type", "issuer")
 
 
 class QueryCompiler:
-    """Builds tantivy queries for one schema. With ``ranking=False`` a query selects the same
-    entries without the clauses that only score them (exact spellings, compound words): what
-    counting facets needs, at a fraction of the postings read. With ``exact=True`` every word
-    matches only as typed, diacritics included (the exact fields alone). With ``marked=True``
-    (a query typed with diacritics) every word ranks documents holding it as typed first, even
-    one without marks: whoever types ``xe`` among accented words means ``xe``, not ``xé``."""
+    """Builds tantivy queries for one schema.
+
+    With ``ranking=False`` a query selects the same entries without the clauses that only score them
+    (exact spellings, compound words): what counting facets needs, at a fraction of the postings
+    read. With ``exact=True`` every word matches only as typed, diacritics included (the exact
+    fields alone). With ``marked=True`` (a query typed with diacritics) every word ranks documents
+    holding it as typed first, even one without marks: whoever types ``xe`` among accented words
+    means ``xe``, not ``xé``.
+    """
 
     def __init__(
         self,
@@ -83,8 +85,11 @@ class QueryCompiler:
         self._excluding = QueryCompiler(schema, ranking=False, exact=exact) if ranking else self
 
     def word_or_phrase(self, words: Sequence[str], fields: Fields, pages_of: Query | None) -> Query:
-        """The clause for one word or a phrase: folded in every field, and exactly (boosted)
-        when typed with diacritics. The one place text words become tantivy queries."""
+        """The clause for one word or a phrase: folded in every field, and exactly when accented.
+
+        The exact spelling, boosted, is searched when the words are typed with diacritics. The one
+        place text words become tantivy queries.
+        """
 
         def build(name: str, forms: list[str]) -> Query:
             if len(forms) == 1:
@@ -94,8 +99,10 @@ class QueryCompiler:
         return self._each_spelling(words, fields, build, pages_of)
 
     def compounds(self, words: Sequence[str]) -> Query | None:
-        """Ranking only: adjacent query words that the documents' segmentation made one word
-        (``cong nghe`` → ``cong_nghe``). Candidates absent from the index match nothing."""
+        """Ranking only: adjacent query words that the documents' segmentation made one word.
+
+        ``cong nghe`` → ``cong_nghe``. Candidates absent from the index match nothing.
+        """
         if len(words) < 2 or not self.ranking:
             return None
         options = []
@@ -122,8 +129,11 @@ class QueryCompiler:
         build: Callable[[str, list[str]], Query],
         pages_of: Query | None,
     ) -> Query:
-        """SHOULD of ``build(field_spelling, forms)`` for each field and each spelling of ``words``
-        (folded; exact too when typed with diacritics), each boosted by field and spelling."""
+        """SHOULD of ``build(field_spelling, forms)`` for each field and each spelling of ``words``.
+
+        Spellings are folded, and exact too when typed with diacritics; each is boosted by field and
+        spelling.
+        """
         options = []
         for suffix, forms, boost in _spellings(
             words, exact=self.ranking, as_typed=self.exact, marked=self.marked
@@ -161,14 +171,18 @@ class QueryCompiler:
         )
 
     def _selecting(self, word: str) -> Query:
-        """Unscored: the documents holding ``word`` in title or body (one posting list, where
-        the union of the two fields is read whole)."""
+        """Unscored: the documents holding ``word`` in title or body.
+
+        One posting list is read, where the union of the two fields would be read whole.
+        """
         return Query.term_query(self.schema, MATCH_FIELD, _folded(word))
 
     def _node(self, node: Node, pages_of: Query | None) -> Query:
-        """``node`` over documents, or over the pages ``pages_of`` selects, that scope pushed
-        down to every leaf: tantivy's unions seek by refilling a window of 4,096 entries, so a
-        scope applied above them would make each seek read every leaf's postings there."""
+        """``node`` over documents or the pages ``pages_of`` selects, scoped at every leaf.
+
+        tantivy's unions seek by refilling a window of 4,096 entries, so a scope applied above them
+        would make each seek read every leaf's postings there.
+        """
         everything = pages_of if pages_of is not None else Query.all_query()
         if pages_of is not None and _not_on_pages(node):
             return everything
@@ -220,10 +234,11 @@ class QueryCompiler:
         self, parsed: ParsedQuery, *, relaxed: bool = False, common: Collection[str] = ()
     ) -> Query | None:
         """The whole query over documents; None when it is empty (browse by filters).
-        ``relaxed``: the plain words of the top level need not all be there, only one of those
-        not ``common`` (folded words most documents hold, which then only add to the score);
-        every other clause stays as strict. (Requiring a third of them cost MRR@10 0.003-0.01
-        on headlines and legal questions, and left a question without a hit.)"""
+
+        ``relaxed``: the plain words of the top level need not all be there, only one of those not
+        ``common`` (folded words most documents hold, which then only add to the score); every other
+        clause stays as strict. Requiring more of them ranked worse (docs/ranking.md).
+        """
         if parsed.root is None:
             return None
         loose = loose_words(parsed.root)
@@ -242,9 +257,12 @@ class QueryCompiler:
         enough: Sequence[Text],
         scored: Sequence[Text],
     ) -> Query:
-        """The top level of a query with plain words: its other clauses required (or excluded)
-        as always; the ``required`` words each required, one of the ``enough`` ones (and none
-        of those ``scored``); and, to rank, tiers, compounds and adjacent pairs."""
+        """The top level of a query with plain words, its clauses and the ranking extras.
+
+        Its other clauses are required (or excluded) as always; the ``required`` words each
+        required, one of the ``enough`` ones (and none of those ``scored``); and, to rank, tiers,
+        compounds and adjacent pairs.
+        """
         children = root.nodes if isinstance(root, And) else (root,)
         clauses: list[tuple[Occur, Query]] = []
         for child in children:
@@ -266,8 +284,11 @@ class QueryCompiler:
         return Query.boolean_query(clauses)
 
     def _tiers(self, required: Sequence[Text], enough: Sequence[Text]) -> list[Query]:
-        """Constant scores above any BM25 sum: every word there (when some may be missing),
-        and every word there with those typed with diacritics spelled as typed."""
+        """Constant scores above any BM25 sum for the documents with every word.
+
+        Every word there (when some may be missing), and every word there with those typed with
+        diacritics spelled as typed.
+        """
         words = [leaf.terms[0] for leaf in (*required, *enough)]
         tiers = []
         every = EVERY_WORD_TIER if 1 < len(enough) <= TIERED_AT_MOST else 0.0
@@ -288,10 +309,11 @@ class QueryCompiler:
         return Query.boolean_query(options)
 
     def _pairs(self, nodes: Sequence[Node]) -> list[Query]:
-        """Ranking only, for relaxed queries: each two adjacent plain words of the query adjacent
-        in the body, as typed in a query with marks (MRR@10 on headlines without marks 0.85 →
-        0.89, on legal questions with marks 0.79 → 0.83; pairs in both spellings did worse).
-        Strict queries have compounds instead, at a fraction of the cost."""
+        """Ranking only, in relaxed queries: each two adjacent query words adjacent in the body.
+
+        As typed in a query with marks; their effect on ranking is in docs/ranking.md. Strict
+        queries have compounds instead, at a fraction of the cost.
+        """
         runs: list[list[str]] = [[]]
         for child in nodes:
             if isinstance(child, Text) and child.kind is TextKind.WORD and not child.title_only:
@@ -317,9 +339,11 @@ class QueryCompiler:
         return Query.const_score_query(entries, 0.0)
 
     def pages(self, parsed: ParsedQuery, nums: Sequence[int], *, whole: bool) -> Query | None:
-        """Which pages of the documents ``nums`` matched: the ``whole`` query on one page, or
-        else any of its positive words (when they are spread over pages). None when it has no
-        words. The documents passed the filters; their pages need none."""
+        """Which pages of the documents ``nums`` matched; None when the query has no words.
+
+        The ``whole`` query on one page, or else any of its positive words (when they are spread
+        over pages). The documents passed the filters; their pages need none.
+        """
         leaves = [leaf for leaf in parsed.positive_texts() if not leaf.title_only]
         if not leaves or parsed.root is None or not nums:
             return None
@@ -329,10 +353,11 @@ class QueryCompiler:
         return Query.boolean_query([(Occur.Should, self._text(leaf, pages_of)) for leaf in leaves])
 
     def _years(self, ranges: Sequence[YearRange]) -> Query:
-        """The entries of a year in ``ranges``: one term query per year of a closed range (the
-        engine closes open ones at the index's first and last years). A range query reads the
-        year column instead, which skipping through in step with other postings made a
-        filtered search up to 2.4 times slower (a count of ``2000..2010``: 6.7 ms against 2.8)."""
+        """The entries of a year in ``ranges``: one term query per year of a closed range.
+
+        The engine closes open ranges at the index's first and last years. A range query would read
+        the year column instead, which is slower in a filtered search (docs/performance.md).
+        """
         years = [
             year for r in ranges if _enumerable(r) for year in range(r.start or 0, (r.end or 0) + 1)
         ]
@@ -351,9 +376,11 @@ class QueryCompiler:
     def filters(
         self, query: SearchQuery, *, without: str | None = None, part: int | None = None
     ) -> list[Query]:
-        """Filters of ``query``, leaving out facet ``without``. The first, always there, selects
-        the documents (not pages) that the query's clearance may see (in one ``part`` of the
-        index, when given)."""
+        """Filters of ``query``, leaving out facet ``without``.
+
+        The first, always there, selects the documents (not pages) that the query's clearance may
+        see (in one ``part`` of the index, when given).
+        """
         filters = [
             Query.term_query(
                 self.schema, VISIBILITY_FIELD, visibility_term(query.clearance.value, part)
@@ -385,11 +412,13 @@ def marked(parsed: ParsedQuery) -> bool:
 
 
 def resolve_values(field: str, typed: Sequence[str], stored: Sequence[str]) -> tuple[str, ...]:
-    """The values the index holds that ``typed`` filter values name, as archivists type them:
+    """The values the index holds that ``typed`` filter values name, as archivists type them.
+
     ``tu`` is ``TU``, ``thu-pt`` is ``ThU-PT``, ``QD`` is ``QĐ``, ``nghị quyết`` is ``NQ``. Each
     typed value takes the closest spelling that exists: as typed, then (a type) by name, then
-    whatever the case, then without diacritics too (so ``CT`` never also means ``CTr``, nor
-    ``ĐU`` a ``DU``). A value naming nothing stays as typed, and matches nothing."""
+    whatever the case, then without diacritics too (so ``CT`` never also means ``CTr``, nor ``ĐU`` a
+    ``DU``). A value naming nothing stays as typed, and matches nothing.
+    """
     resolved: list[str] = []
     for value in typed:
         resolved += _closest(field, value, stored)
@@ -414,9 +443,11 @@ def _folded_value(value: str) -> str:
 
 
 def any_of(schema: tantivy.Schema, field: str, values: Sequence[str | int]) -> Query:
-    """Documents whose ``field`` holds one of ``values``: term queries, not ``term_set_query``,
-    which fills a bitset of the whole index on every search (0.5-1.5 ms at full scale) where a
-    posting list is read lazily and skipped through."""
+    """Documents whose ``field`` holds one of ``values``.
+
+    Term queries, not ``term_set_query``, which fills a bitset of the whole index on every search
+    where a posting list is read lazily and skipped through (docs/performance.md).
+    """
     terms = [Query.term_query(schema, field, value) for value in dict.fromkeys(values)]
     return (
         terms[0]
@@ -453,9 +484,12 @@ def _not_on_pages(node: Node) -> bool:
 def _spellings(
     words: Sequence[str], *, exact: bool = True, as_typed: bool = False, marked: bool = False
 ) -> list[tuple[str, list[str], float]]:
-    """(field suffix, forms, boost): folded always, exact too when typed with diacritics or in a
-    ``marked`` query (and ``exact``): an entry holding the exact spelling holds the folded one,
-    so only ranking needs it. ``as_typed``: the exact spelling alone, whatever the words hold."""
+    """(field suffix, forms, boost) of each spelling of ``words`` to search.
+
+    Folded always; exact too when typed with diacritics or in a ``marked`` query (and ``exact``): an
+    entry holding the exact spelling holds the folded one, so only ranking needs it. ``as_typed``:
+    the exact spelling alone, whatever the words hold.
+    """
     if as_typed:
         return [("exact", list(words), 1.0)]
     folded = [_folded(word) for word in words]

@@ -58,8 +58,8 @@ RELAX_BELOW = 10
 _WORDS_PER_SEARCH = 20  # sums of distinct powers of two below 2**24 are exact in a float32
 RELAX_FROM_WORDS = 4  # shorter queries are relaxed only when nothing has every word
 # A query of this many plain words or more (a sentence, a headline, a question) is always relaxed:
-# ranked by score, its documents with every word are often texts that merely use its words (on
-# headlines without marks, MRR@10 0.889 → 0.899 against relaxing under 10 documents).
+# ranked by score, its documents with every word are often texts that merely use its words
+# (docs/performance.md).
 ALWAYS_RELAXED_FROM = 8
 # A word in more than this share of the documents is common (function words: của, và, là, được).
 COMMON_SHARE = 0.5
@@ -105,8 +105,10 @@ class SearchEngine:
         self._threads.shutdown(wait=True)
 
     def _submit(self, work: Callable[[], None]) -> Future[None]:
-        """``work`` on the engine's thread, or done here when the engine is closed (a search
-        that began before ``Archive`` replaced it)."""
+        """Run ``work`` on the engine's thread, or here when the engine is closed.
+
+        The engine is closed when a search began before ``Archive`` replaced it.
+        """
         try:
             return self._threads.submit(work)
         except RuntimeError:
@@ -153,8 +155,10 @@ class SearchEngine:
     def _searched(
         self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery, relaxed: bool
     ) -> tuple[Ranked, Future[None], _Aggregations]:
-        """The page of ranked hits and the exact total, strict or ``relaxed``, with the facet
-        thread counting the same documents."""
+        """The page of ranked hits and the exact total, strict or ``relaxed``.
+
+        The facet thread counts the same documents meanwhile.
+        """
         common = self._common(searchers, parsed) if relaxed else frozenset()
         text = _compiled(
             lambda: self._compiler(query, parsed=parsed).document(
@@ -172,9 +176,11 @@ class SearchEngine:
         return ranked, counting, aggregations
 
     def _common(self, searchers: Searchers, parsed: ParsedQuery) -> frozenset[str]:
-        """The query's plain words (folded) that most documents the reader may see hold: a
-        relaxed search lets them add to a document's score but not count towards the words it
-        must hold."""
+        """The query's plain words (folded) that most documents the reader may see hold.
+
+        A relaxed search lets them add to a document's score but not count towards the words it must
+        hold.
+        """
         if parsed.root is None:
             return frozenset()
 
@@ -188,9 +194,11 @@ class SearchEngine:
         )
 
     def _strict_total(self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery) -> int:
-        """How many visible documents hold every word of ``parsed`` (an unscored count), as
-        typed when typed with diacritics: a long query with marks whose words only look-alikes
-        hold is relaxed too (on headlines, MRR@10 0.894 → 0.905)."""
+        """How many visible documents hold every word of ``parsed``, counted unscored.
+
+        Words typed with diacritics count as typed: a long query with marks whose words only
+        look-alikes hold is relaxed too (its effect on ranking is in docs/performance.md).
+        """
         matcher = self.exact_matcher if marked(parsed) else self._compiler(query, ranking=False)
         matching = _compiled(lambda: matcher.document(parsed))
         main = self._documents(matching, query)
@@ -201,11 +209,13 @@ class SearchEngine:
 
     @staticmethod
     def _relax_below(query: SearchQuery, parsed: ParsedQuery) -> int:
-        """The strict total under which a search is relaxed (0: never). A query of two or three
-        plain words is relaxed only when nothing has them all (short queries keep their
-        precision), one of 4-7 under ``RELAX_BELOW``, a longer one always. Never with
-        ``all_words``, nor with fewer than two plain words. Documents holding the words typed
-        with diacritics only as look-alikes do not count as holding them."""
+        """The strict total under which a search is relaxed (0: never).
+
+        A query of two or three plain words is relaxed only when nothing has them all (short queries
+        keep their precision), one of 4-7 under ``RELAX_BELOW``, a longer one always. Never with
+        ``all_words``, nor with fewer than two plain words. Documents holding the words typed with
+        diacritics only as look-alikes do not count as holding them.
+        """
         words = 0 if query.all_words or parsed.root is None else len(loose_words(parsed.root))
         if words < 2:
             return 0
@@ -214,9 +224,11 @@ class SearchEngine:
         return 1 if words < RELAX_FROM_WORDS else RELAX_BELOW
 
     def iter_hits(self, query: SearchQuery) -> Iterator[Hit]:
-        """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher per
-        level. A query that cannot run raises here, before the first hit is asked for (and an
-        export's header is written)."""
+        """Every hit of ``query`` from ``query.offset`` on, in batches over one searcher per level.
+
+        A query that cannot run raises here, before the first hit is asked for (and an export's
+        header is written).
+        """
         parsed, _ = parse(query)
         searchers = self.index.searchers(query.clearance)
         query, parsed = self._resolved(searchers, query, parsed)
@@ -266,11 +278,12 @@ class SearchEngine:
         query: SearchQuery,
         aggregations: _Aggregations,
     ) -> tuple[Ranked, Future[None]]:
-        """The page of hits ``query`` asks for, and the facet thread counting ``aggregations``.
-        The slices are ranked on both threads (the facet thread ranks before it counts); their
-        hits merged are in the order of one index holding each level's, level after level. A
-        page deeper than ``_SPLIT_AT_MOST`` hits ranks each level whole (each part would rank
-        as many)."""
+        """The page of hits ``query`` asks for, with the facet thread counting ``aggregations``.
+
+        The slices are ranked on both threads (the facet thread ranks before it counts); their hits
+        merged are in the order of one index holding each level's, level after level. A page deeper
+        than ``_SPLIT_AT_MOST`` hits ranks each level whole (each part would rank as many).
+        """
         top = query.offset + query.limit
         slices = _slices(searchers, split=top <= _SPLIT_AT_MOST)
         if len(slices) == 1:
@@ -295,10 +308,12 @@ class SearchEngine:
     def _resolved(
         self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery
     ) -> tuple[SearchQuery, ParsedQuery]:
-        """``query`` and ``parsed`` with their fond, type and issuer values as the documents the
-        reader may see spell them (``--fond tu``, ``loai:qd``: see ``resolve_values``), and
-        their open year ranges closed at those documents' first or last year (``2015..``: see
-        ``QueryCompiler._years``)."""
+        """``query`` and ``parsed`` with filter values spelled as the visible documents spell them.
+
+        Fond, type and issuer values take the spelling of the documents the reader may see
+        (``--fond tu``, ``loai:qd``: see ``resolve_values``), and open year ranges are closed at
+        those documents' first or last year (``2015..``: see ``QueryCompiler._years``).
+        """
 
         def resolved(field: str, values: tuple[str, ...]) -> tuple[str, ...]:
             return (
@@ -335,8 +350,11 @@ class SearchEngine:
     def _compiler(
         self, query: SearchQuery, *, ranking: bool = True, parsed: ParsedQuery | None = None
     ) -> QueryCompiler:
-        """The compiler of ``query``'s words: scored or not, as typed or accent-insensitive,
-        and (to rank ``parsed`` typed with diacritics) favouring the spellings typed."""
+        """The compiler of ``query``'s words.
+
+        Scored or not, as typed or accent-insensitive, and (to rank ``parsed`` typed with
+        diacritics) favouring the spellings typed.
+        """
         if query.exact:
             return self.exact_compiler if ranking else self.exact_matcher
         if not ranking:
@@ -351,8 +369,10 @@ class SearchEngine:
         limit: int,
         offset: int,
     ) -> Ranked:
-        """(score or sort key, level, address) of one page of hits of ``main`` in one slice, and
-        the exact total there."""
+        """(score or sort key, level, address) of a page of hits of ``main`` in one slice.
+
+        With the exact total there.
+        """
         searcher = one.searcher
         if query.sort == "relevance":
             found = searcher.search(
@@ -423,9 +443,11 @@ class SearchEngine:
     def _matched(
         self, searcher: tantivy.Searcher, parsed: ParsedQuery, nums: list[int], query: SearchQuery
     ) -> dict[int, int]:
-        """How many of the query's words and other text clauses each document ``nums`` holds
-        (the other clauses always match). One search per ``_WORDS_PER_SEARCH`` plain words: the
-        i-th scores 2**i where held, so each hit's score is the set of words it holds."""
+        """How many of the query's words and other text clauses each document of ``nums`` holds.
+
+        The other clauses always match. One search per ``_WORDS_PER_SEARCH`` plain words: the i-th
+        scores 2**i where held, so each hit's score is the set of words it holds.
+        """
         if parsed.root is None or not nums:
             return {}
         loose = loose_words(parsed.root)
@@ -461,8 +483,10 @@ class SearchEngine:
         without: str | None = None,
         part: int | None = None,
     ) -> tantivy.Query:
-        """The documents ``matching`` selects under the query's filters (less ``without``), in
-        one ``part`` of the index when given."""
+        """The documents ``matching`` selects under the query's filters, less ``without``.
+
+        In one ``part`` of the index when given.
+        """
         filters = self.compiler.filters(query, without=without, part=part)
         return self.compiler.documents(matching, filters)
 
@@ -472,9 +496,11 @@ class SearchEngine:
         matching: Callable[[], tantivy.Query | None],
         query: SearchQuery,
     ) -> list[Callable[[], Counts]]:
-        """The facet counts to make: each filtered facet counted without its own filter (the
-        widest scopes, first), then every other facet in one aggregation; ``secrecy`` only for
-        a reader cleared above public. Each job compiles its own scope, on the thread that runs it."""
+        """The facet counts to make, each as a job that compiles its own scope on its thread.
+
+        Each filtered facet is counted without its own filter (the widest scopes first), then every
+        other facet in one aggregation; ``secrecy`` only for a reader cleared above public.
+        """
         names = [*FACETS, "secrecy"] if query.clearance is not Secrecy.PUBLIC else list(FACETS)
         active = {name for name in FILTER_FACETS if getattr(query, name)}
         count = partial(self._count, searchers, matching, query)
@@ -493,8 +519,10 @@ class SearchEngine:
         *,
         without: str | None = None,
     ) -> Counts:
-        """Document counts per value of the facets ``names`` under the query (what ``matching``
-        compiles), less ``without``, summed over the levels' indexes."""
+        """Document counts per value of the facets ``names``, summed over the levels' indexes.
+
+        Under the query (what ``matching`` compiles), less ``without``.
+        """
         if not names:
             return {}
         scope = self._documents(_compiled(matching), query, without=without)
@@ -514,9 +542,11 @@ class SearchEngine:
         *,
         relaxed: bool = False,
     ) -> dict[int, list[int]]:
-        """The best pages of each document in ``nums``: where the whole query matches on one
-        page, else (and for a ``relaxed`` search, whose documents mostly lack some word) where
-        any of its words does."""
+        """The best pages of each document in ``nums``.
+
+        Where the whole query matches on one page; else, and for a ``relaxed`` search (whose
+        documents mostly lack some word), where any of its words does.
+        """
         if not nums or query.pages_per_hit == 0:
             return {}
         best = {} if relaxed else self._best_pages(searcher, parsed, nums, query, whole=True)
@@ -551,8 +581,10 @@ class SearchEngine:
         return dict(best)
 
     def similar(self, doc: StoredDocument, body: str, query: SearchQuery) -> SearchResults:
-        """Documents like ``doc`` (more like this over the folded text), within the clearance:
-        its words are chosen in each level's index by that index's statistics."""
+        """Documents like ``doc`` (more like this over the folded text), within the clearance.
+
+        Its words are chosen in each level's index by that index's statistics.
+        """
         like = tantivy.Query.more_like_this_document_fields_query(
             self.index.schema,
             {"body_fold": [folded_field(body)]},
@@ -582,9 +614,11 @@ class SearchEngine:
         *,
         within: tantivy.Query | None = None,
     ) -> list[int]:
-        """``num`` of every document (not pages) visible at ``clearance`` whose ``field`` holds
-        one of ``values`` (and that ``within`` selects, when given): read in batches, as many as
-        there are."""
+        """``num`` of each document visible at ``clearance`` with one of ``values`` in ``field``.
+
+        Documents, not pages; only those ``within`` selects, when given; read in batches, as many as
+        there are.
+        """
         if not values:
             return []
         query = SearchQuery(text="", clearance=clearance)
@@ -613,9 +647,12 @@ class SearchEngine:
 
 
 class _Aggregations:
-    """Facet aggregations that two threads take in turn: the facet thread from the start of a
-    search, the main thread once its hits are ready. (A search with filters has one
-    aggregation per filtered facet; alone on the facet thread they outlasted ranking and hits.)"""
+    """Facet aggregations that two threads take in turn.
+
+    The facet thread takes them from the start of a search, the main thread once its hits are ready.
+    A search with filters has one aggregation per filtered facet: the facet thread alone would take
+    longer than ranking and hits.
+    """
 
     def __init__(self, jobs: list[Callable[[], Counts]]) -> None:
         self._jobs = list(reversed(jobs))
@@ -684,9 +721,11 @@ def _slices(searchers: Searchers, *, split: bool) -> list[_Slice]:
 
 
 def _merged(parts: list[Ranked], query: SearchQuery, offset: int, limit: int) -> Ranked:
-    """The ``limit`` hits from ``offset`` on out of the top hits of each slice, ordered as
-    tantivy orders an index's: by score or date (descending but for ``date-asc``, as ``query``
-    sorts), ties by level, then by address."""
+    """The ``limit`` hits from ``offset`` on, out of the top hits of each slice.
+
+    They are ordered as tantivy orders an index's: by score or date (descending but for
+    ``date-asc``, as ``query`` sorts), ties by level, then by address.
+    """
     sign = 1 if query.sort == "date-asc" else -1
     hits = sorted(
         (hit for found, _ in parts for hit in found),
@@ -755,8 +794,11 @@ def _compiled(build: Callable[[], T]) -> T:
 
 
 def query_needles(text: str, *, exact: bool = False) -> Needles:
-    """What highlights look for in a page for the query ``text``: its words not excluded, as
-    snippets mark them (a query that cannot be read: its plain words)."""
+    """What highlights look for in a page for the query ``text``.
+
+    That is its words not excluded, as snippets mark them; for a query that cannot be read, its
+    plain words.
+    """
     parsed, _ = parse(SearchQuery(text=text, exact=exact))
     return _needles(parsed, exact=exact)
 
@@ -774,15 +816,20 @@ def _needles(parsed: ParsedQuery, *, exact: bool = False) -> Needles:
 
 @lru_cache(maxsize=256)
 def _needles_of(words: frozenset[str], prefixes: frozenset[str], exact: bool) -> Needles:
-    """Needles are immutable and cost 0.2-0.5 ms to build (a regex per word): the same query's
-    are reused."""
+    """The needles of a query's words, cached: they are immutable and costly to build.
+
+    A regex per word; the cost is in docs/performance.md.
+    """
     return Needles(words, prefixes, exact)
 
 
 def _counts(buckets: list[dict[str, Any]]) -> tuple[FacetCount, ...]:
-    """Most documents first, then by value (sorted as plain tuples: half the time of sorting
-    the counts by a key function). This runs on the facet thread once the main thread lets go
-    of the GIL, after its hits: its whole time adds to the search's."""
+    """Facet counts ordered by most documents first, then by value.
+
+    They are sorted as plain tuples rather than by a key function, for speed (docs/performance.md):
+    this runs on the facet thread once the main thread lets go of the GIL, after its hits, so its
+    whole time adds to the search's.
+    """
     order = sorted([(-b["doc_count"], str(b["key"])) for b in buckets])
     return tuple([_facet_count(value, -negative) for negative, value in order if value])
 
@@ -794,8 +841,11 @@ _set_value, _set_count = (
 
 
 def _facet_count(value: str, count: int) -> FacetCount:
-    """``FacetCount(value, count)`` in 60% of the time: its slots set as the frozen dataclass's
-    own ``__init__`` sets them, without the per-field calls (a search makes ~100)."""
+    """``FacetCount(value, count)``, made faster than by its constructor (docs/performance.md).
+
+    Its slots are set as the frozen dataclass's own ``__init__`` sets them, without the per-field
+    calls; a search makes many.
+    """
     made: FacetCount = _new(FacetCount)
     _set_value(made, value)
     _set_count(made, count)

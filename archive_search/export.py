@@ -1,9 +1,11 @@
-"""All hits of a query written as CSV or JSON Lines, one row per document, as they are found:
-its metadata, and the best-matching page with its snippet (matched words in ``<b>…</b>``).
+"""All hits of a query written as CSV or JSON Lines, one row per document, as they are found.
 
-In CSV, a text cell a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``@SUM(1+1)``)
-is written with a leading ``'``, as OWASP advises against CSV injection; JSON Lines, read by
-programs, keeps every value as it is.
+Each row holds the document's metadata, and the best-matching page with its snippet (matched words
+in ``<b>…</b>``).
+
+In CSV, a text cell a spreadsheet would run as a formula (``=HYPERLINK(…)``, ``@SUM(1+1)``) is
+written with a leading ``'``, as OWASP advises against CSV injection; JSON Lines, read by programs,
+keeps every value as it is.
 """
 
 from __future__ import annotations
@@ -41,8 +43,10 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d",
 
 
 def neutralised(value: object) -> object:
-    """A text cell that starts like a formula, behind a ``'`` so a spreadsheet shows it as text
-    (OWASP's advice on CSV injection; their full-width forms too); any other value as it is."""
+    """A text cell that starts like a formula behind a ``'``; any other value as it is.
+
+    So a spreadsheet shows it as text (OWASP's advice on CSV injection; their full-width forms too).
+    """
     if isinstance(value, str) and value.lstrip(" ").startswith(_FORMULA_STARTS):
         return "'" + value
     return value
@@ -73,8 +77,10 @@ def write(hits: Iterable[Hit], out: TextIO, *, format: ExportFormat = "csv") -> 
 
 
 def lines(hits: Iterable[Hit], *, format: ExportFormat = "csv") -> Iterator[str]:
-    """The export as text, line by line (the CSV header first), as the hits come: what a
-    streamed HTTP response sends."""
+    """The export as text, line by line (the CSV header first), as the hits come.
+
+    What a streamed HTTP response sends.
+    """
     buffer = io.StringIO()
     if format == "csv":
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS)

@@ -87,8 +87,10 @@ class SearchQuery:
 
     @classmethod
     def build(cls, text: str, **options: Unpack[SearchOptions]) -> SearchQuery:
-        """A query from plain values: years as ``2019``/``2015..2019``, clearance by name, a
-        filter's one value as itself (``fond="TU"``). Options left out take their defaults.
+        """A query from plain values; options left out take their defaults.
+
+        Years as ``2019``/``2015..2019``, clearance by name, a filter's one value as itself
+        (``fond="TU"``).
 
         >>> SearchQuery.build("cong nghe", year=["2015..2019"], clearance="Mật").clearance
         <Secrecy.MAT: 'mat'>
@@ -108,8 +110,10 @@ class SearchQuery:
 
 
 class SearchOptions(TypedDict, total=False):
-    """The options of a search as ``SearchQuery.build`` and ``Archive.search`` take them
-    (plain values; see ``SearchQuery`` for their meaning and defaults)."""
+    """The options of a search as ``SearchQuery.build`` and ``Archive.search`` take them.
+
+    Plain values; see ``SearchQuery`` for their meaning and defaults.
+    """
 
     fond: Sequence[str] | str
     year: Sequence[str | int] | str | int
@@ -127,8 +131,10 @@ class SearchOptions(TypedDict, total=False):
 
 
 def _values(given: Sequence[str]) -> tuple[str, ...]:
-    """A filter's values; one string alone (``fond="TU"``) is one value, not its letters (which
-    would silently match nothing)."""
+    """A filter's values; one string alone (``fond="TU"``) is one value, not its letters.
+
+    Its letters would silently match nothing.
+    """
     return (given,) if isinstance(given, str) else tuple(given)
 
 

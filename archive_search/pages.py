@@ -1,12 +1,11 @@
-"""A document's pages as the page viewer shows them: the page image, sized for a screen, and
-where the query's words stand on it.
+"""A document's pages as the page viewer shows them: the image, and where the query's words stand.
 
-Images come from the file the page was read from (the catalogue's ``source``, never a path
-given by a reader): a scan's own picture, or the page rendered (``ingest/pdf.py``). Word boxes
-come from the catalogue (``page_boxes``); a born-digital page of an archive ingested before they
-were kept has them read from its PDF when shown, and ``fill_boxes`` keeps them for every page
-that lacks them (``archive-search boxes``). The query's words are found in a page's words as
-snippets find them (``Needles``: one normalisation, with or without diacritics).
+The page image is sized for a screen. Images come from the file the page was read from (the
+catalogue's ``source``, never a path given by a reader): a scan's own picture, or the page rendered
+(``ingest/pdf.py``). Word boxes come from the catalogue (``page_boxes``); a born-digital page of an
+archive ingested before they were kept has them read from its PDF when shown, and ``fill_boxes``
+keeps them for every page that lacks them (``archive-search boxes``). The query's words are found in
+a page's words as snippets find them (``Needles``: one normalisation, with or without diacritics).
 """
 
 from __future__ import annotations
@@ -79,8 +78,11 @@ class PageView:
 
 
 def image_width(asked: int | None) -> int:
-    """The served width nearest to ``asked`` (at least it, when one is): a few sizes only, so a
-    reader cannot make the server scale a page to any size, and each size can be cached."""
+    """The served width nearest to ``asked`` (at least it, when one is).
+
+    A few sizes only, so a reader cannot make the server scale a page to any size, and each size can
+    be cached.
+    """
     if asked is None:
         return DEFAULT_WIDTH
     return next((width for width in IMAGE_WIDTHS if width >= asked), IMAGE_WIDTHS[-1])
@@ -170,8 +172,11 @@ def view(
 
 
 def matching(pages: Sequence[PageText], needles: Needles) -> tuple[int, ...]:
-    """The pages holding every word of the query (a prefix: a word it begins), else, when no
-    page holds them all, those holding any: where next and previous match go."""
+    """The pages holding every word of the query, else any: where next and previous match go.
+
+    A prefix counts as a word it begins. Pages holding any word are used when no page holds them
+    all.
+    """
     wanted = {folded for _, folded in needles.folded_words}
     starts = {folded for _, folded in needles.folded_prefixes}
     whole, some = [], []
@@ -198,9 +203,11 @@ def _needles(query: str, *, exact: bool) -> Needles | None:
 
 
 def marked(words: Sequence[WordBox], needles: Needles) -> tuple[WordBox, ...]:
-    """The words among ``words`` where ``needles`` match: the page's words are read as one line
-    of text (so a phrase or a symbol spanning words is found), and each word a match touches
-    is marked."""
+    """The words among ``words`` where ``needles`` match.
+
+    The page's words are read as one line of text (so a phrase or a symbol spanning words is found),
+    and each word a match touches is marked.
+    """
     starts, ends, position = [], [], 0
     for box in words:
         starts.append(position)
@@ -216,8 +223,10 @@ def marked(words: Sequence[WordBox], needles: Needles) -> tuple[WordBox, ...]:
 
 
 def _boxes_from_pdf(stored: StoredDocument, page: PageText) -> tuple[WordBox, ...] | None:
-    """A text-layer page's word boxes read from its PDF now (an archive ingested before boxes
-    were kept); None when the file cannot be read."""
+    """A text-layer page's word boxes read from its PDF now; None when the file cannot be read.
+
+    For an archive ingested before boxes were kept.
+    """
     source = Path(stored.source)
     if source.suffix.lower() not in _PDF_SUFFIXES or not source.is_file():
         return None
@@ -229,8 +238,10 @@ def _boxes_from_pdf(stored: StoredDocument, page: PageText) -> tuple[WordBox, ..
 
 
 def text_layer_boxes(path: Path, numbers: Sequence[int]) -> dict[int, tuple[WordBox, ...] | None]:
-    """The word boxes of the text-layer pages ``numbers`` (from 1) of a PDF, spelled as their
-    text is stored (legacy encodings converted)."""
+    """The word boxes of the text-layer pages ``numbers`` (from 1) of a PDF.
+
+    Spelled as their text is stored (legacy encodings converted).
+    """
     from archive_search.ingest import pdf
     from archive_search.ingest.encoding import repair_text
     from archive_search.ingest.extract import layer_boxes
@@ -257,10 +268,11 @@ BoxesProgress = Callable[[int, int], None]
 def fill_boxes(
     catalog: Catalog, *, ocr: bool = False, progress: BoxesProgress | None = None
 ) -> BoxesReport:
-    """Read and keep the word boxes of the pages that lack them (ingested before they were
-    kept), a document at a time, each in a transaction of its own: text-layer pages from their
-    PDF; OCR'd pages, with ``ocr``, by OCR'ing them again (seconds a page), else counted in
-    ``ocr_pages_left``."""
+    """Read and keep the word boxes of the pages that lack them (ingested before they were kept).
+
+    A document at a time, each in a transaction of its own: text-layer pages from their PDF; OCR'd
+    pages, with ``ocr``, by OCR'ing them again (seconds a page), else counted in ``ocr_pages_left``.
+    """
     if ocr:
         from archive_search.ingest.ocr import check_tesseract
 

@@ -379,8 +379,10 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 def loose_words(root: Node) -> tuple[Text, ...]:
-    """The plain words of the query's top level (not phrases, prefixes, symbols, title words,
-    words inside groups, OR or exclusions), each once: those a relaxed search may leave out."""
+    """The plain words of the query's top level, each once: those a relaxed search may leave out.
+
+    Not phrases, prefixes, symbols, title words, words inside groups, OR or exclusions.
+    """
     children = root.nodes if isinstance(root, And) else (root,)
     found: dict[str, Text] = {}
     for child in children:
@@ -396,8 +398,10 @@ def is_loose(node: Node) -> bool:
 
 
 def query_words(root: Node | None) -> int:
-    """How many words and other required text leaves the query's top level has: what a hit's
-    ``matched`` counts out of."""
+    """How many words and other required text leaves the query's top level has.
+
+    What a hit's ``matched`` counts out of.
+    """
     if root is None:
         return 0
     children = root.nodes if isinstance(root, And) else (root,)
@@ -410,9 +414,11 @@ _OPERATOR_RE = re.compile(r"(?<!\S)(?:OR|\|)(?!\S)")
 
 
 def plain_words(text: str) -> ParsedQuery:
-    """Any text as plain words, every one required: the lenient reading of a bad query. Symbols
-    stay symbols (``"36-NQ/TU`` is the document, not 36, NQ and TU anywhere) and an ``OR`` that
-    could not be read is dropped, unless nothing else is left."""
+    """Any text as plain words, every one required: the lenient reading of a bad query.
+
+    Symbols stay symbols (``"36-NQ/TU`` is the document, not 36, NQ and TU anywhere) and an ``OR``
+    that could not be read is dropped, unless nothing else is left.
+    """
     check_size(text)
     leaves: list[Node] = [_symbol(match.group()) for match in _LOOSE_SYMBOL_RE.finditer(text)]
     rest = _LOOSE_SYMBOL_RE.sub(" ", text)

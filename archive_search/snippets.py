@@ -1,11 +1,12 @@
-"""Snippets cut from a page's text, with the matched words in ``<b>…</b>``, and whether the page
-holds the query's words exactly as typed or only accent-insensitively.
+"""Snippets cut from a page's text, with the matched words in ``<b>…</b>``.
+
+Also whether the page holds the query's words exactly as typed or only accent-insensitively.
 
 The page is never tokenised in Python: the text shown (NFC, zero-width characters removed) is
 folded, lowercase, one byte a character, and the needles are found in it (``folded_text``), so
 offsets hold in the text shown. Needles that folded text cannot hold (not ASCII once folded: a
-Russian word) are found by a regex blind to accents over the lowercase text instead, each
-letter a class of its accented forms.
+Russian word) are found by a regex blind to accents over the lowercase text instead, each letter a
+class of its accented forms.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ _WORD_RE = re.compile(_WORD)
 @dataclass(frozen=True, slots=True)
 class Needles:
     """The query's words as typed (canonical lowercase); prefixes match the start of a word.
-    They are found in any accent, or (``exact``) only spelled as typed."""
+
+    They are found in any accent, or (``exact``) only spelled as typed.
+    """
 
     words: frozenset[str]
     prefixes: frozenset[str] = frozenset()
@@ -72,8 +75,10 @@ class Needles:
         return self.match_spans(shown, self.spans(shown))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        """Where the needles occur in ``text`` (composed, see ``_shown``), in any case and accent
-        (or, ``exact``, as typed) and tone-mark style."""
+        """Where the needles occur in ``text`` (composed, see ``_shown``).
+
+        In any case and accent (or, ``exact``, as typed) and tone-mark style.
+        """
         if self.plain is not None:
             spans = find_words(folded_text.folded(text), self.plain) if self.plain else []
         else:  # needles folded text cannot hold
@@ -88,8 +93,11 @@ class Needles:
         return spelled in self.words or any(spelled.startswith(prefix) for prefix in self.prefixes)
 
     def match_spans(self, text: str, spans: list[tuple[int, int]]) -> Match | None:
-        """How the matched spans spell the needles: ``exact`` when each needle found is somewhere
-        spelled as typed (in canonical spelling), ``folded`` otherwise."""
+        """How the matched spans spell the needles: ``exact`` or ``folded``.
+
+        ``exact`` when each needle found is somewhere spelled as typed (in canonical spelling),
+        ``folded`` otherwise.
+        """
         if not spans:
             return None
         spellings = [_spelling(found) for found in {text[a:b] for a, b in spans}]
@@ -108,8 +116,10 @@ class Needles:
 
 @lru_cache(maxsize=4096)
 def _spelling(text: str) -> tuple[str, str]:
-    """A matched word's canonical lowercase spelling and folded form (the same few words match
-    on every page of a search, and across searches)."""
+    """A matched word's canonical lowercase spelling and folded form, cached.
+
+    The same few words match on every page of a search, and across searches.
+    """
     spelled = normalize(text.lower())
     return spelled, fold(spelled)
 
@@ -137,8 +147,9 @@ def _needle_pattern(needles: list[tuple[str, str]]) -> re.Pattern[str] | None:
 
     It opens with a class of every letter a needle may start with, so the regex engine skips
     ahead to those; the word boundary before a match, and which needle its first letter begins,
-    are checked behind that letter. (Opening with the boundary's lookbehind, the pattern was
-    tried at every character: 2-2.5 times slower on the bench's pages.)"""
+    are checked behind that letter: a pattern opening with the boundary's lookbehind would be
+    tried at every character (docs/performance.md).
+    """
     if not needles:
         return None
     branches = [
@@ -151,8 +162,10 @@ def _needle_pattern(needles: list[tuple[str, str]]) -> re.Pattern[str] | None:
 
 
 def _shown(text: str) -> str:
-    """The text to show (NFC, no zero-width characters), its lowercase form of the same length:
-    ``İ``, the one capital whose lowercase form is two characters, shown as that form."""
+    """The text to show (NFC, no zero-width characters) and its lowercase form of the same length.
+
+    ``İ``, the one capital whose lowercase form is two characters, is shown as that form.
+    """
     return compose(text).replace("İ", "i\u0307")
 
 
@@ -243,9 +256,11 @@ HEADING_CHARS = 120  # a heading longer than this is cut at a word
 
 
 def heading(text: str) -> str:
-    """The first meaningful line of a document's first page: what names a document without a
-    known title (not the motto, the Party's name, the symbol or the date; at least two words).
-    A type's name alone (``NGHỊ QUYẾT``) takes the line after it, its trích yếu, along."""
+    """The first meaningful line of a document's first page: what names a document without a title.
+
+    Not the motto, the Party's name, the symbol or the date; at least two words. A type's name alone
+    (``NGHỊ QUYẾT``) takes the line after it, its trích yếu, along.
+    """
     found: list[str] = []
     for line in normalize(text).splitlines():
         shown = " ".join(line.split()).strip(" -–—_=|*.")  # noqa: RUF001 - dashes drawn as rules

@@ -114,8 +114,11 @@ class Catalog:
 
     @classmethod
     def open(cls, path: Path, *, create: bool = False) -> Catalog:
-        """Open ``path`` (``create``: a new catalogue when there is none). A catalogue this
-        process cannot write (a reading-room copy, another account's archive) opens read-only."""
+        """Open the catalogue at ``path`` (``create``: a new catalogue when there is none).
+
+        A catalogue this process cannot write (a reading-room copy, another account's archive) opens
+        read-only.
+        """
         if not path.exists() and not create:
             raise ArchiveError("catalogue is missing", path=path)
         if not create and not _writable(path):
@@ -139,9 +142,12 @@ class Catalog:
 
     @classmethod
     def _open_readonly(cls, path: Path) -> Catalog:
-        """A read-only connection. SQLite reads a WAL-mode database read-only through its
-        ``-shm`` file, which a folder the reader cannot write may lack: then, with no pending
-        ``-wal`` either (the archive was closed cleanly), as an immutable file."""
+        """A read-only connection.
+
+        SQLite reads a WAL-mode database read-only through its ``-shm`` file, which a folder the
+        reader cannot write may lack: then, with no pending ``-wal`` either (the archive was closed
+        cleanly), as an immutable file.
+        """
         uri = path.resolve().as_uri()
         try:
             db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, check_same_thread=False)
@@ -214,8 +220,11 @@ class Catalog:
         document_id: str | None = None,
         secrecy: Secrecy = Secrecy.PUBLIC,
     ) -> None:
-        """Record a file's outcome; ``secrecy``: the level its manifest row gives (what
-        ``failures`` shows a failed file without a document at)."""
+        """Record a file's outcome.
+
+        ``secrecy``: the level its manifest row gives (what ``failures`` shows a failed file without
+        a document at).
+        """
         held, before = self._document_and_digest(path)
         self._db.execute(
             "INSERT INTO files (path, sha256, size, status, error, document_id, updated_at, secrecy)"
@@ -244,8 +253,10 @@ class Catalog:
         return str(row[0]) if row and row[0] else None
 
     def forget_file(self, path: str) -> None:
-        """Remove a file's row (the file is gone) and release its document; the OCR cache
-        forgets its pages unless another file has the same content."""
+        """Remove a file's row (the file is gone) and release its document.
+
+        The OCR cache forgets its pages unless another file has the same content.
+        """
         held, digest = self._document_and_digest(path)
         self._db.execute("DELETE FROM files WHERE path = ?", (path,))
         if held is not None:
@@ -263,9 +274,12 @@ class Catalog:
         return (str(row[0]) if row[0] else None), (str(row[1]) if row[1] else None)
 
     def _forget_ocr_unless_held(self, digest: str) -> None:
-        """Unless a file still has content ``digest``: drop which images it showed, and what
-        tesseract read on those images that no other file shows. (An entry cached before
-        ``ocr_sources`` existed, which names no file, stays.)"""
+        """Forget the OCR of content ``digest``, unless a file still has that content.
+
+        What is dropped: which images it showed, and what tesseract read on those images that no
+        other file shows. (An entry cached before ``ocr_sources`` existed, which names no file,
+        stays.)
+        """
         if self._db.execute("SELECT 1 FROM files WHERE sha256 = ? LIMIT 1", (digest,)).fetchone():
             return
         images = self._db.execute(
@@ -316,9 +330,11 @@ class Catalog:
 
     @_locked
     def failures(self, clearance: Secrecy = Secrecy.TUYET_MAT) -> list[tuple[str, str]]:
-        """(path, reason) of every file whose last ingestion failed that a reader at
-        ``clearance`` may see: at its document's level (some pages failed), else at the level
-        its manifest row gave it."""
+        """(path, reason) of every failed file that a reader at ``clearance`` may see.
+
+        A file whose last ingestion failed is at its document's level (some pages failed), else at
+        the level its manifest row gave it.
+        """
         levels = _levels(clearance)
         rows = self._db.execute(
             "SELECT f.path, f.error FROM files f LEFT JOIN documents d ON d.id = f.document_id"
@@ -383,8 +399,10 @@ class Catalog:
         return None if row is None else boxes.decode(str(row[0]), bytes(row[1]))
 
     def pages_without_boxes(self) -> dict[int, list[int]]:
-        """{document number: page numbers} of the text-layer and OCR pages whose word boxes are
-        not known (ingested before they were kept)."""
+        """{document number: page numbers} of the pages whose word boxes are not known.
+
+        Text-layer and OCR pages ingested before word boxes were kept.
+        """
         rows = self._db.execute(
             "SELECT p.document_num, p.page FROM pages p LEFT JOIN page_boxes b"
             " ON b.document_num = p.document_num AND b.page = p.page"
@@ -396,8 +414,10 @@ class Catalog:
         return missing
 
     def set_metadata(self, doc_id: str, meta: DocumentMeta) -> int | None:
-        """Replace the metadata of the document or record ``doc_id``, its pages kept; it is
-        indexed again by the next flush. Its number, or None when there is none."""
+        """Replace the metadata of the document or record ``doc_id``, its pages kept.
+
+        It is indexed again by the next flush. Return its number, or None when there is none.
+        """
         row = self._db.execute("SELECT num FROM documents WHERE id = ?", (doc_id,)).fetchone()
         if row is None:
             return None
@@ -410,8 +430,10 @@ class Catalog:
         return int(row[0])
 
     def put_ocr(self, pages: Iterable[PageText], digest: str | None = None) -> None:
-        """Remember what tesseract read on each page image, by the image's hash, and (given the
-        file's ``digest``) which image each page of that file showed."""
+        """Remember what tesseract read on each page image, by the image's hash.
+
+        Given the file's ``digest``, remember too which image each page of that file showed.
+        """
         read = [page for page in pages if page.image_hash]
         self._db.executemany(
             "INSERT OR IGNORE INTO ocr_cache (image_hash, text, confidence) VALUES (?, ?, ?)",
@@ -426,8 +448,10 @@ class Catalog:
     # ---- catalogue records and the catalogues that list them -------------------------------
 
     def claim_records(self, manifest: str, doc_ids: Iterable[str]) -> None:
-        """Note that the catalogue ``manifest`` lists the records ``doc_ids`` (taking them
-        from another catalogue that listed them before)."""
+        """Note that the catalogue ``manifest`` lists the records ``doc_ids``.
+
+        It takes them from another catalogue that listed them before.
+        """
         self._db.executemany(
             "INSERT OR REPLACE INTO record_sources (document_id, manifest) VALUES (?, ?)",
             [(doc_id, manifest) for doc_id in doc_ids],
@@ -452,8 +476,10 @@ class Catalog:
         self._db.execute("UPDATE record_sources SET manifest = ? WHERE manifest = ?", (new, old))
 
     def remove(self, doc_id: str) -> bool:
-        """Delete the document or record ``doc_id`` and the rows of every file holding it (so
-        ingesting such a file again adds it back); False when the catalogue has none."""
+        """Delete the document or record ``doc_id`` and the rows of every file holding it.
+
+        Ingesting such a file again adds it back. False when the catalogue has none.
+        """
         row = self._db.execute("SELECT kind FROM documents WHERE id = ?", (doc_id,)).fetchone()
         if row is None:
             return False
@@ -536,8 +562,11 @@ class Catalog:
     def document_by_id(
         self, doc_id: str, clearance: Secrecy = Secrecy.TUYET_MAT
     ) -> StoredDocument | None:
-        """The document ``doc_id`` if a reader at ``clearance`` may see it: the level is checked
-        in the query that reads the row, so a hidden id and a missing one cost the same."""
+        """The document ``doc_id`` if a reader at ``clearance`` may see it.
+
+        The level is checked in the query that reads the row, so a hidden id and a missing one cost
+        the same.
+        """
         levels = _levels(clearance)
         row = self._db.execute(
             f"{self._SELECT} WHERE d.id = ? AND d.secrecy IN ({_in(levels)})", (doc_id, *levels)
@@ -563,8 +592,11 @@ class Catalog:
     def documents_with_pages(
         self, nums: Sequence[int]
     ) -> list[tuple[StoredDocument, list[PageText]]]:
-        """The documents ``nums`` (at most a few hundred) with their pages, in number order: two
-        queries, where a document at a time is one query per document (reindex reads 160k)."""
+        """The documents ``nums`` (at most a few hundred) with their pages, in number order.
+
+        Two queries, where a document at a time would be one query per document (reindex reads them
+        all).
+        """
         documents = self.documents_by_num(nums)
         pages: dict[int, list[PageText]] = {num: [] for num in documents}
         marks = ", ".join("?" for _ in nums)
@@ -588,10 +620,12 @@ class Catalog:
 
     @_locked
     def page_texts(self, wanted: dict[int, list[int]]) -> dict[int, list[tuple[int, str]]]:
-        """(page number, text) of the pages ``wanted`` ({document number: page numbers}), by
-        document, in page order: what a snippet needs (a page's other columns, its segmented
-        words above all, would double what is read). One query per 5,000 pages (SQLite takes
-        at most 32,766 parameters)."""
+        """(page number, text) of the pages ``wanted`` ({document number: page numbers}).
+
+        By document, in page order: what a snippet needs (a page's other columns, its segmented
+        words above all, would double what is read). One query per 5,000 pages (SQLite takes at most
+        32,766 parameters).
+        """
         pairs = sorted((num, page) for num, pages in wanted.items() for page in pages)
         found: dict[int, list[tuple[int, str]]] = {}
         for start in range(0, len(pairs), _PAGES_PER_QUERY):
@@ -632,8 +666,10 @@ class Catalog:
 
     @_locked
     def counts(self, clearance: Secrecy = Secrecy.TUYET_MAT) -> dict[str, int]:
-        """Numbers of documents, records, pages, OCR'd pages and failed files a reader at
-        ``clearance`` may see."""
+        """Numbers of documents, records, pages, OCR'd pages and failed files.
+
+        Those a reader at ``clearance`` may see.
+        """
         levels = _levels(clearance)
         kinds = dict(
             self._db.execute(

@@ -14,14 +14,16 @@ _PARENT_POLL = 1.0  # seconds between two looks at whether the parent is still t
 
 
 class WorkerPool(ProcessPoolExecutor):
-    """A process pool whose workers ignore SIGINT, exit when their parent dies, and which, left
-    by an exception (Ctrl-C in the parent), cancels the tasks not started and waits only for
-    those running.
+    """A process pool that Ctrl-C and a dead parent stop cleanly.
 
-    Ctrl-C on a terminal sends SIGINT to the whole process group. A worker that took it died
-    while its pool shut down and could hang in its exit, flushing a queue the parent no longer
-    read, with the parent waiting on it for ever. The parent alone stops the run. A parent
-    killed with SIGKILL cannot stop its workers: they notice it is gone themselves."""
+    Its workers ignore SIGINT and exit when their parent dies; left by an exception (Ctrl-C in the
+    parent), it cancels the tasks not started and waits only for those running.
+
+    Ctrl-C on a terminal sends SIGINT to the whole process group. A worker that took it would die
+    while its pool shut down and could hang in its exit, flushing a queue the parent no longer read,
+    with the parent waiting on it for ever. The parent alone stops the run. A parent killed with
+    SIGKILL cannot stop its workers: they notice it is gone themselves.
+    """
 
     def __init__(self, workers: int, setup: Callable[..., None] | None = None, *args: Any) -> None:
         super().__init__(
@@ -45,9 +47,12 @@ def _start_worker(parent: int, setup: Callable[..., None] | None, *args: Any) ->
 
 
 def exit_with_parent(parent: int) -> None:
-    """End this process within a second of ``parent`` (the process that started it) being
-    gone, by a thread that looks. (Linux's parent-death signal would follow the parent's thread
-    that started the worker, not its process: a pool started by a short-lived thread would die.)"""
+    """End this process soon after ``parent`` (the process that started it) is gone.
+
+    A thread looks for it every second. (Linux's parent-death signal would follow the parent's
+    thread that started the worker, not its process: a pool started by a short-lived thread would
+    die.)
+    """
     if os.getppid() != parent:  # gone already
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent").start()

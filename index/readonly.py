@@ -1,10 +1,9 @@
-"""Reading a tantivy index the reader may not write to (a reading-room copy, another account's
-archive).
+"""Reading a tantivy index the reader may not write to.
 
-tantivy takes a lock file in the index folder (``.tantivy-meta.lock``) to load a commit, which a
-folder without write access refuses. A private folder beside the temp files stands in for it:
-the commit's ``meta.json`` copied (so what is read is that commit, whatever the owner writes
-next) and every other file linked, never copied.
+A reading-room copy, another account's archive: tantivy takes a lock file in the index folder
+(``.tantivy-meta.lock``) to load a commit, which a folder without write access refuses. A private
+folder beside the temp files stands in for it: the commit's ``meta.json`` copied (so what is read is
+that commit, whatever the owner writes next) and every other file linked, never copied.
 """
 
 from __future__ import annotations
@@ -23,8 +22,10 @@ def writable(folder: Path) -> bool:
 
 
 def stand_in(folder: Path) -> Path:
-    """A new private folder that tantivy reads as the index in ``folder``; the caller removes it
-    (``shutil.rmtree``) once the index is closed."""
+    """A new private folder that tantivy reads as the index in ``folder``.
+
+    The caller removes it (``shutil.rmtree``) once the index is closed.
+    """
     private = Path(tempfile.mkdtemp(prefix="archive-search-index-"))
     try:
         for entry in folder.iterdir():

@@ -1,8 +1,10 @@
-"""Building the index from the catalogue alone: the whole of it (``reindex``), or one level's
-(after a document left that level, so its statistics count only the documents it holds).
+"""Building the index from the catalogue alone: the whole of it (``reindex``), or one level's.
 
-Worker processes (one per core) each read batches of document numbers from the catalogue
-themselves and return the analysed fields; the parent only feeds the single tantivy writer.
+One level's is built after a document left that level, so its statistics count only the documents it
+holds.
+
+Worker processes (one per core) each read batches of document numbers from the catalogue themselves
+and return the analysed fields; the parent only feeds the single tantivy writer.
 """
 
 from __future__ import annotations
@@ -37,8 +39,10 @@ def _entries_of(catalog: Catalog, nums: list[int]) -> list[list[dict[str, Any]]]
 
 
 def _fields_of(catalog_path: Path, nums: list[int]) -> list[list[dict[str, Any]]]:
-    """``_entries_of`` in a worker, which reads the catalogue itself: a parent reading and
-    pickling every page to its workers was the bottleneck of reindexing."""
+    """``_entries_of`` in a worker, which reads the catalogue itself.
+
+    A parent reading and pickling every page for its workers would be the bottleneck of reindexing.
+    """
     if (catalog := _READERS.get(catalog_path)) is None:
         catalog = _READERS[catalog_path] = Catalog.open(catalog_path)
     return _entries_of(catalog, nums)
@@ -47,8 +51,11 @@ def _fields_of(catalog_path: Path, nums: list[int]) -> list[list[dict[str, Any]]
 def _analysed(
     catalog: Catalog, nums: list[int], workers: int
 ) -> Generator[list[dict[str, Any]], None, None]:
-    """The index entries of the catalogue documents ``nums``, in order; analysed by ``workers``
-    processes, a bounded number of batches in flight so the catalogue is never loaded whole."""
+    """The index entries of the catalogue documents ``nums``, in order.
+
+    Analysed by ``workers`` processes, a bounded number of batches in flight so the catalogue is
+    never loaded whole.
+    """
     batches = (nums[start : start + _BATCH] for start in range(0, len(nums), _BATCH))
     if workers <= 1:
         for batch in batches:
@@ -56,7 +63,7 @@ def _analysed(
         return
     from archive_search.index.processes import (
         WorkerPool,
-    )  # here: multiprocessing adds 15 ms to a CLI search
+    )  # imported here: it slows a CLI search's start (docs/performance.md)
 
     with WorkerPool(workers) as pool:
         pending: deque[Future[list[list[dict[str, Any]]]]] = deque()
@@ -71,10 +78,13 @@ def _analysed(
 def rebuild(
     path: Path, catalog: Catalog, *, workers: int = 1, progress: RebuildProgress | None = None
 ) -> int:
-    """Build fresh indexes at ``path``, one per level, from every catalogue document (analysed
-    by ``workers`` processes); swap them in when complete. ``progress(done, total)`` hears of
-    every thousand documents added, and of the last once the indexes are committed. Stopped
-    before the swap (by Ctrl-C, say), it leaves the index as it was and nothing of the new one."""
+    """Build fresh indexes at ``path``, one per level, from every catalogue document; swap them in.
+
+    The documents are analysed by ``workers`` processes, and the indexes swapped in when complete.
+    ``progress(done, total)`` hears of every thousand documents added, and of the last once the
+    indexes are committed. Stopped before the swap (by Ctrl-C, say), it leaves the index as it was
+    and nothing of the new one.
+    """
     nums = {level: catalog.document_nums(level) for level in LEVELS}
     total = sum(len(in_level) for in_level in nums.values())
     counted = _Counter(progress, total)
@@ -93,9 +103,11 @@ def rebuild(
 
 
 def rewrite_level(path: Path, catalog: Catalog, level: Secrecy) -> int:
-    """Build the index of ``level`` at ``path`` afresh from the catalogue, and swap it in; the
-    number of its documents. A few batches are analysed in this process, more by one worker per
-    core."""
+    """Build the index of ``level`` at ``path`` afresh from the catalogue, and swap it in.
+
+    Return the number of its documents. A few batches are analysed in this process, more by one
+    worker per core.
+    """
     nums = catalog.document_nums(level)
     workers = 1 if len(nums) <= 8 * _BATCH else os.cpu_count() or 1
     staging = path.with_name(path.name + ".new")
@@ -132,8 +144,10 @@ class _Counter:
 
 
 def _build(path: Path, catalog: Catalog, nums: list[int], workers: int, counted: _Counter) -> None:
-    """A new index at ``path`` of the catalogue documents ``nums``, committed. Each part is
-    committed before the next is written, so no segment holds two parts."""
+    """A new index at ``path`` of the catalogue documents ``nums``, committed.
+
+    Each part is committed before the next is written, so no segment holds two parts.
+    """
     fresh = LevelIndex.open(path, create=True, heap=_REBUILD_HEAP)
     try:
         for part in range(PARTS):

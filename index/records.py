@@ -84,8 +84,10 @@ class PageText:
 
     @property
     def indexed_text(self) -> str:
-        """The text the index holds for the page: its text, and the words as read that the
-        correction replaced."""
+        """The text the index holds for the page.
+
+        Its text, and the words as read that the correction replaced.
+        """
         if not self.read:
             return self.text
         kept = set(self.text.split())
@@ -95,11 +97,13 @@ class PageText:
 
 @dataclass(frozen=True, slots=True)
 class WordBox:
-    """A word on a page and the box around it, in fractions of the page's width and height from
-    its top-left corner (0..1), so it fits the page drawn at any size.
+    """A word on a page and the box around it, in fractions of the page from its top-left corner.
+
+    Fractions (0..1) of the page's width and height, so it fits the page drawn at any size.
 
     Born-digital pages get theirs from the PDF's character positions (``ingest/pdf.py``), OCR'd
-    pages from tesseract's word positions (``ingest/ocr.py``); ``text`` is the word as read."""
+    pages from tesseract's word positions (``ingest/ocr.py``); ``text`` is the word as read.
+    """
 
     text: str
     left: float
@@ -134,8 +138,11 @@ class DocumentMeta:
 
 @dataclass(frozen=True, slots=True)
 class DocumentSummary:
-    """The columns of a catalogue document a search hit shows (no extra metadata, provenance
-    or page count: reading those for ten hits was a tenth of a search's Python work)."""
+    """The columns of a catalogue document a search hit shows.
+
+    No extra metadata, provenance or page count: reading those for every hit costs a search time
+    (docs/performance.md).
+    """
 
     num: int
     id: str

@@ -85,8 +85,10 @@ class Migration:
 
 
 def _add_column(db: sqlite3.Connection, table: str, column: str) -> None:
-    """Add ``column`` (name and type) to ``table`` unless it has it (SQLite has no IF NOT EXISTS
-    for columns)."""
+    """Add ``column`` (name and type) to ``table`` unless it has it.
+
+    SQLite has no IF NOT EXISTS for columns.
+    """
     name = column.split()[0]
     if not any(row[1] == name for row in db.execute(f"PRAGMA table_info({table})")):
         db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")

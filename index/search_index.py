@@ -44,8 +44,7 @@ WORD_FIELDS = ("words_exact", "words_fold")
 # A document's folded title and body in one field, which entries hold each word and nothing more
 # (no frequencies or positions): what selecting a word reads, unscored (facets, exclusions). One
 # posting list per word intersects by skipping, where the union of ``title_fold`` and
-# ``body_fold`` is read whole: facets 26-28% faster, searches ~5%; the index 3% larger, a
-# reindex ~2% slower.
+# ``body_fold`` is read whole: faster facets and searches (docs/performance.md).
 MATCH_FIELD = "match_fold"
 # Every clearance that may see the entry, on document entries only: a search's one filter that is
 # always there is then one term, which also leaves out pages (``level`` and ``secrecy``, two
@@ -146,8 +145,10 @@ def _metadata_fields(doc: StoredDocument) -> dict[str, Any]:
 
 
 def _compounds(doc: StoredDocument, pages: Sequence[PageText]) -> tuple[str, str]:
-    """Compound-word field texts of a document: its title's and its pages', as segmented when
-    they entered the catalogue (segmented here only for what the catalogue lacks)."""
+    """Compound-word field texts of a document: its title's and its pages'.
+
+    As segmented when they entered the catalogue (segmented here only for what the catalogue lacks).
+    """
     cached = [doc.title_words, *(page.words for page in pages)]
     texts = [doc.meta.title, *(page.text for page in pages)]
     exact = " ".join(
@@ -159,7 +160,9 @@ def _compounds(doc: StoredDocument, pages: Sequence[PageText]) -> tuple[str, str
 
 def document_fields(doc: StoredDocument, pages: Sequence[PageText]) -> list[dict[str, Any]]:
     """The field values of one catalogue document's index entries: one for it, one per page.
-    Each page is analysed once; the document's body fields are its pages' fields joined."""
+
+    Each page is analysed once; the document's body fields are its pages' fields joined.
+    """
     metadata = _metadata_fields(doc)
     title = " ".join(part for part in (doc.meta.title, doc.meta.symbol) if part)
     title_exact, title_fold = analysed_fields(title)
@@ -240,8 +243,10 @@ class LevelIndex:
 
     @classmethod
     def _open_readonly(cls, path: Path) -> LevelIndex:
-        """The index in a folder this process cannot write, read through a private stand-in
-        (``index/readonly.py``): the commit there when opened."""
+        """The index in a folder this process cannot write, read through a private stand-in.
+
+        See ``index/readonly.py``: the commit there when opened.
+        """
         private = readonly.stand_in(path)
         try:
             opened = cls(tantivy.Index.open(str(private)), path)
@@ -256,8 +261,11 @@ class LevelIndex:
         return sum(item.stat().st_size for item in self.path.rglob("*") if item.is_file())
 
     def searcher(self) -> tantivy.Searcher:
-        """A searcher on the last commit, reloaded only when a commit has replaced ``meta.json``
-        since the last one (a stat is far cheaper than a reload)."""
+        """A searcher on the last commit.
+
+        Reloaded only when a commit has replaced ``meta.json`` since the last one (a stat is far
+        cheaper than a reload).
+        """
         try:
             meta = (self.path / "meta.json").stat()
             commit = (meta.st_ino, meta.st_mtime_ns, meta.st_size)
@@ -270,8 +278,10 @@ class LevelIndex:
         return self._index.searcher()
 
     def values(self, searcher: tantivy.Searcher, field: str) -> tuple[str, ...]:
-        """Every value a raw field (``fond``, ``doc_type``…) holds in ``searcher``'s commit: what
-        typed filter values are resolved against. Read once per commit."""
+        """Every value a raw field (``fond``, ``doc_type``…) holds in ``searcher``'s commit.
+
+        What typed filter values are resolved against. Read once per commit.
+        """
         if field not in self._values:
             self._values[field] = tuple(
                 term for term, _ in searcher.terms_with_prefix(field, "") if term
@@ -279,8 +289,10 @@ class LevelIndex:
         return self._values[field]
 
     def year_span(self, searcher: tantivy.Searcher) -> tuple[int, int] | None:
-        """The first and last year of any entry in ``searcher``'s commit (None: no years), what
-        open year ranges are closed with. Read once per commit."""
+        """The first and last year of any entry in ``searcher``'s commit (None: no years).
+
+        What open year ranges are closed with. Read once per commit.
+        """
         if self._year_span is None:
             stats = searcher.aggregate(
                 tantivy.Query.all_query(), {"year": {"stats": {"field": "year"}}}
@@ -362,9 +374,11 @@ class SearchIndex:
         heap: int = WRITER_HEAP,
         catalog: Catalog | None = None,
     ) -> SearchIndex:
-        """The indexes at ``path`` (``create``: made empty where missing). An index of the
-        older layout, one for every level, asks for ``reindex``. ``catalog``: what a writer
-        rewrites a level from (see the class)."""
+        """The indexes at ``path`` (``create``: made empty where missing).
+
+        An index of the older layout, one for every level, asks for ``reindex``. ``catalog``: what a
+        writer rewrites a level from (see the class).
+        """
         if (path / "meta.json").exists():
             raise IndexUnavailableError(
                 "search index was built by an older archive-search (no index per secrecy "
@@ -383,8 +397,10 @@ class SearchIndex:
         return cls(path, levels, catalog)
 
     def searchers(self, clearance: Secrecy) -> list[tuple[Secrecy, tantivy.Searcher]]:
-        """A searcher on the last commit of each level a reader at ``clearance`` may see (public
-        always; the others when they hold documents)."""
+        """A searcher on the last commit of each level a reader at ``clearance`` may see.
+
+        Public always; the others when they hold documents.
+        """
         found = []
         for level in LEVELS[: clearance.rank + 1]:
             if level not in self.levels:
@@ -429,8 +445,11 @@ class SearchIndex:
         return sum(level.count() for level in self.levels.values())
 
     def replace(self, doc: StoredDocument, pages: Sequence[PageText]) -> None:
-        """Stage a document (and its pages) in the index of its level, replacing any earlier
-        version of it there or in another level's (a document reclassified moves)."""
+        """Stage a document and its pages in the index of its level, replacing any earlier version.
+
+        The earlier version may be there or in another level's index (a document reclassified
+        moves).
+        """
         level = doc.meta.secrecy
         for other in LEVELS:
             if other is not level and self._holds(other, doc.num):
@@ -466,9 +485,11 @@ class SearchIndex:
         self._clear()
 
     def commit(self) -> None:
-        """Make everything staged visible to new searches, each level atomically, lowest first
-        (a document moved up leaves the lower level first); then rewrite the levels a document
-        left (see the class)."""
+        """Make everything staged visible to new searches, each level atomically, lowest first.
+
+        A document moved up leaves the lower level first; then the levels a document left are
+        rewritten (see the class).
+        """
         for index in self.levels.values():
             index.commit()
         left = sorted(self._left, key=lambda level: level.rank)
@@ -492,8 +513,10 @@ class SearchIndex:
         self._left = set()
 
     def reindex(self, docs: Iterable[tuple[StoredDocument, Sequence[PageText]]]) -> int:
-        """Index these catalogue documents again, each in its level's index (a document whose
-        level changed moves), and commit; their count. What a reclassification calls."""
+        """Index these catalogue documents again, each in its level's index, and commit.
+
+        A document whose level changed moves. Return their count. What a reclassification calls.
+        """
         count = 0
         try:
             for doc, pages in docs:
@@ -507,8 +530,10 @@ class SearchIndex:
 
 
 def index_layout(path: Path) -> list[str]:
-    """What the index at ``path`` lacks that this version searches (an index per secrecy level,
-    fields): [] when it is up to date or missing (``SearchIndex.open`` says so)."""
+    """What the index at ``path`` lacks that this version searches (an index per level, fields).
+
+    [] when it is up to date or missing (``SearchIndex.open`` says so).
+    """
     if (path / "meta.json").exists():
         return ["index per secrecy level"]
     return sorted(

@@ -16,8 +16,10 @@ from archive_search.index.analysis import fold, terms
 
 
 def symbol_key(symbol: str) -> str:
-    """The canonical form of a document symbol, folded as typed in plain Latin letters:
-    ``Số 36 NQ/TW`` → ``36-nq/tw``, ``Số: 12/2019/QĐ-UBND`` → ``12-2019/qd/ubnd``."""
+    """The canonical form of a document symbol, folded as typed in plain Latin letters.
+
+    ``Số 36 NQ/TW`` → ``36-nq/tw``, ``Số: 12/2019/QĐ-UBND`` → ``12-2019/qd/ubnd``.
+    """
     parts = fold(" ".join(terms(symbol))).split()
     if parts and parts[0] == "so":
         parts = parts[1:]
@@ -28,8 +30,8 @@ def symbol_key(symbol: str) -> str:
 
 # A symbol as printed in a text: number, type, issuer(s), no spaces (36-NQ/TW, 01-QĐi/TW). What
 # may not stand before it (a letter, digit, ``_``, ``/``, ``-``) is checked by hand: a lookbehind
-# tried at every character costs a third of the scan. ASCII digits: a pattern opening with a
-# class is tried only where the class matches, one opening with ``\d`` everywhere (-25%).
+# would be tried at every character. ASCII digits: a pattern opening with a class is tried only
+# where the class matches, one opening with ``\d`` everywhere (docs/performance.md).
 _CITED_RE = re.compile(r"[0-9]{1,4}-[^\W\d_]+(?:/[^\W\d_]+)+(?![\w/])")
 
 
@@ -55,9 +57,11 @@ class Citation:
 
 
 def citations(text: str, own_symbol: str = "") -> list[Citation]:
-    """What ``text`` cites, other than ``own_symbol``, in order of first mention: each symbol
-    once per date given (symbols repeat from one year or term to the next; a date tells them
-    apart). A symbol also cited with a date is that one where the text leaves the date out."""
+    """What ``text`` cites, other than ``own_symbol``, in order of first mention.
+
+    Each symbol once per date given (symbols repeat from one year or term to the next; a date tells
+    them apart). A symbol also cited with a date is that one where the text leaves the date out.
+    """
     own = symbol_key(own_symbol) if own_symbol else ""
     found: dict[tuple[str, str], Citation] = {}
     for match in _CITED_RE.finditer(text):

@@ -1,12 +1,14 @@
-"""Straightening skewed scans before OCR: a page fed a few degrees askew costs tesseract ~2% of its
-characters (docs/performance.md), one turned straight almost nothing.
+"""Straightening skewed scans before OCR: tesseract reads a page turned straight better.
 
-The angle is found by projection profiles: text lines are dark rows between white gaps, so the
-row sums of a page turned the right way vary most sharply. The ink of a page reduced 8 times,
-then 4 times, is projected onto the rows of each candidate angle (a coarse search, then a fine
-one) with numpy: ~8 ms a page, where turning the reduced picture for every angle with PIL took
-~33 ms (against ~1.8 s of tesseract). The turn itself is nearest-neighbour (~30 ms): smoother
-resampling smears speckle into grey blots that cost tesseract more than the skew did.
+A page fed a few degrees askew costs tesseract some of its characters; one turned straight almost
+nothing (docs/performance.md).
+
+The angle is found by projection profiles: text lines are dark rows between white gaps, so the row
+sums of a page turned the right way vary most sharply. The ink of a page reduced 8 times, then 4
+times, is projected onto the rows of each candidate angle (a coarse search, then a fine one) with
+numpy, much faster than turning the reduced picture for every angle with PIL. The turn itself is
+nearest-neighbour: smoother resampling smears speckle into grey blots that cost tesseract more than
+the skew did.
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ def _ink(small: Image.Image) -> tuple[Points, Points]:
 
 
 def _sharpness(ink: tuple[Points, Points], angle: float) -> int:
-    """How sharply the ink's row counts change from row to row once turned by ``angle``
-    (counter-clockwise, as ``Image.rotate`` turns)."""
+    """How sharply the ink's row counts change from row to row once turned by ``angle``.
+
+    The angle is counter-clockwise, as ``Image.rotate`` turns.
+    """
     rows, columns = ink
     radians = math.radians(angle)
     turned = np.rint(rows * math.cos(radians) - columns * math.sin(radians)).astype(np.intp)
@@ -75,11 +79,12 @@ def deskew(image: Image.Image) -> Image.Image:
 
 
 def level(image: Image.Image) -> tuple[Image.Image, float]:
-    """``image`` in grey turned level, and the angle it was turned by (0.0 when it was not: askew
-    by less than ``MIN_ANGLE``).
+    """``image`` in grey turned level, and the angle it was turned by.
 
-    The corners the turn uncovers take the paper's colour, so tesseract's threshold is not
-    pulled by a white frame around a grey page.
+    0.0 when it was not turned: askew by less than ``MIN_ANGLE``.
+
+    The corners the turn uncovers take the paper's colour, so tesseract's threshold is not pulled by
+    a white frame around a grey page.
     """
     grey = grey_of(image)
     angle = skew_angle(grey)

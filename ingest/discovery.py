@@ -35,8 +35,11 @@ def discover(paths: Iterable[Path], *, ignore: Iterable[Path] = ()) -> Discovere
 
 
 def _walk(folder: Path, skip: list[Path]) -> Iterator[tuple[Path, bool]]:
-    """(file, of a supported type?) under ``folder``; none in ``skip``, none hidden. Entries that
-    are not regular files (a FIFO, a device) are taken too: the ingestion fails them, with why."""
+    """(file, of a supported type?) under ``folder``; none in ``skip``, none hidden.
+
+    Entries that are not regular files (a FIFO, a device) are taken too: the ingestion fails them,
+    with why.
+    """
     for found in sorted(folder.rglob("*")):
         if not found.exists() or found.is_dir() or _hidden(found.relative_to(folder)):
             continue

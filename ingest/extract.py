@@ -87,9 +87,11 @@ class ExtractResult:
 
 
 def text_layer_usable(text: str, *, drawn: bool = True) -> bool:
-    """True when a text layer holds enough real words to be trusted instead of OCR: three or
-    more, mostly Vietnamese. On a page with nothing ``drawn`` besides its text, fewer will do
-    (the last line of a letter): OCR would only read the same words again, 0.6 s a page."""
+    """True when a text layer holds enough real words to be trusted instead of OCR.
+
+    Three or more, mostly Vietnamese. On a page with nothing ``drawn`` besides its text, fewer will
+    do (the last line of a letter): OCR would only read the same words again, slowly.
+    """
     words = _WORD_RE.findall(text.lower())
     if not words or (drawn and len(words) < 3):
         return False
@@ -98,8 +100,11 @@ def text_layer_usable(text: str, *, drawn: bool = True) -> bool:
 
 
 def image_hash(image: Image.Image, stored: str | None = None) -> str:
-    """The OCR cache key of a page image and the OCR language: the hash of the picture as stored
-    in its PDF (``stored``, see ``pdf.PageImage``), else of its pixels, size and mode."""
+    """The OCR cache key of a page image and the OCR language.
+
+    The hash of the picture as stored in its PDF (``stored``, see ``pdf.PageImage``), else of its
+    pixels, size and mode.
+    """
     if stored is not None:
         return hashlib.sha256(f"{ocr.LANGUAGE}:pdf-picture:{stored}".encode()).hexdigest()
     digest = hashlib.sha256(f"{ocr.LANGUAGE}:{image.mode}:{image.size}:".encode())
@@ -202,8 +207,11 @@ class _Reader:
 
 
 def layer_boxes(words: tuple[WordBox, ...], layer: Decoded) -> tuple[WordBox, ...] | None:
-    """A text layer's word boxes spelled as its text reads: a legacy-encoded layer's words are
-    converted with it, word for word when it has as many (else its boxes are not known)."""
+    """A text layer's word boxes spelled as its text reads.
+
+    A legacy-encoded layer's words are converted with it, word for word when it has as many (else
+    its boxes are not known).
+    """
     if not layer.encodings:
         return words
     converted = layer.text.split()
@@ -223,8 +231,10 @@ _KINDS = {
 
 @contextlib.contextmanager
 def open_regular(path: Path) -> Iterator[BinaryIO]:
-    """``path`` opened for reading, if it is a regular file; else ``UnsupportedFileError``
-    naming what it is. Opened without blocking, so a FIFO with no writer does not wait."""
+    """``path`` opened for reading, if it is a regular file; else ``UnsupportedFileError``.
+
+    The error names what it is. Opened without blocking, so a FIFO with no writer does not wait.
+    """
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
         kind = stat.S_IFMT(os.fstat(descriptor).st_mode)
@@ -269,8 +279,11 @@ def no_text_reason(pages: Sequence[PageText]) -> str | None:
 
 
 def extract_file(task: ExtractTask) -> ExtractResult:
-    """Extract every page of one file, or the pages of ``task.page_range`` (whose emptiness the
-    caller judges once it has every range). Input problems come back as ``error``, not raised."""
+    """Extract every page of one file, or the pages of ``task.page_range``.
+
+    The caller judges a range's emptiness once it has every range. Input problems come back as
+    ``error``, not raised.
+    """
     reader = _Reader(task)
     try:
         with open_regular(task.path) as handle:  # a FIFO or a device is never read

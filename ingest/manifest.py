@@ -113,7 +113,9 @@ _LEVEL_LABEL_RE = re.compile(r"^(?:mức\s+)?độ\s+mật\s*:?\s*", re.IGNORECA
 
 def secrecy_of(value: str) -> Secrecy:
     """The level a secrecy cell gives, however the mark is written; blank is public.
-    ``ValueError`` names the levels when it is none of them."""
+
+    ``ValueError`` names the levels when it is none of them.
+    """
     mark = _LEVEL_LABEL_RE.sub("", unicodedata.normalize("NFC", value).strip(_MARK_EDGES))
     return Secrecy.parse(mark.strip(_MARK_EDGES))
 
@@ -141,8 +143,10 @@ def _iso_date(value: str, where: str) -> str:
 @dataclass(frozen=True, slots=True)
 class ManifestRow:
     """One manifest line: a file's metadata (``path`` set) or a catalogue record (``path`` None).
+
     A line that cannot be read has ``error`` (where and why) and empty metadata: its file is not
-    ingested and its record not added, never taken as public."""
+    ingested and its record not added, never taken as public.
+    """
 
     line: int
     path: Path | None
@@ -202,9 +206,11 @@ class UnsavedFormula(str):
 
 
 def _check_columns(columns: list[str], rows: Sequence[Mapping[str, object]], path: Path) -> None:
-    """Refuse a manifest whose secrecy could be misread: two columns giving one field (the
-    second would silently win), or a column holding secrecy levels that is not read as the
-    secrecy column (``Ghi chú`` or ``Phân loại`` with ``Mật`` in it)."""
+    """Refuse a manifest whose secrecy could be misread.
+
+    Two columns giving one field (the second would silently win), or a column holding secrecy levels
+    that is not read as the secrecy column (``Ghi chú`` or ``Phân loại`` with ``Mật`` in it).
+    """
     named = [name for name in columns if name in _KNOWN]
     if doubled := sorted({name for name in named if named.count(name) > 1}):
         raise ManifestError(
@@ -222,8 +228,11 @@ def _check_columns(columns: list[str], rows: Sequence[Mapping[str, object]], pat
 
 
 def _on_disk(path: Path) -> Path:
-    """``path`` as the file system spells it: a name typed in composed Unicode (NFC) names a
-    file that macOS, or a copy from it, stored decomposed (NFD), and the other way round."""
+    """``path`` as the file system spells it, composed or decomposed.
+
+    A name typed in composed Unicode (NFC) names a file that macOS, or a copy from it, stored
+    decomposed (NFD), and the other way round.
+    """
     if path.exists():
         return path
     for form in ("NFC", "NFD"):
@@ -276,16 +285,21 @@ _NO_HEADER = (
 
 
 def _is_header(columns: list[str]) -> bool:
-    """Column names of a manifest: with a path column (files, and records in rows without a
-    path), or of a catalogue of records only: a title and at least one other known column (so
-    a sheet's title, ``Mục lục hồ sơ`` alone, is not taken for them)."""
+    """Whether ``columns`` are the column names of a manifest.
+
+    With a path column (files, and records in rows without a path), or of a catalogue of records
+    only: a title and at least one other known column (so a sheet's title, ``Mục lục hồ sơ`` alone,
+    is not taken for them).
+    """
     known = _KNOWN.intersection(columns)
     return "path" in known or ("title" in known and len(known) > 1)
 
 
 def _header_row(rows: list[list[str]]) -> int | None:
-    """Which of a sheet's first rows holds its column names: the first with a path column,
-    else the first that names a catalogue's records."""
+    """Which of a sheet's first rows holds its column names.
+
+    The first with a path column, else the first that names a catalogue's records.
+    """
     with_path = [at for at, columns in enumerate(rows) if "path" in columns]
     if with_path:
         return with_path[0]
@@ -293,9 +307,12 @@ def _header_row(rows: list[list[str]]) -> int | None:
 
 
 def _read_workbook(path: Path) -> list[ManifestRow]:
-    """The rows of a workbook's first sheet below its column names: of the first few rows that
-    are not empty, the first with a path column, else (a catalogue of records) the first with
-    a title and another known column (those above it are titles)."""
+    """The rows of a workbook's first sheet below its column names.
+
+    Of the first few rows that are not empty, the column names are the first with a path column,
+    else (a catalogue of records) the first with a title and another known column (those above it
+    are titles).
+    """
     import openpyxl  # here: only ingestions with such a manifest pay for it
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -335,8 +352,11 @@ def _read_workbook(path: Path) -> list[ManifestRow]:
 
 
 def _cells(number: int, values: tuple[object, ...], written: tuple[object, ...]) -> list[str]:
-    """A sheet row's cells as text; a formula cell saved without its value (a workbook written
-    by a program, never opened in a spreadsheet) is an ``UnsavedFormula``, not an empty cell."""
+    """A sheet row's cells as text.
+
+    A formula cell saved without its value (a workbook written by a program, never opened in a
+    spreadsheet) is an ``UnsavedFormula``, not an empty cell.
+    """
     from openpyxl.utils import get_column_letter
 
     cells = [_cell(value) for value in values]
@@ -388,8 +408,11 @@ def with_level(meta: DocumentMeta, level: Secrecy, source: str = "manifest") -> 
 
 
 def combine(rows: Sequence[ManifestRow], what: str) -> tuple[ManifestRow, Conflict | None]:
-    """One row for the lines that name the same file or record (``what``): the last line's
-    values, at the highest secrecy level any of them gives; a conflict when they differ."""
+    """One row for the lines that name the same file or record (``what``).
+
+    The last line's values, at the highest secrecy level any of them gives; a conflict when they
+    differ.
+    """
     last = rows[-1]
     if len(rows) == 1:
         return last, None
@@ -412,8 +435,10 @@ def combine(rows: Sequence[ManifestRow], what: str) -> tuple[ManifestRow, Confli
 
 
 def by_path(rows: Sequence[ManifestRow]) -> tuple[dict[Path, ManifestRow], list[Conflict]]:
-    """The rows of files by resolved path (``docs/d.txt`` and ``./docs/../docs/d.txt`` are one
-    file), each combined from the lines naming it, and the conflicts found."""
+    """The rows of files by resolved path, each combined from the lines naming it; the conflicts.
+
+    ``docs/d.txt`` and ``./docs/../docs/d.txt`` are one file.
+    """
     lines: dict[Path, list[ManifestRow]] = {}
     for row in rows:
         if row.path is not None:

@@ -39,8 +39,10 @@ _INSTALL_HINT = "install it with: apt-get install tesseract-ocr tesseract-ocr-vi
 
 @dataclass(frozen=True, slots=True)
 class OcrSteps:
-    """Which of the steps around tesseract run (all by default; the bench turns them off one by
-    one to measure what each gains)."""
+    """Which of the steps around tesseract run.
+
+    All by default; the bench turns them off one by one to measure what each gains.
+    """
 
     enlarge: bool = True  # small letters enlarged to ``target_x_height`` (ingest/ocr_scale.py)
     target_x_height: float = TARGET_X_HEIGHT
@@ -50,8 +52,10 @@ class OcrSteps:
 
 @dataclass(frozen=True, slots=True)
 class OcrText:
-    """What OCR read on a page: its text, tesseract's mean word confidence, and each word's box
-    on the page image."""
+    """What OCR read on a page: its text, mean word confidence, and each word's box on the image.
+
+    The confidence is tesseract's.
+    """
 
     text: str
     confidence: float | None
@@ -78,13 +82,15 @@ def ocr_image(
     scratch: Path | None = None,
     steps: OcrSteps = OcrSteps(),
 ) -> OcrText:
-    """Recognise Vietnamese text on a page image with one tesseract thread, the page first
-    turned level when it is askew (``straighten``); the words' boxes are on ``image`` as given.
+    """Recognise Vietnamese text on a page image with one tesseract thread.
+
+    The page is first turned level when it is askew (``straighten``); the words' boxes are on
+    ``image`` as given.
 
     The page and tesseract's TSV output are files in ``scratch`` (default: the temp dir), removed
     when read: pytesseract's ``image_to_data`` would put its own ``tess_*`` files in the
-    process-wide temp dir, which a library should not move, so its ``run_tesseract`` is called
-    with an output name of ours.
+    process-wide temp dir, which a library should not move, so its ``run_tesseract`` is called with
+    an output name of ours.
     """
     check_tesseract()
     os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -107,9 +113,7 @@ def ocr_image(
 
 def read_words(picture: Image.Image, *, timeout: float, scratch: Path | None) -> list[OcrWord]:
     """The words tesseract reads on ``picture`` (grey or RGB), with their boxes on it."""
-    # pytesseract would hand tesseract a PNG, whose compression costs ~20% of a page's OCR time.
-    # An uncompressed TIFF is written in ~20 ms, and tesseract reads it fastest: the same page as
-    # PNM costs tesseract 6% more CPU (the same text out), as PNG 2% more.
+    # An uncompressed TIFF, not pytesseract's PNG: cheaper to write and to read (docs/performance.md).
     with tempfile.NamedTemporaryFile(suffix=".tif", prefix="archive-search-", dir=scratch) as page:
         picture.save(page.name, format="TIFF")
         return parse_tsv(_tesseract(page.name, timeout))

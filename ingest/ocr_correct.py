@@ -1,14 +1,16 @@
-"""Vietnamese spelling corrected after tesseract: syllables that cannot exist in Vietnamese, and
-tone or vowel marks that the syllables around them make improbable.
+"""Vietnamese spelling corrected after tesseract, from a model of syllables.
+
+Syllables that cannot exist in Vietnamese, and tone or vowel marks that the syllables around them
+make improbable.
 
 Tesseract's Vietnamese errors are mostly in the marks (``triển`` read ``triên``, ``phố`` read
 ``phó``, ``đào tạo`` read ``đảo tạo``) and in a vowel's shape under its marks (``chống`` read
 ``chẳng``). So the candidates for a word are the syllables of the model spelled with the same
-letters and other marks, and those with one of ``a``/``o``/``e`` read for another; each is scored
-by how likely it is between its neighbours (``ingest/ocr_model.py``). A word tesseract reads as a
+letters and other marks, and those with one of ``a``/``o``/``e`` read for another; each is scored by
+how likely it is between its neighbours (``ingest/ocr_model.py``). A word tesseract reads as a
 possible syllable is replaced only when a candidate is more likely by a margin, larger the surer
-tesseract was of the word (another vowel letter only when it was unsure; a capitalised word, a
-name mostly, only when it was very unsure); an impossible one by the likeliest candidate.
+tesseract was of the word (another vowel letter only when it was unsure; a capitalised word, a name
+mostly, only when it was very unsure); an impossible one by the likeliest candidate.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""A statistical model of Vietnamese syllables for correcting OCR: how often each syllable is
-written, and each pair of syllables one after the other.
+"""A statistical model of Vietnamese syllables for correcting OCR.
 
-The model the package ships (``data/syllables.tsv.gz``) holds counts, not text: syllables seen
-at least ``MIN_UNIGRAM`` times and pairs seen at least ``MIN_BIGRAM`` times in ~22,600 Vietnamese
-news articles (the validation split of the vietnews corpus, ~11 million syllables), plus the
-project's own sample texts; ``tools/build_ocr_model.py`` builds it again from such texts.
+How often each syllable is written, and each pair of syllables one after the other.
+
+The model the package ships (``data/syllables.tsv.gz``) holds counts, not text: syllables seen at
+least ``MIN_UNIGRAM`` times and pairs seen at least ``MIN_BIGRAM`` times in ~22,600 Vietnamese news
+articles (the validation split of the vietnews corpus, ~11 million syllables), plus the project's
+own sample texts; ``tools/build_ocr_model.py`` builds it again from such texts.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ _SMOOTHING = 2.0  # weight of a syllable's own frequency in its chance to follow
 
 
 def syllable_runs(text: str) -> Iterable[list[str]]:
-    """The runs of lowercase Vietnamese syllables of ``text`` that no punctuation, number or
-    foreign word breaks."""
+    """The runs of lowercase Vietnamese syllables of ``text``.
+
+    Each run is unbroken by punctuation, numbers or foreign words.
+    """
     for line in normalize(text).lower().splitlines():
         for chunk in _SPLIT_RE.split(line):
             run: list[str] = []

@@ -34,8 +34,11 @@ def _otsu(grey: npt.NDArray[np.uint8]) -> int:
 
 
 def _ink(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
-    """The ink of a page in grey, under uneven light too: each pixel against the paper around it
-    (the brightest level nearby), then split by Otsu's threshold."""
+    """The ink of a page in grey, under uneven light too.
+
+    Each pixel is set against the paper around it (the brightest level nearby), then split by Otsu's
+    threshold.
+    """
     from scipy import ndimage
 
     paper = ndimage.maximum_filter(pixels, size=max(15, pixels.shape[1] // 40))
@@ -47,17 +50,22 @@ def _ink(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
 
 @dataclass(frozen=True, slots=True)
 class Letters:
-    """What a page's ink says of its text: the x-height (pixels) and how many specks of one or
-    two pixels it holds for each letter (scanner noise is many, marks and dots a few)."""
+    """What a page's ink says of its text: the x-height and how many specks it holds per letter.
+
+    The x-height is in pixels; specks are of one or two pixels (scanner noise is many, marks and
+    dots a few).
+    """
 
     x_height: float
     specks: float
 
 
 def measure(grey: Image.Image) -> Letters | None:
-    """The letters of a page in grey, from its ink's connected components: the x-height is their
-    commonest height (most are lowercase letters without ascenders; Vietnamese marks stand apart
-    from their letters); None when it shows too few letters to tell."""
+    """The letters of a page in grey, from its ink's connected components; None when too few.
+
+    The x-height is their commonest height (most are lowercase letters without ascenders; Vietnamese
+    marks stand apart from their letters); None when the page shows too few letters to tell.
+    """
     from scipy import ndimage  # imported here: only OCR needs it
 
     reduced = 1

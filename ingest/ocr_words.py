@@ -29,8 +29,10 @@ class OcrWord:
 
 
 def parse_tsv(tsv: str) -> list[OcrWord]:
-    """The words of tesseract's TSV output, in its reading order. (Read here: pytesseract's dict
-    output parses every cell, ~7 ms a page.)"""
+    """The words of tesseract's TSV output, in its reading order.
+
+    Read here, for speed: pytesseract's dict output parses every cell (docs/performance.md).
+    """
     words = []
     for row in tsv.splitlines()[1:]:
         # level page block paragraph line word left top width height conf text
@@ -62,9 +64,11 @@ def mean_confidence(words: Sequence[OcrWord]) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class Geometry:
-    """How the picture tesseract read was made from the page image: enlarged ``scale`` times,
-    then turned by ``angle`` degrees counter-clockwise about its centre (as ``Image.rotate``
-    turns, the size kept)."""
+    """How the picture tesseract read was made from the page image.
+
+    Enlarged ``scale`` times, then turned by ``angle`` degrees counter-clockwise about its centre
+    (as ``Image.rotate`` turns, the size kept).
+    """
 
     width: int  # the page image's size, in pixels
     height: int

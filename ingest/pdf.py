@@ -46,9 +46,11 @@ def _check_header(path: Path) -> None:
 
 @dataclass(frozen=True, slots=True)
 class TextLayer:
-    """A page's text layer ('' when it has none) and whether the page also shows something
-    drawn (a picture, or vector paths enough to be outlined letters) that may hold text the
-    layer lacks; and its words, each with its box on the page (see ``page_words``)."""
+    """A page's text layer ('' when it has none), whether something else is drawn, and its words.
+
+    Drawn: a picture, or vector paths enough to be outlined letters, that may hold text the layer
+    lacks. Each word comes with its box on the page (see ``page_words``).
+    """
 
     text: str
     drawn: bool
@@ -67,10 +69,12 @@ def _layer(page: LTPage) -> TextLayer:
 
 
 def page_words(page: LTPage) -> tuple[WordBox, ...]:
-    """The words of a page's text layer, in reading order, each with the box of its characters
-    in fractions of the page (from the top left corner of its media box, turned as the page is
-    shown). A word is a run of characters between spaces (as a text layer spells them, or as
-    pdfminer infers them from gaps); legacy-encoded words keep their raw spelling here."""
+    """The words of a page's text layer, in reading order, each with the box of its characters.
+
+    Boxes are in fractions of the page, from the top left corner of its media box, turned as the
+    page is shown. A word is a run of characters between spaces (as a text layer spells them, or as
+    pdfminer infers them from gaps); legacy-encoded words keep their raw spelling here.
+    """
     x0, y0, x1, y1 = page.bbox
     width, height = (x1 - x0) or 1.0, (y1 - y0) or 1.0
     words: list[WordBox] = []
@@ -130,8 +134,10 @@ def text_layers(path: Path, indexes: Sequence[int] | None = None) -> list[TextLa
 
 
 def page_count(path: Path) -> int:
-    """How many pages a PDF has, read cheaply by pdfium (no page is parsed); raises on any
-    problem, which the worker reading the whole file then reports."""
+    """How many pages a PDF has, read cheaply by pdfium (no page is parsed).
+
+    Raises on any problem, which the worker reading the whole file then reports.
+    """
     import pypdfium2  # imported here: only splitting and OCR need it
 
     document = pypdfium2.PdfDocument(str(path))
@@ -143,9 +149,11 @@ def page_count(path: Path) -> int:
 
 @dataclass(frozen=True, slots=True)
 class PageImage:
-    """A page to OCR. When it is a scan's own picture, ``stored_hash`` is a SHA-256 of that
-    picture as stored in the PDF (its encoded bytes and how to decode them): a cache key that
-    costs 0.4 ms, where hashing the decoded pixels costs ~20 ms a page."""
+    """A page to OCR, with a cheap cache key when it is a scan's own picture.
+
+    Then ``stored_hash`` is a SHA-256 of that picture as stored in the PDF (its encoded bytes and
+    how to decode them): far cheaper than hashing the decoded pixels (docs/performance.md).
+    """
 
     image: Image.Image
     stored_hash: str | None = None
@@ -178,10 +186,12 @@ def render_page(path: Path, index: int, *, dpi: int) -> PageImage:
 
 
 def page_picture(path: Path, index: int, *, width: int, text_layer: bool) -> Image.Image:
-    """Page ``index`` (from 0) as a person sees it, about ``width`` pixels wide: the picture
-    ingestion OCR'd (a scan's own, at most its own width), else the page rendered. A page read
-    from its ``text_layer`` is rendered over its whole media box, the frame its word boxes are
-    measured in (``page_words``); an OCR'd one as ``render_page`` rendered it for tesseract."""
+    """Page ``index`` (from 0) as a person sees it, about ``width`` pixels wide.
+
+    The picture ingestion OCR'd (a scan's own, at most its own width), else the page rendered. A
+    page read from its ``text_layer`` is rendered over its whole media box, the frame its word boxes
+    are measured in (``page_words``); an OCR'd one as ``render_page`` rendered it for tesseract.
+    """
     import pypdfium2
 
     try:
@@ -207,8 +217,10 @@ def page_picture(path: Path, index: int, *, width: int, text_layer: bool) -> Ima
 
 
 def narrowed(image: Image.Image, width: int) -> Image.Image:
-    """``image`` scaled down to ``width`` pixels wide (never up): first by a whole factor (a box
-    filter, the cheapest), then to the width."""
+    """``image`` scaled down to ``width`` pixels wide (never up).
+
+    First by a whole factor (a box filter, the cheapest), then to the width.
+    """
     if image.width <= width:
         return image
     factor = image.width // width
@@ -221,8 +233,10 @@ def narrowed(image: Image.Image, width: int) -> Image.Image:
 
 
 def _scanned_picture(page: PdfPage, dpi: int) -> PdfImage | None:
-    """The page's only picture, when nothing else is drawn and it fills the upright page at
-    0.75-2x ``dpi``; else None (the page is rendered)."""
+    """The page's only picture, when nothing else is drawn and it fills the page; else None.
+
+    It must fill the upright page at 0.75-2x ``dpi``; else the page is rendered.
+    """
     import pypdfium2.raw as pdfium
 
     pictures = []

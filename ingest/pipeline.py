@@ -170,9 +170,11 @@ class SerialExecutor(Executor):
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
-    """The SHA-256 and size of a regular file. Anything else (a FIFO, a device such as
-    ``/dev/zero``, a folder) raises ``InputFileError`` before a byte is read: reading it could
-    wait or go on for ever."""
+    """The SHA-256 and size of a regular file.
+
+    Anything else (a FIFO, a device such as ``/dev/zero``, a folder) raises ``InputFileError``
+    before a byte is read: reading it could wait or go on for ever.
+    """
     digest = hashlib.sha256()
     with open_regular(path) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -193,8 +195,10 @@ def merge_meta(
     fond: str | None,
     path: Path | None = None,
 ) -> DocumentMeta:
-    """Manifest values win over values read from the text, except a lower secrecy level than
-    the text's (the higher wins); each keeps its source.
+    """A document's metadata from the manifest and the text, each value keeping its source.
+
+    Manifest values win over values read from the text, except a lower secrecy level than the text's
+    (the higher wins).
 
     The year comes from the manifest, else the header's date, else the file's path.
     """
@@ -231,10 +235,13 @@ class Ingestion:
         self._row_levels: dict[Path, Secrecy] = {}  # the level each manifest row gives its file
 
     def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
-        """Ingest ``paths``. Ctrl-C (in the main thread) stops the run at its next safe point
-        (looked for at least every 0.2 s): no task is started and no result kept after it, the
-        tasks running are waited for, every file finished is stored and indexed, and
-        KeyboardInterrupt is raised. A second Ctrl-C interrupts at once."""
+        """Ingest ``paths``.
+
+        Ctrl-C (in the main thread) stops the run at its next safe point (looked for at least every
+        0.2 s): no task is started and no result kept after it, the tasks running are waited for,
+        every file finished is stored and indexed, and KeyboardInterrupt is raised. A second Ctrl-C
+        interrupts at once.
+        """
         started = time.monotonic()
         with (
             _archive_writes(self.archive),
@@ -276,9 +283,11 @@ class Ingestion:
             self._flush()
 
     def _manifest_rows(self, paths: Sequence[Path]) -> list[ManifestRow]:
-        """The manifest's usable rows. A row that cannot be read, or (unless allowed) names a
-        file outside the manifest's folder and the paths given, is a failure, and its file is
-        not read in this run."""
+        """The manifest's usable rows.
+
+        A row that cannot be read, or (unless allowed) names a file outside the manifest's folder
+        and the paths given, is a failure, and its file is not read in this run.
+        """
         manifest = self.options.manifest
         if manifest is None:
             return []
@@ -331,8 +340,10 @@ class Ingestion:
         ]
 
     def prune(self) -> int:
-        """Forget files that no longer exist; their documents leave the catalogue and the index,
-        and their pages the OCR cache."""
+        """Forget files that no longer exist.
+
+        Their documents leave the catalogue and the index, and their pages the OCR cache.
+        """
         gone = [path for path in self.catalog.all_paths() if not os.path.lexists(path)]
         with _archive_writes(self.archive):
             with self.catalog.transaction():
@@ -344,8 +355,10 @@ class Ingestion:
         return len(gone)
 
     def remove(self, doc_ids: Sequence[str]) -> None:
-        """Delete documents and records by id (each once) from the catalogue and the index; none
-        when one of the ids names nothing."""
+        """Delete documents and records by id (each once) from the catalogue and the index.
+
+        None is deleted when one of the ids names nothing.
+        """
         with _archive_writes(self.archive):
             with self.catalog.transaction():  # rolled back when an id names nothing
                 unknown = [doc_id for doc_id in doc_ids if not self.catalog.remove(doc_id)]
@@ -360,9 +373,12 @@ class Ingestion:
     def _pending(
         self, files: list[Path], progress: Progress, by_path: dict[Path, ManifestRow]
     ) -> list[tuple[Path, str, int]]:
-        """The files to read (new or changed). Unchanged files are skipped, but their manifest
-        rows still apply to what the archive holds of them. Rows of one content (a file and its
-        copies) take the highest level any of them gives."""
+        """The files to read (new or changed).
+
+        Unchanged files are skipped, but their manifest rows still apply to what the archive holds
+        of them. Rows of one content (a file and its copies) take the highest level any of them
+        gives.
+        """
         todo, unchanged = [], []
         for path in files:
             self._stop_if_asked()
@@ -401,8 +417,11 @@ class Ingestion:
     def _level_copies(
         self, files: list[tuple[Path, str]], by_path: dict[Path, ManifestRow]
     ) -> None:
-        """Raise each row to the highest level the rows of the same content give (a file listed
-        public and its copy listed mat are one document, at mat); each raise is a conflict."""
+        """Raise each row to the highest level the rows of the same content give.
+
+        A file listed public and its copy listed mat are one document, at mat; each raise is a
+        conflict.
+        """
         levels: dict[str, tuple[Secrecy, Path]] = {}
         for path, digest in files:
             if (row := by_path.get(path)) is not None and "secrecy" in row.meta.sources:
@@ -427,8 +446,11 @@ class Ingestion:
                 )
 
     def _apply_row(self, path: Path, row: ManifestRow, *, held_as: str) -> None:
-        """A manifest row applied to the document an unchanged file holds: its metadata when
-        the file is the document's own (``done``), only a higher level when it is a copy."""
+        """A manifest row applied to the document an unchanged file holds.
+
+        Its metadata when the file is the document's own (``done``), only a higher level when it is
+        a copy.
+        """
         doc_id = self.catalog.document_of_file(str(path))
         stored = self.catalog.document_by_id(doc_id) if doc_id else None
         if stored is None:
@@ -510,8 +532,10 @@ class Ingestion:
             )
 
     def _cached_ocr(self, chunk: Chunk) -> tuple[OcrEntry, ...]:
-        """What the OCR cache holds for a chunk's pages, for a worker that cannot read the
-        catalogue: a run killed inside a long file on a cluster resumes without reading it again."""
+        """The OCR cache's entries for a chunk's pages, for a worker that cannot read the catalogue.
+
+        A run killed inside a long file on a cluster resumes without reading it again.
+        """
         return self.catalog.cached_ocr(chunk.file.digest, chunk.page_range)
 
     def _fresh(
@@ -520,8 +544,11 @@ class Ingestion:
         progress: Progress,
         by_path: dict[Path, ManifestRow],
     ) -> list[FileToRead]:
-        """The files to extract. A file whose content the archive holds is a duplicate at once; a
-        second copy of content first met in this run waits for the first copy's outcome."""
+        """The files to extract.
+
+        A file whose content the archive holds is a duplicate at once; a second copy of content
+        first met in this run waits for the first copy's outcome.
+        """
         fresh: dict[str, FileToRead] = {}
         for path, digest, size in todo:
             if (known := self.catalog.document_for_sha(digest)) is not None:
@@ -542,8 +569,11 @@ class Ingestion:
         progress: Progress,
         by_path: dict[Path, ManifestRow],
     ) -> None:
-        """Copies of a file met in this run share its outcome: duplicates of its document, or
-        failed for its reason (two empty files are not one document)."""
+        """Give the copies of a file met in this run its outcome.
+
+        They are duplicates of its document, or failed for its reason (two empty files are not one
+        document).
+        """
         for path, size in self._copies.pop(digest, []):
             if result.error is None:
                 self._duplicate(path, digest, size, digest[:20])
@@ -603,8 +633,11 @@ class Ingestion:
     def _assemble(
         self, assembler: Assembler, chunk: Chunk, result: ExtractResult
     ) -> ExtractResult | None:
-        """Keep what tesseract read on a range of a longer file at once (a run killed later has it
-        in the cache); the file's whole result once its last range is in."""
+        """Keep what tesseract read on a range of a longer file; the file's result once all is in.
+
+        The range is kept at once, so a run killed later has it in the cache; the file's whole
+        result is assembled once its last range is in.
+        """
         if chunk.count > 1 and result.pages:
             with self.catalog.transaction():
                 self.catalog.put_ocr(result.pages, chunk.file.digest)
@@ -665,8 +698,10 @@ class Ingestion:
         )
 
     def _add_records(self, rows: list[ManifestRow]) -> None:
-        """The manifest's records (rows without a file) that the catalogue lacks; then what it
-        no longer lists (see ``_settle_records``)."""
+        """Add the manifest's records (rows without a file) that the catalogue lacks.
+
+        Then settle what it no longer lists (see ``_settle_records``).
+        """
         listed = []
         for row in self._combined_records(rows):
             self._stop_if_asked()
@@ -703,8 +738,11 @@ class Ingestion:
         return combined
 
     def _settle_records(self, manifest: str, listed: list[str]) -> None:
-        """Records that ``manifest`` listed when last ingested and lists no more (a row edited
-        is another record; a row deleted is none): removed with ``prune``, else counted."""
+        """Records that ``manifest`` listed when last ingested and lists no more.
+
+        A row edited is another record; a row deleted is none. They are removed with ``prune``, else
+        counted.
+        """
         with self.catalog.transaction():
             self._adopt_renamed(manifest, listed)
             gone = sorted(set(self.catalog.records_listed_by(manifest)) - set(listed))
@@ -720,9 +758,11 @@ class Ingestion:
             )
 
     def _adopt_renamed(self, manifest: str, listed: list[str]) -> None:
-        """The records of a catalogue file that no longer exists, when ``manifest`` lists some
-        of them: that file was renamed or moved to ``manifest``, so the records it listed and
-        ``manifest`` does not are found too. (A file that still exists is another catalogue.)"""
+        """The records of a vanished catalogue file, when ``manifest`` lists some of them.
+
+        That file was renamed or moved to ``manifest``, so the records it listed and ``manifest``
+        does not are found too. (A file that still exists is another catalogue.)
+        """
         wanted = set(listed)
         for other in self.catalog.record_catalogues():
             if (
@@ -738,9 +778,11 @@ class Ingestion:
                 self.catalog.move_records(other, manifest)
 
     def _held_record(self, meta: DocumentMeta) -> str | None:
-        """The id under which the catalogue holds this record already (a manifest ingested
-        again, a row repeated), if it does: its id, or the id of ingestions before placement
-        was part of it, with the same placement."""
+        """The id under which the catalogue holds this record already, if it does.
+
+        A manifest ingested again, a row repeated: its id, or the id of ingestions before placement
+        was part of it, with the same placement.
+        """
         if self.catalog.document_by_id(record_id := _record_id(meta)) is not None:
             return record_id
         earlier = self.catalog.document_by_id(_unplaced_record_id(meta))
@@ -799,8 +841,11 @@ class Ingestion:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Workers:
-    """Where a run's tasks go: an executor, the function each task runs there, that function's
-    arguments for a chunk, and how many tasks may be in flight at once."""
+    """Where a run's tasks go, and how.
+
+    An executor, the function each task runs there, that function's arguments for a chunk, and how
+    many tasks may be in flight at once.
+    """
 
     executor: Executor
     work: Callable[..., ExtractResult]
@@ -814,9 +859,11 @@ _FULL_WORDS = ("no space", "file too large", "quota", "disk is full", "disk i/o 
 
 @contextlib.contextmanager
 def _archive_writes(archive: Path) -> Iterator[None]:
-    """Writing the archive failing as a whole (a full disk, a file-size limit, a lost mount)
-    becomes one ``ArchiveError``: each document's transaction is whole or absent, and the next
-    run completes the index from the catalogue."""
+    """Turn a failure to write the archive as a whole into one ``ArchiveError``.
+
+    A full disk, a file-size limit or a lost mount: each document's transaction is whole or absent,
+    and the next run completes the index from the catalogue.
+    """
     try:
         yield
     except sqlite3.OperationalError as exc:
@@ -840,10 +887,12 @@ def _cannot_write(reason: str) -> str:
 
 @contextlib.contextmanager
 def _stopping_on_interrupt(stop: threading.Event) -> Iterator[None]:
-    """While the run lasts, Ctrl-C sets ``stop`` instead of raising KeyboardInterrupt wherever
-    the main thread is: raised inside ``concurrent.futures.wait``, it could leave a future's lock
-    held, and the pool's shutdown then waited for ever (1 interrupted run in ~190). The run checks
-    ``stop`` at safe points. A second Ctrl-C raises at once. (Only the main thread can do this.)"""
+    """While the run lasts, Ctrl-C sets ``stop`` instead of raising KeyboardInterrupt.
+
+    Raised wherever the main thread is, inside ``concurrent.futures.wait`` say, it could leave a
+    future's lock held, and the pool's shutdown would then wait for ever. The run checks ``stop`` at
+    safe points. A second Ctrl-C raises at once. (Only the main thread can do this.)
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -888,9 +937,12 @@ def _storable(path: Path) -> bool:
 
 
 def _local_pool(count: int, scratch: Path | None) -> Executor:
-    """Worker processes whose temporary files go to the run's ``scratch`` directory, or for one
-    worker the serial executor. That runs in this process, whose temp dir is not ours to move:
-    OCR's files go to ``scratch`` through the task, and any other library's stay where it puts them."""
+    """Worker processes whose temporary files go to the run's ``scratch`` directory.
+
+    For one worker, the serial executor. That runs in this process, whose temp dir is not ours to
+    move: OCR's files go to ``scratch`` through the task, and any other library's stay where it puts
+    them.
+    """
     if count == 1:
         return SerialExecutor()
     if scratch is None:
@@ -929,14 +981,20 @@ def ingest(
 
 
 def _record_id(meta: DocumentMeta) -> str:
-    """A catalogue record's id: where it is kept (fond, inventory, box, file) and what it says
-    (symbol, title, date). Files of one box often share a title (``Tập công văn đi năm 2015``)."""
+    """A catalogue record's id: where it is kept and what it says.
+
+    Where: fond, inventory, box, file; what: symbol, title, date. Files of one box often share a
+    title (``Tập công văn đi năm 2015``).
+    """
     return _hashed_id(*_placement(meta), meta.symbol, meta.title, meta.date)
 
 
 def _unplaced_record_id(meta: DocumentMeta) -> str:
-    """The id a record had before its placement was part of it: two files of one fond with the
-    same title, symbol and date had one id, and the second was taken for the first."""
+    """The id a record had before its placement was part of it.
+
+    Two files of one fond with the same title, symbol and date had one id, and the second was taken
+    for the first.
+    """
     return _hashed_id(meta.fond, meta.symbol, meta.title, meta.date)
 
 

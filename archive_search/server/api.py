@@ -143,8 +143,10 @@ def highest(levels: Any) -> Secrecy:
 
 
 def touched(results: SearchResults) -> Secrecy:
-    """The highest level among every document a search matched (its secrecy facet counts them
-    all when the reader is cleared above public), and among the hits shown."""
+    """The highest level among every document a search matched, and among the hits shown.
+
+    Its secrecy facet counts every document matched when the reader is cleared above public.
+    """
     counted = [count.value for count in results.facets.get("secrecy", ()) if count.count]
     return highest([*counted, *(hit.secrecy for hit in results.hits)])
 

@@ -117,8 +117,10 @@ def _routes() -> list[BaseRoute]:
 
 
 def _static_files(folder: Path) -> dict[str, tuple[bytes, str]]:
-    """Every file of the web pages' static folder, read once: a request names an entry of this
-    table, never a path on disk."""
+    """Every file of the web pages' static folder, read once.
+
+    A request names an entry of this table, never a path on disk.
+    """
     files = {}
     for path in sorted(folder.glob("*")) if folder.is_dir() else []:
         if path.is_file() and not path.name.startswith("."):
@@ -175,9 +177,11 @@ def _quoted(target: str) -> str:
 
 
 class SecurityHeaders:
-    """Adds a strict Content-Security-Policy and its companions to every response, and
-    ``Cache-Control: no-store`` where none is set (documents must not stay in a browser cache);
-    answers an unforeseen error with a 500 that names nothing, its traceback logged."""
+    """Adds a strict Content-Security-Policy and its companions to every response.
+
+    Also ``Cache-Control: no-store`` where none is set (documents must not stay in a browser cache);
+    answers an unforeseen error with a 500 that names nothing, its traceback logged.
+    """
 
     def __init__(self, app: auth.ASGIApp) -> None:
         self.app = app

@@ -124,10 +124,13 @@ def csrf_token(request: Request) -> str:
 
 
 class CsrfMiddleware:
-    """Gives each browser a random ``as_csrf`` cookie and refuses (403) any POST, PUT, PATCH or
-    DELETE that lacks the token derived from it (form field ``csrf_token`` or header
-    ``X-CSRF-Token``), whose Origin is another site, or whose body exceeds 64 KiB. (The API
-    changes nothing, so a bearer token never needs to post.)"""
+    """Refuses (403) a state-changing request without its CSRF token, from another site or too big.
+
+    It gives each browser a random ``as_csrf`` cookie and refuses any POST, PUT, PATCH or DELETE
+    that lacks the token derived from it (form field ``csrf_token`` or header ``X-CSRF-Token``),
+    whose Origin is another site, or whose body exceeds 64 KiB. (The API changes nothing, so a
+    bearer token never needs to post.)
+    """
 
     def __init__(self, app: ASGIApp, secret: bytes) -> None:
         self.app, self.secret = app, secret
@@ -235,9 +238,11 @@ def _cookie_header(name: str, value: str, scope: Scope, *, max_age: int | None) 
 
 @dataclass
 class SigninLimiter:
-    """Failed sign-ins remembered for ``window`` seconds, by user name and by address: after
-    ``per_user`` failures for a name, or ``per_address`` from an address, it is refused until
-    the oldest failure leaves the window. A success clears its name's failures, not its address's."""
+    """Failed sign-ins remembered for ``window`` seconds, by user name and by address.
+
+    After ``per_user`` failures for a name, or ``per_address`` from an address, it is refused until
+    the oldest failure leaves the window. A success clears its name's failures, not its address's.
+    """
 
     per_user: int = 5
     per_address: int = 10

@@ -174,8 +174,10 @@ def audit(user: str | None, since: str | None, secret_only: bool, as_json: bool)
 )
 @click.option("--access-log", is_flag=True, help="Log every request (URLs hold the queries).")
 def serve(host: str, port: int, forwarded_allow_ips: str | None, access_log: bool) -> None:
-    """Serve the archive over HTTP: sign-in, the JSON API and the web pages, at each user's
-    clearance, every read audited. Stops cleanly on Ctrl-C or SIGTERM."""
+    """Serve the archive over HTTP: sign-in, the JSON API and the web pages.
+
+    Each user reads at their clearance, every read audited. Stops cleanly on Ctrl-C or SIGTERM.
+    """
     import uvicorn
 
     from archive_search.server import create_app

@@ -1,5 +1,7 @@
-"""The OpenAPI 3.1 description of ``/api/v1/``, written by hand to match ``api.py`` (a test
-checks that both list the same paths and that the document is valid)."""
+"""The OpenAPI 3.1 description of ``/api/v1/``, written by hand to match ``api.py``.
+
+A test checks that both list the same paths and that the document is valid.
+"""
 
 from __future__ import annotations
 

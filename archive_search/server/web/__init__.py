@@ -37,8 +37,11 @@ __all__ = ["routes", "signin_page"]
 
 
 def routes() -> list[BaseRoute]:
-    """The HTML pages' routes. The page viewer's modules (PIL, pdfium, pdfminer, Jinja2: over a
-    second to import) start loading in the background, so the first page image is not late."""
+    """The HTML pages' routes.
+
+    The page viewer's modules (PIL, pdfium, pdfminer, Jinja2), slow to import, start loading in the
+    background, so the first page image is not late.
+    """
     threading.Thread(target=_warm, name="archive-search-warm", daemon=True).start()
     return [
         Route("/", home, methods=["GET"]),

@@ -1,5 +1,8 @@
-"""Facets as the search page shows them: values with counts and the link that selects each, and
-the bar chart of hits by year (or decade), drawn here as SVG (no script, no outside service)."""
+"""Facets as the search page shows them, and the bar chart of hits by year.
+
+Values with counts and the link that selects each; the chart of hits by year (or decade) is drawn
+here as SVG (no script, no outside service).
+"""
 
 from __future__ import annotations
 
@@ -44,8 +47,11 @@ class Facet:
 def facets(
     counts: dict[str, tuple[FacetCount, ...]], state: SearchState, label: Callable[[str], str]
 ) -> list[Facet]:
-    """The facets to show, in order; ``secrecy`` only when the engine counted it (a reader
-    cleared above public). ``label`` names a secrecy level in the page's language."""
+    """The facets to show, in order.
+
+    ``secrecy`` only when the engine counted it (a reader cleared above public). ``label`` names a
+    secrecy level in the page's language.
+    """
     shown = []
     for name in ("fond", "year", "doc_type", "issuer", "secrecy"):
         if name not in counts:
@@ -83,8 +89,10 @@ def _label(name: str, value: str, label: Callable[[str], str]) -> str:
 def year_chart(
     counts: dict[str, tuple[FacetCount, ...]], state: SearchState, title: str
 ) -> Markup | None:
-    """An SVG bar chart of the hits by year (by decade when they span many), each bar a link
-    that selects its years; None without years to draw."""
+    """An SVG bar chart of the hits by year (by decade when they span many); None without years.
+
+    Each bar is a link that selects its years.
+    """
     years = {int(c.value): c.count for c in counts.get("year", ()) if c.value.isdigit()}
     if not years:
         return None

@@ -37,8 +37,10 @@ class SearchState:
 
     @classmethod
     def of(cls, params: Mapping[str, str] | object) -> SearchState:
-        """The state a request's query parameters (Starlette's ``QueryParams``) describe; values
-        that cannot be meant are dropped rather than refused."""
+        """The state a request's query parameters (Starlette's ``QueryParams``) describe.
+
+        Values that cannot be meant are dropped rather than refused.
+        """
         values = _multi(params)
         page = (values.get("page") or ["1"])[0]
         sort = (values.get("sort") or ["relevance"])[0]
@@ -60,8 +62,11 @@ class SearchState:
         return value
 
     def query(self, clearance: Secrecy) -> SearchQuery:
-        """The engine's query for this state at ``clearance``. Secrecy levels are searched as
-        the query language's ``mat:`` (the engine has no secrecy filter of its own)."""
+        """The engine's query for this state at ``clearance``.
+
+        Secrecy levels are searched as the query language's ``mat:`` (the engine has no secrecy
+        filter of its own).
+        """
         text = self.q
         if self.secrecy:
             levels = " OR ".join(f"mat:{level}" for level in self.secrecy)

@@ -1,5 +1,8 @@
-"""The handlers of the HTML pages: each reads the request, asks the archive at the reader's
-clearance, writes the audit entry, and renders a template."""
+"""The handlers of the HTML pages.
+
+Each reads the request, asks the archive at the reader's clearance, writes the audit entry, and
+renders a template.
+"""
 
 from __future__ import annotations
 
@@ -54,8 +57,10 @@ _META_SHOWN = (
 
 @functools.cache
 def _templates() -> Any:
-    """The pages' Jinja2 environment, made on the first page served (the CLI imports the
-    server's modules, and never renders a page)."""
+    """The pages' Jinja2 environment, made on the first page served.
+
+    The CLI imports the server's modules, and never renders a page.
+    """
     import jinja2
 
     return jinja2.Environment(
@@ -73,8 +78,10 @@ def language_of(request: Request) -> str:
 
 
 def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Response:
-    """A page: ``template`` with ``context`` and what every page shows (the reader, their
-    clearance, the language, the sign-out form's CSRF token)."""
+    """A page: ``template`` with ``context`` and what every page shows.
+
+    The reader, their clearance, the language, the sign-out form's CSRF token.
+    """
     lang = language_of(request)
     user = current_user(request)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
