@@ -1,5 +1,7 @@
-"""Measures for the real-scan OCR bench: word recall (any order, with and without diacritics)
-and the character error rate, computed fast enough for whole pages."""
+"""Measures for the real-scan OCR bench: word recall and the character error rate.
+
+Word recall in any order, with and without diacritics; both computed fast enough for whole pages.
+"""
 
 from __future__ import annotations
 

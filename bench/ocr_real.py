@@ -1,12 +1,13 @@
-"""The real-scan OCR bench: tesseract by hand, ocrmypdf and this project on pages made the way
-archives scan them, and on real scans (issue 28, items 3 and 4).
+"""The real-scan OCR bench: tesseract by hand, ocrmypdf and this project on archive-like pages.
 
-``python -m bench.ocr_real --pages 2 --out bench/reports/ocr-real.md`` (about 8 minutes on 2
-busy cores). Every system reads the same image files in the same run. Word recall is the share
-of the true text's words (with repeats) that the read text holds, in any order; "folded" ignores
-diacritics; CER is the character error rate. Real scans have no true text: they are read at
-their own resolution for a look, and reduced to 70 and 100 dpi (as a phone photograph or a
-low-resolution scan gives them), where what tesseract read at full resolution is the reference.
+Pages made the way archives scan them, and real scans (issue 28, items 3 and 4).
+
+``python -m bench.ocr_real --pages 2 --out bench/reports/ocr-real.md`` (several minutes). Every
+system reads the same image files in the same run. Word recall is the share of the true text's words
+(with repeats) that the read text holds, in any order; "folded" ignores diacritics; CER is the
+character error rate. Real scans have no true text: they are read at their own resolution for a
+look, and reduced to 70 and 100 dpi (as a phone photograph or a low-resolution scan gives them),
+where what tesseract read at full resolution is the reference.
 """
 
 from __future__ import annotations
@@ -204,8 +205,10 @@ def _cpu_of(action: Callable[[], object]) -> float:
 
 
 def throughput(pages: Sequence[Page], work: Path, repeats: int) -> dict[str, float]:
-    """CPU seconds a 300 dpi page of tesseract by hand and of ours (extraction as ingest runs
-    it), repeats interleaved, and of the correction alone."""
+    """CPU seconds a 300 dpi page of tesseract by hand and of ours, and of the correction alone.
+
+    Ours is extraction as ingest runs it; repeats are interleaved.
+    """
     shipped_model()  # loaded once per worker process, as ingest does
     tesseract, ours, correction = [], [], []
     for _ in range(repeats):

@@ -29,8 +29,10 @@ POINT = 300 / 72  # pixels a point at 300 dpi
 
 @dataclass(frozen=True, slots=True)
 class Kind:
-    """One way a page reaches the archive: its font and size, marks on the paper, how it was
-    acquired (dpi, skew, blur, noise, JPEG quality, light)."""
+    """One way a page reaches the archive: font and size, marks on the paper, how it was acquired.
+
+    Acquired: dpi, skew, blur, noise, JPEG quality, light.
+    """
 
     name: str
     dpi: int

@@ -174,11 +174,14 @@ class XapianOr(_OneByOne):
 
 
 class PostgresOr(_OneByOne):
-    """PostgreSQL: folded words in a ``simple`` tsvector (GIN), an OR tsquery, ``ts_rank_cd``
-    (or, with ``cover_density=False``, ``ts_rank``) normalised by the document's length.
+    """PostgreSQL, any word ranked: folded words in a ``simple`` tsvector (GIN), an OR tsquery.
+
+    Ranked by ``ts_rank_cd`` (or, with ``cover_density=False``, ``ts_rank``) normalised by the
+    document's length.
 
     ``search_many`` spreads the queries over ``connections`` sessions: ``ts_rank_cd`` ranks every
-    document holding any word, a third of a second a query on a busy machine."""
+    document holding any word, which is slow.
+    """
 
     def __init__(
         self,

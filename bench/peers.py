@@ -489,8 +489,11 @@ def _pg_words(text: str) -> str:
 
 
 class Postgres:
-    """PostgreSQL full-text search: folded words in ``title`` and ``body``, a generated ``tsvector``
-    (title weighted A), a GIN index; AND of words and phrases, ``!!`` exclusions, ``ts_rank`` order."""
+    """PostgreSQL full-text search over folded words in ``title`` and ``body``.
+
+    A generated ``tsvector`` (title weighted A), a GIN index; AND of words and phrases, ``!!``
+    exclusions, ``ts_rank`` order.
+    """
 
     name = "postgres"
 

@@ -1,6 +1,8 @@
-"""What the relevance bench's stages share: options and results, metrics, and the caches of built
-archives and of the peers' answers (neither changes while the documents, the queries and the code
-that made them stay the same)."""
+"""What the relevance bench's stages share: options and results, metrics, and caches.
+
+The caches of built archives and of the peers' answers: neither changes while the documents, the
+queries and the code that made them stay the same.
+"""
 
 from __future__ import annotations
 
@@ -122,8 +124,10 @@ def docs_digest(docs: Mapping[str, str]) -> str:
 def cached_archive(
     root: Path, name: str, docs: Mapping[str, str], workers: int
 ) -> tuple[Path, dict[str, str], bool]:
-    """An archive of ``docs`` (one text file each), built once per documents and indexing code:
-    its path, each key's document id (a copy is its original's document), and whether it was reused."""
+    """An archive of ``docs`` (one text file each), built once per documents and indexing code.
+
+    Its path, each key's document id (a copy is its original's document), and whether it was reused.
+    """
     from archive_search import Archive, IngestOptions, OcrMode
     from bench.run import _documents_of_files
 
@@ -180,9 +184,11 @@ def peer_results(
     server: PostgresServer | None,
     r: Results,
 ) -> dict[str, dict[str, list[list[str]]]]:
-    """Every peer's top-10 keys for each text of each part (peer → part → lists), from the cache
-    when the same documents and texts were asked of the same peer code; PostgreSQL (a server of
-    its own) answers meanwhile."""
+    """Every peer's top-10 keys for each text of each part (peer → part → lists).
+
+    From the cache when the same documents and texts were asked of the same peer code; PostgreSQL (a
+    server of its own) answers meanwhile.
+    """
     if not o.peers:
         return {}
     peers, missing = open_peers(

@@ -84,8 +84,11 @@ def _ours_on_set(
     docs: Mapping[str, str],
     r: Results,
 ) -> tuple[dict[str, tuple[list[list[str]], int, list[float]]], dict[str, list[list[str]]]]:
-    """Our answers: per variant (ids, errors, latencies in ms), and per probe part (keys; for
-    ``similar``, ids of the original's text as the query, then ``alike``: ``similar()``'s ids)."""
+    """Our answers: per variant (ids, errors, latencies in ms), and per probe part.
+
+    Per probe part, the keys; for ``similar``, ids of the original's text as the query, then
+    ``alike``: ``similar()``'s ids.
+    """
     from archive_search import Archive
 
     key_of = {doc: key for key, doc in sorted(doc_of.items(), reverse=True)}

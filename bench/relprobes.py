@@ -83,8 +83,11 @@ def similar_figures(
     alike: Sequence[Sequence[str]],
     lists: Mapping[str, Sequence[Sequence[str]]],
 ) -> dict[str, Any]:
-    """``pairs``: (original, near-duplicate) document ids; ``alike``: ``similar(original)``'s ids;
-    ``lists``: each system's ids for the original's text as the query."""
+    """Near-duplicate figures from document pairs, ``similar()``'s answers and each system's lists.
+
+    ``pairs``: (original, near-duplicate) document ids; ``alike``: ``similar(original)``'s ids;
+    ``lists``: each system's ids for the original's text as the query.
+    """
     n = max(1, len(pairs))
     dup_first = sum(bool(top) and top[0] == dup for top, (_, dup) in zip(alike, pairs, strict=True))
     return {

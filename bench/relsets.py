@@ -47,8 +47,11 @@ class Query:
 
 @dataclass(slots=True)
 class KnownItemSet:
-    """Documents (key → text) and queries with their answers, typed with diacritics; ``originals``
-    are documents that also have a near-duplicate (key ``ORIGINAL~dup``) among the documents."""
+    """Documents (key → text) and queries with their answers, typed with diacritics.
+
+    ``originals`` are documents that also have a near-duplicate (key ``ORIGINAL~dup``) among the
+    documents.
+    """
 
     name: str
     description: str
@@ -185,8 +188,10 @@ class Vocabulary:
         return vocab
 
     def holds(self, key: str, words: Iterable[str]) -> bool:
-        """True when document ``key`` has every word: as typed when it carries marks, else in any
-        spelling (what an accentless word means)."""
+        """True when document ``key`` has every word.
+
+        As typed when it carries marks, else in any spelling (what an accentless word means).
+        """
         return all(
             w in self.exact[key] if has_diacritics(w) else fold(w) in self.folded[key]
             for w in words
@@ -212,9 +217,12 @@ class Probe:
 def marks_probes(
     vocab: Vocabulary, count: int, seed: int, *, enough: int = 10, phrases: Sequence[str] = ()
 ) -> list[Probe]:
-    """Two-word queries typed with marks where each word has look-alikes in the documents (same
-    letters, other marks) and at least ``enough`` documents hold both as typed and as many others
-    hold only look-alikes of them: adjacent words of ``phrases`` (headlines), else random pairs."""
+    """Two-word queries typed with marks whose words have look-alikes in the documents.
+
+    Look-alikes have the same letters and other marks; at least ``enough`` documents hold both words
+    as typed, and as many others hold only look-alikes of them: adjacent words of ``phrases``
+    (headlines), else random pairs.
+    """
     spellings: dict[str, set[str]] = defaultdict(set)
     for word, keys in vocab.holders.items():
         if len(keys) >= 3 and _WORD_RE.fullmatch(word):
@@ -271,8 +279,10 @@ FIXED_SHORT = (
 def short_probes(
     vocab: Vocabulary, titles: Sequence[str], count: int, seed: int, *, enough: int = 10
 ) -> list[Probe]:
-    """Queries of 2-3 words (the fixed ones, then 2-3 consecutive words of headlines, as typed
-    and without marks) that at least ``enough`` documents hold in full."""
+    """Queries of 2-3 words that at least ``enough`` documents hold in full.
+
+    The fixed ones, then 2-3 consecutive words of headlines, as typed and without marks.
+    """
     rng = random.Random(seed)
     texts = list(FIXED_SHORT)
     for title in rng.sample(list(titles), len(titles)):
@@ -328,8 +338,10 @@ _SYNTHETIC_SENTENCES = (
 
 
 def write_synthetic(folder: Path, articles: int, seed: int) -> tuple[Path, Path]:
-    """A small news file and ALQAC-shaped folder made of fixed sentences, in the shared data's
-    formats: ``(news.jsonl.xz, alqac/)``."""
+    """A small news file and ALQAC-shaped folder made of fixed sentences.
+
+    In the shared data's formats: ``(news.jsonl.xz, alqac/)``.
+    """
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     news = folder / "news.jsonl.xz"

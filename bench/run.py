@@ -114,9 +114,11 @@ def _files(folder: Path, suffix: str) -> list[str]:
 def _alternating(
     repeat: int, first: Callable[[], None], second: Callable[[], None]
 ) -> tuple[Callable[[], None], ...]:
-    """Two measurements of one repeat, their order swapped every other repeat so that neither side
-    always runs first: a drift of the machine over a run (its first tesseract runs have been its
-    fastest in 4 runs out of 4) then falls on both sides."""
+    """Two measurements of one repeat, their order swapped every other repeat.
+
+    Neither side always runs first, so a drift of the machine over a run (its first tesseract runs
+    are often its fastest) falls on both sides.
+    """
     return (first, second) if repeat % 2 == 0 else (second, first)
 
 
@@ -199,9 +201,12 @@ _SAMPLE_CHECKED = 5
 
 
 def _check_same_texts(opened: Any, archive: Path, corpus: ScaleCorpus, pool: str) -> None:
-    """Refuse an archive built from other texts: from another ``--pool``, or from the real corpus
-    when this run fell back to ``sample/`` (run outside a checkout beside ``../shared``). Counts
-    match either way, while the query set and the peers' texts come from this run's corpus."""
+    """Refuse an archive built from texts other than this run's.
+
+    From another ``--pool``, or from the real corpus when this run fell back to ``sample/`` (run
+    outside a checkout beside ``../shared``). Counts match either way, while the query set and the
+    peers' texts come from this run's corpus.
+    """
     for doc in corpus.documents[:_SAMPLE_CHECKED]:
         hits = opened.search(
             f"so:{doc.symbol}", clearance="tuyet-mat", limit=100, pages_per_hit=0
@@ -265,9 +270,11 @@ def _ingest_scale_archive(s: Settings, corpus: ScaleCorpus, r: Results) -> Path:
 
 
 def _render_pages(files: Sequence[str], folder: Path) -> list[Path]:
-    """The first page of each scan rendered at 300 dpi in grey (the same pixels as the scan's own
-    picture, which the library hands tesseract), as the uncompressed TIFF the library writes:
-    tesseract reads it with less CPU than PNG or PNM, so the limit is tesseract at its fastest."""
+    """The first page of each scan rendered at 300 dpi in grey, as the TIFF the library writes.
+
+    The same pixels as the scan's own picture, which the library hands tesseract, in the
+    uncompressed TIFF tesseract reads with least CPU: the limit is tesseract at its fastest.
+    """
     import pypdfium2
 
     _fresh(folder).mkdir(parents=True)
@@ -327,8 +334,11 @@ def _ocrmypdf_command(s: Settings, merged: Path) -> list[str]:
 
 
 def _ocrmypdf_rate(command: Sequence[str], pages: int) -> float:
-    """Pages/min of one whole ocrmypdf run (process start to the written PDF/A) with one tesseract
-    thread per job, as ours and the limit have (ocrmypdf's own choice whenever pages ≥ jobs)."""
+    """Pages/min of one whole ocrmypdf run (process start to the written PDF/A).
+
+    With one tesseract thread per job, as ours and the limit have (ocrmypdf's own choice whenever
+    pages ≥ jobs).
+    """
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     started = time.perf_counter()
     subprocess.run(command, env=env, check=True, capture_output=True, timeout=3600)
@@ -342,9 +352,11 @@ def _startup_s(command: Sequence[str]) -> float:
 
 
 def bench_ocr(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
-    """Our OCR ingest against ``workers`` x plain tesseract (and tesseract with the library's own
-    options, when it sets any) and against ocrmypdf, on the same scanned pages, repeats interleaved
-    (the limit and ours in turn first)."""
+    """Our OCR ingest against ``workers`` x plain tesseract and against ocrmypdf, on the same pages.
+
+    Plain tesseract runs too with the library's own options, when it sets any. Repeats are
+    interleaved (the limit and ours in turn first).
+    """
     from archive_search.ingest.ocr import TESSERACT_CONFIG
 
     files = _files(corpus.scan_dir, ".pdf")
@@ -398,9 +410,11 @@ def bench_ocr(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
 
 
 def bench_quality(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
-    """Metadata read from the headers of the born-digital PDFs and of a few scanned first pages
-    (two-column Party header, real tesseract) against the generator's truth, and OCR character
-    error rates on clean and degraded renderings of two documents' first pages."""
+    """Metadata read from headers, and OCR character error rates, against the generator's truth.
+
+    Headers of the born-digital PDFs and of a few scanned first pages (two-column Party header, real
+    tesseract); error rates on clean and degraded renderings of two documents' first pages.
+    """
     from bench import quality
 
     truth = {doc.key: doc for doc in corpus.documents}
@@ -479,10 +493,9 @@ def _ours_payload(queries: Sequence[BenchQuery]) -> list[dict[str, Any]]:
     ]
 
 
-# Rounds of the query set timed, ours and each peer's: 40 take ~10 s at full scale. Five took a
-# second or two, so one busy second of the shared host could move a p50 by a third. A peer
-# stops sooner (after 5 rounds at least) once it has searched for PEER_BUDGET_S: a round of
-# whoosh takes ~20 s at full scale, of PostgreSQL ~6 s.
+# Rounds of the query set timed, ours and each peer's: enough that one busy second of the shared
+# host moves a p50 little (docs/performance.md). A peer stops sooner (after 5 rounds at least)
+# once it has searched for PEER_BUDGET_S: a slow peer's round takes many seconds.
 QUERY_ROUNDS = 40
 PEER_BUDGET_S = 30.0
 
@@ -496,9 +509,11 @@ def _round_stats(rounds: Sequence[Sequence[float]]) -> tuple[float, float]:
 
 
 def _byte_compile_project() -> None:
-    """Compile the project's modules with the script scripts/setup.sh runs after installing: the
-    cold start measured is then an installed program's, also after an edit, or where
-    PYTHONDONTWRITEBYTECODE would have every start compile them again (~60 ms of a CLI search)."""
+    """Compile the project's modules with the script scripts/setup.sh runs after installing.
+
+    The cold start measured is then an installed program's, also after an edit, or where
+    PYTHONDONTWRITEBYTECODE would have every start compile them again (docs/performance.md).
+    """
     subprocess.run(
         [PYTHON, str(REPO / "scripts" / "byte_compile.py")], check=True, capture_output=True
     )
@@ -568,8 +583,10 @@ def _folds(peer: Peer) -> bool:
 def _time_peer(
     peer: Peer, queries: Sequence[tuple[BenchQuery, Parsed]], rounds: int
 ) -> tuple[float, float, int]:
-    """p50 and p99 over up to ``rounds`` rounds, fewer (at least 5) for a peer slower than
-    ``PEER_BUDGET_S`` of searching; and the rounds timed."""
+    """p50 and p99 over up to ``rounds`` rounds, and the rounds timed.
+
+    Fewer rounds (at least 5) for a peer slower than ``PEER_BUDGET_S`` of searching.
+    """
     for q, parsed in queries:
         peer.search(q, parsed)
     all_rounds: list[list[float]] = []
@@ -664,8 +681,11 @@ def bench_known_item(s: Settings, r: Results) -> None:
 
 
 def _documents_of_files(archive: Path) -> dict[str, str]:
-    """Article id (the file's stem) → the catalogue document holding it: a copy of an article
-    already ingested is recorded as a duplicate of that document, which is then its answer."""
+    """Article id (the file's stem) → the catalogue document holding it.
+
+    A copy of an article already ingested is recorded as a duplicate of that document, which is then
+    its answer.
+    """
     db = sqlite3.connect(f"{(archive / 'catalog.sqlite').as_uri()}?mode=ro", uri=True)
     try:
         rows = db.execute(

@@ -1,6 +1,7 @@
-"""Search latency at public and at tuyet-mat, and ``Archive.document`` of a hidden id and of a
-missing one, on an archive of news articles written straight into a catalogue (a few percent
-of them secret) and indexed by ``reindex``.
+"""Search latency at public and at tuyet-mat, and of ``Archive.document`` on hidden ids.
+
+``Archive.document`` of a hidden id and of a missing one, on an archive of news articles written
+straight into a catalogue (a few percent of them secret) and indexed by ``reindex``.
 
     python -m bench.secrecy_latency build ARCHIVE 3000   # catalogue only; then:
     python -m bench.secrecy_latency reindex ARCHIVE

@@ -170,8 +170,10 @@ def _scan_viewer(client: httpx.Client) -> str:
 
 
 def _on_screen(url: str, viewer: str) -> float:
-    """Milliseconds from opening the viewer in chromium (a fresh browser, signed in) to its
-    page image loaded: what a reader waits for."""
+    """Milliseconds from opening the viewer in chromium to its page image loaded.
+
+    In a fresh browser, signed in: what a reader waits for.
+    """
     from playwright.sync_api import sync_playwright
 
     from tools.web_screenshots import BROWSER_ARGS

@@ -212,8 +212,10 @@ def no_tesseract(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[No
 
 @pytest.fixture(scope="session")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """The web pages' demo archive (tools/webdemo.py) served by ``archive-search serve`` on a
-    loopback port, once for the session's web tests (HTTP and browser)."""
+    """The web pages' demo archive (tools/webdemo.py) served by ``archive-search serve``.
+
+    On a loopback port, once for the session's web tests (HTTP and browser).
+    """
     from tests.serving import serving
     from tools.webdemo import build
 

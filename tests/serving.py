@@ -1,5 +1,7 @@
-"""The real server for tests: ``archive-search serve`` in a subprocess on a free loopback port,
-an archive with a public and a secret document, and users to read it."""
+"""The real server for tests: ``archive-search serve`` in a subprocess on a free loopback port.
+
+With an archive of a public and a secret document, and users to read it.
+"""
 
 from __future__ import annotations
 

@@ -194,8 +194,10 @@ def test_fifos_and_devices_fail_with_a_reason_and_never_hang(tmp_path: Path) -> 
 
 @pytest.fixture()
 def read_only_copy(small: Path) -> Iterator[Path]:
-    """A copy of ``small`` that nobody may write: files 0444, folders 0555, in a folder every
-    account can reach (pytest's own is root's alone)."""
+    """A copy of ``small`` that nobody may write, in a folder every account can reach.
+
+    Files 0444, folders 0555; pytest's own folder is root's alone.
+    """
     outer = Path(tempfile.mkdtemp(prefix="archive-ro-", dir="/tmp"))
     copy = outer / "archive"
     shutil.copytree(small, copy)
@@ -220,8 +222,11 @@ def _reader() -> int | None:
 def test_a_read_only_archive_can_be_searched_shown_counted_and_exported(
     read_only_copy: Path,
 ) -> None:
-    """Run as an account that cannot write the archive (``nobody`` when the tests run as
-    root): every reading command works, and writing ones say why they cannot."""
+    """Run as an account that cannot write the archive: reading works, writing says why not.
+
+    The account is ``nobody`` when the tests run as root: every reading command works, and writing
+    ones say why they cannot.
+    """
     user, archive = _reader(), str(read_only_copy)
     temp = read_only_copy.parent / "temp"  # the reader's own temporary folder
     temp.mkdir(mode=0o1777)
@@ -429,8 +434,10 @@ LEVELS = ["", "mat", "toi-mat", "tuyet-mat"]
 def test_every_clearance_sees_exactly_the_levels_the_last_manifest_gives(
     runs: list[list[str]],
 ) -> None:
-    """Two files and two records reclassified at random, run after run: at every clearance,
-    search shows exactly those the manifest of the last run puts at or below it."""
+    """Two files and two records reclassified at random, run after run, seen at each clearance.
+
+    At every clearance, search shows exactly those the manifest of the last run puts at or below it.
+    """
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         for name in ("f0", "f1"):
@@ -695,8 +702,11 @@ def test_a_full_disk_stops_ingestion_with_one_line_and_the_next_run_completes(
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from('()"-* |:aăđ123ORNQ/TUloainam.\x00\ud7ff'), max_size=300))
 def test_any_text_parses_or_is_one_query_error(text: str) -> None:
-    """Whatever is typed, the parser answers with a tree or a ``QueryError`` (a syntax error
-    falls back to plain words, which always read): never a RecursionError or another crash."""
+    """Whatever is typed, the parser answers with a tree or a ``QueryError``.
+
+    A syntax error falls back to plain words, which always read: never a RecursionError or another
+    crash.
+    """
     from archive_search.query import QuerySyntaxError, plain_words
 
     try:

@@ -1,5 +1,8 @@
-"""The relevance bench end to end on a tiny generated stand-in for the shared data: real archives,
-real peers (whichever are installed), the report's shape; and its one-line refusal without data."""
+"""The relevance bench end to end on a tiny generated stand-in for the shared data.
+
+Real archives, real peers (whichever are installed), the report's shape; and its one-line refusal
+without data.
+"""
 
 from __future__ import annotations
 

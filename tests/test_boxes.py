@@ -1,5 +1,7 @@
-"""Word boxes: where each word of a born-digital page stands, kept at ingestion in the catalogue,
-and found again for an archive ingested before they were kept."""
+"""Word boxes: where each word of a born-digital page stands, kept at ingestion in the catalogue.
+
+And found again for an archive ingested before they were kept.
+"""
 
 from __future__ import annotations
 
@@ -33,8 +35,10 @@ FONT_MM = 12 * 25.4 / 72  # 12 pt
 
 
 def write_placed_pdf(path: Path) -> dict[str, tuple[float, float, float]]:
-    """A one-page PDF with each word of ``PLACED`` drawn where it says; returns each word's
-    left, right and baseline in fractions of the page."""
+    """A one-page PDF with each word of ``PLACED`` drawn where it says.
+
+    Returns each word's left, right and baseline in fractions of the page.
+    """
     document = FPDF(format="A4")
     document.add_font("dejavu", "", str(find_font()))
     document.set_font("dejavu", size=12)

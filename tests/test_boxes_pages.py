@@ -1,5 +1,7 @@
-"""Page images and the query's words boxed on them, through ``Archive`` (real PDFs and scans,
-real pdfium, pdfminer, tesseract and tantivy)."""
+"""Page images and the query's words boxed on them, through ``Archive``.
+
+Real PDFs and scans, real pdfium, pdfminer, tesseract and tantivy.
+"""
 
 from __future__ import annotations
 
@@ -36,8 +38,10 @@ def _image(data: bytes) -> Image.Image:
 
 
 def _ink(image: Image.Image, box: WordBox, margin: float) -> tuple[float, float, float, float]:
-    """The bounds of the dark pixels around ``box`` (widened by ``margin`` of the page), in
-    fractions of the page."""
+    """The bounds of the dark pixels around ``box``, in fractions of the page.
+
+    The box is widened by ``margin`` of the page.
+    """
     width, height = image.size
     left = max(0, int((box.left - margin) * width))
     top = max(0, int((box.top - margin) * height))

@@ -1,5 +1,8 @@
-"""Headers as published texts lay them out (layouts written here after the published
-conventions: flattened two-column tables, rules, ``Luật số:``, capitalised trích yếu…)."""
+"""Headers as published texts lay them out.
+
+Layouts written here after the published conventions: flattened two-column tables, rules,
+``Luật số:``, capitalised trích yếu…
+"""
 
 from __future__ import annotations
 

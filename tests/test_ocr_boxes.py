@@ -1,5 +1,7 @@
-"""Word boxes: every word tesseract reads comes with the box it stands in on the page image,
-straight or askew, and the extraction result carries them."""
+"""Word boxes: every word tesseract reads comes with its box on the page image.
+
+Straight or askew, and the extraction result carries them.
+"""
 
 from __future__ import annotations
 

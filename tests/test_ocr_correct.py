@@ -1,5 +1,8 @@
-"""The Vietnamese correction after tesseract: impossible syllables and improbable marks are
-respelled from the syllable model, and correct text is left as it is."""
+"""The Vietnamese correction after tesseract.
+
+Impossible syllables and improbable marks are respelled from the syllable model, and correct text is
+left as it is.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""An OCR'd page keeps the text as tesseract read it beside the corrected one, and search
-finds a word in either."""
+"""An OCR'd page keeps the text as tesseract read it beside the corrected one.
+
+Search finds a word in either.
+"""
 
 from __future__ import annotations
 

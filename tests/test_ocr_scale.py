@@ -1,5 +1,8 @@
-"""Low-resolution pages: the letters' x-height is measured from the image (its DPI is not
-trusted), small letters are enlarged for tesseract, and it then reads more of the page."""
+"""Low-resolution pages: small letters are measured and enlarged for tesseract.
+
+The letters' x-height is measured from the image (its DPI is not trusted), small letters are
+enlarged for tesseract, and it then reads more of the page.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The public index's two parts, ranked on two threads: a page of hits is exactly the whole
-index's."""
+"""The public index's two parts, ranked on two threads, give the whole index's hits.
+
+A page of hits is exactly the one the whole index gives.
+"""
 
 from __future__ import annotations
 

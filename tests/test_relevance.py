@@ -1,5 +1,7 @@
-"""Ranking rules: every word above most words, relaxation said, operators kept strict, marks
-typed meant. Over a small archive of real Vietnamese text files, ingested for real."""
+"""Ranking rules: every word above most words, relaxation said, operators strict, marks meant.
+
+Marks typed are meant. Over a small archive of real Vietnamese text files, ingested for real.
+"""
 
 from __future__ import annotations
 

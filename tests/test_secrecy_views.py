@@ -201,8 +201,11 @@ def test_every_view_is_that_of_an_archive_without_the_hidden_documents(
 
 
 def test_scores_at_public_ignore_the_hidden_documents_words(tmp_path: Path, fixed: Archive) -> None:
-    """What the views above compare is not vacuous: counted in the same statistics (all of
-    them public), the hidden documents' words change a public hit's score."""
+    """What the views above compare is not vacuous: hidden words would change a public score.
+
+    Counted in the same statistics (all of them public), the hidden documents' words change a public
+    hit's score.
+    """
     everyone = [dataclasses.replace(doc, secrecy=Secrecy.PUBLIC) for doc in FIXED]
     with _build(tmp_path / "all-public", everyone) as shared:
         together = {hit.id: hit.score for hit in shared.search("kinh tế", limit=100).hits}
@@ -244,8 +247,11 @@ def test_a_hidden_id_is_refused_as_a_missing_one(fixed: Archive) -> None:
 
 
 def test_reclassified_documents_move_and_leave_no_statistics_behind(tmp_path: Path) -> None:
-    """p2 goes up to toi-mat and m2 down to public after indexing: every view is then that of
-    an archive built with their new levels (the levels they left are rewritten)."""
+    """Documents reclassified after indexing leave no statistics behind in the levels they left.
+
+    p2 goes up to toi-mat and m2 down to public: every view is then that of an archive built with
+    their new levels (the levels they left are rewritten).
+    """
     levels = {"p2": Secrecy.TOI_MAT, "m2": Secrecy.PUBLIC, "t1": Secrecy.MAT}
     with _build(tmp_path / "archive", FIXED) as archive:
         before = archive.search("kinh tế", limit=100).hits
@@ -274,8 +280,10 @@ def test_an_index_of_the_older_layout_asks_for_reindex(tmp_path: Path, fixed: Ar
 
 
 def test_a_hidden_and_a_missing_id_take_the_same_time(fixed: Archive) -> None:
-    """One query reads the row and checks its level: no branch a hidden id alone takes. (Not a
-    timed assertion: the time of each is reported, the query plan is what is checked.)"""
+    """One query reads the row and checks its level: no branch a hidden id alone takes.
+
+    Not a timed assertion: the time of each is reported, the query plan is what is checked.
+    """
     catalog = fixed._catalog
     plan = catalog._db.execute(
         "EXPLAIN QUERY PLAN SELECT num FROM documents d WHERE d.id = ? AND d.secrecy IN (?)",
@@ -355,8 +363,10 @@ def test_random_archives_many_examples(
 
 
 def test_a_failed_file_is_listed_at_its_manifest_rows_level(tmp_path: Path) -> None:
-    """A file that cannot be read is listed, and counted, only to readers cleared for the level
-    its manifest row gives it (public without one)."""
+    """A file that cannot be read is listed, and counted, only to readers cleared for its level.
+
+    The level its manifest row gives it (public without one).
+    """
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "secret.txt").write_text("", encoding="utf-8")

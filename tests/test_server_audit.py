@@ -1,5 +1,7 @@
-"""The audit log over real HTTP: every sign-in, search, view and export, secret ones marked; no
-endpoint can change or delete an entry, and the database itself refuses to."""
+"""The audit log over real HTTP: every sign-in, search, view and export, secret ones marked.
+
+No endpoint can change or delete an entry, and the database itself refuses to.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The server over time: SIGTERM, a restart that loses nothing, an ingestion while it serves, the
-archive's files closed to other accounts, and the users command."""
+"""The server over time: SIGTERM, a restart that loses nothing, an ingestion while it serves.
+
+Also the archive's files closed to other accounts, and the users command.
+"""
 
 from __future__ import annotations
 

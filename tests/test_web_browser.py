@@ -1,5 +1,7 @@
-"""The web pages in a real browser (Debian's chromium through Playwright), as an archivist uses them:
-sign in, search, filter, read a page with its words boxed, follow a citation, sign out."""
+"""The web pages in a real browser (Debian's chromium through Playwright), as archivists use them.
+
+Sign in, search, filter, read a page with its words boxed, follow a citation, sign out.
+"""
 
 from __future__ import annotations
 
