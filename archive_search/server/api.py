@@ -142,6 +142,18 @@ def highest(levels: Any) -> Secrecy:
     return found
 
 
+def audit_search(request: Request, query: SearchQuery, results: SearchResults) -> None:
+    """Append a search to the audit log: its text, filters, number of hits, highest level."""
+    audit(
+        request,
+        "search",
+        query=query.text,
+        filters=filters_of(query),
+        hits=results.total,
+        secrecy=touched(results),
+    )
+
+
 def touched(results: SearchResults) -> Secrecy:
     """The highest level among every document a search matched, and among the hits shown.
 
@@ -175,14 +187,7 @@ def me(request: Request) -> Response:
 def search(request: Request) -> Response:
     query = query_of(request)
     results: SearchResults = _run(state(request).archive.run, query)
-    audit(
-        request,
-        "search",
-        query=query.text,
-        filters=filters_of(query),
-        hits=results.total,
-        secrecy=touched(results),
-    )
+    audit_search(request, query, results)
     return json_response(results, request)
 
 

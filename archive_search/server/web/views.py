@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from archive_search import NotFoundError, QueryError, Secrecy
-from archive_search.server.api import filters_of, touched
+from archive_search.server.api import audit_search
 from archive_search.server.auth import (
     audit,
     clearance_of,
@@ -134,14 +134,7 @@ def search_page(request: Request) -> Response:
     except QueryError as exc:
         error = exc.message
     if results is not None:
-        audit(
-            request,
-            "search",
-            query=query.text,
-            filters=filters_of(query),
-            hits=results.total,
-            secrecy=touched(results),
-        )
+        audit_search(request, query, results)
     label = functools.partial(_secrecy_label, lang)
     counts = results.facets if results is not None else {}
     return render(
