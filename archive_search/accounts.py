@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 from archive_search.index.errors import ArchiveNotFoundError, NotFoundError, UsageError
 from archive_search.index.records import Secrecy
@@ -121,22 +122,30 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class Accounts:
-    """Users, API tokens and sessions of one archive's server; safe to share between threads."""
+class ServerStore:
+    """Tables of ``ARCHIVE/server.sqlite``, made when opened; safe to share between threads."""
+
+    SCHEMA = ""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
         self._lock = threading.Lock()
         with self._lock:
-            db.executescript(_SCHEMA)
+            db.executescript(self.SCHEMA)
 
     @classmethod
-    def open(cls, archive_path: str | os.PathLike[str]) -> Accounts:
-        """The accounts of the archive at ``archive_path`` (which must exist)."""
+    def open(cls, archive_path: str | os.PathLike[str]) -> Self:
+        """The store of the archive at ``archive_path`` (which must exist)."""
         return cls(open_server_db(Path(archive_path)))
 
     def close(self) -> None:
         self._db.close()
+
+
+class Accounts(ServerStore):
+    """Users, API tokens and sessions of one archive's server; safe to share between threads."""
+
+    SCHEMA = _SCHEMA
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import sqlite3
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
-from archive_search.accounts import open_server_db
+from archive_search.accounts import ServerStore
 from archive_search.index.errors import QueryError
 from archive_search.index.records import Secrecy
 
@@ -79,22 +75,10 @@ class AuditEntry:
         return self.secrecy is not Secrecy.PUBLIC
 
 
-class AuditLog:
+class AuditLog(ServerStore):
     """The append-only audit log of one archive; safe to share between threads."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-        self._lock = threading.Lock()
-        with self._lock:
-            db.executescript(_SCHEMA)
-
-    @classmethod
-    def open(cls, archive_path: str | os.PathLike[str]) -> AuditLog:
-        """The audit log of the archive at ``archive_path`` (which must exist)."""
-        return cls(open_server_db(Path(archive_path)))
-
-    def close(self) -> None:
-        self._db.close()
+    SCHEMA = _SCHEMA
 
     def record(self, entry: AuditEntry) -> AuditEntry:
         """Append ``entry`` (its time is now, UTC) and return it as stored, with its number."""
