@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
@@ -33,7 +33,21 @@ from archive_search.index.segment import compounds
 _PAGES_PER_QUERY = 5_000
 _PAGE_COLUMNS = "pages.page, text, method, confidence, error, words, read"
 
-OcrEntry = tuple[str, str, float | None]  # (image hash, text, confidence)
+
+@dataclass(frozen=True, slots=True)
+class OcrEntry:
+    """What tesseract read on a page image, as the OCR cache keeps it: all a page stores of it."""
+
+    image_hash: str
+    text: str
+    confidence: float | None
+    read: str | None  # the text as tesseract read it, when the correction changed it
+    boxes: tuple[WordBox, ...]
+
+
+# An entry cached before the cache kept boxes (schema version 5 and older) has none: such an
+# entry is not used, so its page is read again and stored in full.
+_OCR_ENTRY_COLUMNS = "c.image_hash, c.text, c.confidence, c.read, c.words, c.boxes"
 
 _META_COLUMNS = [
     "title",
@@ -436,8 +450,15 @@ class Catalog:
         """
         read = [page for page in pages if page.image_hash]
         self._db.executemany(
-            "INSERT OR IGNORE INTO ocr_cache (image_hash, text, confidence) VALUES (?, ?, ?)",
-            [(p.image_hash, p.text, p.confidence) for p in read if not p.from_cache],
+            "INSERT INTO ocr_cache (image_hash, text, confidence, read, words, boxes)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (image_hash) DO UPDATE SET"
+            " text = excluded.text, confidence = excluded.confidence, read = excluded.read,"
+            " words = excluded.words, boxes = excluded.boxes WHERE ocr_cache.boxes IS NULL",
+            [
+                (p.image_hash, p.text, p.confidence, p.read, *boxes.encode(p.boxes or ()))
+                for p in read
+                if not p.from_cache
+            ],
         )
         if digest is not None:
             self._db.executemany(
@@ -504,11 +525,12 @@ class Catalog:
         """The OCR cache entries of the file ``digest`` (of its ``pages``, first and last, if given)."""
         first, last = pages or (1, 2**31)
         rows = self._db.execute(
-            "SELECT c.image_hash, c.text, c.confidence FROM ocr_sources s JOIN ocr_cache c USING (image_hash)"
-            " WHERE s.sha256 = ? AND s.page BETWEEN ? AND ? ORDER BY s.page",
+            f"SELECT {_OCR_ENTRY_COLUMNS} FROM ocr_sources s JOIN ocr_cache c USING (image_hash)"
+            " WHERE s.sha256 = ? AND s.page BETWEEN ? AND ? AND c.boxes IS NOT NULL"
+            " ORDER BY s.page",
             (digest, first, last),
         )
-        return tuple((str(key), str(text), confidence) for key, text, confidence in rows)
+        return tuple(_ocr_entry(row) for row in rows)
 
     def transaction(self) -> sqlite3.Connection:
         """``with catalog.transaction():`` commits on success, rolls back on error."""
@@ -724,21 +746,35 @@ class OcrCacheReader:
         if path is not None and path.exists():
             self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
 
-    def get(self, image_hash: str) -> tuple[str, float | None] | None:
-        """(text, confidence) cached for an image, or None."""
+    def get(self, image_hash: str) -> OcrEntry | None:
+        """What is cached for an image, or None (also for an entry without boxes: see above)."""
         if self._db is None:
             return None
         try:
             row = self._db.execute(
-                "SELECT text, confidence FROM ocr_cache WHERE image_hash = ?", (image_hash,)
+                f"SELECT {_OCR_ENTRY_COLUMNS} FROM ocr_cache c"
+                " WHERE c.image_hash = ? AND c.boxes IS NOT NULL",
+                (image_hash,),
             ).fetchone()
         except sqlite3.DatabaseError:
             return None  # a cache that cannot be read is only a missed shortcut
-        return (str(row[0]), row[1]) if row else None
+        return _ocr_entry(row) if row else None
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
+
+
+def _ocr_entry(row: Sequence[object]) -> OcrEntry:
+    """An ``OcrEntry`` from a row of ``_OCR_ENTRY_COLUMNS``."""
+    key, text, confidence, read, words, packed = row
+    return OcrEntry(
+        str(key),
+        str(text),
+        None if confidence is None else float(str(confidence)),
+        None if read is None else str(read),
+        boxes.decode(str(words or ""), packed if isinstance(packed, bytes) else b""),
+    )
 
 
 def _page(row: Sequence[object]) -> PageText:

@@ -94,6 +94,11 @@ def _add_column(db: sqlite3.Connection, table: str, column: str) -> None:
         db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
+def _ocr_cache_columns(db: sqlite3.Connection) -> None:
+    for column in ("read TEXT", "words TEXT", "boxes BLOB"):
+        _add_column(db, "ocr_cache", column)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         3,
@@ -136,6 +141,14 @@ CREATE TABLE IF NOT EXISTS page_boxes (
         "lists it only to readers cleared for it (a file with a document has that one's level)",
         "",
         lambda db: _add_column(db, "files", "secrecy TEXT NOT NULL DEFAULT 'public'"),
+    ),
+    Migration(
+        6,
+        "ocr_cache.read, .words, .boxes: a cached page keeps its text as read and its word boxes "
+        "(packed as in page_boxes), so a page read from the cache is stored as a page OCR'd anew; "
+        "an entry cached before (boxes NULL) is not used: its page is OCR'd again and replaces it",
+        "",
+        _ocr_cache_columns,
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version if MIGRATIONS else _BASE_VERSION

@@ -64,8 +64,8 @@ class ExtractTask:
         None  # (first, last) page, from 1, both included; None: all
     )
     scratch: Path | None = None  # where page images for tesseract are written; None: the temp dir
-    # (image hash, text, confidence) that the catalogue's OCR cache holds for this file's pages:
-    # sent with the task to workers that cannot read the catalogue (a Dask cluster's)
+    # what the catalogue's OCR cache holds for this file's pages: sent with the task to workers
+    # that cannot read the catalogue (a Dask cluster's)
     known_ocr: tuple[OcrEntry, ...] = ()
 
     @property
@@ -128,7 +128,7 @@ class _Reader:
     def __init__(self, task: ExtractTask) -> None:
         self.task = task
         self.cache = OcrCacheReader(task.ocr_cache)
-        self.known = {key: (text, confidence) for key, text, confidence in task.known_ocr}
+        self.known = {entry.image_hash: entry for entry in task.known_ocr}
         self.seen: dict[str, PageText] = {}
         self.encodings: set[str] = set()
 
@@ -140,7 +140,16 @@ class _Reader:
         if key in self.seen:
             return replace(self.seen[key], number=number, from_cache=True)
         if (hit := self.known.get(key) or self.cache.get(key)) is not None:
-            return PageText(number, hit[0], PageMethod.OCR, hit[1], image_hash=key, from_cache=True)
+            return PageText(
+                number,
+                hit.text,
+                PageMethod.OCR,
+                hit.confidence,
+                image_hash=key,
+                from_cache=True,
+                boxes=hit.boxes,
+                read=hit.read,
+            )
         try:
             result = ocr.ocr_image(grey, timeout=self.task.ocr_timeout, scratch=self.task.scratch)
         except OcrError as exc:  # this page only: the others are kept
