@@ -320,7 +320,10 @@ def _field(name: str, value: str) -> Node | None:
     if name in _SYMBOL_FIELDS:
         key = symbol_key(value)
         if "-" not in key:
-            raise QuerySyntaxError(f"bad symbol {value!r} in {name}: write it like 36-NQ/TW")
+            raise QuerySyntaxError(
+                f"bad symbol {value!r} in {name}: write it like 36-NQ/TW or 109/2025/NĐ-CP"
+                ' (in quotes with words before it: trichdan:"Nghị định số 109/2025/NĐ-CP")'
+            )
         return Meta(_SYMBOL_FIELDS[name], (key,))
     if name in _RAW_FIELDS:
         return Meta(_RAW_FIELDS[name], _raw_values(_RAW_FIELDS[name], value))

@@ -41,9 +41,10 @@ _LOOK_ALIKE_TABLE = str.maketrans(_LOOK_ALIKES)
 _LOOK_ALIKE_RE = re.compile(f"[{''.join(_LOOK_ALIKES)}]")
 _WITH_LOOK_ALIKE_RE = re.compile(f"\\S*[{''.join(_LOOK_ALIKES)}]\\S*")
 _LATIN_RE = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
-# Bumped whenever the analysis changes the terms it gives: an index built by an earlier version
-# lacks the field named after this one, and is rebuilt (``index.search_index.INDEX_FIELDS``).
-ANALYSIS_VERSION = 3
+# Bumped whenever the analysis changes the terms it gives (words, symbol keys, the citations
+# found in a text: ``index.symbols``): an index built by an earlier version lacks the field named
+# after this one, and is rebuilt (``index.search_index.INDEX_FIELDS``).
+ANALYSIS_VERSION = 4
 
 
 def latin_look_alikes(text: str) -> str:

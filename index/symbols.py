@@ -1,4 +1,4 @@
-"""Document symbols (``Số 36-NQ/TW``) and the citations of them a text holds.
+"""Document symbols (``Số 36-NQ/TW``, ``109/2025/NĐ-CP``) and the citations of them a text holds.
 
 A symbol's key is its canonical form (``36-nq/tw``), what the ``symbol``, ``cites`` and
 ``cited_at`` fields hold. Symbols repeat from one year or term to the next, so a citation keeps
@@ -18,21 +18,33 @@ from archive_search.index.analysis import fold, terms
 def symbol_key(symbol: str) -> str:
     """The canonical form of a document symbol, folded as typed in plain Latin letters.
 
-    ``Số 36 NQ/TW`` → ``36-nq/tw``, ``Số: 12/2019/QĐ-UBND`` → ``12-2019/qd/ubnd``.
+    ``Số 36 NQ/TW`` → ``36-nq/tw``, ``Số: 12/2019/QĐ-UBND`` → ``12-2019/qd/ubnd``; the words
+    naming the document before its number are left out (``Nghị định số 15/2020/NĐ-CP`` →
+    ``15-2020/nd/cp``).
     """
     parts = fold(" ".join(terms(symbol))).split()
-    if parts and parts[0] == "so":
+    number = next((at for at, part in enumerate(parts) if part[0].isdigit()), 0)
+    if 0 < number < len(parts) - 1:
+        parts = parts[number:]
+    elif parts and parts[0] == "so":
         parts = parts[1:]
     if len(parts) < 2:
         return "-".join(parts)
     return f"{parts[0]}-{parts[1]}" + "".join(f"/{part}" for part in parts[2:])
 
 
-# A symbol as printed in a text: number, type, issuer(s), no spaces (36-NQ/TW, 01-QĐi/TW). What
-# may not stand before it (a letter, digit, ``_``, ``/``, ``-``) is checked by hand: a lookbehind
-# would be tried at every character. ASCII digits: a pattern opening with a class is tried only
-# where the class matches, one opening with ``\d`` everywhere (docs/performance.md).
-_CITED_RE = re.compile(r"[0-9]{1,4}-[^\W\d_]+(?:/[^\W\d_]+)+(?![\w/])")
+# A symbol as printed in a text, no spaces: a Party one, number, type, issuer(s) (36-NQ/TW,
+# 01-QĐi/TW); a state one, number, year perhaps, type and issuer(s) (1408/QĐ-BXD,
+# 109/2025/NĐ-CP, 05/CT-TTg), or number, year and issuer (121/2025/QH15). What may not stand
+# before it (a letter, digit, ``_``, ``/``, ``-``) is checked by hand: a lookbehind would be tried
+# at every character. ASCII digits: a pattern opening with a class is tried only where the class
+# matches, one opening with ``\d`` everywhere (docs/performance.md).
+_CITED_RE = re.compile(
+    r"[0-9]{1,5}(?:-[^\W\d_]+(?:/[^\W\d_]+)+"
+    r"|(?:/[0-9]{4})?/[^\W\d_]+[0-9]*(?:-[^\W\d_]+[0-9]*)+"
+    r"|/[0-9]{4}/[^\W\d_]+[0-9]*)(?![\w/])"
+)
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
 
 
 def _glued(text: str, start: int) -> bool:
@@ -68,8 +80,7 @@ def citations(text: str, own_symbol: str = "") -> list[Citation]:
         if _glued(text, match.start()):
             continue
         printed = match.group()
-        parts = printed.split("-", 1)[1].split("/")
-        if all(part[0].isupper() for part in parts):
+        if all(part[0].isupper() for part in _LETTERS_RE.findall(printed)):
             key = symbol_key(printed)
             if key != own:
                 date = _cited_date(text, match.end())
