@@ -226,7 +226,8 @@ def _rebuild_if_outdated(archive: Archive, *, quiet: bool = False) -> None:
     if outdated := archive.outdated_index():
         if not quiet:
             click.echo(
-                "rebuilding the search index from the catalogue first: an older archive-search built it "
+                "rebuilding the search index from the catalogue first: "
+                "an older archive-search built it "
                 f"(no {', '.join(outdated)})",
                 err=True,
             )
@@ -239,14 +240,22 @@ def _summary(report: IngestReport) -> str:
     if report.pruned_records:
         pruned += f", {report.pruned_records} records no longer in the catalogue removed"
     if report.unlisted_records:
-        pruned += f"; {report.unlisted_records} records are no longer in the catalogue (--prune removes them)"
+        pruned += (
+            f"; {report.unlisted_records} records are no longer in the catalogue"
+            " (--prune removes them)"
+        )
     if report.failed_before:
-        pruned += f"; {report.failed_before} unchanged files failed before (--retry-failed reads them again)"
+        pruned += (
+            f"; {report.failed_before} unchanged files failed before"
+            " (--retry-failed reads them again)"
+        )
     pruned += _relabelled(report)
     return (
         f"{report.new} new, {report.skipped} unchanged, {report.duplicates} duplicates, "
-        f"{report.records} catalogue records, {report.pages} pages ({report.ocr_pages} OCR{cached}), "
-        f"{len(report.failures)} failed in {report.elapsed:.1f} s{pruned}{_unsupported(report.unsupported)}"
+        f"{report.records} catalogue records, "
+        f"{report.pages} pages ({report.ocr_pages} OCR{cached}), "
+        f"{len(report.failures)} failed in {report.elapsed:.1f} s{pruned}"
+        f"{_unsupported(report.unsupported)}"
     )
 
 
@@ -263,9 +272,11 @@ def _relabelled(report: IngestReport) -> str:
         )
     if report.reclassified_documents or report.reclassified_records:
         documents = _count(report.reclassified_documents, "document")
-        said += f", secrecy level changed for {documents} and {_count(report.reclassified_records, 'record')}"
+        records = _count(report.reclassified_records, "record")
+        said += f", secrecy level changed for {documents} and {records}"
     if report.conflicts:
-        said += f"; {_count(len(report.conflicts), 'conflict')} between the manifest and the files (listed on stderr)"
+        conflicts = _count(len(report.conflicts), "conflict")
+        said += f"; {conflicts} between the manifest and the files (listed on stderr)"
     return said
 
 
@@ -328,7 +339,10 @@ def _unsupported(paths: list[str], *, shown: int = 6) -> str:
 @click.option(
     "--cluster",
     metavar="tcp://HOST:8786",
-    help="Extract and OCR on this Dask scheduler's workers (pip install 'archive-search[distributed]').",
+    help=(
+        "Extract and OCR on this Dask scheduler's workers "
+        "(pip install 'archive-search[distributed]')."
+    ),
 )
 @click.option(
     "--allow-outside-paths",
@@ -383,7 +397,8 @@ def ingest(
                 bar.close()
     if report is None:
         click.echo(
-            "Interrupted: every file finished is stored and searchable; the same command again reads the rest",
+            "Interrupted: every file finished is stored and searchable; "
+            "the same command again reads the rest",
             err=True,
         )
         sys.exit(ExitCode.INTERRUPTED)
@@ -406,7 +421,10 @@ _CLEARANCE = click.option(
     "--clearance",
     default="public",
     show_default=True,
-    help="Highest secrecy level the reader may see: public, mat, toi-mat, tuyet-mat (or Mật, Tối mật…).",
+    help=(
+        "Highest secrecy level the reader may see: public, mat, toi-mat, tuyet-mat "
+        "(or Mật, Tối mật…)."
+    ),
 )
 _FILTERS = (
     click.option("--fond", multiple=True, help="Only this fond (repeatable)."),
@@ -520,7 +538,7 @@ def search(ctx: _Context, /, query: tuple[str, ...], as_json: bool, **options: A
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_context
 def facets(ctx: _Context, /, query: tuple[str, ...], as_json: bool, **options: Any) -> None:
-    """Document counts by fond, year, decade, type and issuer (and secrecy, when cleared) for a query."""
+    """Document counts by fond, year, decade, type, issuer (and secrecy, if cleared) for a query."""
     with ctx.archive() as archive:
         found = archive.facets(SearchQuery.build(" ".join(query), **options))
     if as_json:
@@ -686,7 +704,7 @@ def remove(ctx: _Context, doc_ids: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def stats(ctx: _Context, clearance: str, as_json: bool) -> None:
-    """Counts of documents, records, pages (OCR'd, born-digital), failures, index size; by fond, year, type."""
+    """Documents, records, pages (OCR'd, born-digital), failures, index size; by fond, year, type."""
     with ctx.archive() as archive:
         found = archive.statistics(clearance=clearance)
     if as_json:

@@ -1,9 +1,10 @@
-"""The server's users, their clearance, API tokens and sign-in sessions, in ``ARCHIVE/server.sqlite``.
+"""The server's users, their clearance, API tokens and sign-in sessions.
 
-A file apart from the catalogue: ingestion holds the catalogue's write transactions for long
-stretches and ``reindex`` rebuilds beside it, neither of which may delay a sign-in or an audit
-entry; and this file holds password hashes and the log of who read what, so it is created
-readable by its owner alone (``0600``), whatever the archive's other files allow.
+They live in ``ARCHIVE/server.sqlite``, a file apart from the catalogue: ingestion holds the
+catalogue's write transactions for long stretches and ``reindex`` rebuilds beside it, neither of
+which may delay a sign-in or an audit entry; and this file holds password hashes and the log of
+who read what, so it is created readable by its owner alone (``0600``), whatever the archive's
+other files allow.
 
 Passwords are hashed with scrypt (``hashlib.scrypt``, memory-hard, 16 MiB a hash) and a salt of
 their own; tokens and session ids are 256 random bits, stored as their SHA-256 only.

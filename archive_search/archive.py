@@ -123,7 +123,8 @@ class Archive:
         if not (root / CATALOG_NAME).exists():
             if not create:
                 raise ArchiveNotFoundError(
-                    "no archive here: ingest files first (`archive-search ingest PATH`) or pass --archive",
+                    "no archive here: ingest files first (`archive-search ingest PATH`)"
+                    " or pass --archive",
                     path=root,
                 )
             root.mkdir(parents=True, exist_ok=True)
@@ -276,7 +277,7 @@ class Archive:
         return engine.similar(stored, body, query)
 
     def document(self, doc_id: str, *, clearance: Secrecy | str = Secrecy.PUBLIC) -> DocumentView:
-        """A document's metadata, pages, what it cites and what cites it; hidden ones are not found."""
+        """A document's metadata, pages, what it cites and what cites it; hidden ones not found."""
         engine = self._search_engine()
         level = parse_clearance(clearance)
         stored = engine.visible(doc_id, level)

@@ -9,7 +9,7 @@ from typing import Any
 
 
 def to_json(value: Any) -> str:
-    """``value`` (results, a document, statistics, a report…) as one line of JSON, text unescaped."""
+    """``value`` (results, a document, statistics, a report…) as a line of JSON, text unescaped."""
     return json.dumps(value, ensure_ascii=False, default=_plain)
 
 

@@ -217,7 +217,8 @@ class SearchResults:
     """One page of results, the exact total, and facet counts over all matches.
 
     ``warning`` says when the query could not be read as written and was searched as plain words.
-    ``exact`` says that words matched only as typed, so the total and facets count that spelling alone.
+    ``exact`` says that words matched only as typed, so the total and facets count that spelling
+    alone.
     """
 
     query: str

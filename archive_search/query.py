@@ -141,7 +141,8 @@ MAX_QUERY_WORDS = 128
 MAX_NESTING = 32  # levels of parentheses
 
 
-# A Party symbol (``36-NQ/TW``) or a state one (``109/2025/NĐ-CP``, ``1408/QĐ-BXD``, ``121/2025/QH15``).
+# A Party symbol (``36-NQ/TW``) or a state one (``109/2025/NĐ-CP``, ``1408/QĐ-BXD``,
+# ``121/2025/QH15``).
 _SYMBOL = (
     r"(?:[Ss][oốOỐ]\s*:?\s+)?(?:\d+\s*[-\s]\s*[^\W\d_]+(?:\s*/\s*[^\W\d_]+)+"
     r"|\d+(?:\.\d+)?/(?:\d{4}/)?[^\W\d_]+\d*(?:-[^\W\d_]+\d*)*)(?![\w/])"
@@ -371,7 +372,8 @@ def parse_query(text: str) -> ParsedQuery:
     nodes = parser.sequence(closing=False)
     if not nodes and text.strip():  # only marks: searching them would list the whole archive
         raise QuerySyntaxError(
-            f"nothing to search in {text.strip()!r}: type a word, a symbol or a field such as loai:NQ "
+            f"nothing to search in {text.strip()!r}: "
+            "type a word, a symbol or a field such as loai:NQ "
             "(an empty query lists the documents the filters select)"
         )
     if not nodes:

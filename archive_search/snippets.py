@@ -191,7 +191,7 @@ def _heads(text: str) -> tuple[str, ...]:
 
 
 def _window(length: int, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
-    """The character range of ``width`` holding the most match starts (a little before the first)."""
+    """The character range of ``width`` holding most match starts (a little before the first)."""
     if not spans:
         return 0, min(length, width)
     lead = width // 6

@@ -34,7 +34,7 @@ _TABLE = threading.Lock()
 
 @contextlib.contextmanager
 def writing(archive: Path, what: str) -> Iterator[None]:
-    """Hold the archive's write lock for ``what`` (e.g. ``ingestion``), or raise ``ArchiveBusyError``."""
+    """Hold the archive's write lock for ``what`` (``ingestion``…) or raise ``ArchiveBusyError``."""
     key, holder = archive.resolve(), f"{what} by process {os.getpid()} on {socket.gethostname()}"
     with _TABLE:
         if key in _WRITING:
@@ -87,6 +87,7 @@ def _holder(handle: TextIO) -> str:
 
 def _busy(archive: Path, holder: str) -> ArchiveBusyError:
     return ArchiveBusyError(
-        f"another writer is at work on this archive ({holder}): wait for it to finish, then run this again",
+        f"another writer is at work on this archive ({holder}): "
+        "wait for it to finish, then run this again",
         path=archive,
     )

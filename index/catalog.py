@@ -241,7 +241,8 @@ class Catalog:
         """
         held, before = self._document_and_digest(path)
         self._db.execute(
-            "INSERT INTO files (path, sha256, size, status, error, document_id, updated_at, secrecy)"
+            "INSERT INTO files"
+            " (path, sha256, size, status, error, document_id, updated_at, secrecy)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET"
             " sha256 = excluded.sha256, size = excluded.size, status = excluded.status,"
             " error = excluded.error, document_id = excluded.document_id,"
@@ -279,7 +280,7 @@ class Catalog:
             self._forget_ocr_unless_held(digest)
 
     def _document_and_digest(self, path: str) -> tuple[str | None, str | None]:
-        """The document a file holds and its content's digest, as recorded (None for either unknown)."""
+        """The document a file holds and its content's digest, as recorded (None where unknown)."""
         row = self._db.execute(
             "SELECT document_id, sha256 FROM files WHERE path = ?", (path,)
         ).fetchone()
@@ -522,7 +523,7 @@ class Catalog:
             self._db.execute("DELETE FROM record_sources WHERE document_id = ?", (doc_id,))
 
     def cached_ocr(self, digest: str, pages: tuple[int, int] | None = None) -> tuple[OcrEntry, ...]:
-        """The OCR cache entries of the file ``digest`` (of its ``pages``, first and last, if given)."""
+        """The OCR cache entries of file ``digest`` (of its ``pages``, first to last, if any)."""
         first, last = pages or (1, 2**31)
         rows = self._db.execute(
             f"SELECT {_OCR_ENTRY_COLUMNS} FROM ocr_sources s JOIN ocr_cache c USING (image_hash)"
@@ -555,7 +556,8 @@ class Catalog:
     _SELECT = (
         "SELECT d.num, d.id, d.kind, d.source, "
         + ", ".join(f"d.{column}" for column in _META_COLUMNS)
-        + ", d.extra, d.sources, d.title_words, (SELECT count(*) FROM pages p WHERE p.document_num = d.num)"
+        + ", d.extra, d.sources, d.title_words,"
+        " (SELECT count(*) FROM pages p WHERE p.document_num = d.num)"
         " FROM documents d"
     )
 
@@ -660,7 +662,8 @@ class Catalog:
         rows = self._db.execute(
             f"WITH wanted (num, page) AS (VALUES {values}) "
             "SELECT document_num, pages.page, text "
-            "FROM wanted JOIN pages ON pages.document_num = wanted.num AND pages.page = wanted.page "
+            "FROM wanted JOIN pages"
+            " ON pages.document_num = wanted.num AND pages.page = wanted.page "
             "ORDER BY document_num, pages.page",
             [value for pair in pairs for value in pair],
         )

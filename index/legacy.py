@@ -6,10 +6,11 @@ UTF-8, or as VIQR ASCII (``Vie^.t Nam``). Documents mix encodings (a TCVN3 heade
 body), so the decision is taken per line and, inside a line, per run of words.
 
 A line is converted only when the converted line has clearly more valid Vietnamese syllables
-(:mod:`index.syllables`) than the line as given: at least ``ACCEPT_MARGIN`` more of its words. Inside
-a converted line each word keeps its original form when only the original is a valid syllable, or
-when it holds a letter no 8-bit view can produce (``ệ`` is Unicode, never TCVN3 or VNI), and words
-valid or invalid both ways follow their nearest decided neighbour: that is what a run is.
+(:mod:`index.syllables`) than the line as given: at least ``ACCEPT_MARGIN`` more of its words.
+Inside a converted line each word keeps its original form when only the original is a valid
+syllable, or when it holds a letter no 8-bit view can produce (``ệ`` is Unicode, never TCVN3 or
+VNI), and words valid or invalid both ways follow their nearest decided neighbour: that is what a
+run is.
 
 Run :func:`repair_text` before :func:`index.analysis.normalize`: normalisation deletes U+00AD, which
 is the TCVN3 byte for ``ư`` (``Tr­êng`` is ``Trường``).
@@ -209,7 +210,7 @@ def _is_word_ok(chunk: str) -> bool | None:
 
 
 def _score_view(line: str) -> str:
-    """``line`` for scoring: a VIQR ``.``/``?`` that is a tone mark stays inside its word (``ba? ba``)."""
+    """``line`` for scoring: a VIQR ``.``/``?`` tone mark stays inside its word (``ba? ba``)."""
     return _VIQR_WORD_END_RE.sub("`", line)
 
 
@@ -221,7 +222,7 @@ def _line_share(line: str) -> float:
 
 
 def _restore_capitals(source: str, converted: str, line_upper: bool) -> str:
-    """TCVN3 keeps no case for toned letters: an all-capital word (``TØNH``) is written in capitals."""
+    """TCVN3 has no case for toned letters: an all-capital word (``TØNH``) is put in capitals."""
     ascii_letters = [(i, ch) for i, ch in enumerate(source) if ch.isascii() and ch.isalpha()]
     if not ascii_letters or not all(ch.isupper() for _, ch in ascii_letters):
         return converted

@@ -547,7 +547,7 @@ def index_layout(path: Path) -> list[str]:
 
 
 def missing_fields(path: Path) -> list[str]:
-    """Fields this version searches that the index at ``path`` lacks: it was built by an older one."""
+    """Fields this version searches that the index at ``path`` lacks: an older one built it."""
     try:
         schema = json.loads((path / "meta.json").read_text(encoding="utf-8"))["schema"]
         return sorted(INDEX_FIELDS - {field["name"] for field in schema})

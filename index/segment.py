@@ -173,7 +173,7 @@ def compounds(text: str) -> list[str]:
 
 
 def candidate_compounds(syllables_in_order: list[str]) -> Iterator[str]:
-    """Every run of 2..MAX_COMPOUND adjacent query syllables, joined: the compounds a query may mean."""
+    """Every run of 2..MAX_COMPOUND adjacent query syllables, joined: compounds a query may mean."""
     for size in range(2, MAX_COMPOUND + 1):
         for start in range(len(syllables_in_order) - size + 1):
             yield JOINER.join(syllables_in_order[start : start + size])

@@ -1,12 +1,12 @@
 """Is a word a possible Vietnamese syllable? A phonotactic check, no dictionary.
 
 A syllable is ``initial consonant + rhyme`` with at most one tone mark. The rhyme must be one of
-the rhymes of the language (``oanh``, ``ương``, ``uyêt``…), the spelling rules must hold (``k``/``gh``/
-``ngh`` only before ``e ê i y``, ``c``/``g``/``ng`` not before them, ``yê`` only without an initial or
-after ``qu``, ``iê`` only after one), the tone must sit on the vowel that carries it (old and new
-style both accepted for open ``oa``/``oe``/``uy``), and a rhyme ending in ``c ch p t`` takes only
-the acute or the dot below. Legacy-encoding mojibake (``c¶ng``, ``viá»‡t``) fails these rules almost
-always, which is what :mod:`index.legacy` relies on.
+the rhymes of the language (``oanh``, ``ương``, ``uyêt``…), the spelling rules must hold
+(``k``/``gh``/``ngh`` only before ``e ê i y``, ``c``/``g``/``ng`` not before them, ``yê`` only
+without an initial or after ``qu``, ``iê`` only after one), the tone must sit on the vowel that
+carries it (old and new style both accepted for open ``oa``/``oe``/``uy``), and a rhyme ending in
+``c ch p t`` takes only the acute or the dot below. Legacy-encoding mojibake (``c¶ng``,
+``viá»‡t``) fails these rules almost always, which is what :mod:`index.legacy` relies on.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def _rhyme_ok(initial: str, rhyme: str, tone: int, tone_at: int) -> bool:
 
 @lru_cache(maxsize=1 << 16)
 def is_vietnamese_syllable(word: str) -> bool:
-    """True when ``word`` (lowercase, NFC) can be a Vietnamese syllable: ``cong``, ``nghiêng``, ``thuỷ``."""
+    """Whether ``word`` (lowercase, NFC) can be a Vietnamese syllable: ``cong``, ``nghiêng``."""
     if not 0 < len(word) <= 7:
         return False
     bare: list[str] = []

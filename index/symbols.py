@@ -101,7 +101,7 @@ def _cited_date(text: str, end: int) -> str:
 
 
 def cited_at(found: Sequence[Citation]) -> list[str]:
-    """``CITED_AT_FIELD`` terms of citations: ``key@`` undated, else ``key@YYYY-MM-DD`` and ``key@YYYY``."""
+    """``CITED_AT_FIELD`` terms: ``key@`` when undated, else ``key@YYYY-MM-DD`` and ``key@YYYY``."""
     values: list[str] = []
     for citation in found:
         dates = (citation.date, citation.date[:4]) if citation.date else ("",)

@@ -268,7 +268,7 @@ def _set_quietly(future: Future[Any], exc: BaseException) -> None:
 
 
 class ClusterHandle:
-    """A connection to a Dask scheduler: ``.executor`` for the pipeline, ``.workers``, ``.close()``."""
+    """A Dask scheduler connection: ``.executor`` for the pipeline, ``.workers``, ``.close()``."""
 
     def __init__(self, client: _Client, address: str, *, retries: int = DEFAULT_RETRIES) -> None:
         self.client, self.address = client, address

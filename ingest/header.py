@@ -45,7 +45,8 @@ _RULE_CHARS = "*-–─_=.•·"  # noqa: RUF001
 # A line that only draws a rule under a header block (``-------``, ``_______``).
 _RULE_RE = re.compile(r"[-–—─_=.•·~]{3,}")  # noqa: RUF001
 _SECRECY_MARKS = {"TUYỆT MẬT": "tuyệt mật", "TỐI MẬT": "tối mật", "MẬT": "mật"}
-# A line that is only a secrecy mark, folded: ``(MẬT)``, ``MẬT.``, ``Mật``, ``MAT``, ``Độ mật: Tối mật``.
+# A line that is only a secrecy mark, folded: ``(MẬT)``, ``MẬT.``, ``Mật``, ``MAT``,
+# ``Độ mật: Tối mật``.
 _SECRECY_LINE_RE = re.compile(r"(?:do mat\s*:?\s*)?(tuyet mat|toi mat|mat)")
 # A mark in brackets or with a full stop beside other words: ``TỈNH ỦY (MẬT)``.
 _BRACKETED_MARK_RE = re.compile(r"[(\[]\s*(TUYỆT MẬT|TỐI MẬT|MẬT)\s*[)\]]|(?<!\S)(MẬT)\.(?!\S)")
@@ -69,13 +70,15 @@ _HEADER_LINES = 40  # lines of the page read as its header, once table cells are
 _SUMMARY_LINES = 8
 # Where a document's body begins: its legal bases, a proposal, its first article or chapter.
 _BODY_START_RE = re.compile(
-    r"(?:Căn cứ|Theo đề nghị|Xét đề nghị|Thực hiện|Điều 1\b|Chương I\b|Phần I\b|PHẦN I\b|CHƯƠNG I\b)"
+    r"(?:Căn cứ|Theo đề nghị|Xét đề nghị|Thực hiện"
+    r"|Điều 1\b|Chương I\b|Phần I\b|PHẦN I\b|CHƯƠNG I\b)"
 )
 # The body enacting a document, printed under its trích yếu (``ỦY BAN THƯỜNG VỤ QUỐC HỘI``,
 # ``BỘ TRƯỞNG BỘ TÀI CHÍNH``, ``BAN THƯỜNG VỤ TỈNH ỦY``).
 _ENACTING_RE = re.compile(
     r"(?:BỘ TRƯỞNG|THỦ TƯỚNG|THỐNG ĐỐC|CHỦ TỊCH|CHÁNH ÁN|VIỆN TRƯỞNG|TỔNG KIỂM TOÁN"
-    r"|CHÍNH PHỦ$|QUỐC HỘI$|[UỦ]Ỷ? ?BAN THƯỜNG VỤ|BAN THƯỜNG VỤ|BAN CHẤP HÀNH|BAN BÍ THƯ|BỘ CHÍNH TRỊ"
+    r"|CHÍNH PHỦ$|QUỐC HỘI$|[UỦ]Ỷ? ?BAN THƯỜNG VỤ|BAN THƯỜNG VỤ|BAN CHẤP HÀNH"
+    r"|BAN BÍ THƯ|BỘ CHÍNH TRỊ"
     r"|HỘI ĐỒNG NHÂN DÂN|[UỦ]Ỷ? ?BAN NHÂN DÂN)"
 )
 _SUBJECT_RE = re.compile(r"^(V/v|V/V|v/v)\s*:?\s*(.*)")  # a công văn's subject line
@@ -410,7 +413,7 @@ def _name_at_end(line: str) -> str:
 
 
 def parse_signer(text: str) -> str:
-    """The name under the last signature block (``T/M BAN THƯỜNG VỤ`` / ``BÍ THƯ`` / name), or ''."""
+    """The name under the last signature block (``T/M BAN THƯỜNG VỤ``/``BÍ THƯ``/name), or ''."""
     lines = normalize(text).splitlines()
     starts = [index for index, line in enumerate(lines) if _SIGNATURE_RE.search(line)]
     if not starts:

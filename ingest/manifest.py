@@ -1,10 +1,10 @@
 """The manifest: metadata for files, and catalogue records that have no file.
 
 A CSV file, or an Excel workbook (``.xlsx``: its first sheet, title rows above the column
-names skipped), as catalogues (mục lục hồ sơ) are kept. Column names may be English or Vietnamese, with or
-without diacritics, in any case (``số ký hiệu``, ``So ky hieu``, ``symbol``); a CSV may start
-with a UTF-8 BOM (Excel's "CSV UTF-8"). Dates are ISO (``2019-03-15``), Vietnamese
-(``15/3/2019``) or, in a workbook, date cells.
+names skipped), as catalogues (mục lục hồ sơ) are kept. Column names may be English or
+Vietnamese, with or without diacritics, in any case (``số ký hiệu``, ``So ky hieu``, ``symbol``);
+a CSV may start with a UTF-8 BOM (Excel's "CSV UTF-8"). Dates are ISO (``2019-03-15``),
+Vietnamese (``15/3/2019``) or, in a workbook, date cells.
 """
 
 from __future__ import annotations

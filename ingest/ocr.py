@@ -113,7 +113,8 @@ def ocr_image(
 
 def read_words(picture: Image.Image, *, timeout: float, scratch: Path | None) -> list[OcrWord]:
     """The words tesseract reads on ``picture`` (grey or RGB), with their boxes on it."""
-    # An uncompressed TIFF, not pytesseract's PNG: cheaper to write and to read (docs/performance.md).
+    # An uncompressed TIFF, not pytesseract's PNG: cheaper to write and to read
+    # (docs/performance.md).
     with tempfile.NamedTemporaryFile(suffix=".tif", prefix="archive-search-", dir=scratch) as page:
         picture.save(page.name, format="TIFF")
         return parse_tsv(_tesseract(page.name, timeout))

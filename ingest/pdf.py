@@ -265,7 +265,8 @@ def _scanned_picture(page: PdfPage, dpi: int) -> PdfImage | None:
 
 def _stored_hash(picture: PdfImage) -> str:
     meta = picture.get_metadata()
-    how = f"{meta.width}x{meta.height}:{meta.bits_per_pixel}:{meta.colorspace}:{','.join(picture.get_filters())}"
+    filters = ",".join(picture.get_filters())
+    how = f"{meta.width}x{meta.height}:{meta.bits_per_pixel}:{meta.colorspace}:{filters}"
     digest = hashlib.sha256(how.encode())
     digest.update(picture.get_data(decode_simple=False))
     return digest.hexdigest()

@@ -364,7 +364,8 @@ class Ingestion:
                 unknown = [doc_id for doc_id in doc_ids if not self.catalog.remove(doc_id)]
                 if unknown:
                     raise NotFoundError(
-                        f"no document or record with id {', '.join(map(repr, unknown))}: nothing was removed "
+                        f"no document or record with id {', '.join(map(repr, unknown))}: "
+                        "nothing was removed "
                         "(`archive-search search` shows ids)"
                     )
             self._flush()

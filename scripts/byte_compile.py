@@ -1,9 +1,9 @@
 """Byte-compile the project's own modules, as a regular (not editable) install does.
 
 A CLI search then starts sooner (docs/performance.md), also where PYTHONDONTWRITEBYTECODE keeps
-Python from caching what it compiles. The modules are the packages and modules ``pyproject.toml`` installs,
-so a new one is compiled without being named here. Run by ``scripts/setup.sh`` after installing,
-and by the bench before it times CLI cold starts.
+Python from caching what it compiles. The modules are the packages and modules ``pyproject.toml``
+installs, so a new one is compiled without being named here. Run by ``scripts/setup.sh`` after
+installing, and by the bench before it times CLI cold starts.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The JSON API under ``/api/v1/``: the CLI's powers and its ``--json`` shapes, at the user's clearance.
+"""The JSON API under ``/api/v1/``: the CLI's powers and ``--json`` shapes, at a user's clearance.
 
 Every data endpoint needs a user (401 without one) and writes an audit entry; handlers are plain
 functions, which Starlette runs on its thread pool, as the archive and the log block.

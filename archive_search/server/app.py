@@ -157,7 +157,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _archive_error(request: Request, exc: Exception) -> Response:
-    """A library error: a query's own message; for the archive itself, a message without its path."""
+    """A library error: a query's own message; for the archive itself, one without its path."""
     assert isinstance(exc, ArchiveSearchError)
     if isinstance(exc, QueryError):
         return await _http_error(request, HTTPException(400, exc.message))

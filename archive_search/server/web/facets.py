@@ -124,7 +124,8 @@ def _svg(bars: list[tuple[str, str, int]], state: SearchState, title: str) -> Ma
         x = index * step
         chosen = " selected" if value in state.year else ""
         parts.append(
-            f'<a href="{escape(state.toggled("year", value))}" aria-label="{escape(name)}: {count}">'
+            f'<a href="{escape(state.toggled("year", value))}" '
+            f'aria-label="{escape(name)}: {count}">'
             f'<rect class="bar{chosen}" x="{x + gap / 2:.1f}" y="{base - height:.1f}" '
             f'width="{step - gap:.1f}" height="{height:.1f}">'
             f"<title>{escape(name)}: {count}</title></rect></a>"
