@@ -704,7 +704,7 @@ def remove(ctx: _Context, doc_ids: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def stats(ctx: _Context, clearance: str, as_json: bool) -> None:
-    """Documents, records, pages (OCR'd, born-digital), failures, index size; by fond, year, type."""
+    """Documents, records, pages (OCR'd, born-digital), failures, index size; by fond/year/type."""
     with ctx.archive() as archive:
         found = archive.statistics(clearance=clearance)
     if as_json:

@@ -1,6 +1,7 @@
-"""Measurements that need a process of their own (a clean peak RSS): ``python -m bench.child TASK JSON``.
+"""Measurements that need a process of their own (a clean peak RSS).
 
-Each task reads its arguments as one JSON object and prints one JSON object on stdout.
+Run as ``python -m bench.child TASK JSON``: each task reads its arguments as one JSON object and
+prints one JSON object on stdout.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def _rss_mb() -> dict[str, float]:
 
 
 def ingest(args: dict[str, Any]) -> dict[str, Any]:
-    """One ``Archive.ingest`` run: elapsed time, the report, peak RSS of the writer and its workers."""
+    """One ``Archive.ingest`` run: elapsed time, report, peak RSS of the writer and its workers."""
     from archive_search import Archive, IngestOptions
     from archive_search.ingest.extract import OcrMode
 

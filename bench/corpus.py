@@ -194,7 +194,7 @@ def _read_jsonl(pool: Path, limit: int | None) -> Iterator[Article]:
 
 
 def _sample_articles(limit: int | None) -> list[Article]:
-    """Fallback prose: the sample archive's text files and generated sentences mixed by a fixed seed."""
+    """Fallback prose: the sample archive's text files and generated sentences, mixed by a seed."""
     texts = [path.read_text(encoding="utf-8") for path in sorted((REPO / "sample").rglob("*.txt"))]
     sentences = [
         s.strip() for t in texts for s in re.split(r"(?<=[.!?])\s+|\f|\n", t) if len(s.split()) > 3
@@ -290,7 +290,8 @@ class Generator:
         kind = {"NQ": "Nghị quyết", "CT": "Chỉ thị", "KL": "Kết luận"}.get(
             cited.split("-")[1].split("/")[0], "Văn bản"
         )
-        return f"Thực hiện {kind} số {cited} ngày {rng.randint(1, 28)}/{rng.randint(1, 12)}/{rng.randint(1976, 2025)}."
+        day, month, year = rng.randint(1, 28), rng.randint(1, 12), rng.randint(1976, 2025)
+        return f"Thực hiện {kind} số {cited} ngày {day}/{month}/{year}."
 
     def _pages(self, header: str, first: Article) -> list[str]:
         rng = self.rng
@@ -332,7 +333,7 @@ class Generator:
 
 @dataclass(slots=True)
 class ScaleCorpus:
-    """What was written: the documents (as .txt), the manifest, the records, a PDF and a scan subset."""
+    """What was written: the documents (.txt), manifest, records, and a PDF and a scan subset."""
 
     root: Path
     documents: list[GeneratedDoc]
@@ -390,7 +391,8 @@ def _write_manifest(
         writer = csv.writer(handle)
         writer.writerow(MANIFEST_COLUMNS)
         for n, doc in enumerate(documents):
-            # Archival placement and the register's metadata; title and secrecy come from the header.
+            # Archival placement and the register's metadata; title and secrecy come from the
+            # header.
             writer.writerow(
                 [
                     f"text/{doc.fond}/{doc.key}.txt",

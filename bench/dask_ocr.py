@@ -1,4 +1,4 @@
-"""OCR throughput through a local Dask cluster vs the local process pool, on the same pages and cores.
+"""OCR throughput through a local Dask cluster vs the local process pool, same pages and cores.
 
 ``python -m bench.dask_ocr --pages 16 --workers 2 --repeats 3`` renders ``--pages`` distinct A4
 scans at 300 dpi, OCRs them (no OCR cache) through ``ProcessPoolExecutor(workers)`` with
@@ -106,8 +106,8 @@ def report(rates: dict[str, float], pages: int, workers: int, repeats: int) -> s
         f"| {100 * rates['dask'] / rates['local']:.1f}% |",
         "",
         f"Scaling plan: {per_core_hour:.0f} pages/hour/core measured through Dask; "
-        f"{ARCHIVE_PAGES:,} pages, assuming linear scaling (OCR is CPU-bound, tasks are independent, "
-        "the parent only writes):",
+        f"{ARCHIVE_PAGES:,} pages, assuming linear scaling (OCR is CPU-bound, tasks are "
+        "independent, the parent only writes):",
         "",
         "| cores | pages/hour | hours for the archive |",
         "| ---: | ---: | ---: |",

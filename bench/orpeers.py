@@ -3,7 +3,8 @@
 Each is set up as its users would for ranking free text (one text field, no stemmer):
 
 - ``tantivy``: tantivy-py's default tokenizer over the text as written, its QueryParser (OR by
-  default), BM25; ``tantivy-folded``: the same over text and queries folded in Python (``đ`` → ``d``);
+  default), BM25; ``tantivy-folded``: the same over text and queries folded in Python
+  (``đ`` → ``d``);
 - ``fts5``: SQLite FTS5 (``unicode61 remove_diacritics 2``, text as written), quoted words joined by
   ``OR``, ``ORDER BY rank`` (bm25); ``fts5-folded``: text and queries folded in Python first;
 - ``xapian``: a TermGenerator over folded text, QueryParser with OR as the default operator, BM25;

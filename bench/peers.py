@@ -2,9 +2,10 @@
 
 - ``fts5``: SQLite FTS5 with ``unicode61 remove_diacritics 2`` over the text as written (it folds
   tone marks but not ``đ``, so ``dang`` does not find ``Đảng``);
-- ``fts5-folded``: FTS5 over text folded in Python (``đ`` → ``d``) before insertion, queries folded too;
-- ``xapian``: Xapian (``xapian-bindings-binary``), folded text, no stemmer, AND of terms, plain top-10;
-  BM25 over one field holding title and body;
+- ``fts5-folded``: FTS5 over text folded in Python (``đ`` → ``d``) before insertion, queries
+  folded too;
+- ``xapian``: Xapian (``xapian-bindings-binary``), folded text, no stemmer, AND of terms, plain
+  top-10; BM25 over one field holding title and body;
 - ``whoosh``: Whoosh (``whoosh-reloaded``), folded text, regex tokenizer and lowercase filter;
 - ``postgres``: PostgreSQL full-text search on a private throw-away server (``initdb`` into the
   peer's work dir, listening only on a unix socket there): folded text, a generated ``tsvector``
@@ -66,14 +67,14 @@ class BenchQuery:
 
 @dataclass(slots=True)
 class Parsed:
-    """A query as term lists: each positive and negative clause is a word or a phrase (several terms)."""
+    """A query as term lists: each positive or negative clause a word or a phrase (many terms)."""
 
     positive: list[list[str]] = field(default_factory=list)
     negative: list[list[str]] = field(default_factory=list)
 
 
 def parse(text: str, *, folded: bool) -> Parsed:
-    """Words, ``"phrases"``, ``-exclusions``; a symbol (``36-NQ/TW``) becomes a phrase of its parts."""
+    """Words, ``"phrases"``, ``-exclusions``; a symbol (``36-NQ/TW``) as a phrase of its parts."""
     parsed = Parsed()
     for match in _CLAUSE_RE.finditer(text):
         neg = bool(match.group(1) or match.group(3))
@@ -116,7 +117,7 @@ def _tree_size(path: Path) -> int:
 
 
 class Fts5:
-    """SQLite FTS5; ``folded`` feeds it Python-folded text instead of relying on ``remove_diacritics``."""
+    """SQLite FTS5; ``folded`` feeds it Python-folded text instead of ``remove_diacritics``."""
 
     def __init__(self, path: Path, *, folded: bool) -> None:
         self.name = "fts5-folded" if folded else "fts5"
@@ -126,8 +127,8 @@ class Fts5:
         self.db = sqlite3.connect(path)
         tokenizer = "unicode61 remove_diacritics 0" if folded else "unicode61 remove_diacritics 2"
         self.db.execute(
-            "CREATE VIRTUAL TABLE docs USING fts5(title, body, key UNINDEXED, fond UNINDEXED, year UNINDEXED,"
-            f" doc_type UNINDEXED, secrecy UNINDEXED, tokenize = '{tokenizer}')"
+            "CREATE VIRTUAL TABLE docs USING fts5(title, body, key UNINDEXED, fond UNINDEXED, year "
+            f"UNINDEXED, doc_type UNINDEXED, secrecy UNINDEXED, tokenize = '{tokenizer}')"
         )
 
     def build(self, docs: Iterable[PeerDoc]) -> None:
@@ -172,7 +173,7 @@ def _fts_phrase(terms: Sequence[str]) -> str:
 
 
 class Xapian:
-    """Xapian with folded text and positions (for phrases); filters as boolean terms and a value range."""
+    """Xapian, folded text with positions (phrases); filters as boolean terms and a value range."""
 
     name = "xapian"
 
@@ -189,7 +190,8 @@ class Xapian:
         x = self.x
         for d in docs:
             doc = x.Document()
-            # The same tokens as every other peer (a TermGenerator keeps "tp.hcm" whole, the query would not).
+            # The same tokens as every other peer (a TermGenerator keeps "tp.hcm" whole, the query
+            # would not).
             for position, term in enumerate(
                 _TOKEN_RE.findall(fold(d.title + "\n" + d.text)), start=1
             ):
@@ -313,15 +315,15 @@ _PG_PORT = 5432  # names the socket file only: the server listens on no TCP addr
 _SOCKET_MAX = 107  # sun_path holds 108 bytes with the terminating NUL
 _PG_SCHEMA = """
 CREATE TABLE docs (
-    key text PRIMARY KEY, title text NOT NULL, body text NOT NULL, fond text NOT NULL, year integer NOT NULL,
-    doc_type text NOT NULL, secrecy text NOT NULL,
+    key text PRIMARY KEY, title text NOT NULL, body text NOT NULL, fond text NOT NULL,
+    year integer NOT NULL, doc_type text NOT NULL, secrecy text NOT NULL,
     doc tsvector GENERATED ALWAYS AS
         (setweight(to_tsvector('simple', title), 'A') || to_tsvector('simple', body)) STORED
 )"""
 
 
 def postgres_bindir() -> Path | None:
-    """Where ``initdb`` and ``pg_ctl`` are: Debian's newest ``/usr/lib/postgresql/VERSION/bin``, else PATH."""
+    """Where ``initdb`` and ``pg_ctl`` are: the newest ``/usr/lib/postgresql/*/bin``, else PATH."""
 
     def version(folder: Path) -> tuple[int, ...]:
         return tuple(int(part) for part in folder.parent.name.split(".") if part.isdigit())
@@ -386,7 +388,7 @@ def _as_owner(owner: str | None, argv: list[str], cwd: Path) -> None:
 
 
 def _server_root(folder: Path, owner: str | None) -> Path:
-    """``folder`` when the server's account can reach it and its socket path fits, else the temp dir."""
+    """``folder`` if the server's account can reach it and its socket path fits, else a temp dir."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder.resolve()
     fits = len(str(path)) + len("/pg-xxxxxxxx/.s.PGSQL.5432") <= _SOCKET_MAX
@@ -402,7 +404,7 @@ def _stop_server(bindir: Path, data: Path, owner: str | None) -> None:
 
 
 class PostgresServer:
-    """A throw-away PostgreSQL server in a fresh data dir, listening only on a unix socket in that dir.
+    """A throw-away PostgreSQL server in a fresh data dir, listening only on a unix socket there.
 
     ``close()`` (or the interpreter's exit, or a failed start) stops it and deletes the dir.
     """
@@ -437,7 +439,8 @@ class PostgresServer:
             quoted = str(self.data).replace("'", "''")
             with (self.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
                 conf.write(
-                    f"listen_addresses = ''\nunix_socket_directories = '{quoted}'\nport = {_PG_PORT}\n"
+                    f"listen_addresses = ''\nunix_socket_directories = '{quoted}'\nport = "
+                    f"{_PG_PORT}\n"
                 )
             self._start(bindir, owner, root)
         except BaseException:
@@ -484,7 +487,7 @@ class PostgresServer:
 
 
 def _pg_words(text: str) -> str:
-    """Folded text as the tokens every other peer sees, so PostgreSQL's parser finds no hosts or URLs."""
+    """Folded text as the tokens other peers see, so PostgreSQL's parser finds no hosts or URLs."""
     return " ".join(_TOKEN_RE.findall(fold(text)))
 
 
@@ -552,8 +555,8 @@ class Postgres:
         clauses += ["!! phraseto_tsquery('simple', %s)"] * len(parsed.negative)
         terms = [" ".join(c) for c in (*parsed.positive, *parsed.negative)]
         sql = (
-            f"SELECT key FROM docs, (SELECT {' && '.join(clauses)} AS q) AS query "
-            f"WHERE doc @@ q AND {' AND '.join(where)} ORDER BY ts_rank(doc, q) DESC LIMIT {int(limit)}"
+            f"SELECT key FROM docs, (SELECT {' && '.join(clauses)} AS q) AS query WHERE doc @@ q "
+            f"AND {' AND '.join(where)} ORDER BY ts_rank(doc, q) DESC LIMIT {int(limit)}"
         )
         return [row[0] for row in self.db.execute(sql, [*terms, *args])]
 
@@ -580,7 +583,8 @@ def available_peers(folder: Path) -> tuple[list[Peer], dict[str, str]]:
         peers.append(Xapian(folder / "xapian"))
     except ImportError as exc:
         missing["xapian"] = (
-            f"unavailable: xapian-bindings-binary does not import ({exc}; pip install -e '.[bench]')"
+            f"unavailable: xapian-bindings-binary does not import ({exc}; pip install -e "
+            "'.[bench]')"
         )
     if importlib.util.find_spec("whoosh") is not None:
         peers.append(Whoosh(folder / "whoosh"))

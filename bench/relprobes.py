@@ -2,8 +2,8 @@
 
 - ``marks``: the share of the top 10 holding both words as typed (target ≥ 98%);
 - ``short``: the share of 2-3-word queries whose top 10 hold only documents with every word;
-- ``similar``: the document's opening words as the query find it first and its near-duplicate second, and
-  ``Archive.similar`` putting the near-duplicate first.
+- ``similar``: the document's opening words as the query find it first and its near-duplicate
+  second, and ``Archive.similar`` putting the near-duplicate first.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The relevance bench's report: one table per query set, the probes, latency, the bench's timings."""
+"""The relevance bench's report: a table per query set, the probes, latency, the bench's timings."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ LATENCY_TARGETS = {
 }
 
 UPPER_BOUND = (
-    "The archive's own known-item figures (bench/reports/scale-*.md: an article's title searched in an "
-    "archive that holds that title as its first line) are an **upper bound**: their queries are "
-    "copied from the documents' text. The sets below, whose queries nobody here wrote and whose "
-    "documents do not repeat them, are the honest measure of what a new user gets."
+    "The archive's own known-item figures (bench/reports/scale-*.md: an article's title searched "
+    "in an archive that holds that title as its first line) are an **upper bound**: their queries "
+    "are copied from the documents' text. The sets below, whose queries nobody here wrote and "
+    "whose documents do not repeat them, are the honest measure of what a new user gets."
 )
 
 
@@ -107,10 +107,10 @@ def _probe_section(r: Results) -> list[str]:
             "## Marks typed are meant (diacritic precision)",
             "",
             f"{marks['probes']} two-word queries typed with marks (adjacent words of a headline), "
-            "each word having look-alikes in the documents (same letters, other marks), where "
-            "≥ 10 documents hold both words "
-            "as typed and ≥ 10 others only look-alikes; the share of the top 10 that hold both "
-            f"as typed (target ≥ 98% for archive-search). Examples: {', '.join(marks['examples'])}.",
+            "each word having look-alikes in the documents (same letters, other marks), where ≥ 10 "
+            "documents hold both words as typed and ≥ 10 others only look-alikes; the share of the "
+            "top 10 that hold both as typed (target ≥ 98% for archive-search). Examples: "
+            f"{', '.join(marks['examples'])}.",
             "",
             "| system | top 10 holding the words as typed |",
             "| --- | ---: |",
@@ -139,10 +139,9 @@ def _probe_section(r: Results) -> list[str]:
             "",
             f"The headline set's {similar['docs']:,} documents hold {similar['pairs']} "
             "near-duplicates of articles not queried (one sentence and two words dropped, one "
-            "comma changed). `Archive.similar(original)` "
-            "(which leaves the original out) puts the near-duplicate first for "
-            f"**{_pct(similar['similar_dup_first'])}**. The original's opening (its first 100 words, "
-            "within a query's size limit) as the query:",
+            "comma changed). `Archive.similar(original)` (which leaves the original out) puts the "
+            f"near-duplicate first for **{_pct(similar['similar_dup_first'])}**. The original's "
+            "opening (its first 100 words, within a query's size limit) as the query:",
             "",
             "| system | the document first | its near-duplicate second |",
             "| --- | ---: | ---: |",
@@ -185,9 +184,9 @@ def render(r: Results) -> str:
         f"- Command: `{o.command}`",
         f"- Machine: {_machine()}",
         f"- Sizes: {o.docs:,} news articles, {o.queries} queries per news set, ALQAC questions: "
-        f"{'all' if o.alqac_queries is None else o.alqac_queries}, {o.similar_dups} near-duplicates "
-        f"in the headline set, {o.marks} mark pairs, {o.short} short "
-        f"queries; seed {o.seed}{'; SYNTHETIC stand-in data' if o.synthetic else ''}",
+        f"{'all' if o.alqac_queries is None else o.alqac_queries}, {o.similar_dups} "
+        f"near-duplicates in the headline set, {o.marks} mark pairs, {o.short} short queries; seed "
+        f"{o.seed}{'; SYNTHETIC stand-in data' if o.synthetic else ''}",
         f"- Bench time: {r.timings.get('total', float('nan')):.0f} s",
         "",
         UPPER_BOUND,

@@ -1,4 +1,4 @@
-"""A bench report from one run: figures next to their targets, the machine, the date, the command."""
+"""A bench report from one run: figures beside their targets, the machine, the date, the command."""
 
 from __future__ import annotations
 
@@ -43,7 +43,10 @@ def _machine() -> str:
             versions.append(f"{package} not installed")
     # Which build of Python runs the bench matters to search times (docs/performance.md).
     interpreter = os.path.realpath(sys.executable)
-    system = f"{platform.system()} {platform.release()}; Python {platform.python_version()} ({interpreter})"
+    system = (
+        f"{platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()} ({interpreter})"
+    )
     versions += [
         postgres_version(),
         *(_tool_version([tool, "--version"]) for tool in ("tesseract", "ocrmypdf")),
@@ -89,8 +92,8 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
                 f["ingest_pdf"] >= 20,
             ),
             (
-                "… share of its parts' limit (pdfminer + segmentation alone, same files, same workers: "
-                f"{_num(f['pdfminer_limit'])} pages/s)",
+                "… share of its parts' limit (pdfminer + segmentation alone, same files, same "
+                f"workers: {_num(f['pdfminer_limit'])} pages/s)",
                 f"{share:.0%}",
                 "≥ 90%",
                 share >= 0.9,
@@ -110,8 +113,8 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
     if "reindex" in f:
         rows.append(
             (
-                f"Reindex ({f['archive_pages']:,} pages, {f['archive_docs'] + f['archive_records']:,} documents "
-                "and records)",
+                f"Reindex ({f['archive_pages']:,} pages, "
+                f"{f['archive_docs'] + f['archive_records']:,} documents and records)",
                 f"{_num(f['reindex'], 0)} pages/s",
                 "≥ 1,000 pages/s",
                 f["reindex"] >= 1000,
@@ -122,8 +125,8 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
         rss = f["reindex_rss_self"] + workers * f["reindex_rss_child"]
         rows.append(
             (
-                f"Reindex peak RSS (writer {_num(f['reindex_rss_self'], 0)} MB + {workers} x largest analysis "
-                f"worker {_num(f['reindex_rss_child'], 0)} MB)",
+                f"Reindex peak RSS (writer {_num(f['reindex_rss_self'], 0)} MB + {workers} x "
+                f"largest analysis worker {_num(f['reindex_rss_child'], 0)} MB)",
                 f"{_num(rss, 0)} MB",
                 "≤ 2 GB (the ingest target)",
                 rss <= 2048,
@@ -135,8 +138,8 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
         ratio = f["index_mb"] / f["raw_text_mb"]
         rows.append(
             (
-                f"Index size vs raw text ({_num(f['raw_text_mb'])} MB of UTF-8 text; catalogue, which "
-                f"holds the text itself, {_num(f['catalog_mb'])} MB)",
+                f"Index size vs raw text ({_num(f['raw_text_mb'])} MB of UTF-8 text; catalogue, "
+                f"which holds the text itself, {_num(f['catalog_mb'])} MB)",
                 f"{_num(f['index_mb'])} MB = {ratio:.2f}x",
                 "≤ 1.5x",
                 ratio <= 1.5,
@@ -146,8 +149,8 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
         rss = f["ingest_rss_self"] + r.settings.workers * f["ingest_rss_child"]
         rows.append(
             (
-                f"Ingest peak RSS (writer {_num(f['ingest_rss_self'], 0)} MB + {r.settings.workers} x largest "
-                f"worker {_num(f['ingest_rss_child'], 0)} MB)",
+                f"Ingest peak RSS (writer {_num(f['ingest_rss_self'], 0)} MB + "
+                f"{r.settings.workers} x largest worker {_num(f['ingest_rss_child'], 0)} MB)",
                 f"{_num(rss, 0)} MB",
                 "≤ 2 GB",
                 rss <= 2048,
@@ -170,7 +173,8 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
             *(
                 [
                     (
-                        "Query p50 the first time it is asked (in a process warmed up with other queries)",
+                        "Query p50 the first time it is asked (in a process warmed up with other "
+                        "queries)",
                         f"{f['first_query_p50']:.2f} ms",
                         "≤ 5 ms at full scale",
                         f["first_query_p50"] <= 5,
@@ -180,9 +184,9 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
                 else []
             ),
             (
-                f"Search process peak RSS (at the end: {_num(f.get('search_rss_anon'), 0)} MB its own, "
-                f"{_num(f.get('search_rss_file'), 0)} MB of index and catalogue files mapped in, shared with the "
-                "OS file cache)",
+                f"Search process peak RSS (at the end: {_num(f.get('search_rss_anon'), 0)} MB its "
+                f"own, {_num(f.get('search_rss_file'), 0)} MB of index and catalogue files mapped "
+                "in, shared with the OS file cache)",
                 f"{_num(f['search_rss'], 0)} MB",
                 "≤ 300 MB",
                 f["search_rss"] <= 300,
@@ -216,8 +220,9 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
             )
             rows.append(
                 (
-                    f"Known-item MRR@10, titles {'with diacritics' if variant == 'diacritics' else 'stripped'} "
-                    f"(best peer: {best[1]})",
+                    "Known-item MRR@10, titles "
+                    f"{'with diacritics' if variant == 'diacritics' else 'stripped'} (best peer: "
+                    f"{best[1]})",
                     f"{f[key][0]:.3f} vs {best[0]:.3f}",
                     "above every peer",
                     f[key][0] > best[0],
@@ -227,21 +232,21 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
 
 
 def _repeats(f: dict[str, Any]) -> str:
-    """Each repeat's share of the limit measured beside it: on a few pages the limit itself swings."""
+    """Each repeat's share of the limit measured beside it: on few pages the limit itself swings."""
     shares = f.get("ocr_shares")
     return f" (repeats: {', '.join(f'{share:.0%}' for share in shares)})" if shares else ""
 
 
 def _ocr_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
-    """Ours against plain tesseract (the target), tesseract with the library's options, and ocrmypdf."""
+    """Ours against plain tesseract (the target), tesseract with the library's options, ocrmypdf."""
     f, workers = r.figures, r.settings.workers
     share = f["ocr"] / f["tesseract_limit"]
     options = f.get("tesseract_options", "")
     rows: list[tuple[str, str, str, bool | None]] = [
         (
-            f"OCR ({f['ocr_pages']} scanned pages; limit = {workers} x one `tesseract TIFF stdout -l vie` on the "
-            f"page as the uncompressed TIFF the library writes, OMP_THREAD_LIMIT=1: {_num(f['tesseract_limit'])} "
-            "pages/min"
+            f"OCR ({f['ocr_pages']} scanned pages; limit = {workers} x one `tesseract TIFF stdout "
+            "-l vie` on the page as the uncompressed TIFF the library writes, OMP_THREAD_LIMIT=1: "
+            f"{_num(f['tesseract_limit'])} pages/min"
             + ("" if options else "; the library passes tesseract no extra options")
             + ")",
             f"{_num(f['ocr'])} pages/min = {share:.0%}{_repeats(f)}",
@@ -253,9 +258,9 @@ def _ocr_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
         tuned = f["ocr"] / f["tesseract_limit_tuned"]
         rows.append(
             (
-                f"… share of the limit with the library's own tesseract options ({workers} x `tesseract TIFF "
-                f"stdout -l vie {options}`: {_num(f['tesseract_limit_tuned'])} pages/min): the pipeline's "
-                "own overhead",
+                f"… share of the limit with the library's own tesseract options ({workers} x "
+                f"`tesseract TIFF stdout -l vie {options}`: {_num(f['tesseract_limit_tuned'])} "
+                "pages/min): the pipeline's own overhead",
                 f"{tuned:.0%}",
                 "for comparison",
                 None,
@@ -268,9 +273,9 @@ def _ocr_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
         startup = _num(f["ocrmypdf_startup_s"])
         rows.append(
             (
-                f"… `ocrmypdf --jobs {workers} -l vie` (the same {f['ocr_pages']} pages merged into one PDF, its "
-                f"defaults, PDF/A output, OMP_THREAD_LIMIT=1; whole command incl. its {startup} s start-up: "
-                f"{_num(ocrmypdf)} pages/min)",
+                f"… `ocrmypdf --jobs {workers} -l vie` (the same {f['ocr_pages']} pages merged "
+                "into one PDF, its defaults, PDF/A output, OMP_THREAD_LIMIT=1; whole command incl. "
+                f"its {startup} s start-up: {_num(ocrmypdf)} pages/min)",
                 f"ours / ocrmypdf = {f['ocr'] / ocrmypdf:.2f}x",
                 "for comparison",
                 None,
@@ -294,12 +299,12 @@ def _quality_section(r: Results) -> list[str]:
         "",
         "## Ingestion quality (issue 4)",
         "",
-        "Metadata read from the headers (no manifest) against the generator's truth, share of documents "
-        "right per field; overall = share of all (document, field) pairs right. Scanned: first pages of "
-        "generated documents drawn at 300 dpi with the Party header in two columns (issuing body, star and "
-        "`Số …` on the left; `ĐẢNG CỘNG SẢN VIỆT NAM`, place and date on the right), every other one with "
-        "scanner noise, one of them secret when the corpus has one, ingested through `Archive.ingest` "
-        "with real tesseract:",
+        "Metadata read from the headers (no manifest) against the generator's truth, share of "
+        "documents right per field; overall = share of all (document, field) pairs right. Scanned: "
+        "first pages of generated documents drawn at 300 dpi with the Party header in two columns "
+        "(issuing body, star and `Số …` on the left; `ĐẢNG CỘNG SẢN VIỆT NAM`, place and date on "
+        "the right), every other one with scanner noise, one of them secret when the corpus has "
+        "one, ingested through `Archive.ingest` with real tesseract:",
         "",
         "| headers | " + " | ".join(fields) + " |",
         "| --- | " + " | ".join("---:" for _ in fields) + " |",
@@ -309,8 +314,8 @@ def _quality_section(r: Results) -> list[str]:
             if shares
         ),
         "",
-        "OCR character error rate (median of 2 first pages, 700 characters each, rendered at 300 dpi and "
-        "read through the project's tesseract seam; spaces collapsed, one spelling):",
+        "OCR character error rate (median of 2 first pages, 700 characters each, rendered at 300 "
+        "dpi and read through the project's tesseract seam; spaces collapsed, one spelling):",
         "",
         "| scan | CER |",
         "| --- | ---: |",
@@ -331,8 +336,8 @@ def _peer_rounds_note(r: Results) -> str:
 def _peer_table(r: Results) -> list[str]:
     f = r.figures
     lines = [
-        "| system | build s | index MB | p50 ms | p99 ms | our p50 speed-up | MRR@10 (diacritics) | "
-        "recall@10 (diacritics) | MRR@10 (accentless) | recall@10 (accentless) |",
+        "| system | build s | index MB | p50 ms | p99 ms | our p50 speed-up | MRR@10 (diacritics) "
+        "| recall@10 (diacritics) | MRR@10 (accentless) | recall@10 (accentless) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
 
@@ -348,14 +353,15 @@ def _peer_table(r: Results) -> list[str]:
         "ki_accentless": f.get("ki_accentless", (math.nan, math.nan)),
     }
     lines.append(
-        f"| **archive-search** | {_num(f.get('text_ingest_s'))} (ingest) | {_num(f.get('index_mb'))} "
-        f"| {_num(f.get('query_p50'), 2)} | {_num(f.get('query_p99'), 2)} | 1.00x | {quality(ours)} |"
+        f"| **archive-search** | {_num(f.get('text_ingest_s'))} (ingest) | "
+        f"{_num(f.get('index_mb'))} | {_num(f.get('query_p50'), 2)} | "
+        f"{_num(f.get('query_p99'), 2)} | 1.00x | {quality(ours)} |"
     )
     for name, p in r.peers.items():
         speed = p["p50"] / f["query_p50"] if "p50" in p and "query_p50" in f else math.nan
         lines.append(
-            f"| {name} | {_num(p.get('build_s'))} | {_num(p.get('size_mb'))} | {_num(p.get('p50'), 2)} "
-            f"| {_num(p.get('p99'), 2)} | {speed:.3g}x | {quality(p)} |"
+            f"| {name} | {_num(p.get('build_s'))} | {_num(p.get('size_mb'))} | "
+            f"{_num(p.get('p50'), 2)} | {_num(p.get('p99'), 2)} | {speed:.3g}x | {quality(p)} |"
         )
     for name, why in r.missing.items():
         lines.append(f"| {name} | {why} | | | | | | | | |")
@@ -368,13 +374,13 @@ def _known_item_note(f: dict[str, Any]) -> str:
             "Known-item quality: not measured in this run (`--skip known-item`): n/a in the table."
         )
     return (
-        f"Known-item quality: {f['ki_articles']:,} vietnews articles ingested as `.txt` (title on the "
-        f"first line) through `Archive.ingest`; {f.get('ki_queries', 0):,} titles queried with diacritics and "
-        "with them stripped (`Archive.search(title, limit=10)`; the article is the one right answer, and an "
-        "article the corpus holds twice word for word, which the catalogue stores once, is one document for us "
-        "and for the peers, which index both copies); the peers index the same title + body. Quality figures "
-        "are deterministic (one pass). "
-        f"Our queries that raised a query error: {f.get('ki_errors', 0)}."
+        f"Known-item quality: {f['ki_articles']:,} vietnews articles ingested as `.txt` (title on "
+        f"the first line) through `Archive.ingest`; {f.get('ki_queries', 0):,} titles queried with "
+        "diacritics and with them stripped (`Archive.search(title, limit=10)`; the article is the "
+        "one right answer, and an article the corpus holds twice word for word, which the "
+        "catalogue stores once, is one document for us and for the peers, which index both "
+        "copies); the peers index the same title + body. Quality figures are deterministic (one "
+        f"pass). Our queries that raised a query error: {f.get('ki_errors', 0)}."
     )
 
 
@@ -383,15 +389,17 @@ def write_report(r: Results, out: Path) -> None:
     lines = [
         "# Benchmarks",
         "",
-        "Regenerated by the bench command; do not edit by hand. Every timed figure is the median of "
-        f"{s.repeats} runs (query latency: median over {f.get('query_rounds', '?')} rounds of each round's p50/p99).",
+        "Regenerated by the bench command; do not edit by hand. Every timed figure is the median "
+        f"of {s.repeats} runs (query latency: median over {f.get('query_rounds', '?')} rounds of "
+        "each round's p50/p99).",
         "",
         f"- Command: `{s.command}` (from the repository root, with `.venv/bin/python`)",
         f"- Date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- Machine: {_machine()}",
-        f"- Scale {s.scale}: {f.get('corpus_docs', 0):,} documents, {f.get('corpus_pages', 0):,} pages, "
-        f"{f.get('corpus_records', 0):,} catalogue records (1.0 = 38,047 / 83,946 / 125,864); prose from "
-        f"{f.get('text_pool')}; seed {s.seed}; whole run {_num(f.get('total_s'), 0)} s.",
+        f"- Scale {s.scale}: {f.get('corpus_docs', 0):,} documents, {f.get('corpus_pages', 0):,} "
+        f"pages, {f.get('corpus_records', 0):,} catalogue records (1.0 = 38,047 / 83,946 / "
+        f"125,864); prose from {f.get('text_pool')}; seed {s.seed}; whole run "
+        f"{_num(f.get('total_s'), 0)} s.",
         "- Load: a shared 2-core development machine; rates vary from run to run by 10-30% (the "
         "bench log shows each repeat), so compare ratios measured in the same run.",
         *(f"- {note}" for note in r.notes),
@@ -411,16 +419,18 @@ def write_report(r: Results, out: Path) -> None:
         "",
         *_peer_table(r),
         "",
-        "Latency: the fixed query set below on the scale archive (documents + catalogue records). Ours is "
-        "the full `Archive.search` (exact total, facets, page hits, snippets); peers return a plain top-10 of "
-        "document keys. Peers are set up as their users would: `fts5` = `unicode61 remove_diacritics 2` over the "
-        "text as written (it does not fold `đ`); `fts5-folded`, `xapian`, `whoosh` and `postgres` get text and "
-        "queries folded in Python (`đ` → `d`, no diacritics); all queries are an AND of the words, phrases as "
-        "phrase queries, symbols as phrases of their parts, filters as filter clauses. `postgres` is a private "
-        "server started for the run (`initdb` into the work dir, default settings, a unix socket only, queried "
-        "through psycopg): a table with a generated `tsvector` column (`simple` configuration, title weighted A) "
-        "and a GIN index, words and phrases as `phraseto_tsquery` joined by `&&`, exclusions with `!!`, filters as "
-        "WHERE clauses, ordered by `ts_rank`; its build is COPY + index + ANALYZE (server start-up not counted), "
+        "Latency: the fixed query set below on the scale archive (documents + catalogue records). "
+        "Ours is the full `Archive.search` (exact total, facets, page hits, snippets); peers "
+        "return a plain top-10 of document keys. Peers are set up as their users would: `fts5` = "
+        "`unicode61 remove_diacritics 2` over the text as written (it does not fold `đ`); "
+        "`fts5-folded`, `xapian`, `whoosh` and `postgres` get text and queries folded in Python "
+        "(`đ` → `d`, no diacritics); all queries are an AND of the words, phrases as phrase "
+        "queries, symbols as phrases of their parts, filters as filter clauses. `postgres` is a "
+        "private server started for the run (`initdb` into the work dir, default settings, a unix "
+        "socket only, queried through psycopg): a table with a generated `tsvector` column "
+        "(`simple` configuration, title weighted A) and a GIN index, words and phrases as "
+        "`phraseto_tsquery` joined by `&&`, exclusions with `!!`, filters as WHERE clauses, "
+        "ordered by `ts_rank`; its build is COPY + index + ANALYZE (server start-up not counted), "
         "its size `pg_total_relation_size` of the table (heap, TOAST and indexes). "
         + _peer_rounds_note(r),
         "",
@@ -430,9 +440,9 @@ def write_report(r: Results, out: Path) -> None:
         "",
         *(
             [
-                f"- Text ingest of the scale archive (`.txt` + manifest with {f.get('archive_records', 0):,} records, "
-                f"single run, builds the archive): {_num(f.get('text_ingest'))} pages/s, "
-                f"{_num(f.get('text_ingest_s'))} s; "
+                "- Text ingest of the scale archive (`.txt` + manifest with "
+                f"{f.get('archive_records', 0):,} records, single run, builds the archive): "
+                f"{_num(f.get('text_ingest'))} pages/s, {_num(f.get('text_ingest_s'))} s; "
                 f"{f.get('ingest_failures', 0)} failures."
             ]
             if "text_ingest" in f
@@ -440,7 +450,8 @@ def write_report(r: Results, out: Path) -> None:
         ),
         *(
             [
-                f"- Born-digital ingest peak RSS (writer + workers): {_num(f['ingest_pdf_rss'], 0)} MB."
+                "- Born-digital ingest peak RSS (writer + workers): "
+                f"{_num(f['ingest_pdf_rss'], 0)} MB."
             ]
             if "ingest_pdf_rss" in f
             else []
@@ -461,15 +472,19 @@ def write_report(r: Results, out: Path) -> None:
         "## Not measured",
         "",
         "- Full scale: bench/reports/scale-1.md (every stage, about 70 minutes) and "
-        "bench/reports/scale-1-search.md (reindex, search and peers at full scale, about 25 minutes), "
-        "by the commands in docs/performance.md."
+        "bench/reports/scale-1-search.md (reindex, search and peers at full scale, about 25 "
+        "minutes), by the commands in docs/performance.md."
         if s.scale < 1
-        else "- The subsets below are smaller than the archive, so that the run takes about 70 minutes.",
-        "- Born-digital ingestion is measured on a PDF subset (`--pdf-pages`); the scale archive itself is "
-        "ingested from `.txt`. OCR uses a small scanned subset (`--scan-pages`), one page per file; "
-        "bench/reports/ocr.md measures OCR alone on 60 pages, where repeats agree more closely.",
-        "- Peak RSS is the peak of each process (`ru_maxrss`); the ingest total adds the writer and "
-        "workers x the largest worker, an upper bound.",
+        else (
+            "- The subsets below are smaller than the archive, "
+            "so that the run takes about 70 minutes."
+        ),
+        "- Born-digital ingestion is measured on a PDF subset (`--pdf-pages`); the scale archive "
+        "itself is ingested from `.txt`. OCR uses a small scanned subset (`--scan-pages`), one "
+        "page per file; bench/reports/ocr.md measures OCR alone on 60 pages, where repeats agree "
+        "more closely.",
+        "- Peak RSS is the peak of each process (`ru_maxrss`); the ingest total adds the writer "
+        "and workers x the largest worker, an upper bound.",
     ]
     if f.get("metadata_accuracy") or f.get("metadata_accuracy_ocr") or f.get("ocr_cer"):
         lines += _quality_section(r)

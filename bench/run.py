@@ -151,11 +151,13 @@ def bench_born_digital(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
         for measure in _alternating(n, parts, ingest):
             measure()
         log(
-            f"born-digital {n + 1}/{s.repeats}: ours {ours[-1]:.1f} p/s, parts alone {limit[-1]:.1f} p/s"
+            f"born-digital {n + 1}/{s.repeats}: ours {ours[-1]:.1f} p/s, parts alone "
+            f"{limit[-1]:.1f} p/s"
         )
     if len(page_counts) > 1:
         log(
-            f"born-digital: page counts differ between runs or from pdfminer's: {sorted(page_counts)}"
+            "born-digital: page counts differ between runs or from pdfminer's: "
+            f"{sorted(page_counts)}"
         )
     r.figures.update(
         pdf_files=len(files),
@@ -191,7 +193,8 @@ def _reused_archive(archive: Path, corpus: ScaleCorpus, r: Results) -> Path:
         "corpus, scale and seed); its text ingest and ingest RSS are not measured in this run."
     )
     log(
-        f"scale archive reused: {held.documents} documents, {held.records} records, {held.pages} pages"
+        f"scale archive reused: {held.documents} documents, {held.records} records, {held.pages} "
+        "pages"
     )
     return archive
 
@@ -213,8 +216,8 @@ def _check_same_texts(opened: Any, archive: Path, corpus: ScaleCorpus, pool: str
         ).hits
         if not any(hit.title == doc.title for hit in hits):
             raise OtherCorpusError(
-                f"{archive} was not built from this run's corpus (text pool {pool}): "
-                f"it has no {doc.symbol} titled {doc.title!r}; run without --archive, or with the text pool "
+                f"{archive} was not built from this run's corpus (text pool {pool}): it has no "
+                f"{doc.symbol} titled {doc.title!r}; run without --archive, or with the text pool "
                 "it was built from"
             )
 
@@ -289,7 +292,7 @@ def _render_pages(files: Sequence[str], folder: Path) -> list[Path]:
 
 
 def _tesseract_rate(pages: Sequence[Path], workers: int, options: Sequence[str]) -> float:
-    """Pages/min of ``workers`` x one ``tesseract TIFF stdout -l vie OPTIONS`` at a time, one thread each."""
+    """Pages/min of ``workers`` x one ``tesseract TIFF stdout -l vie OPTIONS``, one thread each."""
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
     def one(page: Path) -> None:
@@ -445,7 +448,7 @@ def bench_quality(s: Settings, corpus: ScaleCorpus, r: Results) -> None:
 
 
 def query_set(corpus: ScaleCorpus, seed: int) -> list[BenchQuery]:
-    """The fixed query set: words, phrases, accentless, symbols, filters, exclusions, known titles."""
+    """The fixed query set: words, phrases, accentless, symbols, filters, exclusions, titles."""
     rng = random.Random(seed)
     docs = corpus.documents
     symbols = [d.symbol for d in rng.sample(docs, min(4, len(docs)))]
@@ -534,8 +537,8 @@ def bench_search(s: Settings, archive: Path, queries: list[BenchQuery], r: Resul
         per_query={k: v * 1000 for k, v in run["per_query"].items()},
     )
     log(
-        f"warm search: p50 {p50:.2f} ms, p99 {p99:.2f} ms, first time p50 {r.figures['first_query_p50']:.2f} ms, "
-        f"RSS {run['rss_self_mb']:.0f} MB"
+        f"warm search: p50 {p50:.2f} ms, p99 {p99:.2f} ms, first time p50 "
+        f"{r.figures['first_query_p50']:.2f} ms, RSS {run['rss_self_mb']:.0f} MB"
     )
     _byte_compile_project()
     command = [
@@ -602,7 +605,7 @@ def _time_peer(
 
 
 def _open_peers(cleanup: ExitStack, folder: Path) -> tuple[list[Peer], dict[str, str]]:
-    """The available peers, each closed (its server stopped, its files kept) when ``cleanup`` ends."""
+    """The available peers, each closed (server stopped, files kept) when ``cleanup`` ends."""
     peers, missing = available_peers(folder)
     for peer in peers:
         cleanup.callback(peer.close)
@@ -627,7 +630,8 @@ def bench_peers(s: Settings, corpus: ScaleCorpus, queries: list[BenchQuery], r: 
                 "rounds": rounds,
             }
             log(
-                f"peer {peer.name}: build {build:.1f}s, p50 {p50:.2f} ms, p99 {p99:.2f} ms ({rounds} rounds)"
+                f"peer {peer.name}: build {build:.1f}s, p50 {p50:.2f} ms, p99 {p99:.2f} ms "
+                f"({rounds} rounds)"
             )
 
 
@@ -675,7 +679,8 @@ def bench_known_item(s: Settings, r: Results) -> None:
             r.figures[f"ki_{variant}"] = _rank_metrics(ranked, answers)
     r.figures.update(ki_articles=len(articles), ki_queries=len(chosen), ki_errors=errors)
     log(
-        f"known-item ours: {r.figures['ki_diacritics']}, {r.figures['ki_accentless']} ({errors} query errors)"
+        f"known-item ours: {r.figures['ki_diacritics']}, {r.figures['ki_accentless']} ({errors} "
+        "query errors)"
     )
     _known_item_peers(s, articles, variants, answers, document_of, r)
 
@@ -704,7 +709,7 @@ def _known_item_peers(
     document_of: dict[str, str],
     r: Results,
 ) -> None:
-    """The same queries on the peers, which index every copy: a copy found counts as its document."""
+    """The queries on the peers, which index every copy: a copy found counts as its document."""
     docs = [PeerDoc(a.id, a.title, a.body) for a in articles]
     blank = BenchQuery("ki", "known-item", "")
     with ExitStack() as cleanup:
@@ -861,7 +866,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         "--header-scans",
         type=int,
         default=6,
-        help="first pages scanned with a two-column Party header for OCR'd metadata accuracy (0: skip)",
+        help=(
+            "first pages scanned with a two-column Party header for OCR'd metadata accuracy "
+            "(0: skip)"
+        ),
     )
     p.add_argument(
         "--skip",
@@ -874,8 +882,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Settings:
         "--archive",
         type=Path,
         default=None,
-        help="reuse this scale archive, built by an earlier run of the same scale and seed, instead "
-        "of ingesting the corpus again (its reindex, size and searches are still measured)",
+        help="reuse this scale archive, built by an earlier run of the same scale and seed, "
+        "instead of ingesting the corpus again (its reindex, size and searches are still measured)",
     )
     a = p.parse_args(argv)
     command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])

@@ -239,7 +239,8 @@ def report(result: dict[str, Any], command: str) -> str:
             else "each client sends its next search as soon as it has an answer."
         ),
         "",
-        "| clients | requests | errors | seconds | requests/s | p50 ms | p90 ms | p99 ms | max ms |",
+        "| clients | requests | errors | seconds | requests/s "
+        "| p50 ms | p90 ms | p99 ms | max ms |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *(
             f"| {clients} | {row['requests']} | {row['errors']} | {row['seconds']} | "

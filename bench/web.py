@@ -141,12 +141,13 @@ def measure(
         "",
         f"Command: `python -m bench.web --scale {args.scale} --repeats {args.repeats}` on this "
         "machine (2 shared cores), the server on a loopback port, one client at a time.",
-        f"Archive: the scale corpus's text documents and catalogue records plus one scanned 300 dpi "
+        "Archive: the scale corpus's text documents and catalogue records plus one scanned 300 dpi "
         f"A4 page ({archive}).",
         "",
         "| figure | value | target |",
         "| --- | --- | --- |",
-        f"| search page, request to last byte, p50 | {statistics.median(times):.1f} ms | ≤ 30 ms (full scale) |",
+        f"| search page, request to last byte, p50 | {statistics.median(times):.1f} ms | ≤ 30 ms "
+        "(full scale) |",
         f"| search page, p99 | {percentile(times, 0.99):.1f} ms | |",
         f"| search page HTML, median / largest | {statistics.median(sizes) / 1024:.1f} KB / "
         f"{max(sizes) / 1024:.1f} KB | ≤ 100 KB |",
@@ -156,7 +157,8 @@ def measure(
         f"{statistics.median(on_screen):.0f} ms | ≤ 1 s |",
         f"| page image (1200 px wide JPEG of a 2480 x 3508 scan) | {image_size / 1024:.0f} KB | |",
         "",
-        f"{len(queries)} queries, {args.repeats} times each (bench/run.py's query set, as URL parameters).",
+        f"{len(queries)} queries, {args.repeats} times each (bench/run.py's query set, as URL "
+        "parameters).",
     ]
 
 

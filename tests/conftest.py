@@ -17,7 +17,10 @@ from fpdf import FPDF
 from archive_search import Archive, IngestOptions, IngestReport
 from tools.docgen import find_font, write_pdf, write_scan_pdf, write_scan_png
 
-HEADER = "ĐẢNG BỘ TỈNH BÌNH THUẬN\nTỈNH ỦY\n*\nSố {symbol}\nĐẢNG CỘNG SẢN VIỆT NAM\nPhan Thiết, ngày {date}\n"
+HEADER = (
+    "ĐẢNG BỘ TỈNH BÌNH THUẬN\nTỈNH ỦY\n*\nSố {symbol}\n"
+    "ĐẢNG CỘNG SẢN VIỆT NAM\nPhan Thiết, ngày {date}\n"
+)
 
 NQ_31 = [
     HEADER.format(symbol="31-NQ/TU", date="15 tháng 3 năm 2019")

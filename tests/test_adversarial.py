@@ -560,7 +560,8 @@ def test_a_header_marked_higher_than_the_manifest_keeps_its_level(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "h.txt").write_text(
-        "TỈNH ỦY BÌNH THUẬN\nSố 31-NQ/TU\nTỐI MẬT\nNGHỊ QUYẾT\nvề headerword\n\nNội dung headerword.\n",
+        "TỈNH ỦY BÌNH THUẬN\nSố 31-NQ/TU\nTỐI MẬT\nNGHỊ QUYẾT\nvề headerword\n\nNội dung "
+        "headerword.\n",
         encoding="utf-8",
     )
     listing = manifest(tmp_path / "m.csv", "path,title,secrecy", "h.txt,Nghị quyết,thường")

@@ -19,7 +19,10 @@ from archive_search.ingest.chunks import FileToRead, page_ranges, split
 from archive_search.ingest.extract import ExtractTask, extract_file
 from tools.docgen import find_font, write_mixed_pdf, write_pdf, write_scan_pdf, write_scan_tiff
 
-HEADER = "TỈNH ỦY BÌNH THUẬN\nSố 21-CT/TU\nPhan Thiết, ngày 3 tháng 2 năm 2014\nCHỈ THỊ\nvề phòng chống thiên tai"
+HEADER = (
+    "TỈNH ỦY BÌNH THUẬN\nSố 21-CT/TU\nPhan Thiết, ngày 3 tháng 2 năm 2014\n"
+    "CHỈ THỊ\nvề phòng chống thiên tai"
+)
 SCANS = [
     HEADER,
     "Các huyện ủy báo cáo kết quả trồng rừng ngập mặn ven biển trước tháng chín.",

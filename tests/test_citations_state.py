@@ -70,7 +70,8 @@ ROWS = [  # path, fond, symbol, type, issuer, date, title, secrecy, text
         "2021-01-04",
         "Công văn về định mức",
         "",
-        "Thực hiện Quyết định số 1408/QĐ-BXD và Luật Doanh nghiệp số 59/2020/QH14, năng suất 50/ha.",
+        "Thực hiện Quyết định số 1408/QĐ-BXD và Luật Doanh nghiệp số 59/2020/QH14, năng suất "
+        "50/ha.",
     ),
 ]
 

@@ -137,7 +137,7 @@ def test_search_filters_from_the_command_line(ingested: tuple[Path, IngestReport
 
 
 def test_a_record_hit_says_where_the_file_is_kept(tmp_path: Path) -> None:
-    """Files of one title in several boxes: the table tells them apart by inventory, box and file."""
+    """Files of one title in several boxes: the table tells them apart by inventory, box, file."""
     (tmp_path / "muc-luc.csv").write_text(
         "Phông,Mục lục số,Hộp số,Hồ sơ số,Tiêu đề hồ sơ,Thời gian bắt đầu\n"
         "TU,1,3,41,Tập công văn đi năm 2015,05/01/2015\n"
@@ -310,8 +310,8 @@ def test_missing_archive(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     status, _, err = run_main(capsys, "--archive", str(tmp_path / "none"), "search", "x")
     assert status == ExitCode.ARCHIVE
     assert err == (
-        "Error: no archive here: ingest files first (`archive-search ingest PATH`) or pass --archive "
-        f"({tmp_path / 'none'})\n"
+        "Error: no archive here: ingest files first (`archive-search ingest PATH`) or pass "
+        f"--archive ({tmp_path / 'none'})\n"
     )
 
 
@@ -344,7 +344,8 @@ def test_ingest_with_failures_exits_6_after_indexing_the_good_files(
     )
     assert err.splitlines() == [
         f"failed: {corpus.broken['fake'].resolve()}: not a PDF: the file has no PDF header",
-        "Error: 1 file(s) failed; every other file is indexed (`archive-search failures` lists them)",
+        "Error: 1 file(s) failed; every other file is indexed (`archive-search failures` lists "
+        "them)",
     ]
     _, out, _ = run_main(capsys, "--archive", str(tmp_path / "a"), "search", "--json", "dang vien")
     assert json.loads(out)["hits"][0]["fond"] == "TU"

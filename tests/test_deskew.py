@@ -1,4 +1,4 @@
-"""Straightening skewed scans: the angle is found, the page turned, and tesseract reads it better."""
+"""Straightening skewed scans: the angle is found, the page turned, tesseract reads it better."""
 
 from __future__ import annotations
 

@@ -38,8 +38,14 @@ SCAN = (
     "TỈNH ỦY BÌNH THUẬN\nSố 15-TB/TU\nPhan Thiết, ngày 4 tháng 5 năm 2020\n"
     "THÔNG BÁO\nkết luận của Ban Thường vụ về chuyển đổi số {n}"
 )
-PDF = "Ban Thường vụ Tỉnh ủy xác định ứng dụng công nghệ thông tin là nhiệm vụ trọng tâm của các cấp ủy."
-TEXT = "Báo cáo tổng kết công tác xây dựng Đảng năm 2014\fTrang hai nói về công tác kiểm tra, giám sát."
+PDF = (
+    "Ban Thường vụ Tỉnh ủy xác định ứng dụng công nghệ thông tin là nhiệm vụ trọng tâm "
+    "của các cấp ủy."
+)
+TEXT = (
+    "Báo cáo tổng kết công tác xây dựng Đảng năm 2014\f"
+    "Trang hai nói về công tác kiểm tra, giám sát."
+)
 
 
 @pytest.fixture(scope="module")
@@ -364,7 +370,8 @@ def test_a_long_scan_a_killed_cluster_run_read_in_part_is_finished_from_the_ocr_
         )  # not forget_file: the file
         catalog.release_document(str(held))  # is still there, and so is what was read of it
         db.execute(
-            "DELETE FROM ocr_cache WHERE image_hash IN (SELECT image_hash FROM ocr_sources WHERE page = 3)"
+            "DELETE FROM ocr_cache WHERE image_hash IN (SELECT image_hash FROM ocr_sources WHERE "
+            "page = 3)"
         )
     catalog.close()
     again = _ingest(tmp_path / "a", [scan], cluster.scheduler_address, pages_per_task=1)

@@ -59,7 +59,8 @@ def test_missing_tesseract_stops_with_exit_3_and_keeps_finished_work(
         )
     assert exited.value.code == ExitCode.MISSING_DEPENDENCY
     assert capsys.readouterr().err == (
-        "Error: tesseract is not installed: install it with: apt-get install tesseract-ocr tesseract-ocr-vie\n"
+        "Error: tesseract is not installed: install it with: apt-get install tesseract-ocr "
+        "tesseract-ocr-vie\n"
     )
     with Archive.open(tmp_path / "a") as archive:
         assert archive.search("dang vien").total == 1
@@ -196,8 +197,8 @@ def test_a_killed_writer_leaves_the_archive_unlocked_while_its_workers_live_on(
     path = tmp_path / "a"
     Archive.open(path, create=True).close()
     script = (
-        "import os, sys, time\nfrom pathlib import Path\nfrom archive_search.writer_lock import writing\n"
-        f"with writing(Path({str(path)!r}), 'ingestion'):\n"
+        "import os, sys, time\nfrom pathlib import Path\nfrom archive_search.writer_lock import "
+        f"writing\nwith writing(Path({str(path)!r}), 'ingestion'):\n"
         "    worker = os.fork()\n"  # forked while the lock is held, as pool workers are
         "    if worker == 0:\n        time.sleep(60)\n        os._exit(0)\n"
         "    print(worker, flush=True)\n    sys.stdin.read()\n"

@@ -115,8 +115,8 @@ def test_term_of_office(text: str, term: str) -> None:
 
 def test_state_document_header() -> None:
     meta = parse_header(
-        "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTỈNH BÌNH THUẬN Độc lập - Tự do - Hạnh phúc\n"
-        "Số: 12/2019/QĐ-UBND Phan Thiết, ngày 2 tháng 4 năm 2019\nQUYẾT ĐỊNH\nvề giá đất"
+        "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nTỈNH BÌNH THUẬN Độc lập - Tự do - "
+        "Hạnh phúc\nSố: 12/2019/QĐ-UBND Phan Thiết, ngày 2 tháng 4 năm 2019\nQUYẾT ĐỊNH\nvề giá đất"
     )
     assert (meta.symbol, meta.issuer_name, meta.place, meta.extra) == (
         "12/2019/QĐ-UBND",

@@ -68,7 +68,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
         encoding="utf-8",
     )
     (root / "docs" / "nd.txt").write_text(
-        "CHÍNH PHỦ\nSố: 20/2024/NĐ-CP\nNGHỊ ĐỊNH\nVề quỹ bảo trì đường bộ\nCăn cứ Luật Ngân sách;\n",
+        "CHÍNH PHỦ\nSố: 20/2024/NĐ-CP\nNGHỊ ĐỊNH\nVề quỹ bảo trì đường bộ\n"
+        "Căn cứ Luật Ngân sách;\n",
         encoding="utf-8",
     )
     (root / "docs" / "nd-cited.txt").write_text(

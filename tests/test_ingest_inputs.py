@@ -44,7 +44,10 @@ from tools.docgen import (
     write_scan_with_text_layer,
 )
 
-SCANNED = "TỈNH ỦY BÌNH THUẬN\nSố 21-CT/TU\nPhan Thiết, ngày 3 tháng 2 năm 2014\nCHỈ THỊ\nvề phòng chống thiên tai"
+SCANNED = (
+    "TỈNH ỦY BÌNH THUẬN\nSố 21-CT/TU\nPhan Thiết, ngày 3 tháng 2 năm 2014\n"
+    "CHỈ THỊ\nvề phòng chống thiên tai"
+)
 DIGITAL = "Văn phòng Tỉnh ủy chủ trì xây dựng kho lưu trữ điện tử cho các cơ quan đảng trong tỉnh."
 SECOND_SCAN = "Các huyện ủy báo cáo kết quả trồng rừng ngập mặn ven biển trước tháng chín."
 
@@ -216,10 +219,10 @@ def test_unreadable_file_is_recorded(tmp_path: Path) -> None:
 
 
 MANIFEST = (
-    "\ufeffĐường dẫn,Phông,Mục lục,Hộp,Hồ sơ,Số ký hiệu,Ngày,Trích yếu,Cơ quan ban hành,Loại,Độ mật,Độ khẩn,"
-    "Số trang,Ghi chú\n"
-    "van-ban.pdf,TU,2,7,88,,3/2/2014,,,,,,1,\n"
-    ",TU,2,7,89,40-NQ/TU,15/03/2009,Nghị quyết về xây dựng nông thôn mới,TU,NQ,Mật,Khẩn,12,bản sao\n"
+    "\ufeffĐường dẫn,Phông,Mục lục,Hộp,Hồ sơ,Số ký hiệu,Ngày,Trích yếu,Cơ quan ban hành,Loại,Độ "
+    "mật,Độ khẩn,Số trang,Ghi chú\nvan-ban.pdf,TU,2,7,88,,3/2/2014,,,,,,1,\n"
+    ",TU,2,7,89,40-NQ/TU,15/03/2009,Nghị quyết về xây dựng nông thôn mới,TU,NQ,Mật,Khẩn,12,bản "
+    "sao\n"
 )
 
 
@@ -293,7 +296,8 @@ CATALOGUE = (  # a file catalogue (mục lục hồ sơ) as archives keep it: pl
     "Phông,Mục lục số,Hộp số,Hồ sơ số,Tiêu đề hồ sơ,Thời gian bắt đầu,Thời gian kết thúc,Số tờ\n"
     "TU,1,3,41,Tập công văn đi năm 2015,05/01/2015,30/06/2015,120\n"
     "TU,1,3,42,Tập công văn đi năm 2015,,,98\n"
-    "TU,1,4,57,Tập công văn đi năm 2015,,,40\n"  # the same fond, title and (no) date as the one above
+    # the same fond, title and (no) date as the one above
+    "TU,1,4,57,Tập công văn đi năm 2015,,,40\n"
     "TU,1,4,57,Tập công văn đi năm 2015,,,40\n"  # one file listed twice: one record
     ",,,,,,,\n"  # the blank line a spreadsheet leaves: no record
 )
@@ -489,7 +493,8 @@ def _as_excel_cell(value: str) -> object:
 def test_manifest_without_diacritics_drives_an_ingestion(tmp_path: Path) -> None:
     write_pdf(tmp_path / "docs" / "chi-thi.pdf", [DIGITAL])
     (tmp_path / "m.csv").write_text(
-        "duong_dan,phong,so_ky_hieu,trich_yeu,nam\ndocs/chi-thi.pdf,HU-HTB,02-CT/HU,Chỉ thị về kho lưu trữ,2012\n",
+        "duong_dan,phong,so_ky_hieu,trich_yeu,nam\ndocs/chi-thi.pdf,HU-HTB,02-CT/HU,Chỉ thị về kho "
+        "lưu trữ,2012\n",
         encoding="utf-8",
     )
     archive, _ = ingest(tmp_path / "a", [], manifest=tmp_path / "m.csv")

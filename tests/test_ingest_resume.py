@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def numbered_document(number: int) -> list[str]:
     return [
-        f"TỈNH ỦY BÌNH THUẬN\n*\nSố {number}-TB/TU\nPhan Thiết, ngày 5 tháng 6 năm 2018\nTHÔNG BÁO\n"
-        f"về hội nghị lần thứ {number}\n\nVăn phòng Tỉnh ủy thông báo kết quả hội nghị.",
+        f"TỈNH ỦY BÌNH THUẬN\n*\nSố {number}-TB/TU\nPhan Thiết, ngày 5 tháng 6 năm 2018\nTHÔNG "
+        f"BÁO\nvề hội nghị lần thứ {number}\n\nVăn phòng Tỉnh ủy thông báo kết quả hội nghị.",
     ]
 
 
@@ -82,7 +82,7 @@ with Archive.open(sys.argv[1], create=True) as archive:
 
 
 def run_and_kill(script: str, archive: Path, source: Path, ready: Callable[[], bool]) -> None:
-    """Run ``script ARCHIVE SOURCE`` in a process group and SIGKILL the whole group once ``ready()``."""
+    """Run ``script ARCHIVE SOURCE`` in a process group; SIGKILL the group once ``ready()``."""
     process = subprocess.Popen(
         [sys.executable, "-c", script, str(archive), str(source)],
         cwd=ROOT,
@@ -414,7 +414,8 @@ def test_ctrl_c_stops_an_ingest_with_every_finished_file_searchable_and_the_next
     out, err = process.communicate(timeout=120)
     assert (process.returncode, out) == (130, "")
     assert err.splitlines()[-1] == (
-        "Interrupted: every file finished is stored and searchable; the same command again reads the rest"
+        "Interrupted: every file finished is stored and searchable; the same command again reads "
+        "the rest"
     )
     stored = done()
     assert 5 <= stored < 400, (

@@ -193,7 +193,10 @@ def test_soft_hyphen_u_horn_before_a_space() -> None:
 
 def test_mixed_document_is_repaired_line_by_line() -> None:
     header = to_tcvn3("ĐẢNG BỘ TỈNH BÌNH THUẬN") + "\n" + to_tcvn3("Tỉnh ủy") + "\n"
-    body = "Ban Thường vụ Tỉnh ủy xác định ứng dụng công nghệ thông tin là nhiệm vụ trọng tâm.\nSố 31-NQ/TU\n"
+    body = (
+        "Ban Thường vụ Tỉnh ủy xác định ứng dụng công nghệ thông tin là nhiệm vụ trọng tâm.\n"
+        "Số 31-NQ/TU\n"
+    )
     repair = repair_text(header + body)
     assert repair.text == "ĐẢNG BỘ TỈNH BÌNH THUẬN\nTỉnh ủy\n" + body
     assert repair.encodings == {"tcvn3"} and not repair.needs_ocr
@@ -323,7 +326,10 @@ def test_decode_bytes_keeps_undefined_cp1252_bytes() -> None:
 # Properties -------------------------------------------------------------------------------------
 
 _INITIAL_TEXT = "b c ch d đ g gi h kh l m n ng nh ph qu r s t th tr v x"
-_RHYME_TEXT = "a ai ao anh ang ăn âm ân ây e em ên ênh i im in inh o oa oan oi ông ơi u uân uy ưa ương iêt uôn ươc"
+_RHYME_TEXT = (
+    "a ai ao anh ang ăn âm ân ây e em ên ênh i im in inh o oa oan oi ông ơi "
+    "u uân uy ưa ương iêt uôn ươc"
+)
 _INITIALS = [*_INITIAL_TEXT.split(), ""]
 _RHYMES = _RHYME_TEXT.split()
 

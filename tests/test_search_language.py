@@ -54,7 +54,8 @@ DOCUMENTS = [
         "1998-05-10",
         "Nghị quyết về công nghệ thông tin",
         "",
-        "Bộ Chính trị ban hành nghị quyết về phát triển công nghệ thông tin trong các cơ quan đảng.",
+        "Bộ Chính trị ban hành nghị quyết về phát triển công nghệ thông tin "
+        "trong các cơ quan đảng.",
     ),
     (
         "ct05.txt",
@@ -76,8 +77,8 @@ DOCUMENTS = [
         "2019-03-15",
         "Nghị quyết về chuyển đổi số",
         "",
-        "Tiếp tục thực hiện Nghị quyết số 36-NQ/TW và Chỉ thị 05-CT/TW ngày 15/5/2016 về chuyển đổi số."
-        "\fTrang hai: công nghệ số trong đảng bộ tỉnh.",
+        "Tiếp tục thực hiện Nghị quyết số 36-NQ/TW và Chỉ thị 05-CT/TW ngày 15/5/2016 về chuyển "
+        "đổi số.\fTrang hai: công nghệ số trong đảng bộ tỉnh.",
     ),
     (
         "kl12.txt",
@@ -354,7 +355,10 @@ def test_the_cli_says_so_when_it_rebuilds_an_index_from_an_older_version(
         cli, ["--archive", str(copy), "ingest", "--prune"], catch_exceptions=False
     )
     assert result.exit_code == 0
-    notice = "rebuilding the search index from the catalogue first: an older archive-search built it (no cites)"
+    notice = (
+        "rebuilding the search index from the catalogue first: "
+        "an older archive-search built it (no cites)"
+    )
     assert result.stderr.splitlines() == [notice]
     assert result.stdout.startswith("0 new, 0 unchanged")
     with Archive.open(copy) as rebuilt:
@@ -412,8 +416,9 @@ def test_ingesting_into_an_index_from_an_older_version_rebuilds_it(
         assert old.search("cong nghe -hoc").total > 0
 
 
-CODED = [  # fonds, types and issuers whose codes mix case and diacritics, as archives have them (texts
-    # differ: identical files would be one document)
+# Fonds, types and issuers whose codes mix case and diacritics, as archives have them (texts
+# differ: identical files would be one document).
+CODED = [
     ("a.txt", "ThU-PT", "1-QĐ/ThU", "QĐ", "ĐU", "2019-01-02", "Quyết định", "", "kinh tế biển một"),
     ("b.txt", "ThU-PT", "2-QĐi/ThU", "QĐi", "ĐU", "2019-01-03", "Quy định", "", "kinh tế biển hai"),
     ("c.txt", "TU", "3-CT/TU", "CT", "TU", "2019-01-04", "Chỉ thị", "", "kinh tế biển ba"),

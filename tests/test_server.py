@@ -98,7 +98,11 @@ def _cli_json(server: Server, *args: str) -> object:
             {"q": "cong nghe thong tin dang vien", "all_words": "1"},
             ["search", "cong nghe thong tin dang vien", "--all-words"],
         ),
-        ("search", {"q": "cong nghe thong tin dang vien"}, ["search", "cong nghe thong tin dang vien"]),
+        (
+            "search",
+            {"q": "cong nghe thong tin dang vien"},
+            ["search", "cong nghe thong tin dang vien"],
+        ),
         ("facets", {"q": "cong"}, ["facets", "cong"]),
         ("stats", {}, ["stats"]),
     ],
@@ -190,7 +194,10 @@ def test_export_streams_what_the_cli_exports(server: Server, alice: httpx.Client
     ("path", "error"),
     [
         ("/api/v1/search?q=cong&limit=x", "limit must be a whole number, not 'x'"),
-        ("/api/v1/search?q=cong&year=20x9", "bad year '20x9': write a year like 2019 or a range like 2015..2019"),
+        (
+            "/api/v1/search?q=cong&year=20x9",
+            "bad year '20x9': write a year like 2019 or a range like 2015..2019",
+        ),
         ("/api/v1/search?q=(cong&strict=1", None),
         ("/api/v1/export?q=cong&format=xml", "unknown export format 'xml': use csv or jsonl"),
         ("/api/v1/search?q=cong&clearance=secret", None),

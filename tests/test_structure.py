@@ -18,7 +18,7 @@ ALLOWED = {
     "archive_search": {"index", "ingest", "archive_search"},
 }
 PROJECT = {"index", "ingest", "archive_search", "cli", "tools", "tests"}
-# The installed names of the top-level folders and cli.py (archive_search/index is a link to index/).
+# The installed names of the top-level folders and cli.py (archive_search/index links to index/).
 LAYER_OF = {
     "archive_search.index": "index",
     "archive_search.ingest": "ingest",

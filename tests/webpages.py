@@ -28,6 +28,9 @@ def signed_in(server: Server, name: str) -> httpx.Client:
 def document_ids(client: httpx.Client) -> dict[str, str]:
     """Symbol (or title) → id of every document the client's search page lists."""
     page = client.get("/search", params={"q": ""}).text
-    found = re.findall(r'<a href="/documents/([0-9a-z-]+)">(?:<span class="symbol">([^<]*)</span> )?'
-                       r'<span class="title">([^<]*)</span>', page)  # fmt: skip
+    found = re.findall(
+        r'<a href="/documents/([0-9a-z-]+)">(?:<span class="symbol">([^<]*)</span> )?'
+        r'<span class="title">([^<]*)</span>',
+        page,
+    )
     return {html.unescape(symbol or title): doc_id for doc_id, symbol, title in found}

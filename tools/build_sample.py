@@ -14,7 +14,10 @@ from pathlib import Path
 
 from tools.docgen import write_pdf, write_scan_pdf, write_scan_png
 
-PROVINCE = "ĐẢNG BỘ TỈNH BÌNH THUẬN\nTỈNH ỦY\n*\nSố {symbol}\nĐẢNG CỘNG SẢN VIỆT NAM\nPhan Thiết, ngày {date}\n"
+PROVINCE = (
+    "ĐẢNG BỘ TỈNH BÌNH THUẬN\nTỈNH ỦY\n*\nSố {symbol}\n"
+    "ĐẢNG CỘNG SẢN VIỆT NAM\nPhan Thiết, ngày {date}\n"
+)
 DISTRICT = (
     "ĐẢNG BỘ TỈNH BÌNH THUẬN\nHUYỆN ỦY HÀM THUẬN BẮC\n*\nSố {symbol}\nĐẢNG CỘNG SẢN VIỆT NAM\n"
     "Hàm Thuận Bắc, ngày {date}\n"
@@ -23,17 +26,17 @@ DISTRICT = (
 PDF_DOCUMENTS: dict[str, list[str]] = {
     "2019-31-NQ-TU.pdf": [
         PROVINCE.format(symbol="31-NQ/TU", date="15 tháng 3 năm 2019")
-        + "NGHỊ QUYẾT\ncủa Ban Thường vụ Tỉnh ủy\nvề đẩy mạnh ứng dụng công nghệ thông tin trong các cơ quan đảng\n\n"
+        + "NGHỊ QUYẾT\ncủa Ban Thường vụ Tỉnh ủy\n"
+        "về đẩy mạnh ứng dụng công nghệ thông tin trong các cơ quan đảng\n\n"
         "I. TÌNH HÌNH VÀ NGUYÊN NHÂN\n"
         "Những năm qua, các cấp ủy đã quan tâm đầu tư hạ tầng công nghệ thông tin, từng bước "
         "đưa phần mềm quản lý văn bản vào sử dụng. Tuy nhiên, việc khai thác cơ sở dữ liệu còn "
         "rời rạc, nhiều văn kiện lưu trữ vẫn chỉ có bản giấy.",
-        "II. MỤC TIÊU VÀ NHIỆM VỤ\n"
-        "Tiếp tục quán triệt Nghị quyết số 36-NQ/TW của Bộ Chính trị (khóa XI) về đẩy mạnh ứng "
-        "dụng, phát triển công nghệ thông tin đáp ứng yêu cầu phát triển bền vững và hội nhập "
-        "quốc tế. Đến năm 2025, toàn bộ văn kiện của Đảng bộ tỉnh được số hoá và tra cứu được "
-        "trên mạng nội bộ; giữ vững môi trường hòa bình, ổn định để phát triển kinh tế - xã hội.\n\n"
-        "T/M BAN THƯỜNG VỤ\nBÍ THƯ\nNguyễn Văn An",
+        "II. MỤC TIÊU VÀ NHIỆM VỤ\nTiếp tục quán triệt Nghị quyết số 36-NQ/TW của Bộ Chính trị "
+        "(khóa XI) về đẩy mạnh ứng dụng, phát triển công nghệ thông tin đáp ứng yêu cầu phát triển "
+        "bền vững và hội nhập quốc tế. Đến năm 2025, toàn bộ văn kiện của Đảng bộ tỉnh được số hoá "
+        "và tra cứu được trên mạng nội bộ; giữ vững môi trường hòa bình, ổn định để phát triển "
+        "kinh tế - xã hội.\n\nT/M BAN THƯỜNG VỤ\nBÍ THƯ\nNguyễn Văn An",
     ],
     "2016-05-CT-TU.pdf": [
         PROVINCE.format(symbol="05-CT/TU", date="2 tháng 6 năm 2016")
@@ -46,7 +49,8 @@ PDF_DOCUMENTS: dict[str, list[str]] = {
     ],
     "2018-07-QD-TU.pdf": [
         PROVINCE.format(symbol="07-QĐ/TU", date="20 tháng 8 năm 2018")
-        + "QUYẾT ĐỊNH\nvề việc ban hành Quy chế làm việc của Ban Chấp hành Đảng bộ tỉnh\nnhiệm kỳ 2015 - 2020\n\n"
+        + "QUYẾT ĐỊNH\nvề việc ban hành Quy chế làm việc của Ban Chấp hành Đảng bộ tỉnh\n"
+        "nhiệm kỳ 2015 - 2020\n\n"
         "Điều 1. Ban hành kèm theo Quyết định này Quy chế làm việc của Ban Chấp hành Đảng bộ "
         "tỉnh khoá XIII.\nĐiều 2. Quyết định có hiệu lực kể từ ngày ký. Văn phòng Tỉnh ủy theo "
         "dõi, kiểm tra việc thực hiện.",
@@ -61,7 +65,8 @@ PDF_DOCUMENTS: dict[str, list[str]] = {
     ],
     "huyen/2021-12-KL-HU.pdf": [
         DISTRICT.format(symbol="12-KL/HU", date="9 tháng 11 năm 2021")
-        + "KẾT LUẬN\ncủa Ban Thường vụ Huyện ủy\nvề công tác thuỷ lợi phục vụ sản xuất nông nghiệp\n\n"
+        + "KẾT LUẬN\ncủa Ban Thường vụ Huyện ủy\n"
+        "về công tác thuỷ lợi phục vụ sản xuất nông nghiệp\n\n"
         "Công trình kênh chính đang thi công theo dạng hợp đồng tổng thầu; mùa khô đang đến gần, "
         "cần khẩn trương hoàn thành để bảo đảm nước tưới cho vụ Đông Xuân. Đảng ủy các xã phối "
         "hợp vận động nhân dân hiến đất làm kênh nội đồng.",

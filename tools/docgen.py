@@ -198,7 +198,7 @@ PARTY_HEADER_FONT_PX = 40  # header columns are set a little smaller than the bo
 
 
 def _wrap_to_width(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
-    """``text`` broken at spaces into lines no wider than ``width`` pixels (a longer word stands alone)."""
+    """``text`` broken at spaces into lines at most ``width`` pixels wide (a longer word alone)."""
     lines: list[str] = []
     for word in text.split():
         if lines and font.getlength(f"{lines[-1]} {word}") <= width:

@@ -60,10 +60,10 @@ DOCUMENTS: dict[str, list[str]] = {
         "chú trọng đoàn viên ưu tú; ứng dụng công nghệ trong quản lý hồ sơ đảng viên."
     ],
     "huyen/2021-12-KL-HU.pdf": [
-        "HUYỆN ỦY HÀM THUẬN BẮC\n*\nSố 12-KL/HU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
-        "Hàm Thuận Bắc, ngày 9 tháng 11 năm 2021\nKẾT LUẬN\nvề công tác thuỷ lợi và chuyển đổi số\n\n"
-        "Công trình đang thi công; cần khẩn trương hoàn thành kênh chính, ứng dụng công nghệ "
-        "thông tin để theo dõi nước tưới."
+        "HUYỆN ỦY HÀM THUẬN BẮC\n*\nSố 12-KL/HU\nĐẢNG CỘNG SẢN VIỆT NAM\nHàm Thuận Bắc, ngày 9 "
+        "tháng 11 năm 2021\nKẾT LUẬN\nvề công tác thuỷ lợi và chuyển đổi số\n\nCông trình đang thi "
+        "công; cần khẩn trương hoàn thành kênh chính, ứng dụng công nghệ thông tin để theo dõi "
+        "nước tưới."
     ],
     "2018-07-NQ-TU.pdf": [
         HEADER.format(symbol="07-NQ/TU", date="20 tháng 8 năm 2018")
