@@ -159,7 +159,8 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
     if "query_p50" in f:
         rows += [
             (
-                "Warm query p50 (`Archive.search`: facets, page hits, snippets)",
+                "Warm query p50, the fixed set of short queries (`Archive.search`: facets, page "
+                "hits, snippets)",
                 f"{f['query_p50']:.2f} ms",
                 "≤ 5 ms at full scale",
                 f["query_p50"] <= 5,
@@ -169,6 +170,31 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
                 f"{f['query_p99']:.2f} ms",
                 "≤ 25 ms at full scale",
                 f["query_p99"] <= 25,
+            ),
+            *(
+                [
+                    (
+                        f"Warm query p50, {f['long_queries']} queries of 8-20 words (headlines, "
+                        "lead sentences, questions; ids l… below; asked in the same rounds)",
+                        f"{f['long_query_p50']:.2f} ms",
+                        "≤ 15 ms at full scale",
+                        f["long_query_p50"] <= 15,
+                    ),
+                    (
+                        "Warm query p99, queries of 8-20 words",
+                        f"{f['long_query_p99']:.2f} ms",
+                        "≤ 60 ms at full scale",
+                        f["long_query_p99"] <= 60,
+                    ),
+                    (
+                        "Query p50 of 8-20 words the first time it is asked",
+                        f"{f['long_first_p50']:.2f} ms",
+                        "for comparison",
+                        None,
+                    ),
+                ]
+                if "long_query_p50" in f
+                else []
             ),
             *(
                 [
@@ -459,7 +485,8 @@ def write_report(r: Results, out: Path) -> None:
         "- Stage durations (s): "
         + ", ".join(f"{k} {v:.0f}" for k, v in f.get("stage_seconds", {}).items()),
         "",
-        "Per-query warm latency (ms, median over rounds):",
+        "Per-query warm latency (ms, median over rounds; ids l…: the queries of 8-20 words, made "
+        "from the corpus's headlines and lead sentences by `long_query_set`, searched by us only):",
         "",
         "| id | kind | query | filters | ms |",
         "| --- | --- | --- | --- | ---: |",

@@ -14,7 +14,7 @@ import pytest
 
 from bench.corpus import fold, generate, split_header
 from bench.peers import parse, postgres_unavailable
-from bench.run import QUERY_ROUNDS, parse_args, run
+from bench.run import QUERY_ROUNDS, long_query_set, parse_args, query_set, run
 
 
 def test_generator_is_deterministic(tmp_path: Path) -> None:
@@ -134,3 +134,36 @@ def test_reused_archive_must_hold_this_runs_texts(tmp_path: Path) -> None:
             OtherCorpusError, match="was not built from this run's corpus \\(text pool pool B\\)"
         ):
             _check_same_texts(archive, tmp_path / "archive", other, "pool B")
+
+
+def test_long_queries_are_headlines_sentences_and_questions(tmp_path: Path) -> None:
+    """The set of 8-20-word queries: three kinds, each once typed without marks, labels apart."""
+    corpus = generate(tmp_path, scale=0.0005, seed=3, pdf_pages=0, scan_pages=0)
+    long = long_query_set(corpus, 3)
+    assert [q.kind for q in long] == [
+        f"long {kind}" for kind in ("headline", "sentence", "question") for _ in range(4)
+    ]
+    assert all(8 <= len(q.text.split()) <= 20 for q in long), [q.text for q in long]
+    assert [q for q in long if fold(q.text) == q.text] == long[3::4]
+    assert not {q.label for q in long} & {q.label for q in query_set(corpus, 3)}
+    assert long == long_query_set(corpus, 3) and long != long_query_set(corpus, 4)
+
+
+def test_search_stage_reports_long_queries_apart(tmp_path: Path) -> None:
+    """A run of the search stage alone has rows for the 8-20-word queries and the host's load."""
+    out = tmp_path / "report.md"
+    skip = "born-digital,quality,ocr,dask,peers,known-item"
+    work = str(tmp_path / "work")
+    settings = parse_args(
+        f"--scale 0.0005 --repeats 1 --work {work} --out {out} --skip {skip}".split()
+    )
+    figures = run(settings).figures
+    assert (
+        figures["long_queries"] == 12 and figures["long_query_p99"] >= figures["long_query_p50"] > 0
+    )
+    assert {f"lh{n}" for n in range(1, 5)} <= set(figures["per_query"])
+    report = out.read_text(encoding="utf-8")
+    assert "| Warm query p50, 12 queries of 8-20 words (headlines" in report
+    assert "| Warm query p99, queries of 8-20 words | " in report
+    assert "Host load average (1, 5, 15 min) before the search stage " in report
+    assert "| lq4 | long question | `" in report
