@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,17 @@ def to_json(value: Any) -> str:
 
 
 def _plain(value: Any) -> Any:
+    """A dataclass as a shallow dict (the encoder comes back for its fields), a path, an enum."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+        return {name: getattr(value, name) for name in _field_names(type(value))}
     if isinstance(value, Path):
         return str(value)
     if hasattr(value, "value"):
         return value.value
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    """A dataclass's field names, looked up once a class (``asdict`` deep-copies every value)."""
+    return tuple(field.name for field in dataclasses.fields(kind))

@@ -59,22 +59,32 @@ def facets(
         ordered = counts[name]
         if name == "year":  # newest first, not most frequent
             ordered = tuple(sorted(ordered, key=lambda c: c.value, reverse=True))
+        chosen = state.selected(name)
+        listed = ordered[:LISTED]  # links only for the values a page can show
         values = tuple(
             FacetValue(
                 count.value,
                 _label(name, count.value, label),
                 count.count,
-                count.value in state.selected(name),
+                count.value in chosen,
                 state.toggled(name, count.value),
             )
-            for count in ordered
+            for count in listed
         )
-        selected_missing = [
-            FacetValue(value, _label(name, value, label), 0, True, state.toggled(name, value))
-            for value in state.selected(name)
-            if value not in {count.value for count in ordered}
+        known = {count.value: count.count for count in ordered}
+        in_list = {count.value for count in listed}
+        selected_elsewhere = [  # selected but not listed: first, so they can be removed
+            FacetValue(
+                value,
+                _label(name, value, label),
+                known.get(value, 0),
+                True,
+                state.toggled(name, value),
+            )
+            for value in chosen
+            if value not in in_list
         ]
-        shown.append(Facet(name, (*selected_missing, *values)))
+        shown.append(Facet(name, (*selected_elsewhere, *values)))
     return shown
 
 

@@ -6,7 +6,7 @@ may repeat; a value selected twice is one. Changing a filter goes back to the fi
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -92,17 +92,11 @@ class SearchState:
         """The URL of this search with ``changes`` (a change of filters goes to page 1)."""
         if any(name != "page" for name in changes):
             changes.setdefault("page", 1)
-        state = dataclasses.replace(self, **changes)  # type: ignore[arg-type]
-        pairs: list[tuple[str, str]] = [("q", state.q)] if state.q else []
-        for facet, param in [*FACET_PARAMS.items(), ("secrecy", "secrecy")]:
-            pairs += [(param, value) for value in state.selected(facet)]
-        if state.sort != "relevance":
-            pairs.append(("sort", state.sort))
-        if state.exact:
-            pairs.append(("exact", "1"))
-        if state.page > 1:
-            pairs.append(("page", str(state.page)))
-        return "/search" + (f"?{urlencode(pairs)}" if pairs else "")
+        parts = dict(_encoded(self))  # each parameter's part, encoded once for this state
+        for name, value in changes.items():
+            parts[name] = _encode(name, value)
+        query = "&".join(part for part in parts.values() if part)
+        return "/search" + (f"?{query}" if query else "")
 
     def toggled(self, facet: str, value: str) -> str:
         """The URL with ``value`` of ``facet`` selected, or unselected when it was."""
@@ -118,6 +112,27 @@ class SearchState:
 
 
 _LEVELS = frozenset(level.value for level in Secrecy)
+_PARAMS = {"q": "q", **FACET_PARAMS, "secrecy": "secrecy", "sort": "sort", "exact": "exact"}
+
+
+@functools.lru_cache(maxsize=256)
+def _encoded(state: SearchState) -> dict[str, str]:
+    """Each part of a state's URL, in the URL's order, encoded (empty when left out)."""
+    return {name: _encode(name, getattr(state, name)) for name in (*_PARAMS, "page")}
+
+
+def _encode(name: str, value: object) -> str:
+    """One field of a search as URL parameters; empty when it is the default."""
+    if name == "q":
+        return urlencode([("q", value)]) if value else ""
+    if name == "sort":
+        return "" if value == "relevance" else urlencode([("sort", value)])
+    if name == "exact":
+        return "exact=1" if value else ""
+    if name == "page":
+        return f"page={value}" if isinstance(value, int) and value > 1 else ""
+    assert isinstance(value, tuple)
+    return urlencode([(_PARAMS[name], one) for one in value])
 
 
 def _multi(params: Mapping[str, str] | object) -> dict[str, list[str]]:
