@@ -193,6 +193,7 @@ def _archive_size(archive: Path) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     archive = args.archive or build_archive(args.work, args.scale)
     size = _archive_size(archive)
+    load_before = os.getloadavg()
     token, public_token = _user(archive, "tuyet-mat"), _user(archive, "public")
     process, url = _start(archive)
     try:
@@ -216,8 +217,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "rss_mib": {k: round(v / 1024, 1) for k, v in rss.items()},
         "hidden_vs_missing": tell,
         "exit_code_after_sigterm": stopped,
-        "host": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end",
+        "host": f"{os.cpu_count()} cores, load average (1, 5, 15 min) {_loads(load_before)} at "
+        f"the start, {_loads(os.getloadavg())} at the end",
     }
+
+
+def _loads(averages: tuple[float, float, float]) -> str:
+    return " / ".join(f"{a:.2f}" for a in averages)
 
 
 def report(result: dict[str, Any], command: str) -> str:
