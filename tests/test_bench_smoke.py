@@ -167,3 +167,28 @@ def test_search_stage_reports_long_queries_apart(tmp_path: Path) -> None:
     assert "| Warm query p99, queries of 8-20 words | " in report
     assert "Host load average (1, 5, 15 min) before the search stage " in report
     assert "| lq4 | long question | `" in report
+
+
+def test_web_bench_serves_an_archive_built_before(tmp_path: Path) -> None:
+    """``bench.web --archive`` times the search pages of an archive it did not build, scan-free."""
+    import socket
+
+    from archive_search import Archive, IngestOptions
+    from bench import web
+
+    corpus = generate(tmp_path / "built", scale=0.0005, seed=2, pdf_pages=0, scan_pages=0)
+    with Archive.open(tmp_path / "archive", create=True) as archive:
+        archive.ingest([], options=IngestOptions(manifest=corpus.manifest, workers=1))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    out = tmp_path / "web.md"
+    web.main(
+        f"--scale 0.0005 --seed 2 --repeats 1 --port {port} --work {tmp_path / 'work'} "
+        f"--archive {tmp_path / 'archive'} --out {out}".split()
+    )
+    report = out.read_text(encoding="utf-8")
+    assert f"Archive ({tmp_path / 'archive'}): {len(corpus.documents)} documents, " in report
+    assert "| search page of a query of 8-20 words, p50 / p99 | " in report
+    assert "viewer" not in report.split("| figure |")[1].split("\n\n")[0]
+    assert "The page viewer is not measured here" in report
