@@ -46,7 +46,7 @@ def test_every_response_has_a_strict_content_security_policy(
     assert "default-src 'none'" in CONTENT_SECURITY_POLICY
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
     if path.startswith("/api/v1/search"):
         assert response.headers["cache-control"] == "no-store"
 
