@@ -1,4 +1,4 @@
-"""The server's users, their clearance, API tokens and sign-in sessions.
+"""The server's users, their clearance, API tokens, sign-in sessions and failed sign-ins.
 
 They live in ``ARCHIVE/server.sqlite``, a file apart from the catalogue: ingestion holds the
 catalogue's write transactions for long stretches and ``reindex`` rebuilds beside it, neither of
@@ -7,7 +7,8 @@ who read what, so it is created readable by its owner alone (``0600``), whatever
 other files allow.
 
 Passwords are hashed with scrypt (``hashlib.scrypt``, memory-hard, 16 MiB a hash) and a salt of
-their own; tokens and session ids are 256 random bits, stored as their SHA-256 only.
+their own; tokens and session ids are 256 random bits, stored as their SHA-256 only. Failed
+sign-ins are kept here too, so that a restart of the server does not reset its rate limit.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     expires REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS signin_failures (key TEXT NOT NULL, time REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS signin_failures_key ON signin_failures(key, time);
+CREATE INDEX IF NOT EXISTS signin_failures_time ON signin_failures(time);
 """
 
 
@@ -292,6 +296,32 @@ class Accounts(ServerStore):
                 params,
             ).fetchone()
         return User(row[0], Secrecy(row[1])) if row else None
+
+    def failed_signin(self, keys: Sequence[str], *, forget_before: float) -> None:
+        """Remember a failed sign-in under each of ``keys`` (a name, an address), now.
+
+        Failures older than ``forget_before`` (a time as ``time.time()`` gives) are dropped.
+        """
+        now = time.time()
+        with self._transaction() as db:
+            db.execute("DELETE FROM signin_failures WHERE time < ?", (forget_before,))
+            db.executemany(
+                "INSERT INTO signin_failures (key, time) VALUES (?, ?)", [(k, now) for k in keys]
+            )
+
+    def signin_failures(self, key: str, *, since: float) -> list[float]:
+        """The times of the failed sign-ins under ``key`` since ``since``, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT time FROM signin_failures WHERE key = ? AND time >= ? ORDER BY time",
+                (key, since),
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def forget_signin_failures(self, key: str) -> None:
+        """Forget the failed sign-ins under ``key`` (a user who signed in)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM signin_failures WHERE key = ?", (key,))
 
     def secret(self, name: str) -> bytes:
         """A random 32-byte key kept in this file (made on first use): what signs cookies."""

@@ -117,8 +117,14 @@ def test_a_form_with_its_token_goes_through(server: Server) -> None:
         assert response.status_code == 303
 
 
-def test_sign_in_is_rate_limited_per_user(archive: Path) -> None:
-    with serving(archive) as server:
+@pytest.fixture
+def fresh(tmp_path: Path) -> Path:
+    """An archive of its own: failed sign-ins are kept in it, and would carry to other tests."""
+    return make_archive(tmp_path)
+
+
+def test_sign_in_is_rate_limited_per_user(fresh: Path) -> None:
+    with serving(fresh) as server:
         with server.client() as browser:
             for _ in range(5):
                 assert sign_in(browser, "alice", "guess-guess").status_code == 401
@@ -132,8 +138,8 @@ def test_sign_in_is_rate_limited_per_user(archive: Path) -> None:
             assert sign_in(elsewhere, "alice", PASSWORDS["alice"]).status_code == 429
 
 
-def test_sign_in_is_rate_limited_per_address(archive: Path) -> None:
-    with serving(archive) as server:
+def test_sign_in_is_rate_limited_per_address(fresh: Path) -> None:
+    with serving(fresh) as server:
         with server.client() as browser:
             for attempt in range(10):
                 assert sign_in(browser, f"guess{attempt}", "guess-guess").status_code == 401
@@ -142,8 +148,25 @@ def test_sign_in_is_rate_limited_per_address(archive: Path) -> None:
             base_url=server.url, transport=httpx.HTTPTransport(local_address="127.0.0.2")
         ) as elsewhere:
             assert sign_in(elsewhere, "bob", PASSWORDS["bob"]).status_code == 303
-    entries = cli(archive, "audit", "--json").stdout
+    entries = cli(fresh, "audit", "--json").stdout
     assert '"outcome": "rate-limited"' in entries
+
+
+def test_the_sign_in_rate_limit_survives_a_restart(fresh: Path) -> None:
+    with serving(fresh) as server, server.client() as browser:
+        for _ in range(5):
+            assert sign_in(browser, "alice", "guess-guess").status_code == 401
+        assert sign_in(browser, "alice", PASSWORDS["alice"]).status_code == 429
+        server.process.kill()  # a crash: the failures were committed before each answer
+        server.process.wait(timeout=30)
+    with serving(fresh) as again, again.client() as browser:
+        refused = sign_in(browser, "alice", PASSWORDS["alice"])
+        assert refused.status_code == 429
+        assert 0 < int(refused.headers["retry-after"]) <= 901
+        assert sign_in(browser, "bob", PASSWORDS["bob"]).status_code == 303
+        for attempt in range(5):  # with the 5 before the restart: 10 from this address
+            assert sign_in(browser, f"guess{attempt}", "guess-guess").status_code == 401
+        assert sign_in(browser, "bob", PASSWORDS["bob"]).status_code == 429
 
 
 def test_a_disabled_user_loses_sessions_and_tokens_at_once(archive: Path, server: Server) -> None:

@@ -79,7 +79,7 @@ def create_app(
         accounts=accounts,
         audit=AuditLog.open(archive.path),
         secret=accounts.secret("cookies"),
-        limiter=auth.SigninLimiter(failures_per_user, failures_per_address),
+        limiter=auth.SigninLimiter(accounts, failures_per_user, failures_per_address),
         signin_page=getattr(web, "signin_page", auth.default_signin_page),
         static=_static_files(STATIC_DIR),
     )

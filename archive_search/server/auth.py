@@ -12,11 +12,9 @@ import hashlib
 import hmac
 import html
 import secrets
-import threading
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -26,7 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from archive_search import AuditEntry, QueryError, Secrecy, User, parse_clearance
+from archive_search import Accounts, AuditEntry, QueryError, Secrecy, User, parse_clearance
 
 if TYPE_CHECKING:
     from archive_search.server.app import ServerState
@@ -37,7 +35,6 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _MAX_FORM_BYTES = 64 * 1024
-_MAX_REMEMBERED = 10_000  # keys of the sign-in limiter before those past the window are dropped
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -241,14 +238,14 @@ class SigninLimiter:
     """Failed sign-ins remembered for ``window`` seconds, by user name and by address.
 
     After ``per_user`` failures for a name, or ``per_address`` from an address, it is refused until
-    the oldest failure leaves the window. A success clears its name's failures, not its address's.
+    enough of them leave the window. A success clears its name's failures, not its address's. The
+    failures are kept in ``server.sqlite`` (``Accounts``), so a restart does not clear them.
     """
 
+    accounts: Accounts
     per_user: int = 5
     per_address: int = 10
     window: float = 900.0
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wait(self, name: str, address: str) -> float:
         """Seconds until this name from this address may try again (0: now)."""
@@ -258,27 +255,18 @@ class SigninLimiter:
         )
 
     def _wait(self, key: str, limit: int) -> float:
-        now = time.monotonic()
-        with self._lock:
-            times = self._failures.get(key)
-            while times and times[0] <= now - self.window:
-                times.popleft()
-            return times[0] + self.window - now if times and len(times) >= limit else 0.0
+        now = time.time()
+        times = self.accounts.signin_failures(key, since=now - self.window)
+        if len(times) < limit:
+            return 0.0
+        return max(0.0, times[len(times) - limit] + self.window - now)  # under the limit then
 
     def fail(self, name: str, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._failures) > _MAX_REMEMBERED:  # names sprayed at random: forget the old
-                for key in [
-                    k for k, times in self._failures.items() if times[-1] <= now - self.window
-                ]:
-                    del self._failures[key]
-            for key in (f"user:{name}", f"address:{address}"):
-                self._failures.setdefault(key, deque()).append(now)
+        keys = (f"user:{name}", f"address:{address}")
+        self.accounts.failed_signin(keys, forget_before=time.time() - self.window)
 
     def succeeded(self, name: str) -> None:
-        with self._lock:
-            self._failures.pop(f"user:{name}", None)
+        self.accounts.forget_signin_failures(f"user:{name}")
 
 
 SigninPage = Callable[[Request, str | None, int], Response]
@@ -318,7 +306,7 @@ async def signin(request: Request) -> Response:
     name, password = str(form.get("name", "")).strip()[:64], str(form.get("password", ""))
     server = state(request)
     page: SigninPage = server.signin_page
-    wait = server.limiter.wait(name, address(request))
+    wait = await run_in_threadpool(server.limiter.wait, name, address(request))
     if wait > 0:
         await run_in_threadpool(audit, request, "signin", user=name, outcome="rate-limited")
         response = page(request, "Quá nhiều lần đăng nhập sai: hãy thử lại sau.", 429)
@@ -326,10 +314,10 @@ async def signin(request: Request) -> Response:
         return response
     user = await run_in_threadpool(server.accounts.authenticate, name, password)
     if user is None:
-        server.limiter.fail(name, address(request))
+        await run_in_threadpool(server.limiter.fail, name, address(request))
         await run_in_threadpool(audit, request, "signin", user=name, outcome="failed")
         return page(request, "Sai tên hoặc mật khẩu.", 401)
-    server.limiter.succeeded(user.name)
+    await run_in_threadpool(server.limiter.succeeded, user.name)
     session = await run_in_threadpool(server.accounts.new_session, user.name)
     await run_in_threadpool(audit, request, "signin", user=user.name)
     response = RedirectResponse(_local(str(form.get("next", "/"))), status_code=303)
