@@ -59,17 +59,17 @@ from archive_search.query import QuerySyntaxError
 
 if TYPE_CHECKING:
     from archive_search.ingest.extract import OcrMode
-    from archive_search.ingest.pipeline import Failure, IngestOptions, IngestReport, Progress
+    from archive_search.ingest.options import Failure, IngestOptions, IngestReport, Progress
     from archive_search.pages import BoxesReport, PagePicture, PageView
 
 # Ingestion's names load on first use: importing them pulls in pdfminer, PIL and pytesseract,
 # which a search never needs (`archive-search search` stays quick to start).
 _LAZY = {
-    "Failure": "archive_search.ingest.pipeline",
-    "IngestOptions": "archive_search.ingest.pipeline",
-    "IngestReport": "archive_search.ingest.pipeline",
+    "Failure": "archive_search.ingest.options",
+    "IngestOptions": "archive_search.ingest.options",
+    "IngestReport": "archive_search.ingest.options",
     "OcrMode": "archive_search.ingest.extract",
-    "Progress": "archive_search.ingest.pipeline",
+    "Progress": "archive_search.ingest.options",
     # page images and word boxes (PIL, pdfium), what the page viewer shows
     "BoxesReport": "archive_search.pages",
     "PagePicture": "archive_search.pages",

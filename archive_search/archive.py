@@ -41,7 +41,7 @@ from archive_search.writer_lock import writing
 if (
     TYPE_CHECKING
 ):  # ingestion pulls in pdfminer, PIL and tesseract: imported when used, not to search
-    from archive_search.ingest.pipeline import Failure, IngestOptions, IngestReport, Progress
+    from archive_search.ingest.options import Failure, IngestOptions, IngestReport, Progress
     from archive_search.pages import BoxesProgress, BoxesReport, PagePicture, PageView
 
 ENVIRONMENT_VARIABLE = "ARCHIVE_SEARCH_HOME"
@@ -180,7 +180,8 @@ class Archive:
         progress: Progress | None = None,
     ) -> IngestReport:
         """Ingest files and folders (and the manifest's rows) into the archive."""
-        from archive_search.ingest.pipeline import IngestOptions, ingest
+        from archive_search.ingest.options import IngestOptions
+        from archive_search.ingest.pipeline import ingest
 
         with self._writing("ingestion"):
             index = self._writable_index()
@@ -355,14 +356,15 @@ class Archive:
 
         A failed file has its document's level, else its manifest row's.
         """
-        from archive_search.ingest.pipeline import Failure
+        from archive_search.ingest.options import Failure
 
         level = parse_clearance(clearance)
         return [Failure(path, reason) for path, reason in self._catalog.failures(level)]
 
     def prune(self) -> int:
         """Forget files that no longer exist: their documents leave the catalogue and the index."""
-        from archive_search.ingest.pipeline import Ingestion, IngestOptions
+        from archive_search.ingest.options import IngestOptions
+        from archive_search.ingest.pipeline import Ingestion
 
         with self._writing("prune"):
             return Ingestion(self._catalog, self._writable_index(), IngestOptions()).prune()
@@ -377,7 +379,8 @@ class Archive:
         >>> archive.remove(["fe67ab15867ed389a9b3"])   # doctest: +SKIP
         1
         """
-        from archive_search.ingest.pipeline import Ingestion, IngestOptions
+        from archive_search.ingest.options import IngestOptions
+        from archive_search.ingest.pipeline import Ingestion
 
         ids = list(dict.fromkeys(doc_ids))
         with self._writing("removal"):

@@ -281,7 +281,7 @@ def search_first(
 ) -> tuple[int, int, list[str]]:
     """(first, searched, misses): texts that come first when their own symbol is searched."""
     from archive_search import Archive
-    from archive_search.ingest.pipeline import IngestOptions
+    from archive_search.ingest.options import IngestOptions
 
     with tempfile.TemporaryDirectory(prefix="bench-headers-") as tmp:
         folder = Path(tmp) / "texts"

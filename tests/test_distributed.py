@@ -30,8 +30,8 @@ from archive_search.ingest.distributed import (  # noqa: E402
     connect_cluster,
     extract_remote,
 )
+from archive_search.ingest.executors import SerialExecutor  # noqa: E402
 from archive_search.ingest.extract import ExtractTask, extract_file  # noqa: E402
-from archive_search.ingest.pipeline import SerialExecutor  # noqa: E402
 from tools.docgen import write_pdf, write_scan_png, write_scan_tiff  # noqa: E402
 
 SCAN = (

@@ -12,7 +12,7 @@ import pytest
 from archive_search import Archive
 from archive_search.index.analysis import fold, latin_look_alikes, normalize, terms
 from archive_search.index.search_index import ANALYSIS_FIELD, symbol_key
-from archive_search.ingest.pipeline import IngestOptions
+from archive_search.ingest.options import IngestOptions
 
 CYRILLIC_ES, CYRILLIC_O, GREEK_OMICRON, GREEK_ALPHA = "\u0421", "\u043e", "\u039f", "\u0391"
 

@@ -33,7 +33,7 @@ from archive_search.index.catalog import Catalog
 from archive_search.ingest import ocr
 from archive_search.ingest.extract import ExtractTask, extract_file
 from archive_search.ingest.manifest import read_manifest
-from archive_search.ingest.pipeline import _unplaced_record_id
+from archive_search.ingest.manifest_rows import _unplaced_record_id
 from tools.docgen import (
     render_scan,
     write_decompression_bomb,
