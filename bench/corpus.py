@@ -21,26 +21,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive_search.ingest.manifest import COLUMNS as MANIFEST_COLUMNS
+
 FULL_DOCUMENTS = 38_047
 FULL_PAGES = 83_946
 FULL_RECORDS = 125_864
 PAGE_CHARS = 2_200
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TEXT_POOL = REPO.parent / "shared" / "corpus" / "vietnews-val.jsonl.xz"
-MANIFEST_COLUMNS = (
-    "path",
-    "fond",
-    "inventory",
-    "box",
-    "file",
-    "symbol",
-    "doc_type",
-    "issuer",
-    "date",
-    "year",
-    "title",
-    "secrecy",
-)
 
 
 @dataclass(frozen=True, slots=True)

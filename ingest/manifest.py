@@ -95,6 +95,22 @@ _ALIASES = {
     "thoi gian bat dau": "date",
 }
 _KNOWN = {"path", "year", "secrecy", *_FIELDS}
+# A manifest's columns by their English names, in the order this project writes its own (the
+# sample, the tests' and the bench's corpora); the reader takes every name of ``_ALIASES`` too.
+COLUMNS = (
+    "path",
+    "fond",
+    "inventory",
+    "box",
+    "file",
+    "symbol",
+    "doc_type",
+    "issuer",
+    "date",
+    "year",
+    "title",
+    "secrecy",
+)
 _YEAR_RE = re.compile(r"(1[89]\d\d|20\d\d)")
 _URGENCY = {"khan": "khan", "thuong khan": "thuong-khan", "hoa toc": "hoa-toc"}
 _VIETNAMESE_DATE_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")

@@ -15,6 +15,7 @@ import pytest
 from fpdf import FPDF
 
 from archive_search import Archive, IngestOptions, IngestReport
+from archive_search.ingest.manifest import COLUMNS as MANIFEST_COLUMNS
 from tools.docgen import find_font, write_pdf, write_scan_pdf, write_scan_png
 
 HEADER = (
@@ -75,21 +76,7 @@ class Corpus:
 
 
 def _write_manifest(path: Path, rows: list[dict[str, str]]) -> None:
-    columns = [
-        "path",
-        "fond",
-        "inventory",
-        "box",
-        "file",
-        "symbol",
-        "doc_type",
-        "issuer",
-        "date",
-        "year",
-        "title",
-        "secrecy",
-        "ghi_chu",
-    ]
+    columns = [*MANIFEST_COLUMNS, "ghi_chu"]  # ghi_chu: a column of its own, kept as extra
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()

@@ -32,7 +32,7 @@ from archive_search import (
 from archive_search.index.catalog import Catalog
 from archive_search.ingest import ocr
 from archive_search.ingest.extract import ExtractTask, extract_file
-from archive_search.ingest.manifest import read_manifest
+from archive_search.ingest.manifest import COLUMNS, read_manifest
 from archive_search.ingest.manifest_rows import _unplaced_record_id
 from tools.docgen import (
     render_scan,
@@ -224,6 +224,24 @@ MANIFEST = (
     ",TU,2,7,89,40-NQ/TU,15/03/2009,Nghị quyết về xây dựng nông thôn mới,TU,NQ,Mật,Khẩn,12,bản "
     "sao\n"
 )
+
+
+def test_the_columns_the_project_writes_are_fields_the_manifest_reader_fills(
+    tmp_path: Path,
+) -> None:
+    """A manifest written with ``COLUMNS`` (sample, tests, bench) fills fields and no extra."""
+    manifest = tmp_path / "manifest.csv"
+    with manifest.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        placed = ["a.txt", "TU", "1", "2", "3"]
+        writer.writerow([*placed, "31-NQ/TU", "NQ", "Tỉnh ủy", "2019-03-15", "2019", "Về", "mật"])
+    [row] = read_manifest(manifest)
+    assert (row.error, row.path, row.meta.extra) == (None, tmp_path / "a.txt", {})
+    assert sorted(row.meta.sources) == sorted(
+        [*(column for column in COLUMNS if column not in ("path", "file")), "file_no"]
+    )
+    assert (row.meta.file_no, row.meta.secrecy.value) == ("3", "mat")
 
 
 def test_manifest_in_vietnamese_with_a_bom(tmp_path: Path) -> None:

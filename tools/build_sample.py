@@ -12,6 +12,7 @@ import csv
 import sys
 from pathlib import Path
 
+from archive_search.ingest.manifest import COLUMNS
 from tools.docgen import write_pdf, write_scan_pdf, write_scan_png
 
 PROVINCE = (
@@ -99,21 +100,7 @@ TEXT_REPORT = (
     "hiệu vi phạm đối với 37 tổ chức đảng và 112 đảng viên."
 )
 
-MANIFEST_COLUMNS = [
-    "path",
-    "fond",
-    "inventory",
-    "box",
-    "file",
-    "symbol",
-    "doc_type",
-    "issuer",
-    "date",
-    "year",
-    "title",
-    "secrecy",
-    "ghi_chu",
-]
+MANIFEST_COLUMNS = [*COLUMNS, "ghi_chu"]  # ghi_chu: a column of its own, kept as extra
 MANIFEST_ROWS: list[dict[str, str]] = [
     {
         "path": "documents/2019-31-NQ-TU.pdf",

@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 from archive_search import Accounts, Archive, IngestOptions
+from archive_search.ingest.manifest import COLUMNS as MANIFEST_COLUMNS
 from tools.docgen import (
     A4_PIXELS,
     SCAN_FONT_PX,
@@ -98,8 +99,6 @@ MANIFEST = [
         "title": "Hồ sơ về công tác cán bộ nhiệm kỳ 2010-2015",
     },
 ]
-_COLUMNS = ["path", "fond", "inventory", "box", "file", "symbol", "doc_type", "date", "year"]
-_COLUMNS += ["title", "secrecy"]
 
 
 def write_corpus(root: Path) -> Path:
@@ -110,10 +109,10 @@ def write_corpus(root: Path) -> Path:
     (root / "ghi-chu.txt").write_text(NOTE_TEXT, encoding="utf-8")
     manifest = root / "manifest.csv"
     with manifest.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=_COLUMNS)
+        writer = csv.DictWriter(handle, fieldnames=MANIFEST_COLUMNS)
         writer.writeheader()
         for row in MANIFEST:
-            writer.writerow({column: row.get(column, "") for column in _COLUMNS})
+            writer.writerow({column: row.get(column, "") for column in MANIFEST_COLUMNS})
     return manifest
 
 
