@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
 from pathlib import Path
 
@@ -31,9 +31,8 @@ from PIL import Image, ImageOps
 
 from archive_search.index.records import PageMethod, PageText
 from archive_search.index.syllables import vietnamese_share
-from archive_search.ingest.deskew import grey_of
 from archive_search.ingest.extract import ExtractTask, extract_file
-from archive_search.ingest.ocr import ocr_image
+from archive_search.ingest.ocr import OcrSteps, ocr_image
 from archive_search.ingest.ocr_correct import Corrector
 from archive_search.ingest.ocr_model import shipped_model
 from archive_search.ingest.ocr_words import page_text, parse_tsv
@@ -118,8 +117,8 @@ def _ocrmypdf(path: Path, work: Path) -> str:
     return sidecar.read_text(encoding="utf-8")
 
 
-def read_page(page: Page, work: Path) -> None:
-    """Every system's text of ``page``."""
+def read_page(page: Page, work: Path, without: Sequence[str] = ()) -> None:
+    """Every system's text of ``page``; ours also without each step named in ``without``."""
     words = parse_tsv(_tesseract_tsv(page.path))
     page.read["tesseract"] = page_text(words)
     page.read["tesseract + correction"] = page_text(Corrector(shipped_model()).correct(words))
@@ -129,7 +128,13 @@ def read_page(page: Page, work: Path) -> None:
         page.read["ocrmypdf"] = ""
         print(f"ocrmypdf failed on {page.path.name}: {exc.stderr[-300:]!r}")
     with Image.open(page.path) as image:  # as extraction reads an image file
-        ours = ocr_image(grey_of(ImageOps.exif_transpose(image)), timeout=600, scratch=work)
+        upright = ImageOps.exif_transpose(image)
+        ours = ocr_image(upright, timeout=600, scratch=work)
+        for step in without:
+            steps = OcrSteps(**{step: False})
+            page.read[f"ours, no {step}"] = ocr_image(
+                upright, timeout=600, scratch=work, steps=steps
+            ).text
     page.read["ours"] = ours.text
     page.read["ours, no correction"] = ours.read if ours.read is not None else ours.text
     page.read["ours, as indexed"] = PageText(
@@ -137,14 +142,19 @@ def read_page(page: Page, work: Path) -> None:
     ).indexed_text
 
 
-def generated_pages(work: Path, count: int, corpus: Path) -> list[Page]:
-    """``count`` pages of every kind, each from another article."""
+def generated_pages(work: Path, count: int, corpus: Path, kinds: Sequence[str] = ()) -> list[Page]:
+    """``count`` pages of every kind (or of the kinds named in ``kinds``), each from another article.
+
+    A page is the same whichever kinds are chosen.
+    """
     articles = [a for a in load_articles(corpus, limit=400) if len(a.body) > 1500]
     rng = random.Random(28)
     pages = []
     for number, kind in enumerate(KINDS):
         for copy in range(count):
             article = rng.choice(articles)
+            if kinds and not any(name in kind.name for name in kinds):
+                continue
             image, truth = make_page(article.body, kind, seed=number * 100 + copy)
             path = work / f"gen-{number:02d}-{copy}.png"
             image.save(path, dpi=(kind.dpi, kind.dpi))
@@ -161,7 +171,9 @@ def _first_picture(pdf: Path) -> Image.Image:
         width_points = page.get_size()[0]
         for item in page.get_objects():
             if item.type == 3:  # an image object
-                picture: Image.Image = item.get_bitmap(render=False).to_pil().convert("L")
+                picture: Image.Image = item.get_bitmap(
+                    render=False
+                ).to_pil()  # in colour, as ingest
                 picture.info["dpi"] = round(picture.width / (width_points / 72))
                 return picture
         raise ValueError(f"{pdf} has no picture on its first page")
@@ -233,16 +245,20 @@ def _scores(pages: Sequence[Page], system: str) -> tuple[float, float, float]:
     return recall, folded, errors
 
 
-def _table(pages: Sequence[Page]) -> list[str]:
-    groups = list(dict.fromkeys(page.group for page in pages))
-    lines = [
-        "| pages | " + " | ".join(SYSTEMS) + " |",
-        "| --- | " + " | ".join("---:" for _ in SYSTEMS) + " |",
+def _head(systems: Sequence[str]) -> list[str]:
+    return [
+        "| pages | " + " | ".join(systems) + " |",
+        "| --- | " + " | ".join("---:" for _ in systems) + " |",
     ]
+
+
+def _table(pages: Sequence[Page], systems: Sequence[str]) -> list[str]:
+    groups = list(dict.fromkeys(page.group for page in pages))
+    lines = _head(systems)
     for group in [*groups, "all"]:
         chosen = [p for p in pages if group in ("all", p.group)]
         cells = []
-        for system in SYSTEMS:
+        for system in systems:
             recall, folded, errors = _scores(chosen, system)
             cells.append(f"{recall:.1%} / {folded:.1%} / {errors:.1%}")
         lines.append(f"| {group} ({len(chosen)}) | " + " | ".join(cells) + " |")
@@ -265,83 +281,117 @@ def _real_look(pages: Sequence[Page]) -> list[str]:
     return lines
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2, help="generated pages of each kind")
     parser.add_argument("--repeats", type=int, default=2, help="throughput repeats")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_TEXT_POOL)
     parser.add_argument("--real", type=Path, default=REAL_SCANS, help="folder of real scans")
+    parser.add_argument("--no-real", action="store_true", help="leave the real scans out")
+    parser.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        help="only the generated kinds whose name holds this (repeatable)",
+    )
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        choices=[step.name for step in fields(OcrSteps) if step.type in (bool, "bool")],
+        help="also run ours without this step (repeatable): what the step gains",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/reports/ocr-real.md"))
     parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = _arguments()
+    systems = [*SYSTEMS, *(f"ours, no {step}" for step in args.without)]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ocr-real-") as folder:
         work = Path(folder)
-        generated = generated_pages(work, args.pages, args.corpus)
-        full, reduced = real_pages(work, args.real) if args.real.is_dir() else ([], [])
+        generated = generated_pages(work, args.pages, args.corpus, args.kind)
+        real = not args.no_real and args.real.is_dir()
+        full, reduced = real_pages(work, args.real) if real else ([], [])
         everything = [*generated, *full, *reduced]
         with ThreadPoolExecutor(args.workers) as pool:
-            list(pool.map(partial(read_page, work=work), everything))
+            list(pool.map(partial(read_page, work=work, without=args.without), everything))
         for page in reduced:  # the reference: what tesseract read on the full-resolution scan
             page.truth = next(p.read["tesseract"] for p in full if str(p.path) == page.truth)
         clean300 = [p for p in generated if p.group == "clean 300 dpi"]
-        speed = throughput(clean300, work, args.repeats)
+        speed = throughput(clean300, work, args.repeats) if clean300 and args.repeats else None
     elapsed = time.perf_counter() - started
-    report = _report(args, generated, full, reduced, speed, elapsed)
+    report = _report(args, systems, (generated, full, reduced), speed, elapsed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report, encoding="utf-8")
     print(report)
 
 
+def _command(args: argparse.Namespace) -> str:
+    options = [f"--pages {args.pages}", f"--repeats {args.repeats}", f"--corpus {args.corpus}"]
+    options += [f"--real {args.real}"] if not args.no_real else ["--no-real"]
+    options += [f"--kind '{kind}'" for kind in args.kind]
+    options += [f"--without {step}" for step in args.without]
+    return "python -m bench.ocr_real " + " ".join(options)
+
+
+def _speed(speed: dict[str, float] | None, args: argparse.Namespace) -> list[str]:
+    if speed is None:
+        return ["(not measured: no clean 300 dpi page, or --repeats 0)"]
+    return [
+        f"CPU a page (median of {args.repeats} x {args.pages} pages): "
+        f"tesseract by hand {speed['tesseract']:.2f} s, ours {speed['ours']:.2f} s: "
+        f"**{speed['tesseract'] / speed['ours']:.0%} of the tesseract limit**; "
+        f"the correction {speed['correction'] * 1000:.0f} ms "
+        f"({speed['correction'] / speed['ours']:.1%} of our page)."
+    ]
+
+
 def _report(
     args: argparse.Namespace,
-    generated: Sequence[Page],
-    full: Sequence[Page],
-    reduced: Sequence[Page],
-    speed: dict[str, float],
+    systems: Sequence[str],
+    pages: tuple[Sequence[Page], Sequence[Page], Sequence[Page]],
+    speed: dict[str, float] | None,
     elapsed: float,
 ) -> str:
+    generated, full, reduced = pages
     clean_low = [p for p in generated if p.group in CLEAN_LOW_DPI]
     degraded = [p for p in generated if p.group not in CLEAN_LOW_DPI and "300" not in p.group]
     summary = [
-        f"| {name} | " + " | ".join(f"{_scores(chosen, s)[0]:.1%}" for s in SYSTEMS) + " |"
+        f"| {name} | " + " | ".join(f"{_scores(chosen, s)[0]:.1%}" for s in systems) + " |"
         for name, chosen in (("clean, 70-150 dpi", clean_low), ("degraded", degraded))
         if chosen
     ]
     lines = [
         "# OCR on real-looking and real scans",
         "",
-        f"`python -m bench.ocr_real --pages {args.pages} --repeats {args.repeats} --corpus "
-        f"{args.corpus} --real {args.real}`: "
-        f"{len(generated)} generated pages ({args.pages} of each kind, text from "
-        f"`{args.corpus.name}`), {len(full)} real scans and {len(reduced)} reduced copies; "
-        f"{elapsed / 60:.1f} min on this host ({os.cpu_count()} cores, shared).",
+        f"`{_command(args)}`: {len(generated)} generated pages ({args.pages} of each kind, text "
+        f"from `{args.corpus.name}`), {len(full)} real scans and {len(reduced)} reduced copies; "
+        f"{elapsed / 60:.1f} min on this host ({os.cpu_count()} cores, shared; load average "
+        f"{os.getloadavg()[0]:.1f} at the end).",
         "",
         "## Word recall, clean low-resolution pages and degraded ones",
         "",
-        "| pages | " + " | ".join(SYSTEMS) + " |",
-        "| --- | " + " | ".join("---:" for _ in SYSTEMS) + " |",
+        *_head(systems),
         *summary,
         "",
         "## Per kind of page: word recall / recall without diacritics / CER",
         "",
-        *_table(generated),
+        *(_table(generated, systems) if generated else ["(no generated pages)"]),
         "",
         "## Real scans reduced to 70 and 100 dpi (JPEG), against tesseract at full resolution",
         "",
-        *(_table(reduced) if reduced else ["(no real scans found)"]),
+        *(_table(reduced, systems) if reduced else ["(no real scans)"]),
         "",
         "## Real scans at their own resolution (no true text)",
         "",
-        *(_real_look(full) if full else ["(no real scans found)"]),
+        *(_real_look(full) if full else ["(no real scans)"]),
         "",
         "## Throughput at 300 dpi",
         "",
-        f"CPU a page (median of {args.repeats} x {len(generated) // len(KINDS)} pages): "
-        f"tesseract by hand {speed['tesseract']:.2f} s, ours {speed['ours']:.2f} s: "
-        f"**{speed['tesseract'] / speed['ours']:.0%} of the tesseract limit**; "
-        f"the correction {speed['correction'] * 1000:.0f} ms "
-        f"({speed['correction'] / speed['ours']:.1%} of our page).",
+        *_speed(speed, args),
         "",
     ]
     return "\n".join(lines)

@@ -29,6 +29,7 @@ from archive_search.index.segment import compounds
 from archive_search.ingest import ocr, pdf
 from archive_search.ingest.deskew import grey_of
 from archive_search.ingest.encoding import Decoded, decode_bytes, repair_text
+from archive_search.ingest.ocr_ink import ocr_grey
 
 PDF_SUFFIXES = frozenset({".pdf"})
 TEXT_SUFFIXES = frozenset({".txt"})
@@ -133,7 +134,7 @@ class _Reader:
         self.encodings: set[str] = set()
 
     def ocr_page(self, image: Image.Image, number: int, stored_hash: str | None = None) -> PageText:
-        grey = grey_of(image)
+        grey = ocr_grey(image)
         if is_blank(grey):
             return PageText(number, "", PageMethod.BLANK)
         key = image_hash(grey, stored_hash)

@@ -16,6 +16,7 @@ from archive_search.index.errors import MissingDependencyError, OcrError
 from archive_search.index.records import WordBox
 from archive_search.ingest.deskew import grey_of, level
 from archive_search.ingest.ocr_correct import Corrector
+from archive_search.ingest.ocr_ink import ocr_grey
 from archive_search.ingest.ocr_model import shipped_model
 from archive_search.ingest.ocr_scale import (
     TARGET_X_HEIGHT,
@@ -44,6 +45,7 @@ class OcrSteps:
     All by default; the bench turns them off one by one to measure what each gains.
     """
 
+    lift_colour: bool = True  # stamps and signatures made pale over black text (ingest/ocr_ink.py)
     enlarge: bool = True  # small letters enlarged to ``target_x_height`` (ingest/ocr_scale.py)
     target_x_height: float = TARGET_X_HEIGHT
     despeckle: bool = True  # a page speckled by the scanner filtered first (ingest/ocr_scale.py)
@@ -84,8 +86,8 @@ def ocr_image(
 ) -> OcrText:
     """Recognise Vietnamese text on a page image with one tesseract thread.
 
-    The page is first turned level when it is askew (``straighten``); the words' boxes are on
-    ``image`` as given.
+    The page is read in grey, its coloured marks made pale (``ocr_ink``), and first turned level
+    when it is askew (``straighten``); the words' boxes are on ``image`` as given.
 
     The page and tesseract's TSV output are files in ``scratch`` (default: the temp dir), removed
     when read: pytesseract's ``image_to_data`` would put its own ``tess_*`` files in the
@@ -94,8 +96,8 @@ def ocr_image(
     """
     check_tesseract()
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    picture = _uncompressed(image)
-    letters = measure(grey_of(picture)) if steps.enlarge or steps.despeckle else None
+    picture = ocr_grey(image) if steps.lift_colour else grey_of(image)
+    letters = measure(picture) if steps.enlarge or steps.despeckle else None
     if steps.despeckle:
         picture = despeckle(picture, letters)
     scale = scale_for(letters, steps.target_x_height) if steps.enlarge else 1.0
@@ -118,13 +120,6 @@ def read_words(picture: Image.Image, *, timeout: float, scratch: Path | None) ->
     with tempfile.NamedTemporaryFile(suffix=".tif", prefix="archive-search-", dir=scratch) as page:
         picture.save(page.name, format="TIFF")
         return parse_tsv(_tesseract(page.name, timeout))
-
-
-def _uncompressed(image: Image.Image) -> Image.Image:
-    """The image in grey or RGB, the modes tesseract reads from an uncompressed TIFF."""
-    return (
-        image if image.mode in ("L", "RGB") else image.convert("RGB" if "A" in image.mode else "L")
-    )
 
 
 def _tesseract(path: str, timeout: float) -> str:

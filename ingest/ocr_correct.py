@@ -9,8 +9,9 @@ Tesseract's Vietnamese errors are mostly in the marks (``triển`` read ``triên
 letters and other marks, and those with one of ``a``/``o``/``e`` read for another; each is scored by
 how likely it is between its neighbours (``ingest/ocr_model.py``). A word tesseract reads as a
 possible syllable is replaced only when a candidate is more likely by a margin, larger the surer
-tesseract was of the word (another vowel letter only when it was unsure; a capitalised word, a name
-mostly, only when it was very unsure); an impossible one by the likeliest candidate.
+tesseract was of the word and when one of its neighbours is unknown (another vowel letter only when
+tesseract was unsure; a capitalised word, a name mostly, only when it was very unsure); an
+impossible one by the likeliest candidate.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Margins:
     marks: float = 4.0  # another mark on the same letters
     letter: float = 6.0  # another vowel letter as well
     per_confidence: float = 0.06  # added per point of tesseract's confidence in the word (0-100)
+    one_side: float = 2.0  # added when one neighbour only is known (a line's end, punctuation)
     letter_below: float = 85.0  # another letter only for words tesseract was less sure of
     name_below: float = 60.0  # a capitalised word (a name, mostly) only below this confidence
 
@@ -99,12 +101,15 @@ class Corrector:
             return key  # Vietnamese or foreign (Lee, Hoon): a name is not in the model
         possible = is_vietnamese_syllable(key)
         best, best_score = key, self._score(key, left, right) if possible else -math.inf
+        extra = self.margins.per_confidence * max(0.0, confidence)
+        if left is None or right is None:
+            extra += self.margins.one_side
         for word, same_letters in _candidates(key, self.model):
             if possible and not same_letters and confidence >= self.margins.letter_below:
                 continue
             margin = self.margins.marks if same_letters else self.margins.letter
             if possible:
-                margin += self.margins.per_confidence * max(0.0, confidence)
+                margin += extra
             score = self._score(word, left, right) - margin
             if word != key and score > best_score:
                 best, best_score = word, score

@@ -27,7 +27,7 @@ from PIL import Image
 from archive_search.index.analysis import compose
 from archive_search.index.errors import CorruptFileError, EmptyFileError, EncryptedFileError
 from archive_search.index.records import WordBox
-from archive_search.ingest.deskew import grey_of
+from archive_search.ingest.ocr_ink import ocr_grey
 
 if TYPE_CHECKING:
     from pypdfium2 import PdfImage, PdfPage
@@ -160,7 +160,7 @@ class PageImage:
 
 
 def render_page(path: Path, index: int, *, dpi: int) -> PageImage:
-    """Page ``index`` (from 0) as a greyscale image at about ``dpi``.
+    """Page ``index`` (from 0) as a greyscale image at about ``dpi``, stamps made pale (ocr_ink).
 
     A scanned page, one upright full-page picture at scanning resolution, is handed over as the
     picture itself: decoding it is 5-10x cheaper than rendering the page, and loses nothing.
@@ -173,9 +173,9 @@ def render_page(path: Path, index: int, *, dpi: int) -> PageImage:
             page = document[index]
             picture = _scanned_picture(page, dpi)
             if picture is None:
-                return PageImage(grey_of(page.render(scale=dpi / 72, grayscale=True).to_pil()))
+                return PageImage(ocr_grey(page.render(scale=dpi / 72).to_pil()))
             return PageImage(
-                grey_of(picture.get_bitmap(render=False).to_pil()), _stored_hash(picture)
+                ocr_grey(picture.get_bitmap(render=False).to_pil()), _stored_hash(picture)
             )
         finally:
             document.close()

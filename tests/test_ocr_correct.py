@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive_search.ingest.ocr_correct import Corrector
+from archive_search.ingest.ocr_correct import Corrector, Margins
 from archive_search.ingest.ocr_model import count, read_model, shipped_model, write_model
 from archive_search.ingest.ocr_words import OcrWord, page_text
 
@@ -79,4 +79,30 @@ def test_a_model_is_built_from_texts_and_read_back(tmp_path: object) -> None:
     model = read_model(tmp_path / "model.tsv.gz")
     assert model.unigrams["tạo"] == 120 and model.bigrams["đào", "tạo"] == 120
     assert sorted(model.by_skeleton["dao"]) == ["đào"]
-    assert page_text(Corrector(model).correct(_words("đảo tạo", confidence=30))) == "đào tạo"
+    assert (
+        page_text(Corrector(model).correct(_words("đào tảo lại", confidence=30))) == "đào tạo lại"
+    )
+
+
+CLEAN_LINES = [
+    "Tỉnh ủy chỉ đạo xây dựng chính quyền số.",
+    "Các cấp ủy đảng tăng cường kiểm tra,",
+    "Sản xuất nông nghiệp mùa khô năm nay.",
+]
+
+
+def test_a_clean_page_read_right_is_left_right() -> None:
+    """A word at a sentence's end has one neighbour only: it is respelled only by a wider margin."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from archive_search.ingest.ocr import ocr_image, read_words
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 54)
+    page = Image.new("L", (2000, 120 + 78 * len(CLEAN_LINES)), 255)
+    draw = ImageDraw.Draw(page)
+    for number, line in enumerate(CLEAN_LINES):
+        draw.text((60, 60 + number * 78), line, font=font, fill=20)
+    assert ocr_image(page, timeout=120).text == "\n".join(CLEAN_LINES)
+    read = read_words(page, timeout=120, scratch=None)
+    unguarded = Corrector(shipped_model(), Margins(one_side=0.0)).correct(read)
+    assert "chính quyền sở." in page_text(unguarded)  # what the margin prevents
