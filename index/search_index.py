@@ -269,8 +269,8 @@ class LevelIndex:
         try:
             meta = (self.path / "meta.json").stat()
             commit = (meta.st_ino, meta.st_mtime_ns, meta.st_size)
-        except OSError:
-            commit = None
+        except OSError:  # between the two renames of a reindex's swap: keep the commit loaded
+            commit = self._loaded
         if commit is None or commit != self._loaded:
             self._index.reload()
             self._loaded = commit

@@ -1,4 +1,4 @@
-"""The server over time: SIGTERM, a restart that loses nothing, an ingestion while it serves.
+"""The server over time: SIGTERM, a restart that loses nothing, an ingestion or a reindex meanwhile.
 
 Also the archive's files closed to other accounts, and the users command.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import os
 import pty
+import shutil
 import signal
 import stat
 import subprocess
@@ -16,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from archive_search import Accounts
-from tests.serving import PASSWORDS, cli, make_archive, serving, sign_in
+from archive_search import Accounts, Archive, SearchQuery
+from tests.serving import PASSWORDS, SECRET_WORD, cli, make_archive, serving, sign_in
 
 
 @pytest.fixture
@@ -54,20 +55,34 @@ def test_a_restart_loses_no_user_token_session_or_audit_entry(archive: Path, sto
     assert len(audit_after.splitlines()) == len(audit_before.splitlines()) + 1
 
 
-def test_it_keeps_answering_during_an_ingestion(archive: Path, tmp_path: Path) -> None:
-    more = tmp_path / "more"
-    more.mkdir()
-    with (more / "manifest.csv").open("w", newline="", encoding="utf-8") as handle:
+def _reports(folder: Path, count: int) -> Path:
+    """A manifest of ``count`` short reports on mass mobilisation (dân vận), and their files."""
+    folder.mkdir()
+    with (folder / "manifest.csv").open("w", newline="", encoding="utf-8") as handle:
         rows = csv.writer(handle)
         rows.writerow(["path", "fond", "title"])
-        for number in range(120):
+        for number in range(count):
             name = f"bc{number:03}.txt"
-            (more / name).write_text(f"Báo cáo số {number} về công tác dân vận.", encoding="utf-8")
+            (folder / name).write_text(
+                f"Báo cáo số {number} về công tác dân vận.", encoding="utf-8"
+            )
             rows.writerow([name, "TU", f"Báo cáo {number} về công tác dân vận"])
+    return folder / "manifest.csv"
+
+
+def _ingest_reports(archive: Path, folder: Path, count: int) -> None:
+    made = cli(
+        archive, "ingest", "--manifest", str(_reports(folder, count)), "--workers", "1", "-q"
+    )
+    assert made.returncode == 0, made.stderr
+
+
+def test_it_keeps_answering_during_an_ingestion(archive: Path, tmp_path: Path) -> None:
+    manifest = _reports(tmp_path / "more", 120)
     with serving(archive) as server, server.as_user("bob") as bob:
         ingest = subprocess.Popen(
             [sys.executable, "-m", "archive_search", "--archive", str(archive), "ingest",
-             "--manifest", str(more / "manifest.csv"), "--workers", "1", "-q"],
+             "--manifest", str(manifest), "--workers", "1", "-q"],
             stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         totals = []
@@ -80,6 +95,49 @@ def test_it_keeps_answering_during_an_ingestion(archive: Path, tmp_path: Path) -
     assert totals == sorted(totals)  # each search sees the last commit, never less
     assert final == 120
     assert len(totals) > 1
+
+
+def test_it_keeps_answering_while_reindex_swaps_the_index_in(archive: Path, tmp_path: Path) -> None:
+    """Searches see the old index, then the new one, and never an error between them."""
+    snapshot = tmp_path / "index-before"
+    shutil.copytree(archive / "index", snapshot)
+    _ingest_reports(archive, tmp_path / "more", 120)
+    shutil.rmtree(archive / "index")
+    snapshot.rename(archive / "index")  # an index that lacks the 120 reports the catalogue holds
+    with serving(archive) as server, server.as_user("alice") as alice:
+        before = alice.get("/api/v1/search", params={"q": "dan van"}).json()["total"]
+        reindex = subprocess.Popen(
+            [sys.executable, "-m", "archive_search", "--archive", str(archive), "reindex"],
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        totals, secret = [], []
+        while reindex.poll() is None:
+            for query, seen in (("dan van", totals), (SECRET_WORD, secret)):
+                response = alice.get("/api/v1/search", params={"q": query, "limit": "1"})
+                assert response.status_code == 200, response.text
+                seen.append(response.json()["total"])
+        assert reindex.returncode == 0, reindex.stderr.read() if reindex.stderr else ""
+        final = alice.get("/api/v1/search", params={"q": "dan van"}).json()["total"]
+        code, err = server.stop()
+    assert before < 120 == final
+    assert totals == sorted(totals) and set(totals) <= {before, final}  # the old, then the new
+    assert set(secret) == {1}  # the secret level's index too, before and after
+    assert code == 0 and "Traceback" not in err and "error" not in err
+
+
+def test_a_search_between_the_two_renames_of_a_swap_reads_the_index_it_had(
+    archive: Path,
+) -> None:
+    """``reindex`` moves the index aside, then the new one in: a search in between still answers."""
+    with Archive.open(archive) as opened:
+        query = SearchQuery.build("cong nghe", clearance="mat")
+        before = opened.run(query).total
+        (archive / "index").rename(archive / "index.old")
+        try:
+            assert opened.run(query).total == before
+        finally:
+            (archive / "index.old").rename(archive / "index")
+        assert opened.run(query).total == before
 
 
 def test_the_archive_is_closed_to_other_accounts(tmp_path: Path) -> None:
