@@ -143,7 +143,7 @@ def read_page(page: Page, work: Path, without: Sequence[str] = ()) -> None:
 
 
 def generated_pages(work: Path, count: int, corpus: Path, kinds: Sequence[str] = ()) -> list[Page]:
-    """``count`` pages of every kind (or of the kinds named in ``kinds``), each from another article.
+    """``count`` pages of every kind (or of those named in ``kinds``), each from another article.
 
     A page is the same whichever kinds are chosen.
     """
