@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 _NUMBER_WORD = r"(?:Số|SỐ|Sè|So|SO)"
 _WORD = r"[^\W\d_]+"
 _PARTY_SYMBOL_RE = re.compile(
-    rf"{_NUMBER_WORD}\s*:?\s*(\d+)\s*[-–]\s*({_WORD})\s*/\s*({_WORD}(?:[-/]{_WORD})*)"  # noqa: RUF001
+    rf"{_NUMBER_WORD}\s*:?\s*(\d+)\s*[-–:]\s*({_WORD})\s*/\s*({_WORD}(?:[-/]{_WORD})*)"  # noqa: RUF001
 )
 # State symbols: ``Số: 12/2019/QĐ-UBND``, ``Số: 1408/QĐ-BXD``, ``Luật số: 109/2025/QH15``,
 # ``Số: 66.15/2026/NQ-CP``; codes of several parts (``TTLT-BTC-BNV``), lower-case parts (``TTg``).
@@ -34,14 +34,19 @@ _STATE_SYMBOL_RE = re.compile(
     rf"(?:(\d{{4}})\s*/\s*)?({_WORD}\d*(?:\s?-\s?{_WORD}\d*)*)"
 )
 _SYMBOL_TYPE_WORDS = {"Luật": "Luật", "Pháp lệnh": "Pháp lệnh", "Nghị quyết": "NQ", "Lệnh": "Lệnh"}
-_DATE_RE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
-_PLACE_DATE_RE = re.compile(r"([^\W\d_][^,\n]*?)\s*,\s*ngày\s+\d", re.IGNORECASE)
+# ``ngày:10`` and ``ngày.10`` as OCR reads ``ngày 10`` beside a dotted blank.
+_DATE_RE = re.compile(
+    r"ngày\s*[:.]?\s*(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
+)
+_PLACE_DATE_RE = re.compile(r"([^\W\d_][^,\n]*?)\s*,\s*ngày\s*[:.]?\s*\d", re.IGNORECASE)
+# What OCR adds around a heading from specks and rules near it (``THÔNG BÁO -``, ``NGHỊ QUYẾT .``).
+_HEADING_NOISE = " .,:;-–_*|¬'`"  # noqa: RUF001
 _NATIONAL_MOTTOS = re.compile(
     r"ĐẢNG CỘNG SẢN VIỆT NAM|CỘNG H(?:OÀ|ÒA) XÃ HỘI CHỦ NGH[ĨÍI]A VIỆT NAM"
     r"|Độc lập\s*[-–]\s*Tự do\s*[-–]\s*Hạnh phúc",  # noqa: RUF001
     re.IGNORECASE,
 )
-_RULE_CHARS = "*-–─_=.•·"  # noqa: RUF001
+_RULE_CHARS = "*-–—─_=.•·|¬"  # noqa: RUF001
 # A line that only draws a rule under a header block (``-------``, ``_______``).
 _RULE_RE = re.compile(r"[-–—─_=.•·~]{3,}")  # noqa: RUF001
 _SECRECY_MARKS = {"TUYỆT MẬT": "tuyệt mật", "TỐI MẬT": "tối mật", "MẬT": "mật"}
@@ -155,8 +160,9 @@ def _continues(line: str, parts: list[str], bases_follow: bool) -> bool:
 def _heading_index(lines: list[str]) -> tuple[int, str]:
     """(line number, type abbreviation) of the centred heading, or (len(lines), '')."""
     for index, line in enumerate(lines):
-        doc_type = BY_HEADING.get(normalize(" ".join(line.split())).upper())
-        if doc_type and line.strip().isupper():
+        text = line.strip(_HEADING_NOISE)
+        doc_type = BY_HEADING.get(normalize(" ".join(text.split())).upper())
+        if doc_type and text.isupper():
             return index, doc_type
     return len(lines), ""
 
@@ -169,7 +175,7 @@ def _title(lines: list[str], issuer_name: str) -> tuple[str, str]:
     index, doc_type = _heading_index(lines)
     if not doc_type:
         return _subject(lines)
-    heading = " ".join(lines[index].split()).capitalize()
+    heading = " ".join(lines[index].strip(_HEADING_NOISE).split()).capitalize()
     summary = _summary(lines[index + 1 :], issuer_name)
     return doc_type, f"{heading} {summary}" if summary else heading
 
@@ -261,12 +267,17 @@ def _read_left_column(lines: list[str]) -> _LeftColumn:
         for mark in secrecy:
             column.secrecy = max(column.secrecy, Secrecy.parse(mark), key=lambda s: s.rank)
         column.urgency = column.urgency or (urgency[0] if urgency else "")
-        if rest == "*" and column.body:
+        if _is_star(rest) and column.body:
             column.star = True  # a Party header: the issuing body ends at the star under it
         rest = rest.strip(_RULE_CHARS + " ")
         if rest and rest.isupper() and not column.star and not _starts_heading(rest):
             column.body.append(rest)
     return column
+
+
+def _is_star(line: str) -> bool:
+    """The star under a Party body, also as OCR reads it beside a speck (``*%``, ``.*``)."""
+    return "*" in line and len(line) <= 3 and not any(ch.isalnum() for ch in line)
 
 
 def _marks_under_heading(lines: list[str]) -> Secrecy:

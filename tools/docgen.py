@@ -229,13 +229,20 @@ def _draw_centred_column(
 
 
 def render_party_scan(
-    left: Sequence[str], right: Sequence[str], text: str, *, degrade: str = "", seed: int = 0
+    left: Sequence[str],
+    right: Sequence[str],
+    text: str,
+    *,
+    degrade: str = "",
+    seed: int = 0,
+    centred: int = 0,
 ) -> Image.Image:
     """A scanned first page laid out like a Party document.
 
     The header in two columns side by side (left: superior and issuing body, star,
     ``Số 36-NQ/TW``; right: ``ĐẢNG CỘNG SẢN VIỆT NAM`` underlined, place and date), then ``text``
-    full width under it, as :func:`render_scan` draws it.
+    full width under it, as :func:`render_scan` draws it; its first ``centred`` paragraphs (the
+    heading and the trích yếu) centred on the page.
     """
     page = Image.new("L", A4_PIXELS, color=255)
     draw = ImageDraw.Draw(page)
@@ -248,9 +255,10 @@ def render_party_scan(
         + SCAN_FONT_PX
     )
     font = ImageFont.truetype(str(find_font()), SCAN_FONT_PX)
-    for paragraph in text.split("\n"):
+    for number, paragraph in enumerate(text.split("\n")):
         for line in textwrap.wrap(paragraph, SCAN_WRAP) or [""]:
-            draw.text((SCAN_MARGIN, y), line, fill=0, font=font)
+            x = (A4_PIXELS[0] - font.getlength(line)) / 2 if number < centred else SCAN_MARGIN
+            draw.text((x, y), line, fill=0, font=font)
             y += int(SCAN_FONT_PX * 1.5)
     return _degrade(page, {part.strip() for part in degrade.split(",") if part.strip()}, seed)
 
@@ -263,10 +271,12 @@ def write_party_scan_pdf(
     *,
     degrade: str = "",
     seed: int = 0,
+    centred: int = 0,
 ) -> Path:
     """An image-only one-page PDF of :func:`render_party_scan`."""
     buffer = io.BytesIO()
-    render_party_scan(left, right, text, degrade=degrade, seed=seed).save(buffer, format="PNG")
+    page = render_party_scan(left, right, text, degrade=degrade, seed=seed, centred=centred)
+    page.save(buffer, format="PNG")
     pdf = FPDF(format="A4")
     pdf.add_page()
     pdf.image(buffer, x=0, y=0, w=pdf.w, h=pdf.h)
