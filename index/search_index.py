@@ -266,6 +266,7 @@ class LevelIndex:
         Reloaded only when a commit has replaced ``meta.json`` since the last one (a stat is far
         cheaper than a reload).
         """
+        commit: tuple[int, int, int] | None
         try:
             meta = (self.path / "meta.json").stat()
             commit = (meta.st_ino, meta.st_mtime_ns, meta.st_size)
