@@ -16,7 +16,7 @@ from archive_search.index.errors import MissingDependencyError, OcrError
 from archive_search.index.records import WordBox
 from archive_search.ingest.deskew import grey_of, level
 from archive_search.ingest.ocr_correct import Corrector
-from archive_search.ingest.ocr_ink import ocr_grey
+from archive_search.ingest.ocr_ink import even_light, ocr_grey
 from archive_search.ingest.ocr_model import shipped_model
 from archive_search.ingest.ocr_scale import (
     TARGET_X_HEIGHT,
@@ -46,6 +46,7 @@ class OcrSteps:
     """
 
     lift_colour: bool = True  # stamps and signatures made pale over black text (ingest/ocr_ink.py)
+    even_light: bool = True  # a page lit unevenly (a photograph) evened (ingest/ocr_ink.py)
     enlarge: bool = True  # small letters enlarged to ``target_x_height`` (ingest/ocr_scale.py)
     target_x_height: float = TARGET_X_HEIGHT
     despeckle: bool = True  # a page speckled by the scanner filtered first (ingest/ocr_scale.py)
@@ -86,8 +87,9 @@ def ocr_image(
 ) -> OcrText:
     """Recognise Vietnamese text on a page image with one tesseract thread.
 
-    The page is read in grey, its coloured marks made pale (``ocr_ink``), and first turned level
-    when it is askew (``straighten``); the words' boxes are on ``image`` as given.
+    The page is read in grey, its coloured marks made pale and its light evened (``ocr_ink``), and
+    first turned level when it is askew (``straighten``); the words' boxes are on ``image`` as
+    given.
 
     The page and tesseract's TSV output are files in ``scratch`` (default: the temp dir), removed
     when read: pytesseract's ``image_to_data`` would put its own ``tess_*`` files in the
@@ -97,6 +99,8 @@ def ocr_image(
     check_tesseract()
     os.environ["OMP_THREAD_LIMIT"] = "1"
     picture = ocr_grey(image) if steps.lift_colour else grey_of(image)
+    if steps.even_light:
+        picture = even_light(picture)
     letters = measure(picture) if steps.enlarge or steps.despeckle else None
     if steps.despeckle:
         picture = despeckle(picture, letters)

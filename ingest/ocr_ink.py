@@ -1,4 +1,4 @@
-"""A page in grey for OCR, with coloured marks (stamps, signatures) lifted off the text.
+"""A page in grey for OCR: coloured marks (stamps, signatures) lifted off the text, light evened.
 
 Vietnamese documents are typed in black and stamped in red over the signatory's lines, signed in
 blue: in plain greyscale the seal and the signature are as dark as the letters under them, and
@@ -6,6 +6,9 @@ tesseract reads them as ink. Their colour tells them apart: a coloured pixel is 
 brightest channel (a red seal is light in red, a blue signature in blue), scaled so that the mark on
 paper turns white, which keeps black letters dark, even under the seal. A page typed in colour
 keeps its ink: when most of the ink is coloured, the page is converted to grey as it is.
+
+A photographed page is lit unevenly, darker towards a corner; tesseract's single threshold then
+loses the letters of the dark part, so such a page is divided by its paper's brightness first.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ MOST_INK = 0.5  # share of the ink in colour from which the colour is the text's
 _COLOUR_MODES = ("RGB", "RGBA", "RGBX", "P", "PA", "CMYK", "YCbCr", "LAB", "HSV")
 _INK_BELOW = 160  # grey levels darker than this count as ink
 _MIN_MARK = 50  # fully coloured pixels of a hue from which its ink's level is measured
+UNEVEN = 30  # grey levels between the paper's brighter and darker parts from which light is evened
+_PAPER_WINDOW = 15  # pixels of the reduced page: a few letters wide, so the paper shows in each
 _SAMPLE_WIDTH = 600  # pixels: marks are found on the page reduced to about this width
 Box = tuple[int, int, int, int]
 
@@ -110,3 +115,32 @@ def ocr_grey(image: Image.Image) -> Image.Image:
     for box in _marks(rgb):
         grey.paste(_lifted(rgb.crop(box), grey.crop(box)), box[:2])
     return grey
+
+
+def _paper(grey: Image.Image) -> npt.NDArray[np.float32]:
+    """The paper's brightness around each pixel of ``grey`` reduced to about 600 pixels wide."""
+    from scipy import ndimage
+
+    factor = max(1, grey.width // _SAMPLE_WIDTH)
+    small = np.asarray(grey.reduce(factor) if factor > 1 else grey)
+    brightest = ndimage.maximum_filter(small, size=_PAPER_WINDOW)  # the paper between letters
+    paper: npt.NDArray[np.float32] = ndimage.uniform_filter(
+        brightest.astype(np.float32), size=_PAPER_WINDOW
+    )
+    return paper
+
+
+def even_light(grey: Image.Image) -> Image.Image:
+    """``grey`` with the light evened when its paper is lit unevenly (a photograph); else itself.
+
+    Each pixel is divided by the paper's brightness around it, so that tesseract's one threshold
+    splits ink from paper in the dark corner as in the bright one.
+    """
+    paper = _paper(grey)
+    if float(np.percentile(paper, 95) - np.percentile(paper, 5)) < UNEVEN:
+        return grey
+    lit = Image.fromarray(np.rint(paper).astype(np.uint8)).resize(
+        grey.size, Image.Resampling.BILINEAR
+    )
+    pixels = np.asarray(grey).astype(np.float32) * 255.0 / np.maximum(np.asarray(lit), 1)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
