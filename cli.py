@@ -493,6 +493,10 @@ def _print_results(results: SearchResults, *, heading: str | None = None) -> Non
     shown = f"{results.offset + 1}-{results.offset + len(results.hits)}" if results.hits else "0"
     noun = "document matches" if results.total == 1 else "documents match"
     _say(heading or f"{results.total} {noun} {results.query!r} (showing {shown})")
+    if results.loosened:
+        _say(
+            "  Nothing matches the query as written: its phrases and symbols were searched as words"
+        )
     if results.relaxed:
         _say(
             "  Few documents hold every word: those holding most of them follow "

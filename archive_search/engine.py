@@ -42,6 +42,7 @@ from archive_search.query import (
     QuerySyntaxError,
     TextKind,
     loose_words,
+    loosened,
     parse_query,
     plain_words,
     query_words,
@@ -119,6 +120,31 @@ class SearchEngine:
 
     def search(self, query: SearchQuery) -> SearchResults:
         parsed, warning = parse(query)
+        results = self._search(query, parsed, warning)
+        loose = None if results.total else self._loosened(query, parsed)
+        if loose is None:
+            return results
+        again = self._search(query, loose, warning)
+        return dataclasses.replace(again, loosened=True) if again.total else results
+
+    @staticmethod
+    def _loosened(query: SearchQuery, parsed: ParsedQuery) -> ParsedQuery | None:
+        """What a query that matched nothing is searched as: its phrases and symbols as words.
+
+        Only a query with plain words besides them (a pasted sentence, a title remembered with
+        quotes; a phrase alone stays a phrase) that gives ``RELAX_FROM_WORDS`` plain words or more,
+        never with ``all_words``.
+        """
+        if query.all_words or parsed.root is None or not loose_words(parsed.root):
+            return None
+        loose = loosened(parsed)
+        if loose is None or loose.root is None:
+            return None
+        return loose if len(loose_words(loose.root)) >= RELAX_FROM_WORDS else None
+
+    def _search(
+        self, query: SearchQuery, parsed: ParsedQuery, warning: str | None
+    ) -> SearchResults:
         searchers = self.index.searchers(query.clearance)
         query, parsed = self._resolved(searchers, query, parsed)
         below = self._relax_below(query, parsed)
@@ -201,11 +227,7 @@ class SearchEngine:
         """
         matcher = self.exact_matcher if marked(parsed) else self._compiler(query, ranking=False)
         matching = _compiled(lambda: matcher.document(parsed))
-        main = self._documents(matching, query)
-        return sum(
-            int(getattr(_compiled(partial(one.search, main, 1, count=True)), "count", 0) or 0)
-            for _, one in searchers
-        )
+        return self._selected(searchers, self._documents(matching, query))
 
     @staticmethod
     def _relax_below(query: SearchQuery, parsed: ParsedQuery) -> int:
@@ -232,12 +254,31 @@ class SearchEngine:
         parsed, _ = parse(query)
         searchers = self.index.searchers(query.clearance)
         query, parsed = self._resolved(searchers, query, parsed)
+        relaxed, main = self._selection(searchers, query, parsed)
+        loose = self._loosened(query, parsed)
+        if loose is not None and not self._selected(searchers, main):
+            parsed = loose
+            relaxed, main = self._selection(searchers, query, parsed)
+        return self._batches(searchers, main, parsed, query, relaxed)
+
+    def _selection(
+        self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery
+    ) -> tuple[bool, tantivy.Query]:
+        """Whether ``parsed`` is searched relaxed, and the scored query of its documents."""
         below = self._relax_below(query, parsed)
         relaxed = below > 0 and self._strict_total(searchers, query, parsed) < below
         common = self._common(searchers, parsed) if relaxed else frozenset()
         compiler = self._compiler(query, parsed=parsed)
         text = _compiled(lambda: compiler.document(parsed, relaxed=relaxed, common=common))
-        return self._batches(searchers, self._documents(text, query), parsed, query, relaxed)
+        return relaxed, self._documents(text, query)
+
+    @staticmethod
+    def _selected(searchers: Searchers, main: tantivy.Query) -> int:
+        """How many documents ``main`` selects in the levels' indexes."""
+        return sum(
+            int(getattr(_compiled(partial(one.search, main, 1, count=True)), "count", 0) or 0)
+            for _, one in searchers
+        )
 
     def _batches(
         self,

@@ -218,7 +218,9 @@ class SearchResults:
 
     ``warning`` says when the query could not be read as written and was searched as plain words.
     ``exact`` says that words matched only as typed, so the total and facets count that spelling
-    alone.
+    alone. ``relaxed``: the hits include documents without every word (``Hit.matched`` says how
+    many). ``loosened``: nothing matched the query as written; its phrases and symbols were read
+    as words.
     """
 
     query: str
@@ -230,6 +232,7 @@ class SearchResults:
     exact: bool = False
     relaxed: bool = False
     words: int = 0
+    loosened: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,10 +141,10 @@ MAX_QUERY_WORDS = 128
 MAX_NESTING = 32  # levels of parentheses
 
 
-# A Party symbol (``36-NQ/TW``) or a state one (``109/2025/NĐ-CP``, ``1408/QĐ-BXD``,
-# ``121/2025/QH15``).
+# A Party symbol (``36-NQ/TW``, ``36 NQ/TW``) or a state one (``109/2025/NĐ-CP``, ``1408/QĐ-BXD``,
+# ``121/2025/QH15``); after a space the code starts with a capital (``2000 đồng/kg`` is words).
 _SYMBOL = (
-    r"(?:[Ss][oốOỐ]\s*:?\s+)?(?:\d+\s*[-\s]\s*[^\W\d_]+(?:\s*/\s*[^\W\d_]+)+"
+    r"(?:[Ss][oốOỐ]\s*:?\s+)?(?:\d+(?:\s*-\s*|\s+(?=[A-ZĐ]))[^\W\d_]+(?:\s*/\s*[^\W\d_]+)+"
     r"|\d+(?:\.\d+)?/(?:\d{4}/)?[^\W\d_]+\d*(?:-[^\W\d_]+\d*)*)(?![\w/])"
 )
 _TOKEN_RE = re.compile(
@@ -284,7 +284,9 @@ class _Parser:
 
 
 def _all_of(nodes: list[Node]) -> Node:
-    return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+    """Every one of ``nodes``; a group inside is spread out (``a (b c)`` is ``a b c``)."""
+    flat = [leaf for node in nodes for leaf in (node.nodes if isinstance(node, And) else (node,))]
+    return flat[0] if len(flat) == 1 else And(tuple(flat))
 
 
 def _symbol(text: str) -> Text:
@@ -412,6 +414,24 @@ def query_words(root: Node | None) -> int:
     children = root.nodes if isinstance(root, And) else (root,)
     others = [c for c in children if isinstance(c, Text | And | Or) and not is_loose(c)]
     return len(loose_words(root)) + len(others)
+
+
+def loosened(parsed: ParsedQuery) -> ParsedQuery | None:
+    """The query with its top-level phrases and symbols read as plain words (None: it has none).
+
+    What a long query that matches nothing as written is searched as; exclusions, ``OR`` groups,
+    prefixes, title words and fields stay as written.
+    """
+    if parsed.root is None:
+        return None
+    children = parsed.root.nodes if isinstance(parsed.root, And) else (parsed.root,)
+    spread: list[Node] = []
+    for child in children:
+        if isinstance(child, Text) and child.kind in (TextKind.PHRASE, TextKind.SYMBOL):
+            spread += [Text(TextKind.WORD, word, (word,), child.title_only) for word in child.terms]
+        else:
+            spread.append(child)
+    return ParsedQuery(_all_of(spread)) if spread != list(children) else None
 
 
 _LOOSE_SYMBOL_RE = re.compile(rf"(?<![\w/]){_SYMBOL}")

@@ -78,6 +78,7 @@ def test_search_json_shape(ingested: tuple[Path, IngestReport]) -> None:
         "exact",
         "relaxed",
         "words",
+        "loosened",
     }
     assert data["warning"] is None
     assert (data["query"], data["total"], data["offset"]) == ("36-NQ/TW", 1, 0)

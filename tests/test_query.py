@@ -17,6 +17,7 @@ from archive_search.query import (
     QuerySyntaxError,
     Text,
     Years,
+    loosened,
     parse_query,
     plain_words,
 )
@@ -89,6 +90,10 @@ def _parsed(text: str) -> str:
         ("", "()"),
         ("   ", "()"),  # nothing typed: browse by filters
         ("OREGON or", "(and word:oregon word:or)"),
+        # a group without OR is its words; a word joined by marks is its parts
+        ("a (b c) -(d e)", "(and word:a word:b word:c -(and word:d word:e))"),
+        ("ngày 19-11 tại TP.HCM", "(and word:ngày word:19 word:11 word:tại word:tp word:hcm)"),
+        ("2000 đồng/kg", "(and word:2000 word:đồng word:kg)"),  # not a symbol: lower case
     ],
 )
 def test_trees(text: str, tree: str) -> None:
@@ -188,3 +193,19 @@ def test_what_a_query_excludes_is_compiled_in_its_folded_spelling_only() -> None
     assert '"hà"' in included and '"ha"' in included  # a phrase searched: both spellings rank
     assert '"ha"' in excluded and '"hà"' not in excluded and '"tế"' in excluded
     assert '"ha"' in alone and '"hà"' not in alone and '"kinh"' in alone
+
+
+@pytest.mark.parametrize(
+    ("text", "tree"),
+    [
+        (
+            'bắt "giết người" 36-NQ/TW',
+            "(and word:bắt word:giết word:người word:36 word:nq word:tw)",
+        ),
+        ('a "b c" -"d e" (f OR g)', "(and word:a word:b word:c -phrase:d e (or word:f word:g))"),
+        ("a b c", None),  # nothing to loosen
+    ],
+)
+def test_loosened_reads_phrases_and_symbols_as_words(text: str, tree: str | None) -> None:
+    loose = loosened(parse_query(text))
+    assert (None if loose is None else _sexp(loose.root)) == tree

@@ -95,6 +95,26 @@ def test_operators_stay_strict_when_words_are_relaxed(
     assert not set(_names(archive, query, limit=100)) & never
 
 
+def test_words_in_a_group_or_joined_by_marks_are_plain_words(archive: Archive) -> None:
+    assert "crash" not in _names(archive, "máy bay rơi trúng (xe buýt)", all_words=True)
+    assert "crash" in _names(archive, "máy bay rơi trúng (xe buýt)")
+    assert "crash" in _names(archive, "máy-bay rơi trúng xe/buýt")
+
+
+def test_a_sentence_that_matches_nothing_as_written_is_searched_as_words(
+    archive: Archive,
+) -> None:
+    query = 'máy bay rơi trúng "xe buýt chở khách" 12-NQ/TW'
+    results = archive.search(query)
+    assert results.loosened and results.relaxed
+    assert _names(archive, query)[0] == "all"
+    assert next(Path(hit.source).stem for hit in archive.hits(query)) == "all"  # export too
+    assert archive.search(query, all_words=True).total == 0
+    phrase = archive.search('"máy bay rơi trúng xe buýt chở khách"')  # a phrase alone stays one
+    assert (phrase.total, phrase.loosened) == (0, False)
+    assert not archive.search('máy bay rơi trúng "xe buýt"').loosened  # it matches as written
+
+
 def test_words_typed_with_marks_rank_their_exact_spelling_first(archive: Archive) -> None:
     assert _names(archive, "sông trường")[0] == "river"
     assert _names(archive, "trưởng sống")[0] == "lookalike"
@@ -119,6 +139,12 @@ def test_the_table_says_when_documents_lack_some_words(tmp_path: Path, archive: 
     assert not any("(untitled)" in line for line in lines)
     assert any(line.endswith("6/6 words]") for line in lines)
     assert any(line.endswith("4/6 words]") for line in lines)
+    loose = CliRunner().invoke(
+        cli, ["--archive", str(archive.path), "search", 'máy bay rơi "trúng xe buýt chở"']
+    )
+    assert loose.output.splitlines()[1] == (
+        "  Nothing matches the query as written: its phrases and symbols were searched as words"
+    )
 
 
 WORDS = st.sampled_from(

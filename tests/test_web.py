@@ -205,3 +205,9 @@ def test_documents_without_every_word_come_with_a_notice(reader: httpx.Client) -
     hits = re.findall(r'<li class="hit">.*?</li>\n  ', page, re.S)
     assert "12-KL/HU" in hits[0] and "từ" not in hits[0].split('class="meta"')[1].split("</p>")[0]
     assert any("có 4/6 từ" in hit for hit in hits[1:]), hits
+
+
+def test_a_query_searched_as_words_says_so(reader: httpx.Client) -> None:
+    page = reader.get("/search", params={"q": 'cong nghe thong tin "thuy loi ha tang"'}).text
+    assert '<p class="notice" role="status">Không tài liệu nào khớp đúng như đã gõ' in page
+    assert "12-KL/HU" in page

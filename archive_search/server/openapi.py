@@ -104,6 +104,14 @@ _SCHEMAS: dict[str, Any] = {
             "score": {"type": "number"},
             "match": {"type": ["string", "null"]},
             "pages": {"type": "array", "items": {"$ref": "#/components/schemas/PageHit"}},
+            "matched": {
+                "type": ["integer", "null"],
+                "description": "How many of the query's words the document holds",
+            },
+            "heading": {
+                "type": "string",
+                "description": "The title, or else the first meaningful line of the first page",
+            },
         },
     },
     "SearchResults": {
@@ -117,6 +125,16 @@ _SCHEMAS: dict[str, Any] = {
             "facets": _FACETS,
             "warning": {"type": ["string", "null"]},
             "exact": {"type": "boolean"},
+            "relaxed": {
+                "type": "boolean",
+                "description": "The hits include documents without every word of the query",
+            },
+            "words": {"type": "integer", "description": "What each hit's matched counts out of"},
+            "loosened": {
+                "type": "boolean",
+                "description": "Nothing matched the query as written: its phrases and symbols "
+                "were searched as words",
+            },
         },
     },
     "DocumentRef": {

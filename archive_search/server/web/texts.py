@@ -28,6 +28,8 @@ VI: dict[str, str] = {
     "total": "{total} tài liệu",
     "showing": "hiển thị {first}\N{EN DASH}{last}",
     "relaxed": "Ít tài liệu có đủ mọi từ đã tìm: sau chúng là những tài liệu có nhiều từ nhất.",
+    "loosened": "Không tài liệu nào khớp đúng như đã gõ: các cụm từ trong ngoặc kép và số hiệu "
+    "được tìm như những từ riêng lẻ.",
     "matched_words": "có {matched}/{words} từ",
     "sort": "Sắp xếp",
     "sort_relevance": "Phù hợp nhất",
@@ -138,6 +140,8 @@ EN: dict[str, str] = {
     "total": "{total} documents",
     "showing": "showing {first}\N{EN DASH}{last}",
     "relaxed": "Few documents hold every word searched: after them come those holding the most.",
+    "loosened": "Nothing matches the query as written: its quoted phrases and symbols were "
+    "searched as separate words.",
     "matched_words": "{matched} of {words} words",
     "sort": "Sort",
     "sort_relevance": "Best match",
