@@ -123,13 +123,31 @@ class _Connection:
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def get(self, path: str, params: dict[str, Any]) -> tuple[int, bytes]:
-        """The status and body of ``GET path?params``."""
+        """The status and body of ``GET path?params``.
+
+        A connection the server closed while idle (its keep-alive timeout) is opened again, once.
+        """
+        target = f"{path}?{urlencode(params, doseq=True)}"
+        request = f"GET {target} HTTP/1.1\r\n{self._headers}\r\n".encode()
+        reused = self._streams is not None
+        try:
+            return await self._exchange(request)
+        except (ConnectionError, EOFError):
+            await self.close()
+            if not reused:
+                raise
+        return await self._exchange(request)
+
+    async def _exchange(self, request: bytes) -> tuple[int, bytes]:
         if self._streams is None:
             self._streams = await asyncio.open_connection(self.host, self.port)
         reader, writer = self._streams
-        target = f"{path}?{urlencode(params, doseq=True)}"
-        writer.write(f"GET {target} HTTP/1.1\r\n{self._headers}\r\n".encode())
-        status = int((await reader.readline()).split()[1])
+        writer.write(request)
+        await writer.drain()
+        status_line = await reader.readline()
+        if not status_line:
+            raise EOFError("the server closed the connection")
+        status = int(status_line.split()[1])
         length, closing = 0, False
         while (line := await reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
