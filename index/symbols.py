@@ -45,6 +45,8 @@ _CITED_RE = re.compile(
     r"|/[0-9]{4}/[^\W\d_]+[0-9]*)(?![\w/])"
 )
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
+# ``ngày`` glued to the symbol it follows, as some published texts print it (``NĐ-CPngày``).
+_GLUED_DATE_RE = re.compile(r"(?<=[A-ZĐ0-9])ng[aà]y$")
 
 
 def _glued(text: str, start: int) -> bool:
@@ -79,11 +81,11 @@ def citations(text: str, own_symbol: str = "") -> list[Citation]:
     for match in _CITED_RE.finditer(text):
         if _glued(text, match.start()):
             continue
-        printed = match.group()
+        printed = _GLUED_DATE_RE.sub("", match.group())
         if all(part[0].isupper() for part in _LETTERS_RE.findall(printed)):
             key = symbol_key(printed)
             if key != own:
-                date = _cited_date(text, match.end())
+                date = _cited_date(text, match.start() + len(printed))
                 found.setdefault((key, date), Citation(key, printed, date))
     dated = {key for key, date in found if date}
     return [citation for citation in found.values() if citation.date or citation.key not in dated]

@@ -123,6 +123,10 @@ def _stems(archive: Archive, query: SearchQuery | str) -> set[str]:
             "Thông tư 01/2021/TT-BT\u0421",
             [("01-2021/tt/btc", "01/2021/TT-BT\u0421", "")],
         ),  # Cyrillic Es
+        (
+            "Nghị định số 15/2020/NĐ-CPngày 03/02/2020",
+            [("15-2020/nd/cp", "15/2020/NĐ-CP", "2020-02-03")],
+        ),
         ("ngày 15/5/2016, 1/2 số hộ, năng suất 50/ha, tỷ lệ 12/100, 2/3/QH, 5/2020/nd-cp", []),
     ],
 )
