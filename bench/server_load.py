@@ -82,10 +82,10 @@ def _user(archive: Path, clearance: str) -> str:
     return token
 
 
-def _start(archive: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _start(archive: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     command = [sys.executable, "-m", "archive_search", "--archive", str(archive), "serve",
-               "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -99,12 +99,25 @@ def _start(archive: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the server did not start within 60 s")
 
 
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants (the server's worker processes)."""
+    found, waiting = [], [pid]
+    while waiting:
+        one = waiting.pop()
+        found.append(one)
+        for task in Path(f"/proc/{one}/task").glob("*/children"):
+            waiting += [int(child) for child in task.read_text().split()]
+    return found
+
+
 def _rss_kib(pid: int) -> dict[str, int]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0])
+    """Resident memory of the server's processes, summed (now and each one's peak)."""
+    fields = {"VmRSS": 0, "VmHWM": 0}
+    for one in _tree(pid):
+        for line in Path(f"/proc/{one}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in fields:
+                fields[key] += int(value.split()[0])
     return fields
 
 
@@ -228,9 +241,12 @@ def _costed(pid: int, stage: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, A
 
 
 def _cpu_ms(pid: int) -> float:
-    """CPU time (user and system) a process has spent, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    """CPU time (user and system) the server's processes have spent, from /proc."""
+    total = 0
+    for one in _tree(pid):
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def _own_cpu_ms() -> float:
@@ -281,7 +297,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     size = _archive_size(archive)
     load_before = os.getloadavg()
     token, public_token = _user(archive, "tuyet-mat"), _user(archive, "public")
-    process, url = _start(archive)
+    process, url = _start(archive, args.workers)
     try:
         alone = _costed(process.pid, _load(url, token, 1, args.requests // 10, args.seconds / 4))
         load = _costed(
@@ -298,6 +314,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "archive": str(archive),
         "size": size,
         "clients": args.clients,
+        "workers": args.workers,
         "think_s": args.think,
         "one_client": alone,
         "load": load,
@@ -322,7 +339,8 @@ def report(result: dict[str, Any], command: str) -> str:
         f"`{command}`",
         "",
         f"Archive: {size['documents']} documents, {size['records']} catalogue records, "
-        f"{size['pages']} pages, index {size['index_mb']} MB. {result['host']}.",
+        f"{size['pages']} pages, index {size['index_mb']} MB. {result['host']}. "
+        f"Server processes: {result.get('workers', 1)} (`serve --workers`).",
         "",
         f"{result['clients']} concurrent clients over loopback (HTTP/1.1 keep-alive, bearer token, "
         "highest clearance), the fixed query set, 10 hits a page with facets and snippets; "
@@ -342,8 +360,8 @@ def report(result: dict[str, Any], command: str) -> str:
             for clients, row in ((1, result["one_client"]), (result["clients"], load))
         ),
         "",
-        f"Server RSS after the run: {result['rss_mib'].get('VmRSS')} MiB "
-        f"(peak {result['rss_mib'].get('VmHWM')} MiB).",
+        f"Server RSS after the run (its processes summed): {result['rss_mib'].get('VmRSS')} MiB "
+        f"(peaks summed {result['rss_mib'].get('VmHWM')} MiB).",
         "",
         "Latency is what the clients measured, queueing included: the clients (one process, "
         "a keep-alive connection each, raw HTTP/1.1 on asyncio's streams) share the host's cores "
@@ -367,6 +385,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=float, default=0.02, help="Corpus scale when building.")
     parser.add_argument("--work", type=Path, default=Path("/tmp/archive-search-server-bench"))
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1, help="The server's processes.")
     parser.add_argument("--requests", type=int, default=3000, help="Stop after this many.")
     parser.add_argument("--seconds", type=float, default=60, help="Stop after this long.")
     parser.add_argument(

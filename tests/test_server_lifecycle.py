@@ -77,6 +77,25 @@ def _ingest_reports(archive: Path, folder: Path, count: int) -> None:
     assert made.returncode == 0, made.stderr
 
 
+def test_worker_processes_share_the_port_the_sessions_and_the_audit_log(archive: Path) -> None:
+    with serving(archive, "--workers", "2") as server:
+        pid = server.process.pid
+        workers = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        assert len(workers) >= 2
+        with server.client() as browser:  # a session made by one worker, read by either
+            assert sign_in(browser, "alice", PASSWORDS["alice"]).status_code == 303
+            for _ in range(12):  # a new connection each: the workers take turns accepting
+                answer = browser.get(
+                    "/api/v1/search", params={"q": SECRET_WORD}, headers={"Connection": "close"}
+                )
+                assert answer.status_code == 200 and answer.json()["total"] == 1
+        code, err = server.stop()
+    assert code == 0 and "Traceback" not in err
+    assert "stopped: every request answered" in err
+    searches = [line for line in cli(archive, "audit").stdout.splitlines() if " search " in line]
+    assert len(searches) == 12
+
+
 def test_it_keeps_answering_during_an_ingestion(archive: Path, tmp_path: Path) -> None:
     manifest = _reports(tmp_path / "more", 120)
     with serving(archive) as server, server.as_user("bob") as bob:

@@ -25,6 +25,7 @@ from archive_search import (
     AuditLog,
     NotFoundError,
     QueryError,
+    default_archive_path,
 )
 from archive_search.server import api, auth, web
 
@@ -103,6 +104,11 @@ def create_app(
     )
     app.state.server = server
     return app
+
+
+def app_from_environment() -> Starlette:
+    """The app for the archive ``$ARCHIVE_SEARCH_HOME`` names: what each worker process makes."""
+    return create_app(default_archive_path())
 
 
 def _routes() -> list[BaseRoute]:

@@ -13,10 +13,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from archive_search import Accounts, AuditLog, default_archive_path, to_json
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 
 def _archive_path() -> Path:
@@ -165,36 +169,59 @@ def audit(user: str | None, since: str | None, secret_only: bool, as_json: bool)
         )
 
 
+_ARCHIVE_VARIABLE = "ARCHIVE_SEARCH_HOME"  # what default_archive_path() reads
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes sharing the port (about one a core): searches hold Python's GIL.",
+)
 @click.option(
     "--forwarded-allow-ips",
     help="Trust X-Forwarded-For/-Proto from this proxy (comma-separated addresses).",
 )
 @click.option("--access-log", is_flag=True, help="Log every request (URLs hold the queries).")
-def serve(host: str, port: int, forwarded_allow_ips: str | None, access_log: bool) -> None:
+def serve(
+    host: str, port: int, workers: int, forwarded_allow_ips: str | None, access_log: bool
+) -> None:
     """Serve the archive over HTTP: sign-in, the JSON API and the web pages.
 
     Each user reads at their clearance, every read audited. Stops cleanly on Ctrl-C or SIGTERM.
     """
     import uvicorn
 
-    from archive_search.server import create_app
+    from archive_search.server import app as server_app
 
     path = _archive_path()
-    app = create_app(path)
-    for warning in _warnings(path, host, app.state.server.accounts.users()):
+    app: Starlette | str
+    if workers == 1:
+        app = server_app.create_app(path)
+        found = app.state.server.accounts.users()
+    else:  # each worker process makes its own app, for the archive named in its environment
+        os.environ[_ARCHIVE_VARIABLE] = str(path.resolve())
+        app = "archive_search.server.app:app_from_environment"
+        with _accounts() as accounts:
+            found = accounts.users()
+    for warning in _warnings(path, host, found):
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"serving {path} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
     # uvicorn finishes the requests in flight on SIGTERM, then raises the signal again: here
-    # that ends the command with exit 0, as a service manager expects of a clean stop.
+    # that ends the command with exit 0, as a service manager expects of a clean stop. With
+    # workers, uvicorn's supervisor stops them and returns.
     previous = signal.signal(signal.SIGTERM, _stopped)
     try:
         uvicorn.run(
             app,
             host=host,
             port=port,
+            workers=workers,
+            factory=workers > 1,
             log_level="warning",
             access_log=access_log,
             proxy_headers=forwarded_allow_ips is not None,
@@ -203,9 +230,10 @@ def serve(host: str, port: int, forwarded_allow_ips: str | None, access_log: boo
             timeout_graceful_shutdown=10,
         )
     except _Stopped:
-        click.echo("stopped: every request answered, the archive closed", err=True)
+        pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+    click.echo("stopped: every request answered, the archive closed", err=True)
 
 
 class _Stopped(Exception):
