@@ -10,8 +10,9 @@ letters and other marks, and those with one of ``a``/``o``/``e`` read for anothe
 how likely it is between its neighbours (``ingest/ocr_model.py``). A word tesseract reads as a
 possible syllable is replaced only when a candidate is more likely by a margin, larger the surer
 tesseract was of the word and when one of its neighbours is unknown (another vowel letter only when
-tesseract was unsure; a capitalised word, a name mostly, only when it was very unsure); an
-impossible one by the likeliest candidate.
+tesseract was unsure; a capitalised word, a name mostly, only when it was very unsure; a word it was
+surest of never); an impossible one by the likeliest candidate. A sentence runs on from a line's
+end to the next line of its paragraph.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Margins:
     per_confidence: float = 0.06  # added per point of tesseract's confidence in the word (0-100)
     one_side: float = 2.0  # added when one neighbour only is known (a line's end, punctuation)
     letter_below: float = 85.0  # another letter only for words tesseract was less sure of
+    sure: float = 96.0  # a possible word tesseract was this sure of is kept as read
     name_below: float = 60.0  # a capitalised word (a name, mostly) only below this confidence
 
 
@@ -81,6 +83,11 @@ def _candidates(key: str, model: SyllableModel) -> list[tuple[str, bool]]:
     return found
 
 
+def _joined(first: OcrWord, second: OcrWord) -> bool:
+    """Whether ``second`` follows ``first`` in a sentence: on its line or the paragraph's next."""
+    return first.line[:2] == second.line[:2] and second.line[2] - first.line[2] in (0, 1)
+
+
 class Corrector:
     """Corrects the words of a page with a syllable model."""
 
@@ -100,6 +107,8 @@ class Corrector:
         if _is_name(token.core) and confidence >= self.margins.name_below:
             return key  # Vietnamese or foreign (Lee, Hoon): a name is not in the model
         possible = is_vietnamese_syllable(key)
+        if possible and confidence >= self.margins.sure:
+            return key  # tesseract's surest words: the model is wrong about them as often as right
         best, best_score = key, self._score(key, left, right) if possible else -math.inf
         extra = self.margins.per_confidence * max(0.0, confidence)
         if left is None or right is None:
@@ -124,9 +133,9 @@ class Corrector:
             if token.key is None:
                 continue
             left = right = None
-            if index and words[index - 1].line == word.line and not token.prefix:
+            if index and _joined(words[index - 1], word) and not token.prefix:
                 left = keys[index - 1] if not tokens[index - 1].suffix else None
-            if index + 1 < len(words) and words[index + 1].line == word.line and not token.suffix:
+            if index + 1 < len(words) and _joined(word, words[index + 1]) and not token.suffix:
                 right = keys[index + 1] if not tokens[index + 1].prefix else None
             best = self._best(token, word.confidence, left, right)
             if best != token.key:

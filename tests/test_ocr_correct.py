@@ -6,6 +6,8 @@ left as it is.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from archive_search.ingest.ocr_correct import Corrector, Margins
@@ -87,12 +89,12 @@ def test_a_model_is_built_from_texts_and_read_back(tmp_path: object) -> None:
 CLEAN_LINES = [
     "Tỉnh ủy chỉ đạo xây dựng chính quyền số.",
     "Các cấp ủy đảng tăng cường kiểm tra,",
-    "Sản xuất nông nghiệp mùa khô năm nay.",
+    "Vào thời điểm chị có mặt, nhà bị cậy phá.",
 ]
 
 
 def test_a_clean_page_read_right_is_left_right() -> None:
-    """A word at a sentence's end has one neighbour only: it is respelled only by a wider margin."""
+    """Words tesseract is sure of are kept; one with a single neighbour needs a wider margin."""
     from PIL import Image, ImageDraw, ImageFont
 
     from archive_search.ingest.ocr import ocr_image, read_words
@@ -104,5 +106,15 @@ def test_a_clean_page_read_right_is_left_right() -> None:
         draw.text((60, 60 + number * 78), line, font=font, fill=20)
     assert ocr_image(page, timeout=120).text == "\n".join(CLEAN_LINES)
     read = read_words(page, timeout=120, scratch=None)
-    unguarded = Corrector(shipped_model(), Margins(one_side=0.0)).correct(read)
-    assert "chính quyền sở." in page_text(unguarded)  # what the margin prevents
+    unguarded = page_text(Corrector(shipped_model(), Margins(sure=101.0)).correct(read))
+    assert "điểm chỉ có" in unguarded and "bị cạy phá" in unguarded  # what the gate prevents
+    unguarded = page_text(Corrector(shipped_model(), Margins(one_side=0, sure=101)).correct(read))
+    assert "chính quyền sở." in unguarded  # what the wider margin prevents
+
+
+def test_a_sentence_runs_on_to_the_next_line_of_its_paragraph() -> None:
+    text = "tin trong thi bàng\nhoàng căn nhà"
+    assert page_text(Corrector(shipped_model()).correct(_words(text))) == text
+    # the same lines in two paragraphs: "bàng" has "thi" alone before it, and reads likelier "bằng"
+    apart = [replace(word, line=(1, word.line[2], 1)) for word in _words(text)]
+    assert page_text(Corrector(shipped_model()).correct(apart)).split()[3] == "bằng"
