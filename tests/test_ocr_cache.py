@@ -6,8 +6,10 @@ an entry cached before the cache kept them is not used: its page is OCR'd again.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytesseract
@@ -19,9 +21,10 @@ from archive_search.index import boxes
 from archive_search.index.catalog import Catalog
 from archive_search.ingest import ocr
 from archive_search.ingest.extract import ExtractTask, extract_file
+from archive_search.ingest.ocr_correct import Corrector
+from archive_search.ingest.ocr_words import OcrWord
 from tools.docgen import write_scan_png
 
-# The correction respells a word of this page, so it has a text as read besides its text.
 SCANNED = (
     "Các huyện ủy báo cáo kết quả trồng rừng ngập mặn ven biển trước tháng chín.\n"
     "Tỉnh ủy chỉ đạo công tác phòng chống dịch và đào tạo cán bộ."
@@ -32,6 +35,24 @@ PAGE_ROW = (
     " LEFT JOIN page_boxes b ON b.document_num = p.document_num AND b.page = p.page"
     " WHERE d.source = ?"
 )
+
+
+@pytest.fixture(autouse=True)
+def respelled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each page gets a text as read besides its text: the correction respells its last word.
+
+    The correction is not what these tests test (tests/test_ocr_correct.py does), and it leaves a
+    clean page as tesseract read it; the cache must keep both texts whenever they differ.
+    """
+    real = Corrector.correct
+
+    def correct(self: Corrector, words: Sequence[OcrWord]) -> list[OcrWord]:
+        out = real(self, words)
+        if out:
+            out[-1] = dataclasses.replace(out[-1], text=out[-1].text + "x")
+        return out
+
+    monkeypatch.setattr(Corrector, "correct", correct)
 
 
 def same_pixels_other_bytes(original: Path, path: Path) -> Path:
