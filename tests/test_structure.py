@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -186,3 +188,12 @@ def test_the_error_tree_drawn_in_errors_py_names_every_error_class() -> None:
         if isinstance(value, type) and issubclass(value, errors.ArchiveSearchError)
     }
     assert drawn == classes - {"ArchiveSearchError"}
+
+
+def test_the_cli_starts_without_the_server_or_ingestion_libraries() -> None:
+    """A search from the command line loads no web server, template engine, PDF or OCR library."""
+    code = "import sys, archive_search.cli; print(' '.join(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {name.split(".")[0] for name in done.stdout.split()}
+    heavy = {"starlette", "uvicorn", "jinja2", "pdfminer", "PIL", "pytesseract", "scipy", "pyvi"}
+    assert loaded & heavy == set()
