@@ -191,6 +191,8 @@ async def _load(
         nonlocal sent
         order = random.Random(number)
         connection = _Connection(url, headers)
+        if think:  # readers arrive one by one, not all at the same instant
+            await asyncio.sleep(order.uniform(0, think))
         while sent < requests and time.monotonic() < deadline:
             sent += 1
             params = {**order.choice(QUERIES), "limit": "10"}
@@ -345,7 +347,8 @@ def report(result: dict[str, Any], command: str) -> str:
         f"{result['clients']} concurrent clients over loopback (HTTP/1.1 keep-alive, bearer token, "
         "highest clearance), the fixed query set, 10 hits a page with facets and snippets; "
         + (
-            f"each client pauses {result['think_s']} s on average between searches."
+            f"each client pauses {result['think_s']} s on average between searches (at random, "
+            "exponentially distributed), and starts after a pause of up to as long."
             if result["think_s"]
             else "each client sends its next search as soon as it has an answer."
         ),
