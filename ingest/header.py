@@ -12,7 +12,7 @@ import datetime
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from archive_search.index.analysis import fold, normalize
@@ -39,6 +39,7 @@ _DATE_RE = re.compile(
     r"ngày\s*[:.]?\s*(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
 )
 _PLACE_DATE_RE = re.compile(r"([^\W\d_][^,\n]*?)\s*,\s*ngày\s*[:.]?\s*\d", re.IGNORECASE)
+_DATE_AFTER_COMMA_RE = re.compile(r",\s*ngày\s*[:.]?\s*\d", re.IGNORECASE)
 # What OCR adds around a heading from specks and rules near it (``THÔNG BÁO -``, ``NGHỊ QUYẾT .``).
 _HEADING_NOISE = " .,:;-–_*|¬'`"  # noqa: RUF001
 _NATIONAL_MOTTOS = re.compile(
@@ -197,7 +198,7 @@ def _subject(lines: list[str]) -> tuple[str, str]:
 def _left_column(line: str) -> str:
     """A header line without what belongs to the right-hand column (motto, place and date)."""
     line = _NATIONAL_MOTTOS.sub(" ", line)
-    if place := _PLACE_DATE_RE.search(line):
+    if place := next(_place_dates(line), None):
         line = line[: _place_start(place)]
     return " ".join(_STATE_SYMBOL_RE.sub(" ", _PARTY_SYMBOL_RE.sub(" ", line)).split())
 
@@ -213,8 +214,24 @@ def _place_start(match: re.Match[str]) -> int:
     return start
 
 
+def _place_dates(text: str) -> Iterator[re.Match[str]]:
+    """``_PLACE_DATE_RE.finditer(text)``, each match sought only between the commas around it.
+
+    The pattern alone tries every letter of a long paragraph as a place's start.
+    """
+    done = 0
+    for tail in _DATE_AFTER_COMMA_RE.finditer(text):
+        if tail.start() < done:
+            continue
+        comma, newline = text.rfind(",", 0, tail.start()), text.rfind("\n", 0, tail.start())
+        start = max(done, comma + 1, newline + 1)
+        if match := _PLACE_DATE_RE.search(text, start, tail.end()):
+            done = match.end()
+            yield match
+
+
 def _place(head: str) -> str:
-    for match in _PLACE_DATE_RE.finditer(head):
+    for match in _place_dates(head):
         if place := head[_place_start(match) : match.end(1)].strip():
             return place
     return ""
