@@ -316,7 +316,7 @@ def _ocr_boxes(stored: StoredDocument, numbers: list[int]) -> dict[int, tuple[Wo
     """The word boxes of OCR'd pages, the page images OCR'd again as ingestion OCR'd them."""
     from archive_search.index.errors import OcrError
     from archive_search.ingest import ocr, pdf
-    from archive_search.ingest.deskew import grey_of
+    from archive_search.ingest.ocr_ink import ocr_grey
 
     source = Path(stored.source)
     found: dict[int, tuple[WordBox, ...]] = {}
@@ -328,7 +328,7 @@ def _ocr_boxes(stored: StoredDocument, numbers: list[int]) -> dict[int, tuple[Wo
                 with Image.open(source) as frames:
                     frames.seek(number - 1)
                     image = ImageOps.exif_transpose(frames.copy())
-            found[number] = ocr.ocr_image(grey_of(image), timeout=OCR_TIMEOUT).boxes
+            found[number] = ocr.ocr_image(ocr_grey(image), timeout=OCR_TIMEOUT).boxes
         except (OcrError, ArchiveSearchError, OSError, EOFError) as exc:
             log.warning("page %d of %s cannot be OCR'd again: %s", number, stored.id, exc)
     return found
