@@ -16,6 +16,7 @@ import lzma
 import random
 import re
 import shutil
+import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,12 @@ FULL_PAGES = 83_946
 FULL_RECORDS = 125_864
 PAGE_CHARS = 2_200
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_TEXT_POOL = REPO.parent / "shared" / "corpus" / "vietnews-val.jsonl.xz"
+_POOL_IN_SHARED = Path("shared") / "corpus" / "vietnews-val.jsonl.xz"
+# The shared material beside the repository, or beside a folder holding it (a git worktree's).
+DEFAULT_TEXT_POOL = next(
+    (folder / _POOL_IN_SHARED for folder in REPO.parents if (folder / _POOL_IN_SHARED).is_file()),
+    REPO.parent / _POOL_IN_SHARED,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +169,16 @@ def fold(text: str) -> str:
 
 
 def load_articles(pool: Path | None = DEFAULT_TEXT_POOL, limit: int | None = None) -> list[Article]:
-    """The vietnews articles (``--text-pool``), or paragraphs of ``sample/`` when it is missing."""
+    """The vietnews articles (``--text-pool``), or paragraphs of ``sample/`` without the default.
+
+    A pool named but missing is an error, never a silent change of corpus.
+    """
     if pool is not None and pool.is_file():
         return list(_read_jsonl(pool, limit))
+    if pool is not None and pool != DEFAULT_TEXT_POOL:
+        raise FileNotFoundError(f"text pool {pool} not found")
+    if pool is not None:
+        print(f"[bench] {pool} not found: the prose comes from sample/", file=sys.stderr)
     return _sample_articles(limit)
 
 
