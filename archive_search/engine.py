@@ -9,7 +9,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import cache, lru_cache, partial
+from functools import cache, partial
 from typing import Any, TypeVar
 
 import tantivy
@@ -22,16 +22,15 @@ from archive_search.compile import (
     marked,
     resolve_values,
 )
+from archive_search.facets import FACETS, Aggregations, Counts, counts_of, in_order, summed
+from archive_search.hits import make_hit, needles_for, snippets
 from archive_search.index.analysis import fold, folded_field, terms
 from archive_search.index.catalog import Catalog
 from archive_search.index.errors import NotFoundError, QueryError
-from archive_search.index.records import DocumentSummary, Secrecy, StoredDocument
+from archive_search.index.records import Secrecy, StoredDocument
 from archive_search.index.search_index import LEVEL_DOCUMENT, MATCH_FIELD, PARTS, SearchIndex
 from archive_search.models import (
-    FacetCount,
     Hit,
-    Match,
-    PageHit,
     SearchQuery,
     SearchResults,
     YearRange,
@@ -40,16 +39,14 @@ from archive_search.query import (
     Meta,
     ParsedQuery,
     QuerySyntaxError,
-    TextKind,
     loose_words,
     loosened,
     parse_query,
     plain_words,
     query_words,
 )
-from archive_search.snippets import Needles, cut, heading
+from archive_search.snippets import Needles, heading
 
-FACETS = ("fond", "year", "doc_type", "issuer")
 _PAGES_SCANNED_PER_HIT = 200
 _EXPORT_BATCH = 500
 _NUMS_BATCH = 1_000  # documents read at a time by visible_nums
@@ -69,7 +66,6 @@ T = TypeVar("T")
 # A ranked hit: its score or sort key, the rank of its level, its address in that level's index.
 Ranking = tuple[Any, int, tantivy.DocAddress]
 Ranked = tuple[list[Ranking], int]  # a page of hits, and the total
-Counts = dict[str, tuple[FacetCount, ...]]
 Searchers = list[tuple[Secrecy, tantivy.Searcher]]
 
 
@@ -165,7 +161,7 @@ class SearchEngine:
         warning = (
             "; ".join(filter(None, [warning, _above_clearance(parsed, query.clearance)])) or None
         )
-        facets = _facets(aggregations.counts())
+        facets = in_order(aggregations.counts())
         return SearchResults(
             query.text,
             total,
@@ -180,7 +176,7 @@ class SearchEngine:
 
     def _searched(
         self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery, relaxed: bool
-    ) -> tuple[Ranked, Future[None], _Aggregations]:
+    ) -> tuple[Ranked, Future[None], Aggregations]:
         """The page of ranked hits and the exact total, strict or ``relaxed``.
 
         The facet thread counts the same documents meanwhile.
@@ -197,7 +193,7 @@ class SearchEngine:
                 parsed, relaxed=relaxed, common=common
             )
         )
-        aggregations = _Aggregations(self._aggregations(searchers, matching, query))
+        aggregations = Aggregations(self._aggregations(searchers, matching, query))
         ranked, counting = self._rank_and_count(searchers, text, query, aggregations)
         return ranked, counting, aggregations
 
@@ -317,7 +313,7 @@ class SearchEngine:
         searchers: Searchers,
         text: tantivy.Query | None,
         query: SearchQuery,
-        aggregations: _Aggregations,
+        aggregations: Aggregations,
     ) -> tuple[Ranked, Future[None]]:
         """The page of hits ``query`` asks for, with the facet thread counting ``aggregations``.
 
@@ -454,7 +450,7 @@ class SearchEngine:
                 matched |= self._matched(searcher, parsed, in_level[rank], query)
         every = query_words(parsed.root) or None
         scores = [float(key) if query.sort == "relevance" else 0.0 for key, _, _ in ranked]
-        needles = _needles(parsed, exact=query.exact)
+        needles = needles_for(parsed, exact=query.exact)
         docs = self.catalog.summaries(nums)
         best: dict[int, list[int]] = {}
         for rank, searcher in by_rank.items():
@@ -467,9 +463,9 @@ class SearchEngine:
         texts = self.catalog.page_texts({**best, **{num: [1] for num in untitled}})
         headings = {num: heading(texts[num][0][1]) for num in untitled if num in texts}
         texts = {num: [(p, t) for p, t in texts[num] if p in best.get(num, ())] for num in texts}
-        pages = {num: _snippets(texts.get(num, []), needles) for num in best}
+        pages = {num: snippets(texts.get(num, []), needles) for num in best}
         return tuple(
-            _hit(
+            make_hit(
                 docs[num],
                 score,
                 pages.get(num, ()),
@@ -570,7 +566,7 @@ class SearchEngine:
         aggregations = {n: {"terms": {"field": n, "size": 10_000}} for n in names}
         results = [searcher.aggregate(scope, aggregations) for _, searcher in searchers]
         return {
-            name: _counts(_summed([result[name]["buckets"] for result in results]))
+            name: counts_of(summed([result[name]["buckets"] for result in results]))
             for name in names
         }
 
@@ -687,40 +683,6 @@ class SearchEngine:
         return stored
 
 
-class _Aggregations:
-    """Facet aggregations that two threads take in turn.
-
-    The facet thread takes them from the start of a search, the main thread once its hits are ready.
-    A search with filters has one aggregation per filtered facet: the facet thread alone would take
-    longer than ranking and hits.
-    """
-
-    def __init__(self, jobs: list[Callable[[], Counts]]) -> None:
-        self._jobs = list(reversed(jobs))
-        self._lock = threading.Lock()
-        self._done: list[Counts] = []
-
-    def abandon(self) -> None:
-        """Start no more aggregations (those running finish; their counts are never read)."""
-        with self._lock:
-            self._jobs.clear()
-
-    def run(self) -> None:
-        """Run aggregations until none is left to start."""
-        while True:
-            with self._lock:
-                if not self._jobs:
-                    return
-                job = self._jobs.pop()
-            counts = job()
-            with self._lock:
-                self._done.append(counts)
-
-    def counts(self) -> Counts:
-        """Every facet's counts (once both threads have returned from ``run``)."""
-        return {name: counts for done in self._done for name, counts in done.items()}
-
-
 def _or(value: int | None, default: int) -> int:
     return default if value is None else value
 
@@ -788,16 +750,6 @@ def _nums(by_rank: dict[int, tantivy.Searcher], ranked: list[Ranking]) -> list[i
     return [found[(level, a.segment_ord, a.doc)] for _, level, a in ranked]
 
 
-def _summed(buckets: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Terms buckets of several indexes as one list, counts of one value added."""
-    if len(buckets) == 1:
-        return buckets[0]
-    counts: dict[Any, int] = defaultdict(int)
-    for bucket in itertools.chain.from_iterable(buckets):
-        counts[bucket["key"]] += bucket["doc_count"]
-    return [{"key": key, "doc_count": count} for key, count in counts.items()]
-
-
 def parse(query: SearchQuery) -> tuple[ParsedQuery, str | None]:
     """The parsed query, or (unless strict) its words alone with a warning saying why."""
     try:
@@ -841,119 +793,9 @@ def query_needles(text: str, *, exact: bool = False) -> Needles:
     plain words.
     """
     parsed, _ = parse(SearchQuery(text=text, exact=exact))
-    return _needles(parsed, exact=exact)
-
-
-def _needles(parsed: ParsedQuery, *, exact: bool = False) -> Needles:
-    leaves = parsed.positive_texts()
-    words = [
-        t
-        for leaf in leaves
-        for t in (leaf.terms[:-1] if leaf.kind is TextKind.PREFIX else leaf.terms)
-    ]
-    prefixes = frozenset(leaf.terms[-1] for leaf in leaves if leaf.kind is TextKind.PREFIX)
-    return _needles_of(frozenset(words), prefixes, exact)
-
-
-@lru_cache(maxsize=256)
-def _needles_of(words: frozenset[str], prefixes: frozenset[str], exact: bool) -> Needles:
-    """The needles of a query's words, cached: they are immutable and costly to build.
-
-    A regex per word; the cost is in docs/performance.md.
-    """
-    return Needles(words, prefixes, exact)
-
-
-def _counts(buckets: list[dict[str, Any]]) -> tuple[FacetCount, ...]:
-    """Facet counts ordered by most documents first, then by value.
-
-    They are sorted as plain tuples rather than by a key function, for speed (docs/performance.md):
-    this runs on the facet thread once the main thread lets go of the GIL, after its hits, so its
-    whole time adds to the search's.
-    """
-    order = sorted([(-b["doc_count"], str(b["key"])) for b in buckets])
-    return tuple([_facet_count(value, -negative) for negative, value in order if value])
-
-
-_new = object.__new__
-_set_value, _set_count = (
-    vars(FacetCount)[name].__set__ for name in ("value", "count")
-)  # slot descriptors
-
-
-def _facet_count(value: str, count: int) -> FacetCount:
-    """``FacetCount(value, count)``, made faster than by its constructor (docs/performance.md).
-
-    Its slots are set as the frozen dataclass's own ``__init__`` sets them, without the per-field
-    calls; a search makes many.
-    """
-    made: FacetCount = _new(FacetCount)
-    _set_value(made, value)
-    _set_count(made, count)
-    return made
-
-
-def _facets(counts: Counts) -> Counts:
-    """The facets in display order, with ``decade`` summed from ``year``."""
-    counts["decade"] = _decades(counts["year"])
-    return {name: counts[name] for name in [*FACETS, "decade", "secrecy"] if name in counts}
-
-
-def _decades(years: tuple[FacetCount, ...]) -> tuple[FacetCount, ...]:
-    """Year counts summed by decade (each document has one year): ``1990-1999``."""
-    sums: dict[int, int] = defaultdict(int)
-    for count in years:
-        if count.value.isdigit():
-            sums[int(count.value) // 10 * 10] += count.count
-    return tuple(FacetCount(f"{start}-{start + 9}", n) for start, n in sorted(sums.items()))
+    return needles_for(parsed, exact=exact)
 
 
 def _ints(values: list[int | float | bool | None] | list[int | float | None]) -> list[int]:
     """Fast-field values as ints (every document has them; None would be an old segment)."""
     return [int(value or 0) for value in values]
-
-
-def _snippets(pages: list[tuple[int, str]], needles: Needles) -> tuple[PageHit, ...]:
-    hits = []
-    for number, page in pages:
-        text, match = cut(page, needles)
-        hits.append(PageHit(number, text, match or "exact"))
-    return tuple(hits)
-
-
-def _hit(
-    doc: DocumentSummary,
-    score: float,
-    pages: tuple[PageHit, ...],
-    needles: Needles,
-    matched: int | None,
-    first_line: str,
-) -> Hit:
-    return Hit(
-        id=doc.id,
-        kind=doc.kind,
-        title=doc.title,
-        symbol=doc.symbol,
-        doc_type=doc.doc_type,
-        fond=doc.fond,
-        year=doc.year,
-        date=doc.date,
-        issuer=doc.issuer,
-        source=doc.source,
-        score=round(score, 4),
-        pages=pages,
-        secrecy=doc.secrecy,
-        match=_hit_match(doc.title, pages, needles),
-        inventory=doc.inventory,
-        box=doc.box,
-        file_no=doc.file_no,
-        matched=matched,
-        heading=doc.title or first_line,
-    )
-
-
-def _hit_match(title: str, pages: tuple[PageHit, ...], needles: Needles) -> Match | None:
-    """Exact when a matching page (or, without pages, the title) spells the words as typed."""
-    if pages:
-        return "exact" if any(page.match == "exact" for page in pages) else "folded"
-    return needles.match(title)
