@@ -231,13 +231,19 @@ class QueryCompiler:
         return [query for run in runs if (query := self.compounds(run)) is not None]
 
     def document(
-        self, parsed: ParsedQuery, *, relaxed: bool = False, common: Collection[str] = ()
+        self,
+        parsed: ParsedQuery,
+        *,
+        relaxed: bool = False,
+        common: Collection[str] = (),
+        pairs: bool = True,
     ) -> Query | None:
         """The whole query over documents; None when it is empty (browse by filters).
 
         ``relaxed``: the plain words of the top level need not all be there, only one of those not
         ``common`` (folded words most documents hold, which then only add to the score); every other
-        clause stays as strict. Requiring more of them ranked worse (docs/ranking.md).
+        clause stays as strict. Requiring more of them ranked worse (docs/ranking.md). Without
+        ``pairs``, a relaxed query leaves its adjacent pairs to ``pairs_of`` (a rescoring).
         """
         if parsed.root is None:
             return None
@@ -248,7 +254,13 @@ class QueryCompiler:
             return self._words_root(parsed.root, loose, (), ())
         rare = [leaf for leaf in loose if _folded(leaf.terms[0]) not in common] or list(loose)
         scored = [leaf for leaf in loose if leaf not in rare]
-        return self._words_root(parsed.root, (), rare, scored)
+        return self._words_root(parsed.root, (), rare, scored, pairs=pairs)
+
+    def pairs_of(self, parsed: ParsedQuery) -> list[Query]:
+        """The adjacent pairs a relaxed ``document`` scores, each alone."""
+        if parsed.root is None or not self.ranking:
+            return []
+        return self._pairs(parsed.root.nodes if isinstance(parsed.root, And) else (parsed.root,))
 
     def _words_root(
         self,
@@ -256,6 +268,8 @@ class QueryCompiler:
         required: Sequence[Text],
         enough: Sequence[Text],
         scored: Sequence[Text],
+        *,
+        pairs: bool = True,
     ) -> Query:
         """The top level of a query with plain words, its clauses and the ranking extras.
 
@@ -279,7 +293,7 @@ class QueryCompiler:
             if not enough:  # compounds: no gain on relaxed queries (headlines, questions)
                 clauses += [(Occur.Should, q) for q in self._compound_runs(children)]
             clauses += [(Occur.Should, q) for q in self._tiers(required, enough)]
-            if enough:  # pairs: see _pairs
+            if enough and pairs:  # see _pairs
                 clauses += [(Occur.Should, q) for q in self._pairs(children)]
         return Query.boolean_query(clauses)
 

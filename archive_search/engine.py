@@ -61,6 +61,9 @@ RELAX_FROM_WORDS = 4  # shorter queries are relaxed only when nothing has every 
 ALWAYS_RELAXED_FROM = 8
 # A word in more than this share of the documents is common (function words: của, và, là, được).
 COMMON_SHARE = 0.5
+# A relaxed search ranks this many hits by their words, then adds their adjacent pairs' scores
+# (docs/ranking.md): phrase queries over every document holding a word cost more than the rest.
+RESCORED = 30
 _SPLIT_AT_MOST = 1_000  # hits (offset + limit) of a search ranked in parts, on two threads
 T = TypeVar("T")
 # A ranked hit: its score or sort key, the rank of its level, its address in that level's index.
@@ -182,10 +185,11 @@ class SearchEngine:
         The facet thread counts the same documents meanwhile.
         """
         common = self._common(searchers, parsed) if relaxed else frozenset()
+        compiler = self._compiler(query, parsed=parsed)
+        rescoring = relaxed and query.sort == "relevance"
+        pairs = _compiled(lambda: compiler.pairs_of(parsed)) if rescoring else []
         text = _compiled(
-            lambda: self._compiler(query, parsed=parsed).document(
-                parsed, relaxed=relaxed, common=common
-            )
+            lambda: compiler.document(parsed, relaxed=relaxed, common=common, pairs=not pairs)
         )
         # Compiled by the first aggregation, on the facet thread, while this one ranks.
         matching = cache(
@@ -194,8 +198,62 @@ class SearchEngine:
             )
         )
         aggregations = Aggregations(self._aggregations(searchers, matching, query))
-        ranked, counting = self._rank_and_count(searchers, text, query, aggregations)
-        return ranked, counting, aggregations
+        if not pairs:
+            ranked, counting = self._rank_and_count(searchers, text, query, aggregations)
+            return ranked, counting, aggregations
+        deep = max(RESCORED, query.offset + query.limit)
+        first = dataclasses.replace(query, offset=0, limit=deep)
+        (top, total), counting = self._rank_and_count(searchers, text, first, aggregations)
+        page = self._rescored(searchers, top, pairs)[query.offset : query.offset + query.limit]
+        return (page, total), counting, aggregations
+
+    def _rescored(
+        self,
+        searchers: Searchers,
+        top: list[Ranking],
+        pairs: list[tantivy.Query],
+    ) -> list[Ranking]:
+        """``top`` with its first ``RESCORED`` hits ordered by their score plus their pairs'.
+
+        The window is the same whatever page is asked for, so pages follow one order.
+
+        Each pair is matched within those hits alone (an intersection led by them): a union of the
+        pairs would read their postings through the whole index.
+        """
+        top, rest = top[:RESCORED], top[RESCORED:]
+        by_rank = {level.rank: searcher for level, searcher in searchers}
+        nums = _nums(by_rank, top)
+        extra: dict[tuple[int, int], float] = {}
+        documents = tantivy.Query.term_query(self.index.schema, "level", LEVEL_DOCUMENT)
+        for rank, searcher in by_rank.items():
+            mine = [num for num, (_, level, _) in zip(nums, top, strict=True) if level == rank]
+            if not mine:
+                continue
+            among = any_of(self.index.schema, "num", mine)
+            scope = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, among), (tantivy.Occur.Must, documents)]
+            )
+            within = tantivy.Query.const_score_query(scope, 0.0)
+            which = tantivy.Query.boolean_query(
+                [
+                    (
+                        tantivy.Occur.Should,
+                        tantivy.Query.boolean_query(
+                            [(tantivy.Occur.Must, within), (tantivy.Occur.Must, pair)]
+                        ),
+                    )
+                    for pair in pairs
+                ]
+            )
+            found = _compiled(partial(searcher.search, which, len(mine), count=False))
+            held = _ints(searcher.fast_field_values("num", [a for _, a in found.hits]))
+            extra |= {(rank, num): score for num, (score, _) in zip(held, found.hits, strict=True)}
+        rescored = [
+            (key + extra.get((level, num), 0.0), level, address)
+            for (key, level, address), num in zip(top, nums, strict=True)
+        ]
+        rescored.sort(key=lambda hit: (-hit[0], hit[1], hit[2].segment_ord, hit[2].doc))
+        return rescored + rest
 
     def _common(self, searchers: Searchers, parsed: ParsedQuery) -> frozenset[str]:
         """The query's plain words (folded) that most documents the reader may see hold.
@@ -250,23 +308,30 @@ class SearchEngine:
         parsed, _ = parse(query)
         searchers = self.index.searchers(query.clearance)
         query, parsed = self._resolved(searchers, query, parsed)
-        relaxed, main = self._selection(searchers, query, parsed)
+        relaxed, main, pairs = self._selection(searchers, query, parsed)
         loose = self._loosened(query, parsed)
         if loose is not None and not self._selected(searchers, main):
             parsed = loose
-            relaxed, main = self._selection(searchers, query, parsed)
-        return self._batches(searchers, main, parsed, query, relaxed)
+            relaxed, main, pairs = self._selection(searchers, query, parsed)
+        return self._batches(searchers, main, parsed, query, relaxed, pairs)
 
     def _selection(
         self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery
-    ) -> tuple[bool, tantivy.Query]:
-        """Whether ``parsed`` is searched relaxed, and the scored query of its documents."""
+    ) -> tuple[bool, tantivy.Query, list[tantivy.Query]]:
+        """Whether ``parsed`` is searched relaxed, the scored query of its documents, its pairs.
+
+        The pairs, as a search rescores its first hits with them (``_rescored``).
+        """
         below = self._relax_below(query, parsed)
         relaxed = below > 0 and self._strict_total(searchers, query, parsed) < below
         common = self._common(searchers, parsed) if relaxed else frozenset()
         compiler = self._compiler(query, parsed=parsed)
-        text = _compiled(lambda: compiler.document(parsed, relaxed=relaxed, common=common))
-        return relaxed, self._documents(text, query)
+        rescoring = relaxed and query.sort == "relevance"
+        pairs = _compiled(lambda: compiler.pairs_of(parsed)) if rescoring else []
+        text = _compiled(
+            lambda: compiler.document(parsed, relaxed=relaxed, common=common, pairs=not pairs)
+        )
+        return relaxed, self._documents(text, query), pairs
 
     @staticmethod
     def _selected(searchers: Searchers, main: tantivy.Query) -> int:
@@ -283,12 +348,19 @@ class SearchEngine:
         parsed: ParsedQuery,
         query: SearchQuery,
         relaxed: bool,
+        pairs: list[tantivy.Query],
     ) -> Iterator[Hit]:
         slices = [_Slice(level, searcher) for level, searcher in searchers]
         for offset in itertools.count(query.offset, _EXPORT_BATCH):
+            rescore = bool(pairs) and offset < RESCORED  # the window a search rescores
+            start = 0 if rescore else offset
             ranked, _ = _compiled(
-                partial(self._ranked_slices, slices, main, query, _EXPORT_BATCH, offset)
+                partial(
+                    self._ranked_slices, slices, main, query, _EXPORT_BATCH + offset - start, start
+                )
             )
+            if rescore:
+                ranked = self._rescored(searchers, ranked, pairs)[offset:]
             yield from self._hits(searchers, ranked, parsed, query, relaxed=relaxed)
             if len(ranked) < _EXPORT_BATCH:
                 return

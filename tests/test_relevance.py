@@ -187,3 +187,40 @@ def test_a_document_without_a_title_is_named_by_its_first_meaningful_line(
     from archive_search.snippets import heading
 
     assert heading(text) == shown
+
+
+def test_pages_and_export_follow_the_order_of_one_long_page(archive: Archive) -> None:
+    query = "máy bay rơi trúng xe buýt chở khách trên đường cao tốc"
+    whole = [hit.id for hit in archive.search(query, limit=100).hits]
+    assert len(whole) >= 4
+    paged = [
+        hit.id
+        for offset in range(0, len(whole), 2)
+        for hit in archive.search(query, limit=2, offset=offset).hits
+    ]
+    assert paged == whole
+    assert [hit.id for hit in archive.hits(query)] == whole
+
+
+def test_words_side_by_side_in_a_text_rank_it_above_the_same_words_apart(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    texts = {  # the same words, as often, in texts as long: only their order differs
+        "apart": "Buýt xe trúng rơi bay máy qua đêm.",
+        "together": "Đêm qua máy bay rơi trúng xe buýt.",
+        "other": "Đêm nay trời mưa to.",
+    }
+    for name, text in texts.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    with Archive.open(tmp_path / "archive", create=True) as opened:
+        opened.ingest([folder], options=IngestOptions(workers=1, ocr="never"))
+        for query in ("đêm qua máy bay rơi trúng xe buýt", "dem qua may bay roi trung xe buyt"):
+            results = opened.search(query)
+            assert results.relaxed
+            assert [Path(hit.source).stem for hit in results.hits][:2] == ["together", "apart"]
+            assert [Path(hit.source).stem for hit in opened.hits(query)][:2] == [
+                "together",
+                "apart",
+            ]
