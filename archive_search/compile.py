@@ -19,7 +19,6 @@ from archive_search.index.segment import candidate_compounds
 from archive_search.index.symbols import symbol_key
 from archive_search.models import SearchQuery, YearRange
 from archive_search.query import (
-    And,
     Meta,
     Node,
     Not,
@@ -30,6 +29,7 @@ from archive_search.query import (
     Years,
     is_loose,
     loose_words,
+    top_level,
 )
 
 Occur = tantivy.Occur
@@ -260,7 +260,7 @@ class QueryCompiler:
         """The adjacent pairs a relaxed ``document`` scores, each alone."""
         if parsed.root is None or not self.ranking:
             return []
-        return self._pairs(parsed.root.nodes if isinstance(parsed.root, And) else (parsed.root,))
+        return self._pairs(top_level(parsed.root))
 
     def _words_root(
         self,
@@ -277,7 +277,7 @@ class QueryCompiler:
         required, one of the ``enough`` ones (and none of those ``scored``); and, to rank, tiers,
         compounds and adjacent pairs.
         """
-        children = root.nodes if isinstance(root, And) else (root,)
+        children = top_level(root)
         clauses: list[tuple[Occur, Query]] = []
         for child in children:
             if isinstance(child, Not):

@@ -184,13 +184,7 @@ class SearchEngine:
 
         The facet thread counts the same documents meanwhile.
         """
-        common = self._common(searchers, parsed) if relaxed else frozenset()
-        compiler = self._compiler(query, parsed=parsed)
-        rescoring = relaxed and query.sort == "relevance"
-        pairs = _compiled(lambda: compiler.pairs_of(parsed)) if rescoring else []
-        text = _compiled(
-            lambda: compiler.document(parsed, relaxed=relaxed, common=common, pairs=not pairs)
-        )
+        text, pairs, common = self._scored(searchers, query, parsed, relaxed)
         # Compiled by the first aggregation, on the facet thread, while this one ranks.
         matching = cache(
             lambda: self._compiler(query, ranking=False).document(
@@ -206,6 +200,26 @@ class SearchEngine:
         (top, total), counting = self._rank_and_count(searchers, text, first, aggregations)
         page = self._rescored(searchers, top, pairs)[query.offset : query.offset + query.limit]
         return (page, total), counting, aggregations
+
+    def _scored(
+        self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery, relaxed: bool
+    ) -> tuple[tantivy.Query | None, list[tantivy.Query], frozenset[str]]:
+        """The scored query of ``parsed``, the pairs left to ``_rescored``, its common words.
+
+        A relaxed search by relevance leaves its pairs out of the query, to rescore its first hits.
+        """
+        common = self._common(searchers, parsed) if relaxed else frozenset()
+        compiler = self._compiler(query, parsed=parsed)
+        rescoring = relaxed and query.sort == "relevance"
+        pairs = _compiled(lambda: compiler.pairs_of(parsed)) if rescoring else []
+        text = _compiled(
+            lambda: compiler.document(parsed, relaxed=relaxed, common=common, pairs=not pairs)
+        )
+        return text, pairs, common
+
+    def _among(self, nums: list[int]) -> tantivy.Query:
+        """The entries of the documents ``nums`` (and of their pages), unscored."""
+        return tantivy.Query.const_score_query(any_of(self.index.schema, "num", nums), 0.0)
 
     def _rescored(
         self,
@@ -224,16 +238,11 @@ class SearchEngine:
         by_rank = {level.rank: searcher for level, searcher in searchers}
         nums = _nums(by_rank, top)
         extra: dict[tuple[int, int], float] = {}
-        documents = tantivy.Query.term_query(self.index.schema, "level", LEVEL_DOCUMENT)
         for rank, searcher in by_rank.items():
             mine = [num for num, (_, level, _) in zip(nums, top, strict=True) if level == rank]
             if not mine:
                 continue
-            among = any_of(self.index.schema, "num", mine)
-            scope = tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, among), (tantivy.Occur.Must, documents)]
-            )
-            within = tantivy.Query.const_score_query(scope, 0.0)
+            within = self._among(mine)  # pairs are in document fields: pages never match
             which = tantivy.Query.boolean_query(
                 [
                     (
@@ -252,7 +261,7 @@ class SearchEngine:
             (key + extra.get((level, num), 0.0), level, address)
             for (key, level, address), num in zip(top, nums, strict=True)
         ]
-        rescored.sort(key=lambda hit: (-hit[0], hit[1], hit[2].segment_ord, hit[2].doc))
+        rescored.sort(key=_ordered(-1))
         return rescored + rest
 
     def _common(self, searchers: Searchers, parsed: ParsedQuery) -> frozenset[str]:
@@ -324,13 +333,7 @@ class SearchEngine:
         """
         below = self._relax_below(query, parsed)
         relaxed = below > 0 and self._strict_total(searchers, query, parsed) < below
-        common = self._common(searchers, parsed) if relaxed else frozenset()
-        compiler = self._compiler(query, parsed=parsed)
-        rescoring = relaxed and query.sort == "relevance"
-        pairs = _compiled(lambda: compiler.pairs_of(parsed)) if rescoring else []
-        text = _compiled(
-            lambda: compiler.document(parsed, relaxed=relaxed, common=common, pairs=not pairs)
-        )
+        text, pairs, _ = self._scored(searchers, query, parsed, relaxed)
         return relaxed, self._documents(text, query), pairs
 
     @staticmethod
@@ -562,7 +565,7 @@ class SearchEngine:
         loose = loose_words(parsed.root)
         counts = dict.fromkeys(nums, query_words(parsed.root) - len(loose))
         compiler = self._compiler(query, ranking=False)
-        among = tantivy.Query.const_score_query(any_of(self.index.schema, "num", nums), 0.0)
+        among = self._among(nums)
         for start in range(0, len(loose), _WORDS_PER_SEARCH):
             held = [
                 (
@@ -802,11 +805,13 @@ def _merged(parts: list[Ranked], query: SearchQuery, offset: int, limit: int) ->
     ``date-asc``, as ``query`` sorts), ties by level, then by address.
     """
     sign = 1 if query.sort == "date-asc" else -1
-    hits = sorted(
-        (hit for found, _ in parts for hit in found),
-        key=lambda hit: (sign * hit[0], hit[1], hit[2].segment_ord, hit[2].doc),
-    )
+    hits = sorted((hit for found, _ in parts for hit in found), key=_ordered(sign))
     return hits[offset : offset + limit], sum(total for _, total in parts)
+
+
+def _ordered(sign: int) -> Callable[[Ranking], tuple[Any, int, int, int]]:
+    """The sort key of hits as one index orders them: key (times ``sign``), level, address."""
+    return lambda hit: (sign * hit[0], hit[1], hit[2].segment_ord, hit[2].doc)
 
 
 def _nums(by_rank: dict[int, tantivy.Searcher], ranked: list[Ranking]) -> list[int]:

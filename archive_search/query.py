@@ -283,9 +283,14 @@ class _Parser:
         return _words(token.text, phrase=False)
 
 
+def top_level(root: Node) -> tuple[Node, ...]:
+    """The clauses a query (or a group) requires: an AND's children, else itself."""
+    return root.nodes if isinstance(root, And) else (root,)
+
+
 def _all_of(nodes: list[Node]) -> Node:
     """Every one of ``nodes``; a group inside is spread out (``a (b c)`` is ``a b c``)."""
-    flat = [leaf for node in nodes for leaf in (node.nodes if isinstance(node, And) else (node,))]
+    flat = [leaf for node in nodes for leaf in top_level(node)]
     return flat[0] if len(flat) == 1 else And(tuple(flat))
 
 
@@ -390,7 +395,7 @@ def loose_words(root: Node) -> tuple[Text, ...]:
 
     Not phrases, prefixes, symbols, title words, words inside groups, OR or exclusions.
     """
-    children = root.nodes if isinstance(root, And) else (root,)
+    children = top_level(root)
     found: dict[str, Text] = {}
     for child in children:
         if is_loose(child):
@@ -411,7 +416,7 @@ def query_words(root: Node | None) -> int:
     """
     if root is None:
         return 0
-    children = root.nodes if isinstance(root, And) else (root,)
+    children = top_level(root)
     others = [c for c in children if isinstance(c, Text | And | Or) and not is_loose(c)]
     return len(loose_words(root)) + len(others)
 
@@ -424,7 +429,7 @@ def loosened(parsed: ParsedQuery) -> ParsedQuery | None:
     """
     if parsed.root is None:
         return None
-    children = parsed.root.nodes if isinstance(parsed.root, And) else (parsed.root,)
+    children = top_level(parsed.root)
     spread: list[Node] = []
     for child in children:
         if isinstance(child, Text) and child.kind in (TextKind.PHRASE, TextKind.SYMBOL):
