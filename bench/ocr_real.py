@@ -62,21 +62,10 @@ class Page:
     read: dict[str, str] = field(default_factory=dict)
 
 
-def _tesseract_tsv(path: Path) -> str:
+def _tesseract(path: Path, *configs: str) -> str:
+    """``tesseract -l vie`` by hand on the image at ``path``: its text, or ``tsv`` and the like."""
     out = subprocess.run(
-        ["tesseract", str(path), "stdout", "-l", "vie", "tsv"],
-        env=_ENV,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-    )
-    return out.stdout
-
-
-def _tesseract_text(path: Path) -> str:
-    out = subprocess.run(
-        ["tesseract", str(path), "stdout", "-l", "vie"],
+        ["tesseract", str(path), "stdout", "-l", "vie", *configs],
         env=_ENV,
         capture_output=True,
         text=True,
@@ -119,7 +108,7 @@ def _ocrmypdf(path: Path, work: Path) -> str:
 
 def read_page(page: Page, work: Path, without: Sequence[str] = ()) -> None:
     """Every system's text of ``page``; ours also without each step named in ``without``."""
-    words = parse_tsv(_tesseract_tsv(page.path))
+    words = parse_tsv(_tesseract(page.path, "tsv"))
     page.read["tesseract"] = page_text(words)
     page.read["tesseract + correction"] = page_text(Corrector(shipped_model()).correct(words))
     try:
@@ -225,9 +214,9 @@ def throughput(pages: Sequence[Page], work: Path, repeats: int) -> dict[str, flo
     tesseract, ours, correction = [], [], []
     for _ in range(repeats):
         for page in pages:
-            tesseract.append(_cpu_of(partial(_tesseract_text, page.path)))
+            tesseract.append(_cpu_of(partial(_tesseract, page.path)))
             ours.append(_cpu_of(partial(extract_file, ExtractTask(page.path, scratch=work))))
-            words = parse_tsv(_tesseract_tsv(page.path))
+            words = parse_tsv(_tesseract(page.path, "tsv"))
             started = time.process_time()
             Corrector(shipped_model()).correct(words)
             correction.append(time.process_time() - started)

@@ -21,16 +21,9 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from archive_search.ingest.extract import ExtractTask, extract_file
 from archive_search.ingest.ocr import OcrSteps, ocr_image
 from archive_search.ingest.ocr_ink import even_light, ocr_grey
+from tests.test_ocr_scale import SERIF, TEXT  # the same page of text
 
-SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-TEXT = (
-    "Ban Thường vụ Tỉnh ủy đã lãnh đạo các cấp ủy triển khai Nghị quyết về chuyển đổi số "
-    "và phát triển công nghệ thông tin trong các cơ quan đảng của tỉnh, xây dựng chính quyền "
-    "số, kinh tế số và xã hội số, nâng cao chất lượng phục vụ người dân và doanh nghiệp. "
-    "Các huyện ủy, thành ủy tập trung xây dựng nông thôn mới, nâng cao chất lượng đảng viên, "
-    "chú trọng đoàn viên thanh niên ưu tú trong các doanh nghiệp và trường học."
-)
 RED = (200, 30, 40, 170)
 BLUE = (30, 40, 160, 220)
 
