@@ -44,7 +44,7 @@ _LATIN_RE = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 # Bumped whenever the analysis changes the terms it gives (words, symbol keys, the citations
 # found in a text: ``index.symbols``): an index built by an earlier version lacks the field named
 # after this one, and is rebuilt (``index.search_index.INDEX_FIELDS``).
-ANALYSIS_VERSION = 5
+ANALYSIS_VERSION = 6
 
 
 def latin_look_alikes(text: str) -> str:

@@ -33,15 +33,17 @@ def symbol_key(symbol: str) -> str:
     return f"{parts[0]}-{parts[1]}" + "".join(f"/{part}" for part in parts[2:])
 
 
-# A symbol as printed in a text, no spaces: a Party one, number, type, issuer(s) (36-NQ/TW,
+# A symbol as printed in a text: a Party one, number, type, issuer(s) (36-NQ/TW,
 # 01-QĐi/TW); a state one, number, year perhaps, type and issuer(s) (1408/QĐ-BXD,
-# 109/2025/NĐ-CP, 05/CT-TTg), or number, year and issuer (121/2025/QH15). What may not stand
+# 109/2025/NĐ-CP, 05/CT-TTg, and with a space at a hyphen before a part in capitals, 15/2023/TT-
+# BNNPTNT as some texts print it), or number, year and issuer (121/2025/QH15). What may not stand
 # before it (a letter, digit, ``_``, ``/``, ``-``) is checked by hand: a lookbehind would be tried
 # at every character. ASCII digits: a pattern opening with a class is tried only where the class
 # matches, one opening with ``\d`` everywhere (docs/performance.md).
 _CITED_RE = re.compile(
     r"[0-9]{1,5}(?:-[^\W\d_]+(?:/[^\W\d_]+)+"
-    r"|(?:/[0-9]{4})?/[^\W\d_]+[0-9]*(?:-[^\W\d_]+[0-9]*)+"
+    r"|(?:/[0-9]{4})?/[^\W\d_]+[0-9]*"
+    r"(?:-[^\W\d_]+[0-9]*|(?: - | -|- )[A-ZĐ]{2,}[0-9]*(?![^\W\d_]))+"
     r"|/[0-9]{4}/[^\W\d_]+[0-9]*)(?![\w/])"
 )
 _LETTERS_RE = re.compile(r"[^\W\d_]+")

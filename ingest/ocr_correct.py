@@ -83,6 +83,16 @@ def _candidates(key: str, model: SyllableModel) -> list[tuple[str, bool]]:
     return found
 
 
+def _undoubled(word: OcrWord) -> OcrWord:
+    """``word`` without the second ``Đ`` tesseract reads in one: ``QĐÐ`` for ``QĐ``.
+
+    The second is an Icelandic ``Ð``, a mixed pair no text prints; ``ĐĐ`` (``ĐĐBQH``) is kept.
+    """
+    if "ĐÐ" not in word.text and "ÐĐ" not in word.text:
+        return word
+    return word.spelled(word.text.replace("ĐÐ", "Đ").replace("ÐĐ", "Đ"))
+
+
 def _joined(first: OcrWord, second: OcrWord) -> bool:
     """Whether ``second`` follows ``first`` in a sentence: on its line or the paragraph's next."""
     return first.line[:2] == second.line[:2] and second.line[2] - first.line[2] in (0, 1)
@@ -126,6 +136,7 @@ class Corrector:
 
     def correct(self, words: Sequence[OcrWord]) -> list[OcrWord]:
         """``words`` with the misread syllables respelled (same boxes, same order)."""
+        words = [_undoubled(word) for word in words]
         tokens = [_Token.of(word.text) for word in words]
         keys = [token.key for token in tokens]
         out = list(words)

@@ -127,6 +127,18 @@ def _stems(archive: Archive, query: SearchQuery | str) -> set[str]:
             "Nghị định số 15/2020/NĐ-CPngày 03/02/2020",
             [("15-2020/nd/cp", "15/2020/NĐ-CP", "2020-02-03")],
         ),
+        (
+            "Thông tư số 15/2023/TT- BNNPTNT ngày 5/6/2023, 02/2020/TT -BTP và 109/2025/NĐ - CP",
+            [
+                ("15-2023/tt/bnnptnt", "15/2023/TT- BNNPTNT", "2023-06-05"),
+                ("02-2020/tt/btp", "02/2020/TT -BTP", ""),
+                ("109-2025/nd/cp", "109/2025/NĐ - CP", ""),
+            ],
+        ),  # a space at the hyphen, as some published texts print it
+        (
+            "QCVN 01:2025/BNNMT - Quy chuẩn; Chỉ thị 05/CT-TTg - Quy định; 02/XLD - C",
+            [("05-ct/ttg", "05/CT-TTg", "")],
+        ),  # after a spaced hyphen, only a code in capitals is part of the symbol
         ("ngày 15/5/2016, 1/2 số hộ, năng suất 50/ha, tỷ lệ 12/100, 2/3/QH, 5/2020/nd-cp", []),
     ],
 )

@@ -57,6 +57,10 @@ def test_correct_text_is_left_as_it_is(text: str) -> None:
     assert _corrected(text, confidence=90.0) == text
 
 
+def test_a_d_with_stroke_read_twice_in_a_symbol_is_read_once() -> None:
+    assert _corrected("Số 1-QĐ\u00d0/HU ĐĐBQH") == "Số 1-QĐ/HU ĐĐBQH"
+
+
 def test_names_are_left_as_read_unless_tesseract_was_unsure() -> None:
     assert _corrected("ông Nguyễn Văn Tươi mà") == "ông Nguyễn Văn Tươi mà"
     assert _corrected("THÀNH PHÓ HUẾ") == "THÀNH PHỐ HUẾ"  # capitals are not a name
