@@ -47,7 +47,8 @@ class OcrSteps:
 
     lift_colour: bool = True  # stamps and signatures made pale over black text (ingest/ocr_ink.py)
     even_light: bool = True  # a page lit unevenly (a photograph) evened (ingest/ocr_ink.py)
-    enlarge: bool = True  # small letters enlarged to ``target_x_height`` (ingest/ocr_scale.py)
+    enlarge: bool = True  # small letters enlarged to ``target_x_height``, large ones reduced
+    # (ingest/ocr_scale.py)
     target_x_height: float = TARGET_X_HEIGHT
     despeckle: bool = True  # a page speckled by the scanner filtered first (ingest/ocr_scale.py)
     correct: bool = True  # Vietnamese spelling corrected after tesseract (ingest/ocr_correct.py)

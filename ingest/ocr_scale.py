@@ -1,9 +1,11 @@
-"""Enlarging low-resolution pages to the letter size tesseract reads best.
+"""Pages scaled to the letter size tesseract reads best: small letters enlarged, large ones reduced.
 
 A page's DPI, when it is recorded at all, says nothing of its print size (a photograph, a page
 reduced on the copier), so the letters themselves are measured: the x-height, the height of the
 band that lowercase letters fill between baseline and mean line, is where a text line's row
-profile is densest. Pages whose x-height is below ``TARGET_X_HEIGHT`` are enlarged to it.
+profile is densest. Pages whose x-height is below ``TARGET_X_HEIGHT`` are enlarged to it; pages
+whose x-height is ``MIN_REDUCTION`` times ``REDUCED_X_HEIGHT`` or more (30 pixels for 13 pt DejaVu
+Serif at 300 dpi) are reduced to it, where tesseract reads a few more of their words right.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from PIL import Image, ImageFilter
 
 TARGET_X_HEIGHT = 20.0  # pixels: the x-height tesseract reads best (bench/reports/ocr-real.md)
 MAX_SCALE = 4.0
+REDUCED_X_HEIGHT = 24.0  # pixels: large letters are reduced to this (bench/reports/ocr-real.md)
+MIN_REDUCTION = 1.2  # letters less than this many times REDUCED_X_HEIGHT: reducing gained nothing
 SPECKLED = 2.0  # specks a letter from which a page is filtered: clean scans have under 0.6
 MIN_SCALE = 1.4  # closer to the target than this: enlarging cost more words than it gained
 _MIN_LETTERS = 40  # fewer components than this: not enough text to measure
@@ -95,14 +99,19 @@ def x_height(grey: Image.Image) -> float | None:
 
 
 def enlargement(grey: Image.Image, target: float = TARGET_X_HEIGHT) -> float:
-    """How many times to enlarge ``grey`` for tesseract: 1.0 unless its letters are small."""
+    """How many times to enlarge ``grey`` for tesseract: 1.0 unless its letters are small or large.
+
+    Under 1.0 for large letters: the page is reduced.
+    """
     return scale_for(measure(grey), target)
 
 
 def scale_for(letters: Letters | None, target: float = TARGET_X_HEIGHT) -> float:
-    """How many times to enlarge a page of ``letters`` for tesseract: 1.0 unless they are small."""
+    """How many times to enlarge a page of ``letters`` for tesseract (see ``enlargement``)."""
     if letters is None or letters.x_height <= 0:
         return 1.0
+    if letters.x_height >= MIN_REDUCTION * REDUCED_X_HEIGHT:
+        return REDUCED_X_HEIGHT / letters.x_height
     scale = min(MAX_SCALE, target / letters.x_height)
     return scale if scale >= MIN_SCALE else 1.0
 
@@ -115,7 +124,7 @@ def despeckle(picture: Image.Image, letters: Letters | None) -> Image.Image:
 
 
 def enlarge(grey: Image.Image, scale: float) -> Image.Image:
-    """``grey`` enlarged ``scale`` times (itself at 1.0)."""
+    """``grey`` enlarged ``scale`` times (itself at 1.0; reduced under 1.0)."""
     if scale == 1.0:
         return grey
     size = (round(grey.width * scale), round(grey.height * scale))

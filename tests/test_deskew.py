@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import textwrap
+from collections import Counter
+
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from archive_search.ingest.deskew import MIN_ANGLE, background, deskew, skew_angle
-from archive_search.ingest.ocr import ocr_image
+from archive_search.ingest.ocr import OcrSteps, ocr_image
+from tests.test_ocr_scale import SERIF
+from tests.test_ocr_scale import TEXT as PROSE
 from tools.docgen import render_scan
 
 TEXT = (
@@ -56,3 +62,33 @@ def test_tesseract_reads_a_straightened_page_at_least_as_well() -> None:
     straightened = ocr_image(askew, timeout=120).text
     assert _errors(straightened) == 0
     assert _errors(straightened) <= _errors(as_is)
+
+
+PHOTOGRAPHED = " ".join([PROSE] * 4)
+
+
+def _photographed(angle: float) -> Image.Image:
+    """``PHOTOGRAPHED`` at 13 pt photographed askew by ``angle`` at 70 dpi: blurred, a JPEG."""
+    font = ImageFont.truetype(SERIF, 54)
+    page = Image.new("L", (2000, 2400), 255)
+    draw = ImageDraw.Draw(page)
+    for number, line in enumerate(textwrap.wrap(PHOTOGRAPHED, 60)):
+        draw.text((60, 60 + number * 78), line, font=font, fill=20)
+    page = page.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=250)
+    small = page.filter(ImageFilter.GaussianBlur(2.5)).resize((467, 560), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    small.save(buffer, format="JPEG", quality=55)
+    return Image.open(io.BytesIO(buffer.getvalue()))
+
+
+def _recall(read: str) -> float:
+    expected, got = Counter(PHOTOGRAPHED.split()), Counter(read.split())
+    return sum(min(n, got[w]) for w, n in expected.items()) / sum(expected.values())
+
+
+@pytest.mark.parametrize("angle", [1.2, -1.5, 2.0])
+def test_an_enlarged_page_turned_level_keeps_its_marks(angle: float) -> None:
+    steps = OcrSteps(correct=False)
+    straight = _recall(ocr_image(_photographed(0.0), timeout=120, steps=steps).text)
+    levelled = _recall(ocr_image(_photographed(angle), timeout=120, steps=steps).text)
+    assert levelled >= straight - 0.01

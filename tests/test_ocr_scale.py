@@ -14,7 +14,13 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from archive_search.ingest.ocr import OcrSteps, ocr_image
-from archive_search.ingest.ocr_scale import TARGET_X_HEIGHT, enlargement, x_height
+from archive_search.ingest.ocr_scale import (
+    MIN_REDUCTION,
+    REDUCED_X_HEIGHT,
+    TARGET_X_HEIGHT,
+    enlargement,
+    x_height,
+)
 
 SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 TEXT = (
@@ -55,9 +61,17 @@ def test_the_x_height_is_measured_from_the_letters(points: float, dpi: int) -> N
     assert measured == pytest.approx(truth, rel=0.3, abs=1.5)
 
 
-def test_large_letters_are_left_as_they_are() -> None:
-    page, _ = _scan(12, 300)
+@pytest.mark.parametrize(("points", "dpi"), [(12, 200), (12, 300)])
+def test_letters_near_the_target_are_left_as_they_are(points: float, dpi: int) -> None:
+    page, _ = _scan(points, dpi)
     assert enlargement(page) == 1.0
+
+
+def test_large_letters_are_reduced() -> None:
+    page, _ = _scan(14, 300)
+    measured = x_height(page)
+    assert measured is not None and measured >= MIN_REDUCTION * REDUCED_X_HEIGHT
+    assert enlargement(page) == pytest.approx(REDUCED_X_HEIGHT / measured)
 
 
 def test_a_page_without_text_is_not_enlarged() -> None:
@@ -79,8 +93,11 @@ def test_enlarging_a_low_resolution_scan_reads_more_of_its_words() -> None:
     assert enlarged >= 0.93
 
 
-def test_boxes_of_an_enlarged_page_are_on_the_page_as_given() -> None:
-    page, _ = _scan(11, 70)
+@pytest.mark.parametrize(("points", "dpi"), [(11, 70), (14, 300)])
+def test_boxes_of_an_enlarged_or_reduced_page_are_on_the_page_as_given(
+    points: float, dpi: int
+) -> None:
+    page, _ = _scan(points, dpi)
     boxes = ocr_image(page, timeout=120).boxes
     first = next(box for box in boxes if box.text == "Ban")
     # the first word was drawn at (60, 60) of a 2000 x 1000 page
