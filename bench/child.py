@@ -12,6 +12,7 @@ import re
 import resource
 import statistics
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -25,6 +26,45 @@ def _rss_mb() -> dict[str, float]:
     own = _status_mb().get("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"rss_self_mb": round(own, 1), "rss_child_mb": round(children, 1)}
+
+
+def _tree_pss_kib(pid: int) -> int:
+    """PSS of ``pid`` and its descendants: each shared page counted once, split among its users."""
+    total, pending = 0, [pid]
+    while pending:
+        one = pending.pop()
+        try:
+            rollup = Path(f"/proc/{one}/smaps_rollup").read_text()
+            total += int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1))  # type: ignore[union-attr]
+            for task in Path(f"/proc/{one}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, AttributeError, ValueError):  # a worker that ended meanwhile
+            continue
+    return total
+
+
+class _PeakPss:
+    """The peak PSS of this process and its workers, sampled on a thread while a task runs."""
+
+    def __init__(self, every: float = 0.25) -> None:
+        self.peak_kib = 0
+        self._every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:  # once at least, however short the task
+            self.peak_kib = max(self.peak_kib, _tree_pss_kib(os.getpid()))
+            if self._stop.wait(self._every):
+                return
+
+    def __enter__(self) -> _PeakPss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def ingest(args: dict[str, Any]) -> dict[str, Any]:
@@ -57,9 +97,15 @@ def reindex(args: dict[str, Any]) -> dict[str, Any]:
     with Archive.open(args["archive"]) as archive:
         pages = archive.statistics(clearance="tuyet-mat").pages
         started = time.perf_counter()
-        archive.reindex()
+        with _PeakPss() as pss:
+            archive.reindex()
         elapsed = time.perf_counter() - started
-    return {"elapsed": elapsed, "pages": pages, **_rss_mb()}
+    return {
+        "elapsed": elapsed,
+        "pages": pages,
+        "pss_mb": round(pss.peak_kib / 1024, 1),
+        **_rss_mb(),
+    }
 
 
 def _pdfminer_pages(path: str) -> int:

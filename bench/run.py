@@ -230,16 +230,18 @@ def bench_scale_archive(s: Settings, corpus: ScaleCorpus, r: Results) -> Path:
     archive = (
         _reused_archive(s.archive, corpus, r) if s.archive else _ingest_scale_archive(s, corpus, r)
     )
-    rates, rss_self, rss_child = [], [], []
+    rates, rss_self, rss_child, pss = [], [], [], []
     for _ in range(s.repeats):
         again = child("reindex", archive=str(archive))
         rates.append(again["pages"] / again["elapsed"])
         rss_self.append(again["rss_self_mb"])
         rss_child.append(again["rss_child_mb"])
+        pss.append(again["pss_mb"])
     r.figures.update(
         reindex=median(rates),
         reindex_rss_self=median(rss_self),
         reindex_rss_child=median(rss_child),
+        reindex_pss=median(pss),
         reindex_workers=os.cpu_count() or 1,
     )
     log(f"reindex: {r.figures['reindex']:.0f} pages/s")

@@ -83,6 +83,9 @@ def test_bench_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert figures["archive_docs"] == figures["corpus_docs"] and figures["ingest_failures"] == 0
     assert figures["reindex"] > 0 and figures["ocr"] > 0 and figures["tesseract_limit"] > 0
     assert figures["reindex_rss_self"] > 10 and figures["reindex_rss_child"] > 10
+    assert (
+        10 < figures["reindex_pss"] < figures["reindex_rss_self"] + 2 * figures["reindex_rss_child"]
+    )
     assert len(figures["ocr_shares"]) == 1 and figures["ocr_shares"][0] > 0
     assert figures["tesseract_limit_tuned"] > 0
     assert figures["query_p50"] > 0 and figures["cli_cold"] > 0
@@ -108,7 +111,7 @@ def test_bench_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert {"p50", "size_mb", "ki_diacritics"} <= set(results.peers["postgres"])
     report = out.read_text(encoding="utf-8")
     assert "| measure | figure | target |" in report and "Known-item MRR@10" in report
-    assert "Reindex peak RSS (writer " in report
+    assert "Reindex peak memory: PSS " in report
     assert (
         f"Rounds timed: ours {QUERY_ROUNDS}, fts5 " in report
     )  # the smoke run's peers fit the budget
