@@ -31,6 +31,7 @@ from PIL import Image, ImageOps
 
 from archive_search.index.records import PageMethod, PageText
 from archive_search.index.syllables import vietnamese_share
+from archive_search.ingest import ocr_model
 from archive_search.ingest.extract import ExtractTask, extract_file
 from archive_search.ingest.ocr import OcrSteps, ocr_image
 from archive_search.ingest.ocr_correct import Corrector
@@ -290,6 +291,13 @@ def _arguments() -> argparse.Namespace:
         choices=[step.name for step in fields(OcrSteps) if step.type in (bool, "bool")],
         help="also run ours without this step (repeatable): what the step gains",
     )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="the correction's syllable model (default the shipped one; tools/build_ocr_model.py "
+        "--skip 400 makes one without the articles the pages are drawn from)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/reports/ocr-real.md"))
     parser.add_argument("--workers", type=int, default=2)
     return parser.parse_args()
@@ -297,6 +305,10 @@ def _arguments() -> argparse.Namespace:
 
 def main() -> None:
     args = _arguments()
+    if args.model is not None:  # read by shipped_model() the first time it is asked, below
+        if not args.model.is_file():
+            raise SystemExit(f"no model at {args.model}")
+        ocr_model.MODEL_PATH = args.model
     systems = [*SYSTEMS, *(f"ours, no {step}" for step in args.without)]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ocr-real-") as folder:
@@ -323,6 +335,7 @@ def _command(args: argparse.Namespace) -> str:
     options += [f"--real {args.real}"] if not args.no_real else ["--no-real"]
     options += [f"--kind '{kind}'" for kind in args.kind]
     options += [f"--without {step}" for step in args.without]
+    options += [f"--model {args.model}"] if args.model is not None else []
     return "python -m bench.ocr_real " + " ".join(options)
 
 
