@@ -6,6 +6,7 @@ Also the archive's files closed to other accounts, and the users command.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import pty
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from archive_search import Accounts, Archive, SearchQuery
+from archive_search.index.search_index import ANALYSIS_FIELD
 from tests.serving import PASSWORDS, SECRET_WORD, cli, make_archive, serving, sign_in
 
 
@@ -181,6 +183,24 @@ def test_the_archive_is_closed_to_other_accounts(tmp_path: Path) -> None:
     with serving(archive) as server:
         _, warned = server.stop()
     assert f"warning: {archive} can be read by other accounts of this machine" in warned
+
+
+def test_serve_warns_when_an_older_version_built_the_index(archive: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "old"
+    shutil.copytree(archive, copy)
+    for meta_path in (copy / "index").glob("*/meta.json"):  # an index per secrecy level
+        meta = json.loads(meta_path.read_text())
+        meta["schema"] = [field for field in meta["schema"] if field["name"] != ANALYSIS_FIELD]
+        meta_path.write_text(json.dumps(meta))
+    with serving(copy) as server:
+        _, warned = server.stop()
+    assert (
+        f"warning: an older archive-search built the search index (no {ANALYSIS_FIELD}): "
+        "searches answer 503 until `archive-search reindex` has rebuilt it"
+    ) in warned
+    with serving(archive) as server:
+        _, quiet = server.stop()
+    assert "older archive-search" not in quiet
 
 
 def test_the_users_command(archive: Path) -> None:

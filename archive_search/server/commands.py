@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from archive_search import Accounts, AuditLog, default_archive_path, to_json
+from archive_search import Accounts, Archive, AuditLog, default_archive_path, to_json
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -254,6 +254,13 @@ def _warnings(path: Path, host: str, users: list[object]) -> list[str]:
         )
     if not users:
         found.append("no users yet: add one with `archive-search users add NAME --clearance LEVEL`")
+    with Archive.open(path) as archive:
+        outdated = archive.outdated_index()
+    if outdated:
+        found.append(
+            f"an older archive-search built the search index (no {', '.join(outdated)}): searches "
+            "answer 503 until `archive-search reindex` has rebuilt it"
+        )
     if host not in ("127.0.0.1", "localhost", "::1"):
         found.append("passwords and documents travel unencrypted: put a TLS proxy in front")
     return found
