@@ -12,7 +12,8 @@ possible syllable is replaced only when a candidate is more likely by a margin, 
 tesseract was of the word and when one of its neighbours is unknown (another vowel letter only when
 tesseract was unsure; a capitalised word, a name mostly, only when it was very unsure; a word it was
 surest of never); an impossible one by the likeliest candidate. A sentence runs on from a line's
-end to the next line of its paragraph.
+end to the next line of its paragraph. Digits read for letters of like shape, as on typewritten
+pages (``1ưu`` for ``lưu``, ``5Ø`` for ``50``), are put back first.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from archive_search.ingest.ocr_words import OcrWord
 
 _CORE_RE = re.compile(r"^(\W*)([^\W\d_]+)(\W*)$")
 _VOWEL_SWAPS = {"a": "oe", "o": "ae", "e": "ao"}  # letter shapes tesseract takes for each other
+_SLASHED_ZERO_RE = re.compile(r"(?<=\d)[Øø]|[Øø](?=\d)")  # a zero with a stroke, beside a digit
+_DIGIT_LETTERS = str.maketrans("10", "lo")  # digits tesseract reads for letters of like shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,33 @@ def _undoubled(word: OcrWord) -> OcrWord:
     return word.spelled(word.text.replace("ĐÐ", "Đ").replace("ÐĐ", "Đ"))
 
 
+def _undigited(word: OcrWord, model: SyllableModel) -> OcrWord:
+    """``word`` with the digits and strokes read in it for letters of like shape put back.
+
+    A zero with a stroke (a typewriter's, a monospace font's) is read ``Ø`` (``5Ø``, ``PCØ2``): no
+    Vietnamese word has the letter. ``l`` is read ``1`` and ``o`` ``0`` (``1ưu``, ``1ịch``,
+    ``0anh``): a word of letters and those digits is respelled when it then is a syllable the model
+    knows and its letters are not capitals or one plain letter (``1A``, ``F0``, ``1a`` stay).
+    """
+    text = _SLASHED_ZERO_RE.sub("0", word.text)
+    token = _Token.of(text.translate(_DIGIT_LETTERS))
+    letters = "".join(char for char in text if char.isalpha())
+    if (
+        token.key is not None
+        and not _Token.of(text).core  # the word as read has digits among its letters
+        and letters
+        and not letters.isupper()
+        and not (len(letters) == 1 and letters.isascii())  # a number's letter: 1a, 10b
+        and token.key in model.unigrams
+    ):
+        start = len(token.prefix)
+        letters = text[start : start + len(token.core)].translate(_DIGIT_LETTERS)
+        if letters[0] == "o" and text[start] == "0":
+            letters = "O" + letters[1:]  # a 0 is as tall as a capital O
+        text = f"{token.prefix}{letters}{token.suffix}"
+    return word if text == word.text else word.spelled(text)
+
+
 def _joined(first: OcrWord, second: OcrWord) -> bool:
     """Whether ``second`` follows ``first`` in a sentence: on its line or the paragraph's next."""
     return first.line[:2] == second.line[:2] and second.line[2] - first.line[2] in (0, 1)
@@ -136,7 +166,7 @@ class Corrector:
 
     def correct(self, words: Sequence[OcrWord]) -> list[OcrWord]:
         """``words`` with the misread syllables respelled (same boxes, same order)."""
-        words = [_undoubled(word) for word in words]
+        words = [_undigited(_undoubled(word), self.model) for word in words]
         tokens = [_Token.of(word.text) for word in words]
         keys = [token.key for token in tokens]
         out = list(words)

@@ -61,6 +61,19 @@ def test_a_d_with_stroke_read_twice_in_a_symbol_is_read_once() -> None:
     assert _corrected("Số 1-QĐ\u00d0/HU ĐĐBQH") == "Số 1-QĐ/HU ĐĐBQH"
 
 
+def test_digits_read_for_letters_are_put_back() -> None:
+    # a monospace font's l and slashed zero, as tesseract reads them on a typewritten page
+    assert _corrected("cần 1ưu ý, 1ịch sử 1ấy (7Ø km) PCØ2 5Ø") == (
+        "cần lưu ý, lịch sử lấy (70 km) PC02 50"
+    )
+    assert _corrected("bà 0anh") == "bà Oanh"
+
+
+def test_numbers_with_letters_are_left_as_read() -> None:
+    text = "quốc lộ 1A, điểm 1a, ca F0, 10 m2, 2019, QL1A, Ø"
+    assert _corrected(text, confidence=90.0) == text
+
+
 def test_names_are_left_as_read_unless_tesseract_was_unsure() -> None:
     assert _corrected("ông Nguyễn Văn Tươi mà") == "ông Nguyễn Văn Tươi mà"
     assert _corrected("THÀNH PHÓ HUẾ") == "THÀNH PHỐ HUẾ"  # capitals are not a name
