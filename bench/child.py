@@ -68,7 +68,7 @@ class _PeakPss:
 
 
 def ingest(args: dict[str, Any]) -> dict[str, Any]:
-    """One ``Archive.ingest`` run: elapsed time, report, peak RSS of the writer and its workers."""
+    """One ``Archive.ingest`` run: elapsed time, report, peak memory of writer and workers."""
     from archive_search import Archive, IngestOptions
     from archive_search.ingest.extract import OcrMode
 
@@ -78,7 +78,8 @@ def ingest(args: dict[str, Any]) -> dict[str, Any]:
     )
     with Archive.open(args["archive"], create=True) as archive:
         started = time.perf_counter()
-        report = archive.ingest([Path(p) for p in args["paths"]], options=options)
+        with _PeakPss() as pss:
+            report = archive.ingest([Path(p) for p in args["paths"]], options=options)
         elapsed = time.perf_counter() - started
     return {
         "elapsed": elapsed,
@@ -87,6 +88,7 @@ def ingest(args: dict[str, Any]) -> dict[str, Any]:
         "pages": report.pages,
         "ocr_pages": report.ocr_pages,
         "failures": len(report.failures),
+        "pss_mb": round(pss.peak_kib / 1024, 1),
         **_rss_mb(),
     }
 

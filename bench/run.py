@@ -269,6 +269,7 @@ def _ingest_scale_archive(s: Settings, corpus: ScaleCorpus, r: Results) -> Path:
         archive_pages=run["pages"],
         ingest_rss_self=run["rss_self_mb"],
         ingest_rss_child=run["rss_child_mb"],
+        ingest_pss=run["pss_mb"],
         ingest_failures=run["failures"],
     )
     log(

@@ -83,6 +83,7 @@ def test_bench_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert figures["archive_docs"] == figures["corpus_docs"] and figures["ingest_failures"] == 0
     assert figures["reindex"] > 0 and figures["ocr"] > 0 and figures["tesseract_limit"] > 0
     assert figures["reindex_rss_self"] > 10 and figures["reindex_rss_child"] > 10
+    assert figures["ingest_pss"] > 10
     assert (
         10 < figures["reindex_pss"] < figures["reindex_rss_self"] + 2 * figures["reindex_rss_child"]
     )
@@ -112,6 +113,7 @@ def test_bench_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     report = out.read_text(encoding="utf-8")
     assert "| measure | figure | target |" in report and "Known-item MRR@10" in report
     assert "Reindex peak memory: PSS " in report
+    assert "Ingest peak memory: PSS " in report
     assert (
         f"Rounds timed: ours {QUERY_ROUNDS}, fts5 " in report
     )  # the smoke run's peers fit the budget
