@@ -28,16 +28,31 @@ def _rss_mb() -> dict[str, float]:
     return {"rss_self_mb": round(own, 1), "rss_child_mb": round(children, 1)}
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and its descendants (workers, a server's processes); those gone are left out."""
+    found, waiting = [], [pid]
+    while waiting:
+        one = waiting.pop()
+        try:
+            children = [
+                int(child)
+                for task in Path(f"/proc/{one}/task").glob("*/children")
+                for child in task.read_text().split()
+            ]
+        except OSError:  # ended meanwhile
+            continue
+        found.append(one)
+        waiting += children
+    return found
+
+
 def _tree_pss_kib(pid: int) -> int:
     """PSS of ``pid`` and its descendants: each shared page counted once, split among its users."""
-    total, pending = 0, [pid]
-    while pending:
-        one = pending.pop()
+    total = 0
+    for one in process_tree(pid):
         try:
             rollup = Path(f"/proc/{one}/smaps_rollup").read_text()
             total += int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1))  # type: ignore[union-attr]
-            for task in Path(f"/proc/{one}/task").iterdir():
-                pending += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, AttributeError, ValueError):  # a worker that ended meanwhile
             continue
     return total

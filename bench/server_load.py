@@ -34,6 +34,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from archive_search import Accounts, Archive, IngestOptions, SearchQuery
+from bench.child import process_tree
 from bench.corpus import REPO, generate
 
 QUERIES: list[dict[str, Any]] = [
@@ -99,21 +100,10 @@ def _start(archive: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], st
     raise SystemExit("the server did not start within 60 s")
 
 
-def _tree(pid: int) -> list[int]:
-    """A process and its descendants (the server's worker processes)."""
-    found, waiting = [], [pid]
-    while waiting:
-        one = waiting.pop()
-        found.append(one)
-        for task in Path(f"/proc/{one}/task").glob("*/children"):
-            waiting += [int(child) for child in task.read_text().split()]
-    return found
-
-
 def _rss_kib(pid: int) -> dict[str, int]:
     """Resident memory of the server's processes, summed (now and each one's peak)."""
     fields = {"VmRSS": 0, "VmHWM": 0}
-    for one in _tree(pid):
+    for one in process_tree(pid):
         for line in Path(f"/proc/{one}/status").read_text().splitlines():
             key, _, value = line.partition(":")
             if key in fields:
@@ -245,7 +235,7 @@ def _costed(pid: int, stage: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, A
 def _cpu_ms(pid: int) -> float:
     """CPU time (user and system) the server's processes have spent, from /proc."""
     total = 0
-    for one in _tree(pid):
+    for one in process_tree(pid):
         fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
     return total * 1000 / os.sysconf("SC_CLK_TCK")
