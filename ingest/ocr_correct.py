@@ -104,6 +104,8 @@ def _undigited(word: OcrWord, model: SyllableModel) -> OcrWord:
     ``0anh``): a word of letters and those digits is respelled when it then is a syllable the model
     knows and its letters are not capitals or one plain letter (``1A``, ``F0``, ``1a`` stay).
     """
+    if not any(char.isdigit() or char in "Øø" for char in word.text):
+        return word  # most words: nothing to put back, and no syllable lookups
     text = _SLASHED_ZERO_RE.sub("0", word.text)
     token = _Token.of(text.translate(_DIGIT_LETTERS))
     letters = "".join(char for char in text if char.isalpha())
