@@ -121,17 +121,9 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
             )
         )
     if "reindex_pss" in f:
-        workers = f["reindex_workers"]
-        rss = f["reindex_rss_self"] + workers * f["reindex_rss_child"]
         rows.append(
-            (
-                "Reindex peak memory: PSS of the writer and its workers summed, each shared page "
-                f"once (their peak RSS summed, shared pages in each: writer "
-                f"{_num(f['reindex_rss_self'], 0)} MB + {workers} x largest analysis worker "
-                f"{_num(f['reindex_rss_child'], 0)} MB = {_num(rss, 0)} MB)",
-                f"{_num(f['reindex_pss'], 0)} MB",
-                "≤ 2 GB (the ingest target)",
-                f["reindex_pss"] <= 2048,
+            _memory_row(
+                f, "reindex", f["reindex_workers"], "largest analysis worker", "(the ingest target)"
             )
         )
     if "ocr" in f:
@@ -148,18 +140,7 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
             )
         )
     if "ingest_pss" in f:
-        rss = f["ingest_rss_self"] + r.settings.workers * f["ingest_rss_child"]
-        rows.append(
-            (
-                "Ingest peak memory: PSS of the writer and its workers summed, each shared page "
-                f"once (their peak RSS summed, shared pages in each: writer "
-                f"{_num(f['ingest_rss_self'], 0)} MB + {r.settings.workers} x largest worker "
-                f"{_num(f['ingest_rss_child'], 0)} MB = {_num(rss, 0)} MB)",
-                f"{_num(f['ingest_pss'], 0)} MB",
-                "≤ 2 GB",
-                f["ingest_pss"] <= 2048,
-            )
-        )
+        rows.append(_memory_row(f, "ingest", r.settings.workers, "largest worker"))
     if "query_p50" in f:
         rows += [
             (
@@ -265,6 +246,21 @@ def _repeats(f: dict[str, Any]) -> str:
     """Each repeat's share of the limit measured beside it: on few pages the limit itself swings."""
     shares = f.get("ocr_shares")
     return f" (repeats: {', '.join(f'{share:.0%}' for share in shares)})" if shares else ""
+
+
+def _memory_row(
+    f: dict[str, Any], stage: str, workers: int, worker: str, note: str = ""
+) -> tuple[str, str, str, bool | None]:
+    """The peak memory of ``stage`` (ingest, reindex): the PSS, with the RSS sum it replaces."""
+    own, child, pss = f[f"{stage}_rss_self"], f[f"{stage}_rss_child"], f[f"{stage}_pss"]
+    return (
+        f"{stage.capitalize()} peak memory: PSS of the writer and its workers summed, each shared "
+        f"page once (their peak RSS summed, shared pages in each: writer {_num(own, 0)} MB + "
+        f"{workers} x {worker} {_num(child, 0)} MB = {_num(own + workers * child, 0)} MB)",
+        f"{_num(pss, 0)} MB",
+        " ".join(filter(None, ["≤ 2 GB", note])),
+        pss <= 2048,
+    )
 
 
 def _ocr_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
