@@ -50,6 +50,10 @@ AS_TYPED_TIER = 10_000.0
 # A relaxed query of this many words at most (besides common ones) lists the documents holding
 # them all first; a longer one ranks by score alone, which ranks better (docs/ranking.md).
 TIERED_AT_MOST = 4
+# A query of this many plain words or more (a sentence, a headline, a question) is always relaxed,
+# and ranked by score alone: its documents with every uncommon word are often texts that merely
+# use its words (docs/ranking.md).
+LONG_QUERY = 8
 _YEARS_AT_MOST = 500  # years of a range searched one by one (a wider one reads the year column)
 # Filters a facet leaves out when it is counted (secrecy ≤ clearance always stays).
 FILTER_FACETS = ("fond", "doc_type", "issuer", "year")
@@ -241,7 +245,7 @@ class QueryCompiler:
         """The whole query over documents; None when it is empty (browse by filters).
 
         ``relaxed``: the plain words of the top level need not all be there, only one of those not
-        ``common`` (folded words most documents hold, which then only add to the score); every other
+        ``common`` (words most documents hold, which then only add to the score); every other
         clause stays as strict. Requiring more of them ranked worse (docs/ranking.md). Without
         ``pairs``, a relaxed query leaves its adjacent pairs to ``pairs_of`` (a rescoring).
         """
@@ -252,9 +256,10 @@ class QueryCompiler:
             return self._node(parsed.root, None)
         if not relaxed or len(loose) < 2:
             return self._words_root(parsed.root, loose, (), ())
-        rare = [leaf for leaf in loose if _folded(leaf.terms[0]) not in common] or list(loose)
+        rare = [leaf for leaf in loose if leaf.terms[0] not in common] or list(loose)
         scored = [leaf for leaf in loose if leaf not in rare]
-        return self._words_root(parsed.root, (), rare, scored, pairs=pairs)
+        tiered = len(loose) < LONG_QUERY
+        return self._words_root(parsed.root, (), rare, scored, pairs=pairs, tiered=tiered)
 
     def pairs_of(self, parsed: ParsedQuery) -> list[Query]:
         """The adjacent pairs a relaxed ``document`` scores, each alone."""
@@ -270,12 +275,13 @@ class QueryCompiler:
         scored: Sequence[Text],
         *,
         pairs: bool = True,
+        tiered: bool = True,
     ) -> Query:
         """The top level of a query with plain words, its clauses and the ranking extras.
 
         Its other clauses are required (or excluded) as always; the ``required`` words each
-        required, one of the ``enough`` ones (and none of those ``scored``); and, to rank, tiers,
-        compounds and adjacent pairs.
+        required, one of the ``enough`` ones (and none of those ``scored``); and, to rank, tiers
+        (unless not ``tiered``), compounds and adjacent pairs.
         """
         children = top_level(root)
         clauses: list[tuple[Occur, Query]] = []
@@ -292,7 +298,8 @@ class QueryCompiler:
             clauses += [(Occur.Should, self._text(leaf, None)) for leaf in scored]
             if not enough:  # compounds: no gain on relaxed queries (headlines, questions)
                 clauses += [(Occur.Should, q) for q in self._compound_runs(children)]
-            clauses += [(Occur.Should, q) for q in self._tiers(required, enough)]
+            if tiered:
+                clauses += [(Occur.Should, q) for q in self._tiers(required, enough)]
             if enough and pairs:  # see _pairs
                 clauses += [(Occur.Should, q) for q in self._pairs(children)]
         return Query.boolean_query(clauses)

@@ -16,6 +16,7 @@ import tantivy
 
 from archive_search.compile import (
     FILTER_FACETS,
+    LONG_QUERY,
     RESOLVED_FIELDS,
     QueryCompiler,
     any_of,
@@ -55,10 +56,6 @@ _NUMS_BATCH = 1_000  # documents read at a time by visible_nums
 RELAX_BELOW = 10
 _WORDS_PER_SEARCH = 20  # sums of distinct powers of two below 2**24 are exact in a float32
 RELAX_FROM_WORDS = 4  # shorter queries are relaxed only when nothing has every word
-# A query of this many plain words or more (a sentence, a headline, a question) is always relaxed:
-# ranked by score, its documents with every word are often texts that merely use its words
-# (docs/performance.md).
-ALWAYS_RELAXED_FROM = 8
 # A word in more than this share of the documents is common (function words: của, và, là, được).
 COMMON_SHARE = 0.5
 # A relaxed search ranks this many hits by their words, then adds their adjacent pairs' scores
@@ -265,7 +262,10 @@ class SearchEngine:
         return rescored + rest
 
     def _common(self, searchers: Searchers, parsed: ParsedQuery) -> frozenset[str]:
-        """The query's plain words (folded) that most documents the reader may see hold.
+        """The query's plain words that most documents the reader may see hold.
+
+        Spelled as typed in a query with diacritics (where every word favours its spelling), else
+        folded.
 
         A relaxed search lets them add to a document's score but not count towards the words it must
         hold.
@@ -277,9 +277,16 @@ class SearchEngine:
             return sum(searcher.doc_freq(field, term) for _, searcher in searchers)
 
         documents = max(1, held("level", LEVEL_DOCUMENT))
-        words = {fold(leaf.terms[0]) for leaf in loose_words(parsed.root)}
+        words = {leaf.terms[0] for leaf in loose_words(parsed.root)}
+        if marked(parsed):  # as typed: ``tù`` is rare where ``tu``, ``tư``, ``từ``… are common
+            return frozenset(
+                word
+                for word in words
+                if max(held("body_exact", word), held("title_exact", word))
+                > COMMON_SHARE * documents
+            )
         return frozenset(
-            word for word in words if held(MATCH_FIELD, word) > COMMON_SHARE * documents
+            word for word in words if held(MATCH_FIELD, fold(word)) > COMMON_SHARE * documents
         )
 
     def _strict_total(self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery) -> int:
@@ -304,7 +311,7 @@ class SearchEngine:
         words = 0 if query.all_words or parsed.root is None else len(loose_words(parsed.root))
         if words < 2:
             return 0
-        if words >= ALWAYS_RELAXED_FROM:
+        if words >= LONG_QUERY:
             return sys.maxsize
         return 1 if words < RELAX_FROM_WORDS else RELAX_BELOW
 

@@ -224,3 +224,48 @@ def test_words_side_by_side_in_a_text_rank_it_above_the_same_words_apart(
                 "together",
                 "apart",
             ]
+
+
+def _archive_of(folder: Path, texts: dict[str, str]) -> Archive:
+    (folder / "texts").mkdir()
+    for name, text in texts.items():
+        (folder / "texts" / f"{name}.txt").write_text(text, encoding="utf-8")
+    opened = Archive.open(folder / "archive", create=True)
+    opened.ingest([folder / "texts"], options=IngestOptions(workers=1, ocr="never"))
+    return opened
+
+
+_MINISTER = [  # most documents hold these words: common, they only add to the score
+    "Bộ trưởng nói về đề xuất xây cầu mới tại huyện.",
+    "Bộ trưởng nói về đề xuất mở đường tại tỉnh.",
+    "Bộ trưởng nói về đề xuất đóng tàu tại cảng.",
+    "Bộ trưởng nói về đề xuất trồng rừng tại xã.",
+]
+
+
+def test_a_headline_ranks_by_score_not_by_a_text_that_merely_holds_its_rare_words(
+    tmp_path: Path,
+) -> None:
+    texts = {f"minister{i}": text for i, text in enumerate(_MINISTER)}
+    texts["story"] = "Hỏi về đề xuất áp dụng hình thức tù tại gia, Bộ trưởng trả lời ngắn gọn."
+    texts["uses"] = (  # every uncommon word of the headline (gì, phạt, tù, gia), another story
+        "Gì cũng phải phạt: ông chủ gia đình kia từng ngồi tù vì trộm gà, nay bán tạp hoá ở chợ."
+    )
+    with _archive_of(tmp_path, texts) as opened:
+        for query in (
+            "Bộ trưởng nói gì về đề xuất phạt tù tại gia",
+            "bo truong noi gi ve de xuat phat tu tai gia",
+        ):
+            assert _names(opened, query)[:2] == ["story", "uses"], query
+
+
+def test_a_word_typed_with_marks_is_common_only_as_typed(tmp_path: Path) -> None:
+    texts = {  # tu is in most documents, spelled từ, tư, tự; tù in one
+        "from": "Từ sáng sớm, nông dân ra đồng.",
+        "private": "Công ty tư nhân mở thêm xưởng.",
+        "self": "Học sinh tự học buổi tối.",
+        "prison": "Người tù được thả sau mười năm.",
+    }
+    with _archive_of(tmp_path, texts) as opened:
+        assert _names(opened, "tù vượt ngục đêm qua")[:1] == ["prison"]
+        assert "prison" not in _names(opened, "tu vuot nguc dem qua")  # tu: most documents
