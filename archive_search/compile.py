@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import tantivy
 
-from archive_search.index.analysis import fold, has_diacritics
+from archive_search.index.analysis import fold, has_diacritics, unmarked, y_or_i
 from archive_search.index.doctypes import code_of_name
 from archive_search.index.search_index import (
     LEVEL_PAGE,
@@ -121,7 +121,10 @@ class QueryCompiler:
 
         def build(name: str, forms: list[str]) -> Query:
             if len(forms) == 1:
-                return Query.regex_query(self.schema, name, _regex_escape(forms[0]) + ".*")
+                start = _regex_escape(forms[0])
+                if name.endswith("_fold") and y_or_i(forms[0]):  # ``ky*``: ``kỳ``, ``kyoto``
+                    start = start[:-1] + "[iy]"
+                return Query.regex_query(self.schema, name, start + ".*")
             return Query.phrase_prefix_query(self.schema, name, list[str | tuple[int, str]](forms))
 
         return self._each_spelling(words, fields, build, pages_of)
@@ -460,7 +463,7 @@ def _closest(field: str, value: str, stored: Sequence[str]) -> list[str]:
 
 
 def _folded_value(value: str) -> str:
-    return " ".join(fold(value).split())
+    return " ".join(unmarked(value).split())
 
 
 def any_of(schema: tantivy.Schema, field: str, values: Sequence[str | int]) -> Query:

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from archive_search.index.analysis import fold
+from archive_search.index.analysis import fold, y_or_i
 
 # A letter or digit, in folded text: \w, as "_" is folded to a space (\w is cheaper to compile
 # than a class).
@@ -138,6 +138,8 @@ def needles_of(words: list[str], prefixes: list[str]) -> tuple[re.Pattern[bytes]
 def _needle(text: bytes, rest: bytes) -> re.Pattern[bytes]:
     """``text`` (then ``rest``) as a whole word: the boundary before it is checked behind it."""
     literal = re.escape(text)
+    if not rest and y_or_i(text.decode()):  # ``ki`` finds ``kỹ`` as written, as ``fold`` does
+        literal = re.escape(text[:-1]) + b"[iy]"
     return _compiled(
         literal + b"(?<!" + _WORD_CHAR + literal + b")" + rest + b"(?!" + _WORD_CHAR + b")"
     )

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TypeVar
 
-from archive_search.index.analysis import fold, terms
+from archive_search.index.analysis import terms, unmarked
 from archive_search.index.doctypes import code_of_name
 from archive_search.index.errors import QueryError
 from archive_search.index.records import Secrecy
@@ -199,7 +199,7 @@ def _tokens(text: str) -> list[_Token]:
         if kind in ("fname", "fvalue"):
             kind = "field"
         if kind == "field":
-            found.append(_Token("field", match.group("fvalue"), fold(match.group("fname"))))
+            found.append(_Token("field", match.group("fvalue"), unmarked(match.group("fname"))))
         else:
             found.append(_Token(kind, match.group()))
     return found

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from archive_search import folded_text
 from archive_search.folded_text import ACCENTS, find_words, needles_of
-from archive_search.index.analysis import compose, fold, normalize
+from archive_search.index.analysis import compose, fold, normalize, y_or_i
 from archive_search.index.doctypes import code_of_name
 from archive_search.models import Match
 
@@ -127,6 +127,7 @@ def _spelling(text: str) -> tuple[str, str]:
 _ACCENT_CLASSES = {
     base: f"[{letters}]" for base, letters in ACCENTS.items()
 }  # letters need no escaping
+_I_OR_Y = f"[{ACCENTS['i']}{ACCENTS['y']}]"
 
 
 def _any_of(letters: str) -> str:
@@ -142,6 +143,13 @@ def _any_accent(folded: str) -> str:
     return "".join(_ACCENT_CLASSES.get(ch) or re.escape(ch) for ch in folded)
 
 
+def _rest(text: str, after: str) -> str:
+    """A regex for folded ``text`` past its first letter; a final ``i`` may be written ``y``."""
+    if not after and y_or_i(text):  # ``ki``: ``kỹ`` as written, as ``fold`` reads it
+        return _any_accent(text[1:-1]) + _I_OR_Y
+    return _any_accent(text[1:])
+
+
 def _needle_pattern(needles: list[tuple[str, str]]) -> re.Pattern[str] | None:
     """One regex for the needles (folded text, regex after it) in any accent, as whole words.
 
@@ -153,7 +161,7 @@ def _needle_pattern(needles: list[tuple[str, str]]) -> re.Pattern[str] | None:
     if not needles:
         return None
     branches = [
-        f"(?<={_any_accent(text[0])}){_any_accent(text[1:])}{after}" for text, after in needles
+        f"(?<={_any_accent(text[0])}){_rest(text, after)}{after}" for text, after in needles
     ]
     starts = _any_of(
         "".join(sorted({letter for text, _ in needles for letter in ACCENTS.get(text[0], text[0])}))

@@ -3,8 +3,9 @@
 ``normalize`` gives the canonical spelling (NFC, one ``Đ``, no zero-width characters, the new
 tone-mark style ``hoà``/``thuỷ``, Cyrillic and Greek look-alikes among Latin letters written in
 Latin: ``TT-BT\u0421`` as published, its last letter Cyrillic, is ``TT-BTC``); ``fold`` strips every
-diacritic (``đ`` → ``d``) for accent-insensitive matching; ``tokens`` splits text into syllables
-with their offsets in the text as given, so snippets can be cut from the original.
+diacritic (``đ`` → ``d``) for accent-insensitive matching, and writes a final ``y`` after a
+consonant ``i`` (``kỹ``/``kĩ``, ``quy``/``qui``: one word's two spellings); ``tokens`` splits text
+into syllables with their offsets in the text as given, so snippets can be cut from the original.
 """
 
 from __future__ import annotations
@@ -44,7 +45,16 @@ _LATIN_RE = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 # Bumped whenever the analysis changes the terms it gives (words, symbol keys, the citations
 # found in a text: ``index.symbols``): an index built by an earlier version lacks the field named
 # after this one, and is rebuilt (``index.search_index.INDEX_FIELDS``).
-ANALYSIS_VERSION = 6
+ANALYSIS_VERSION = 7
+# After a consonant, a syllable's only vowel written ``y`` is the same word as written ``i``
+# (``kỹ``/``kĩ``, ``lý``/``lí``, ``quy``/``qui``, ``Mỹ``/``Mĩ``, ``tỷ``/``tỉ``, ``công ty``/``công
+# ti``: spellings that changed across decades), so folded text writes it ``i``. The pattern opens
+# with the ``y`` and looks behind it, so the scan is for one letter (docs/performance.md).
+_FINAL_Y_RE = re.compile(
+    r"y(?![^\W_])(?:(?<=(?<![^\W_])[bcdghklmnprstvx]y)"
+    r"|(?<=(?<![^\W_])(?:ch|gh|kh|ng|nh|ph|qu|th|tr)y))"
+)
+_I_FOR_Y_RE = re.compile(r"(?:[bcdghklmnprstvx]|ch|gh|kh|ng|nh|ph|qu|th|tr)i")
 
 
 def latin_look_alikes(text: str) -> str:
@@ -106,11 +116,30 @@ _NOT_LATIN_RE = re.compile(f"[^\x00-\x7f{_COMBINING}]")
 
 
 def fold(text: str) -> str:
-    """Lowercase ``text`` with every diacritic removed (``Đảng`` → ``dang``)."""
+    """Lowercase ``text`` with every diacritic removed (``Đảng`` → ``dang``), ``kỹ`` as ``ki``."""
+    return _y_as_i(unmarked(text))
+
+
+def unmarked(text: str) -> str:
+    """Lowercase ``text`` with every diacritic removed, its letters as written.
+
+    For names and codes compared without marks (manifest columns, field names, symbols, filter
+    values), where ``fold``'s ``y`` as ``i`` is about words.
+    """
     text = latin_look_alikes(text)
     return _without_marks(
         text.replace("Đ", "D").replace("đ", "d").replace("Ð", "D").replace("ð", "d")
     ).lower()
+
+
+def y_or_i(folded: str) -> bool:
+    """Whether the folded syllable ``folded`` ends in an ``i`` that a text may write ``y``."""
+    return _I_FOR_Y_RE.fullmatch(folded) is not None
+
+
+def _y_as_i(folded: str) -> str:
+    """Folded ``folded`` with a syllable's final ``y`` after a consonant written ``i``."""
+    return _FINAL_Y_RE.sub("i", folded) if "y" in folded else folded
 
 
 def _without_marks(text: str) -> str:
@@ -125,7 +154,7 @@ def _without_marks(text: str) -> str:
 
 def has_diacritics(word: str) -> bool:
     """True when ``word`` carries any Vietnamese diacritic (so it can be matched exactly)."""
-    return fold(word) != normalize(word).lower()
+    return unmarked(word) != normalize(word).lower()
 
 
 def tokens(text: str) -> Iterator[Token]:
@@ -185,4 +214,4 @@ def _fold_canonical(text: str) -> str:
 
     It leaves out the steps that would change nothing there, for speed (docs/performance.md).
     """
-    return _without_marks(text.replace("đ", "d"))
+    return _y_as_i(_without_marks(text.replace("đ", "d")))

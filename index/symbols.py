@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from archive_search.index.analysis import fold, terms
+from archive_search.index.analysis import terms, unmarked
 
 
 def symbol_key(symbol: str) -> str:
@@ -22,7 +22,7 @@ def symbol_key(symbol: str) -> str:
     naming the document before its number are left out (``Nghị định số 15/2020/NĐ-CP`` →
     ``15-2020/nd/cp``).
     """
-    parts = fold(" ".join(terms(symbol))).split()
+    parts = unmarked(" ".join(terms(symbol))).split()
     number = next((at for at, part in enumerate(parts) if part[0].isdigit()), 0)
     if 0 < number < len(parts) - 1:
         parts = parts[number:]

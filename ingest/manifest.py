@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from archive_search.index.analysis import fold
+from archive_search.index.analysis import unmarked
 from archive_search.index.errors import ManifestError
 from archive_search.index.records import DocumentMeta, Secrecy
 
@@ -118,7 +118,7 @@ _VIETNAMESE_DATE_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 def column_name(header: str) -> str:
     """The field a manifest column fills: ``Số ký hiệu`` and ``so_ky_hieu`` both give ``symbol``."""
-    key = " ".join(fold(header).replace("_", " ").replace("/", " ").replace(",", " ").split())
+    key = " ".join(unmarked(header).replace("_", " ").replace("/", " ").replace(",", " ").split())
     key = key.strip(":.*( )")  # ``Độ mật:``, ``Độ mật (*)``
     return _ALIASES.get(key, key.replace(" ", "_"))
 
@@ -204,7 +204,7 @@ def _read_row(
     for name in _FIELDS:
         setattr(meta, name, clean.get(name, ""))
     meta.date = _iso_date(meta.date, where)
-    meta.urgency = _URGENCY.get(fold(meta.urgency), meta.urgency)
+    meta.urgency = _URGENCY.get(unmarked(meta.urgency), meta.urgency)
     meta.year = _year(clean.get("year", ""), meta.date, where)
     try:
         meta.secrecy = secrecy_of(clean.get("secrecy", ""))

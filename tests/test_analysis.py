@@ -57,6 +57,32 @@ def test_fold_strips_every_diacritic(word: str, folded: str) -> None:
     assert fold(word) == folded
 
 
+@pytest.mark.parametrize(
+    ("word", "folded"),
+    [
+        ("Kỹ thuật", "ki thuat"),
+        ("kĩ thuật", "ki thuat"),
+        ("QUY ĐỊNH", "qui dinh"),
+        ("qui định", "qui dinh"),
+        ("công ty", "cong ti"),
+        ("Mỹ", "mi"),
+        ("tỷ đồng", "ti dong"),
+        ("lý_luận", "li_luan"),  # a compound's syllables
+        # y that is not a consonant's only vowel stays y
+        ("thuỷ", "thuy"),
+        ("huy", "huy"),
+        ("ý kiến", "y kien"),
+        ("ngày này", "ngay nay"),
+        ("khuya", "khuya"),
+        ("Kyoto", "kyoto"),
+        ("cty", "cty"),
+    ],
+)
+def test_fold_writes_a_final_y_after_a_consonant_i(word: str, folded: str) -> None:
+    assert fold(word) == folded
+    assert analysed_fields(word)[1] == folded.replace("_", " ")
+
+
 def test_fold_keeps_letters_of_other_scripts() -> None:
     assert fold("Đảng Ωμέγα Юрий 日本 ﬁ ß") == "dang ωμεγα юрии 日本 ﬁ ß"
 
@@ -67,11 +93,18 @@ _VIETNAMESE = (
 )
 
 
-@given(st.text(alphabet=_VIETNAMESE, max_size=30) | st.text(max_size=20))
+# A whole word of consonants then y, as first written: tried at every character.
+_FINAL_Y_BY_DEFINITION = re.compile(
+    r"(?<![^\W_])((?:[bcdghklmnprstvx]|ch|gh|kh|ng|nh|ph|qu|th|tr))y(?![^\W_])"
+)
+
+
+@given(st.text(alphabet=_VIETNAMESE + "kqhtl _", max_size=30) | st.text(max_size=20))
 def test_fold_and_terms_by_their_definitions(text: str) -> None:
     """The fast paths (ASCII after decomposition; whole-text composition) change nothing."""
     plain = text.replace("Đ", "D").replace("đ", "d").replace("Ð", "D").replace("ð", "d")
-    assert fold(text) == _MARKS_RE.sub("", unicodedata.normalize("NFD", plain)).lower()
+    unmarked = _MARKS_RE.sub("", unicodedata.normalize("NFD", plain)).lower()
+    assert fold(text) == _FINAL_Y_BY_DEFINITION.sub(r"\1i", unmarked)
     assert terms(text) == [token.term for token in tokens(text)]
 
 
@@ -98,7 +131,8 @@ def test_tone_rule_skips_syllables_after_q(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("word", "expected"), [("dang", False), ("đang", True), ("dạng", True), ("36", False)]
+    ("word", "expected"),
+    [("dang", False), ("đang", True), ("dạng", True), ("36", False), ("ky", False), ("kỹ", True)],
 )
 def test_has_diacritics(word: str, expected: bool) -> None:
     assert has_diacritics(word) is expected

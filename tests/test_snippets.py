@@ -67,7 +67,7 @@ def test_needles_match_where_their_definition_does(
     word (a prefix: at a word's start), tried at every character.
     """
     needles = Needles.of(words, prefixes)
-    alternatives = [_any_accent(fold(w)) for w in needles.words if fold(w)]
+    alternatives = [_whole_word(fold(w)) for w in needles.words if fold(w)]
     alternatives += [_any_accent(fold(p)) + r"[^\W_]*" for p in needles.prefixes if fold(p)]
     if not alternatives:
         assert needles.spans(text) == []
@@ -76,6 +76,21 @@ def test_needles_match_where_their_definition_does(
         rf"(?<![^\W_])(?:{'|'.join(sorted(alternatives, key=len, reverse=True))})(?![^\W_])"
     )
     assert needles.spans(text) == [m.span() for m in plain.finditer(text.lower())]
+
+
+def _whole_word(folded: str) -> str:
+    """A folded word in any accent; a final ``i`` after a consonant also written ``y``."""
+    if re.fullmatch("(?:[bcdghklmnprstvx]|ch|gh|kh|ng|nh|ph|qu|th|tr)i", folded):
+        return f"{_any_accent(folded[:-1])}(?:{_any_accent('i')}|{_any_accent('y')})"
+    return _any_accent(folded)
+
+
+def test_a_word_is_found_in_either_spelling_of_a_final_i_or_y() -> None:
+    page = "Kỹ thuật viên, kĩ sư và QUY ĐỊNH mới; Mỹ Tho; kyoto"
+    for needles in (Needles.of(["kĩ", "quí", "mĩ"]), Needles.of(["kĩ", "quí", "mĩ", "đж"])):
+        assert [page[a:b] for a, b in needles.spans(page)] == ["Kỹ", "kĩ", "QUY", "Mỹ"]
+    assert cut(page, Needles.of(["kỹ"]))[1] == "exact"
+    assert cut("kĩ sư", Needles.of(["kỹ"]))[1] == "folded"
 
 
 def test_a_snippet_escapes_markup_and_shows_line_breaks_as_spaces() -> None:

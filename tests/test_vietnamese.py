@@ -47,6 +47,9 @@ DOCUMENTS: dict[str, str | bytes] = {
     "quy": "Báo cáo quý I năm 2020 về tình hình hoàn thành nhiệm vụ, thuyết minh kèm theo.",
     "compound": "Chuyển giao công nghệ mới cho hợp tác xã.",
     "separate": "Công nhân, nghệ nhân và công chức, nghệ sĩ; công đoàn, văn nghệ, công an.",
+    # a final y after a consonant, and i: one word's two spellings
+    "ky-old": "Đào tạo kỹ thuật viên theo quy định của Bộ.",
+    "ki-new": "Bồi dưỡng kĩ thuật viên theo qui định mới, lí luận chính trị.",
 }
 
 
@@ -128,6 +131,16 @@ FINDS = [
     ("hoàn thành", {"quy"}),
     ("thuyết minh", {"quy"}),
     ("thuyet minh", {"quy"}),
+    # kỹ and kĩ, quy and qui, lý and lí: one word
+    ("kĩ thuật", {"ky-old", "ki-new"}),
+    ("kỹ thuật", {"ky-old", "ki-new"}),
+    ("ky thuat", {"ky-old", "ki-new"}),
+    ("ki thuat", {"ky-old", "ki-new"}),
+    ("quy định", {"ky-old", "ki-new"}),
+    ("qui dinh", {"ky-old", "ki-new"}),
+    ("lý luận", {"ki-new"}),
+    ('"ky thuat vien"', {"ky-old", "ki-new"}),
+    ("ky* thuat", {"ky-old", "ki-new"}),
     # symbols, as typed
     ("36-NQ/TW", {"symbol"}),
     ("36-nq/tw", {"symbol"}),
@@ -163,6 +176,8 @@ RANKS_FIRST = [
     ("dạng", "dang-dạng"),
     ("cong nghe", "compound"),
     ("công nghệ", "compound"),
+    ("kĩ thuật", "ki-new"),
+    ("kỹ thuật", "ky-old"),
 ]
 
 
@@ -196,6 +211,8 @@ EXACT_FINDS = [
     # an exclusion is exact too: -đảng leaves documents that only have đang
     ("đang -đảng", {"dang-dang"}),
     ("36-NQ/TW", {"symbol"}),
+    ("kĩ thuật", {"ki-new"}),
+    ("kỹ thuật", {"ky-old"}),
 ]
 
 
@@ -225,6 +242,13 @@ def test_snippets_show_the_original_spelling(archive: Archive) -> None:
     hit = archive.search("tinh uy").hits
     snippets = " ".join(page.snippet for h in hit for page in h.pages)
     assert "Tỉnh uỷ" in snippets and "Tỉnh ủy" in snippets
+
+
+def test_snippets_mark_either_spelling_of_a_final_i_or_y(archive: Archive) -> None:
+    pages = [page for hit in archive.search("kĩ thuật").hits for page in hit.pages]
+    snippets = " ".join(page.snippet for page in pages)
+    assert "<b>kỹ thuật</b>" in snippets and "<b>kĩ thuật</b>" in snippets
+    assert sorted(page.match for page in pages) == ["exact", "folded"]
 
 
 def test_legacy_encoded_files_record_what_was_converted(archive: Archive) -> None:
