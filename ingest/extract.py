@@ -41,6 +41,10 @@ READABLE = (
 Image.MAX_IMAGE_PIXELS = 200_000_000  # ~A0 at 300 dpi; larger is a decompression bomb
 _BLANK_INK_SHARE = 0.0001  # fewer dark pixels than this share: dust, not text
 _WORD_RE = re.compile(r"[^\W\d_]+")
+# A layer over a picture with at least this many words is trusted only if this share of them or
+# more carry a Vietnamese mark, as prose does (the shares measured: docs/ingesting.md).
+_MARKS_FROM_WORDS = 10
+_MARKED_AT_LEAST = 0.5
 _VIETNAMESE_LETTERS = frozenset(
     "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵfjwz"
 )
@@ -87,17 +91,24 @@ class ExtractResult:
     encodings: frozenset[str] = frozenset()  # legacy encodings converted to Unicode
 
 
-def text_layer_usable(text: str, *, drawn: bool = True) -> bool:
+def text_layer_usable(text: str, *, drawn: bool = True, pictured: bool = False) -> bool:
     """True when a text layer holds enough real words to be trusted instead of OCR.
 
     Three or more, mostly Vietnamese. On a page with nothing ``drawn`` besides its text, fewer will
-    do (the last line of a letter): OCR would only read the same words again, slowly.
+    do (the last line of a letter): OCR would only read the same words again, slowly. Over a
+    picture (``pictured``: a scan), the words must also carry Vietnamese marks as prose does: a
+    scanner's OCR that did not know Vietnamese leaves them out (``Cong van s6 2114``).
     """
     words = _WORD_RE.findall(text.lower())
     if not words or (drawn and len(words) < 3):
         return False
     good = sum(1 for word in words if set(word) <= _VIETNAMESE_LETTERS)
-    return good / len(words) >= 0.7
+    if good / len(words) < 0.7:
+        return False
+    if pictured and len(words) >= _MARKS_FROM_WORDS:
+        marked = sum(1 for word in words if not word.isascii())  # Vietnamese letters past ASCII
+        return marked >= _MARKED_AT_LEAST * len(words)
+    return True
 
 
 def image_hash(image: Image.Image, stored: str | None = None) -> str:
@@ -172,7 +183,9 @@ class _Reader:
         for index, raw in enumerate(layers, start=wanted.start if wanted else 0):
             layer = repair_text(raw.text) if raw.text else Decoded("")
             self.encodings |= layer.encodings
-            unusable = layer.needs_ocr or not text_layer_usable(layer.text, drawn=raw.drawn)
+            unusable = layer.needs_ocr or not text_layer_usable(
+                layer.text, drawn=raw.drawn, pictured=raw.pictured
+            )
             boxes = layer_boxes(raw.words, layer)
             if mode is OcrMode.NEVER or (mode is OcrMode.AUTO and not unusable):
                 yield PageText(index + 1, layer.text, PageMethod.TEXT_LAYER, boxes=boxes)

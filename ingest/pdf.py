@@ -49,12 +49,14 @@ class TextLayer:
     """A page's text layer ('' when it has none), whether something else is drawn, and its words.
 
     Drawn: a picture, or vector paths enough to be outlined letters, that may hold text the layer
-    lacks. Each word comes with its box on the page (see ``page_words``).
+    lacks; ``pictured``: a picture among them (a scan, whose layer an earlier OCR may have made).
+    Each word comes with its box on the page (see ``page_words``).
     """
 
     text: str
     drawn: bool
     words: tuple[WordBox, ...] = ()
+    pictured: bool = False
 
 
 OCR_DPI = 300  # the resolution ingestion renders pages at for OCR by default (ExtractTask.dpi)
@@ -65,7 +67,9 @@ def _layer(page: LTPage) -> TextLayer:
     text = "".join(item.get_text() for item in page if isinstance(item, LTTextContainer))
     pictures = any(isinstance(item, LTFigure | LTImage) for item in page)
     curves = sum(1 for item in page if isinstance(item, LTCurve))
-    return TextLayer(text.strip(), pictures or curves >= _DRAWN_CURVES, page_words(page))
+    return TextLayer(
+        text.strip(), pictures or curves >= _DRAWN_CURVES, page_words(page), pictured=pictures
+    )
 
 
 def page_words(page: LTPage) -> tuple[WordBox, ...]:

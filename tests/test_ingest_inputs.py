@@ -126,6 +126,35 @@ def test_a_few_words_over_a_picture_are_not_trusted(tmp_path: Path) -> None:
     assert "rừng ngập mặn" in result.pages[0].text
 
 
+def test_a_layer_without_vietnamese_marks_over_a_scan_is_read_again(tmp_path: Path) -> None:
+    # what a scanner's OCR that did not know Vietnamese leaves: the letters without their marks
+    unmarked = "Cac huyen uy bao cao ket qua trong rung ngap man ven bien truoc thang chin."
+    path = write_scan_with_text_layer(tmp_path / "layered.pdf", SECOND_SCAN, unmarked)
+    result = extract_file(ExtractTask(path))
+    assert [page.method for page in result.pages] == [PageMethod.OCR]
+    assert "rừng ngập mặn" in result.pages[0].text
+    never = extract_file(ExtractTask(path, ocr_mode=OcrMode.NEVER))
+    assert [page.text for page in never.pages] == [unmarked]
+
+
+def test_a_vietnamese_layer_over_a_scan_is_kept(tmp_path: Path, no_tesseract: None) -> None:
+    path = write_scan_with_text_layer(tmp_path / "layered.pdf", SECOND_SCAN, SECOND_SCAN)
+    result = extract_file(ExtractTask(path))
+    assert [(page.method, page.text) for page in result.pages] == [
+        (PageMethod.TEXT_LAYER, SECOND_SCAN)
+    ]
+
+
+def test_a_born_digital_page_without_marks_keeps_its_layer(
+    tmp_path: Path, no_tesseract: None
+) -> None:
+    unmarked = "Cac huyen uy bao cao ket qua trong rung ngap man ven bien truoc thang chin."
+    result = extract_file(ExtractTask(write_pdf(tmp_path / "plain.pdf", [unmarked])))
+    assert [(page.method, page.text) for page in result.pages] == [
+        (PageMethod.TEXT_LAYER, unmarked)
+    ]
+
+
 def test_a_blank_scan_is_not_sent_to_tesseract(tmp_path: Path, no_tesseract: None) -> None:
     path = tmp_path / "blank.png"
     Image.new("L", (2480, 3508), color=255).save(path)
