@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import threading
@@ -26,8 +27,13 @@ class WorkerPool(ProcessPoolExecutor):
     """
 
     def __init__(self, workers: int, setup: Callable[..., None] | None = None, *args: Any) -> None:
+        # Forked, whatever the interpreter's default (forkserver from Python 3.14): a worker's
+        # parent is then this process, which it watches, and it inherits what ``setup`` uses.
         super().__init__(
-            max_workers=workers, initializer=_start_worker, initargs=(os.getpid(), setup, *args)
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(os.getpid(), setup, *args),
         )
 
     def __exit__(

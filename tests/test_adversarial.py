@@ -292,6 +292,25 @@ def test_pool_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
     pytest.fail("workers outlived their killed parent")
 
 
+def test_pool_workers_run_whatever_the_default_start_method() -> None:
+    # forkserver is Python 3.14's default on Linux: its workers' parent is the fork server
+    script = textwrap.dedent(
+        """
+        import multiprocessing, os
+        from archive_search.index.processes import WorkerPool
+
+        if __name__ == "__main__":
+            multiprocessing.set_start_method("forkserver")
+            with WorkerPool(2) as pool:
+                print(sorted(pool.map(abs, [-1, -2, -3], timeout=60)))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, "[1, 2, 3]\n"), done.stderr[-2000:]
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
