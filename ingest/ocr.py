@@ -16,6 +16,7 @@ from archive_search.index.errors import MissingDependencyError, OcrError
 from archive_search.index.records import WordBox
 from archive_search.ingest.deskew import grey_of, level
 from archive_search.ingest.ocr_correct import Corrector
+from archive_search.ingest.ocr_glyphs import digits_by_shape
 from archive_search.ingest.ocr_ink import even_light, ocr_grey
 from archive_search.ingest.ocr_model import shipped_model
 from archive_search.ingest.ocr_scale import (
@@ -52,6 +53,8 @@ class OcrSteps:
     target_x_height: float = TARGET_X_HEIGHT
     despeckle: bool = True  # a page speckled by the scanner filtered first (ingest/ocr_scale.py)
     correct: bool = True  # Vietnamese spelling corrected after tesseract (ingest/ocr_correct.py)
+    shapes: bool = True  # digits tesseract misreads on typewritten pages told by their shape
+    # (ingest/ocr_glyphs.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,8 @@ def ocr_image(
     geometry = Geometry(image.width, image.height, angle, scale)
     words = read_words(picture, timeout=timeout, scratch=scratch)
     read = page_text(words)
+    if steps.shapes:
+        words = digits_by_shape(picture, words)
     if steps.correct:
         words = Corrector(shipped_model()).correct(words)
     text = page_text(words)

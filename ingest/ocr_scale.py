@@ -26,7 +26,7 @@ _MIN_LETTERS = 40  # fewer components than this: not enough text to measure
 _MEASURE_WIDTH = 1400  # pages wider than this are measured reduced (a 300 dpi A4 page by 2)
 
 
-def _otsu(grey: npt.NDArray[np.uint8]) -> int:
+def otsu(grey: npt.NDArray[np.uint8]) -> int:
     """The grey level that best splits ``grey`` into ink and paper (Otsu's method)."""
     histogram = np.bincount(grey.ravel(), minlength=256).astype(np.float64)
     levels = np.arange(256)
@@ -48,7 +48,7 @@ def _ink(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
     paper = ndimage.maximum_filter(pixels, size=max(15, pixels.shape[1] // 40))
     evened = np.clip(pixels.astype(np.float32) / np.maximum(paper, 1) * 255, 0, 255)
     levelled = evened.astype(np.uint8)
-    ink: npt.NDArray[np.bool_] = levelled < _otsu(levelled)
+    ink: npt.NDArray[np.bool_] = levelled < otsu(levelled)
     return ink
 
 
