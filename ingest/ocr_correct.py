@@ -102,7 +102,8 @@ def _undigited(word: OcrWord, model: SyllableModel) -> OcrWord:
     A zero with a stroke (a typewriter's, a monospace font's) is read ``Ø`` (``5Ø``, ``PCØ2``): no
     Vietnamese word has the letter. ``l`` is read ``1`` and ``o`` ``0`` (``1ưu``, ``1ịch``,
     ``0anh``): a word of letters and those digits is respelled when it then is a syllable the model
-    knows and its letters are not capitals or one plain letter (``1A``, ``F0``, ``1a`` stay).
+    knows and its letters are not capitals or one plain letter (``1A``, ``F0``, ``1a`` stay; ``1o``,
+    which numbers nothing, is ``lo``).
     """
     if not any(char.isdigit() or char in "Øø" for char in word.text):
         return word  # most words: nothing to put back, and no syllable lookups
@@ -114,7 +115,7 @@ def _undigited(word: OcrWord, model: SyllableModel) -> OcrWord:
         and not _Token.of(text).core  # the word as read has digits among its letters
         and letters
         and not letters.isupper()
-        and not (len(letters) == 1 and letters.isascii())  # a number's letter: 1a, 10b
+        and not (len(letters) == 1 and letters.isascii() and letters != "o")  # 1a, 10b; no 1o
         and token.key in model.unigrams
     ):
         start = len(token.prefix)

@@ -67,6 +67,7 @@ def test_digits_read_for_letters_are_put_back() -> None:
         "cần lưu ý, lịch sử lấy (70 km) PC02 50"
     )
     assert _corrected("bà 0anh") == "bà Oanh"
+    assert _corrected("nỗi 1o 1ắng") == "nỗi lo lắng"  # 1a numbers an item; 1o nothing
 
 
 def test_numbers_with_letters_are_left_as_read() -> None:
