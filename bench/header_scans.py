@@ -60,7 +60,7 @@ def _state_body(text: str) -> str:
     from archive_search.ingest.header import _heading_index, header_lines
 
     lines = [line for line in header_lines(text) if line.strip()]
-    at, _ = _heading_index(lines)
+    at, _, _ = _heading_index(lines)
     kept: list[str] = []
     for line in lines[at : at + 8]:
         kept.append(line)

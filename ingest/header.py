@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from archive_search.index.analysis import fold, normalize
+from archive_search.index.analysis import fold, normalize, unmarked
 from archive_search.index.doctypes import ABBREVIATIONS, BY_HEADING
 from archive_search.index.records import DocumentMeta, Secrecy
 
@@ -158,14 +158,52 @@ def _continues(line: str, parts: list[str], bases_follow: bool) -> bool:
     return bases_follow
 
 
-def _heading_index(lines: list[str]) -> tuple[int, str]:
-    """(line number, type abbreviation) of the centred heading, or (len(lines), '')."""
+def _heading_index(lines: list[str]) -> tuple[int, str, str]:
+    """(line number, type abbreviation, heading) of the centred heading, or (len(lines), '', '').
+
+    Spelled as a type's heading, else (OCR) at most one letter away from one heading alone, without
+    marks: ``THOÁNG TƯ`` and ``NGHI ĐINH`` are headings; ``THÔNG DÁO``, as near ``THÔNG BÁO`` as
+    ``THÔNG CÁO``, is none.
+    """
+    near = None
     for index, line in enumerate(lines):
         text = line.strip(_HEADING_NOISE)
-        doc_type = BY_HEADING.get(normalize(" ".join(text.split())).upper())
-        if doc_type and text.isupper():
-            return index, doc_type
-    return len(lines), ""
+        if not text.isupper():
+            continue
+        spelled = normalize(" ".join(text.split())).upper()
+        if doc_type := BY_HEADING.get(spelled):
+            return index, doc_type, spelled
+        if near is None and len(spelled.split()) > 1:
+            alike = [
+                (heading, code)
+                for heading, plain, code in _PLAIN_HEADINGS
+                if len(plain) == len(bare := unmarked(spelled).split()) and _near(plain, bare)
+            ]
+            if len(alike) == 1:
+                near = index, alike[0][1], alike[0][0]
+    return near or (len(lines), "", "")
+
+
+# Each heading of two words or more, its words without marks, and its type.
+_PLAIN_HEADINGS = tuple(
+    (heading, unmarked(heading).split(), code)
+    for heading, code in BY_HEADING.items()
+    if " " in heading
+)
+
+
+def _near(words: list[str], other: list[str]) -> bool:
+    """Whether ``other`` is ``words``, or ``words`` with one letter changed, added or left out."""
+    differ = [(a, b) for a, b in zip(words, other, strict=True) if a != b]
+    if len(differ) != 1:
+        return not differ
+    a, b = differ[0]
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return len(long) - len(short) == 1 and any(
+        long[:at] + long[at + 1 :] == short for at in range(len(long))
+    )
 
 
 def _title(lines: list[str], issuer_name: str) -> tuple[str, str]:
@@ -173,10 +211,10 @@ def _title(lines: list[str], issuer_name: str) -> tuple[str, str]:
 
     Without a heading, a công văn's ``V/v`` line gives them.
     """
-    index, doc_type = _heading_index(lines)
+    index, doc_type, heading = _heading_index(lines)
     if not doc_type:
         return _subject(lines)
-    heading = " ".join(lines[index].strip(_HEADING_NOISE).split()).capitalize()
+    heading = heading.capitalize()
     summary = _summary(lines[index + 1 :], issuer_name)
     return doc_type, f"{heading} {summary}" if summary else heading
 
@@ -394,7 +432,7 @@ def parse_header(text: str) -> DocumentMeta:
     """
     page = header_lines(text)
     lines = _before_body(page)
-    heading_at, heading_type = _heading_index(lines)
+    heading_at, heading_type, _ = _heading_index(lines)
     meta = DocumentMeta()
     _symbol(meta, lines[:heading_at])  # under the heading, ``số`` is a citation's
     column = _read_left_column(lines[:heading_at])

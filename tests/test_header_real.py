@@ -197,3 +197,25 @@ def test_tcvn3_symbol_line_keeps_its_symbol() -> None:
     repaired = repair_text(legacy).text
     assert repaired.splitlines()[2].upper() == "SỐ 31-NQ/TU"  # as the other lines, TCVN3
     assert parse_header(repaired).symbol == "31-NQ/TU"
+
+
+@pytest.mark.parametrize(
+    ("read", "code", "doc_type", "title"),
+    [
+        ("THOÁNG TƯ", "TT", "TT", "Thông tư Quy định kỹ thuật về quan trắc"),  # one letter off
+        ("NGHI ĐINH", "NĐ", "NĐ", "Nghị định Quy định kỹ thuật về quan trắc"),  # marks lost
+        ("THÔNG DÁO", "TB", "TB", ""),  # as near THÔNG BÁO as THÔNG CÁO: no heading; the symbol's
+    ],
+)
+def test_a_heading_one_letter_off_is_read_when_it_can_be_only_one(
+    read: str, code: str, doc_type: str, title: str
+) -> None:
+    meta = parse_header(
+        "BỘ NÔNG NGHIỆP VÀ MÔI TRƯỜNG CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Độc lập - Tự do - Hạnh phúc\n"
+        f"Số: 17/2024/{code}-BNNMT Hà Nội, ngày 03 tháng 9 năm 2024\n"
+        f"{read}\nQuy định kỹ thuật về quan trắc\nCăn cứ Luật Tài nguyên nước;"
+    )
+    assert (meta.doc_type, meta.title) == (doc_type, title), read
+    if title:
+        assert meta.issuer_name == "BỘ NÔNG NGHIỆP VÀ MÔI TRƯỜNG"
