@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from archive_search.index.analysis import fold, normalize, unmarked
+from archive_search.index.analysis import normalize, unmarked
 from archive_search.index.doctypes import ABBREVIATIONS, BY_HEADING
 from archive_search.index.records import DocumentMeta, Secrecy
 
@@ -295,7 +295,7 @@ def _strip_marks(text: str, marks: dict[str, str]) -> tuple[str, list[str]]:
 
 def _secrecy_line(line: str) -> Secrecy | None:
     """The level of a line that is only a secrecy mark, however written, else None."""
-    folded = " ".join(fold(re.sub(r"[()\[\]{}.:;,*|\-–]", " ", line)).split())  # noqa: RUF001
+    folded = " ".join(unmarked(re.sub(r"[()\[\]{}.:;,*|\-–]", " ", line)).split())  # noqa: RUF001
     if len(folded) > 20 or (match := _SECRECY_LINE_RE.fullmatch(folded)) is None:
         return None
     return Secrecy.parse(match.group(1))
@@ -385,14 +385,14 @@ def _state_symbol(meta: DocumentMeta, match: re.Match[str]) -> None:
     code = re.sub(r"\s*-\s*", "-", code)
     meta.symbol = f"{number}/{year}/{code}" if year else f"{number}/{code}"
     first, _, rest = code.partition("-")
-    if rest and fold(first).upper() in _FOLDED_ABBREVIATIONS:
+    if rest and unmarked(first).upper() in _FOLDED_ABBREVIATIONS:
         meta.doc_type, meta.issuer = first, rest
     else:
         meta.doc_type, meta.issuer = _SYMBOL_TYPE_WORDS.get(word or "", ""), first
     meta.extra["system"] = "state"
 
 
-_FOLDED_ABBREVIATIONS = frozenset(fold(code).upper() for code in ABBREVIATIONS)
+_FOLDED_ABBREVIATIONS = frozenset(unmarked(code).upper() for code in ABBREVIATIONS)
 
 
 def _date(meta: DocumentMeta, lines: list[str]) -> None:

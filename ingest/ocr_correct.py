@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from archive_search.index.analysis import fold, normalize
+from archive_search.index.analysis import normalize, unmarked
 from archive_search.index.syllables import is_vietnamese_syllable
 from archive_search.ingest.ocr_model import SyllableModel
 from archive_search.ingest.ocr_words import OcrWord
@@ -77,7 +77,7 @@ def _is_name(core: str) -> bool:
 
 def _candidates(key: str, model: SyllableModel) -> list[tuple[str, bool]]:
     """(syllable, same letters) the model knows that ``key`` may have been misread from."""
-    skeleton = fold(key)
+    skeleton = unmarked(key)  # the letters on the page: kỹ and kĩ are not misreadings of each other
     found = [(word, True) for word in model.by_skeleton.get(skeleton, ())]
     for index, letter in enumerate(skeleton):
         for other in _VOWEL_SWAPS.get(letter, ""):

@@ -20,7 +20,7 @@ from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
-from archive_search.index.analysis import fold, normalize
+from archive_search.index.analysis import normalize, unmarked
 from archive_search.index.syllables import is_vietnamese_syllable
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "syllables.tsv.gz"
@@ -60,7 +60,7 @@ class SyllableModel:
     def __post_init__(self) -> None:
         self.total = sum(self.unigrams.values()) or 1
         for word in self.unigrams:
-            self.by_skeleton.setdefault(fold(word), []).append(word)
+            self.by_skeleton.setdefault(unmarked(word), []).append(word)
 
     def log_unigram(self, word: str) -> float:
         """log P(word), a syllable never seen given half a count."""

@@ -136,3 +136,18 @@ def test_a_sentence_runs_on_to_the_next_line_of_its_paragraph() -> None:
     # the same lines in two paragraphs: "bàng" has "thi" alone before it, and reads likelier "bằng"
     apart = [replace(word, line=(1, word.line[2], 1)) for word in _words(text)]
     assert page_text(Corrector(shipped_model()).correct(apart)).split()[3] == "bằng"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "đào tạo kĩ thuật viên theo qui định",
+        "đào tạo kỹ thuật viên theo quy định",
+        "lí luận",
+        "lý luận",
+    ],
+)
+@pytest.mark.parametrize("confidence", [30.0, 80.0])
+def test_a_final_i_or_y_is_kept_as_printed(text: str, confidence: float) -> None:
+    # one word's two spellings, different letters on the page: not a misreading of each other
+    assert _corrected(text, confidence) == text
