@@ -46,15 +46,17 @@ _LATIN_RE = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 # found in a text: ``index.symbols``): an index built by an earlier version lacks the field named
 # after this one, and is rebuilt (``index.search_index.INDEX_FIELDS``).
 ANALYSIS_VERSION = 7
+# The initial consonants a syllable's lone ``y`` or ``i`` follows, one letter or two.
+_ONE_LETTER_INITIAL, _TWO_LETTER_INITIAL = "[bcdghklmnprstvx]", "ch|gh|kh|ng|nh|ph|qu|th|tr"
 # After a consonant, a syllable's only vowel written ``y`` is the same word as written ``i``
 # (``kỹ``/``kĩ``, ``lý``/``lí``, ``quy``/``qui``, ``Mỹ``/``Mĩ``, ``tỷ``/``tỉ``, ``công ty``/``công
 # ti``: spellings that changed across decades), so folded text writes it ``i``. The pattern opens
 # with the ``y`` and looks behind it, so the scan is for one letter (docs/performance.md).
 _FINAL_Y_RE = re.compile(
-    r"y(?![^\W_])(?:(?<=(?<![^\W_])[bcdghklmnprstvx]y)"
-    r"|(?<=(?<![^\W_])(?:ch|gh|kh|ng|nh|ph|qu|th|tr)y))"
+    rf"y(?![^\W_])(?:(?<=(?<![^\W_]){_ONE_LETTER_INITIAL}y)"
+    rf"|(?<=(?<![^\W_])(?:{_TWO_LETTER_INITIAL})y))"
 )
-_I_FOR_Y_RE = re.compile(r"(?:[bcdghklmnprstvx]|ch|gh|kh|ng|nh|ph|qu|th|tr)i")
+_I_FOR_Y_RE = re.compile(f"(?:{_ONE_LETTER_INITIAL}|{_TWO_LETTER_INITIAL})i")
 
 
 def latin_look_alikes(text: str) -> str:
