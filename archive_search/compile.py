@@ -455,14 +455,14 @@ def _closest(field: str, value: str, stored: Sequence[str]) -> list[str]:
     named = code_of_name(value) if field == "doc_type" else None
     if named is not None and named in stored:
         return [named]
-    for key in (str.lower, _folded_value):
+    for key in (str.lower, _plain_value):
         same = [candidate for candidate in stored if key(candidate) == key(value)]
         if same:
             return same
     return [value]
 
 
-def _folded_value(value: str) -> str:
+def _plain_value(value: str) -> str:
     return " ".join(unmarked(value).split())
 
 
