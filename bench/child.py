@@ -184,14 +184,40 @@ def search(args: dict[str, Any]) -> dict[str, Any]:
                 timings.append(elapsed)
                 per_query[q["label"]].append(elapsed)
             rounds.append(timings)
+        alike = _similar_rounds(archive, queries, args["rounds"])
         memory = _resident_kinds()
     return {
         "rounds": rounds,
         "first": first,
+        "similar": alike,
         "per_query": {k: statistics.median(v) for k, v in per_query.items()},
         **_rss_mb(),
         **memory,
     }
+
+
+SIMILAR_DOCUMENTS = 20
+
+
+def _similar_rounds(archive: Any, queries: list[dict[str, Any]], rounds: int) -> list[list[float]]:
+    """``Archive.similar`` timed, warm, on the first hit of each query (up to 20 documents)."""
+    ids: dict[str, None] = {}
+    for q in queries:
+        hits = archive.search(q["text"], limit=1).hits
+        if hits and hits[0].kind == "document":
+            ids.setdefault(hits[0].id)
+    chosen = list(ids)[:SIMILAR_DOCUMENTS]
+    for doc_id in chosen:
+        archive.similar(doc_id)
+    timed = []
+    for _ in range(max(1, rounds // 4)):
+        timings = []
+        for doc_id in chosen:
+            started = time.perf_counter()
+            archive.similar(doc_id)
+            timings.append(time.perf_counter() - started)
+        timed.append(timings)
+    return timed
 
 
 def _resident_kinds() -> dict[str, float]:

@@ -194,6 +194,19 @@ def _main_rows(r: Results) -> list[tuple[str, str, str, bool | None]]:
                 if "first_query_p50" in f
                 else []
             ),
+            *(
+                [
+                    (
+                        f"`similar`, warm, p50 / p99 over {f['similar_docs']} documents (the first "
+                        "hit of each query above)",
+                        f"{f['similar_p50']:.2f} / {f['similar_p99']:.2f} ms",
+                        "for comparison",
+                        None,
+                    )
+                ]
+                if "similar_p50" in f
+                else []
+            ),
             (
                 f"Search process peak RSS (at the end: {_num(f.get('search_rss_anon'), 0)} MB its "
                 f"own, {_num(f.get('search_rss_file'), 0)} MB of index and catalogue files mapped "

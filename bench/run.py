@@ -621,6 +621,12 @@ def bench_search(
             f"warm search, {len(long)} queries of 8-20 words: p50 {long_p50:.2f} ms, "
             f"p99 {long_p99:.2f} ms"
         )
+    if run["similar"] and run["similar"][0]:
+        similar_p50, similar_p99 = _round_stats(run["similar"])
+        r.figures.update(
+            similar_p50=similar_p50, similar_p99=similar_p99, similar_docs=len(run["similar"][0])
+        )
+        log(f"similar: p50 {similar_p50:.2f} ms, p99 {similar_p99:.2f} ms")
     _byte_compile_project()
     command = [
         str(Path(PYTHON).parent / "archive-search"),

@@ -170,6 +170,8 @@ def test_search_stage_reports_long_queries_apart(tmp_path: Path) -> None:
     report = out.read_text(encoding="utf-8")
     assert "| Warm query p50, 12 queries of 8-20 words (headlines" in report
     assert "| Warm query p99, queries of 8-20 words | " in report
+    assert figures["similar_docs"] > 1 and figures["similar_p99"] >= figures["similar_p50"] > 0
+    assert f"| `similar`, warm, p50 / p99 over {figures['similar_docs']} documents" in report
     assert "Host load average (1, 5, 15 min) before the search stage " in report
     assert "| lq4 | long question | `" in report
 
