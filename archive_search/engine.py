@@ -61,6 +61,8 @@ COMMON_SHARE = 0.5
 # A relaxed search ranks this many hits by their words, then adds their adjacent pairs' scores
 # (docs/ranking.md): phrase queries over every document holding a word cost more than the rest.
 RESCORED = 30
+# The words `similar` looks for: a document's own names and figures, not only its subject's.
+SIMILAR_WORDS = 80
 _SPLIT_AT_MOST = 1_000  # hits (offset + limit) of a search ranked in parts, on two threads
 T = TypeVar("T")
 # A ranked hit: its score or sort key, the rank of its level, its address in that level's index.
@@ -702,21 +704,24 @@ class SearchEngine:
     def similar(self, doc: StoredDocument, body: str, query: SearchQuery) -> SearchResults:
         """Documents like ``doc`` (more like this over the folded text), within the clearance.
 
-        Its words are chosen in each level's index by that index's statistics.
+        Its words are chosen in each level's index by that index's statistics, leaving out the
+        common ones (held by more than half the documents the reader may see, as in a search).
         """
+        searchers = self.index.searchers(query.clearance)
+        documents = sum(searcher.doc_freq("level", LEVEL_DOCUMENT) for _, searcher in searchers)
         like = tantivy.Query.more_like_this_document_fields_query(
             self.index.schema,
             {"body_fold": [folded_field(body)]},
             min_doc_frequency=1,
+            max_doc_frequency=max(1, int(COMMON_SHARE * documents)),
             min_term_frequency=1,
-            max_query_terms=40,
+            max_query_terms=SIMILAR_WORDS,
             min_word_length=2,
         )
         itself = tantivy.Query.term_query(self.index.schema, "num", doc.num)
         text = tantivy.Query.boolean_query(
             [(tantivy.Occur.Must, like), (tantivy.Occur.MustNot, itself)]
         )
-        searchers = self.index.searchers(query.clearance)
         main = self.compiler.documents(text, self.compiler.filters(query))
         slices = [_Slice(level, searcher) for level, searcher in searchers]
         ranked, total = _compiled(

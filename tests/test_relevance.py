@@ -5,6 +5,7 @@ Marks typed are meant. Over a small archive of real Vietnamese text files, inges
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -269,3 +270,36 @@ def test_a_word_typed_with_marks_is_common_only_as_typed(tmp_path: Path) -> None
     with _archive_of(tmp_path, texts) as opened:
         assert _names(opened, "tù vượt ngục đêm qua")[:1] == ["prison"]
         assert "prison" not in _names(opened, "tu vuot nguc dem qua")  # tu: most documents
+
+
+def _coined(count: int, seed: int) -> list[str]:
+    """``count`` distinct made-up words, as rare as names: each text draws its own."""
+    rng = random.Random(seed)
+    first, rhymes = "bcdghklmnpqrstvx", ["ao", "anh", "eo", "inh", "ong", "uy", "ươc", "iêt"]
+    seen: dict[str, None] = {}
+    while len(seen) < count:
+        seen[rng.choice(first) + rng.choice(rhymes) + rng.choice(first) + "a"] = None
+    return list(seen)
+
+
+def test_similar_finds_a_long_documents_near_duplicate_above_short_texts_on_its_subject(
+    tmp_path: Path,
+) -> None:
+    """A long report's own words (names, places, figures) tell its copy from texts on its subject.
+
+    Its subject's words, the most frequent in it, are held by shorter texts too; looked for alone,
+    they rank those above the copy, whose length weighs against each word it holds.
+    """
+    subject = _coined(50, seed=1)
+    own = [word for word in _coined(200, seed=2) if word not in subject][:150]
+    words = subject * 6 + own
+    random.Random(3).shuffle(words)
+    sentences = [" ".join(words[i : i + 12]) + "." for i in range(0, len(words), 12)]
+    texts = {"report": " ".join(sentences), "copy": " ".join(sentences[:5] + sentences[6:])}
+    for n in range(6):  # shorter texts on the same subject
+        texts[f"subject{n}"] = " ".join(subject[n * 5 : n * 5 + 20] + _coined(100, 10 + n)) + "."
+    for n in range(30):
+        texts[f"other{n}"] = " ".join(_coined(30, seed=100 + n)) + "."
+    with _archive_of(tmp_path, texts) as opened:
+        report = next(h.id for h in opened.search(own[0]).hits if h.source.endswith("report.txt"))
+        assert Path(opened.similar(report).hits[0].source).stem == "copy"
