@@ -113,6 +113,21 @@ def _ours_on_set(
     return known, probed
 
 
+QUOTE = '"'
+
+
+def _split(
+    ranked: Sequence[Sequence[str]], answers: Sequence[str], quoted: Sequence[bool]
+) -> tuple[float, float]:
+    """MRR@10 of the queries holding a quote, and of the others."""
+    parts = [
+        [(r, a) for r, a, q in zip(ranked, answers, quoted, strict=True) if q is side]
+        for side in (True, False)
+    ]
+    mrr = [scores([r for r, _ in p], [a for _, a in p])["mrr"] if p else 0.0 for p in parts]
+    return mrr[0], mrr[1]
+
+
 def evaluate(
     o: Options,
     s: KnownItemSet,
@@ -145,10 +160,15 @@ def evaluate(
         "latency": {},
         "reused": reused,
     }
+    quoted = [QUOTE in q.text for q in s.queries]  # a phrase the query language keeps strict
+    if any(quoted):
+        out["quoted"] = {"queries": sum(quoted), "systems": {}}
     for variant, qs in queries.items():
         answers = [doc_of[q.answer] for q in qs]
         ranked, errors, times = known[variant]
         out["systems"][OURS][variant] = {**scores(ranked, answers), "errors": errors}
+        if "quoted" in out:
+            out["quoted"]["systems"].setdefault(OURS, {})[variant] = _split(ranked, answers, quoted)
         out["latency"][variant] = {"p50": percentile(times, 0.5), "p99": percentile(times, 0.99)}
         out["stuck"][variant] = sum(
             not hits and _stuck(vocab, q.text) for hits, q in zip(ranked, qs, strict=True)
@@ -156,6 +176,9 @@ def evaluate(
         for name, parts in peers.items():
             mapped = [[doc_of.get(k, k) for k in top] for top in parts[variant]]
             out["systems"].setdefault(name, {})[variant] = scores(mapped, answers)
+            if "quoted" in out:
+                split = _split(mapped, answers, quoted)
+                out["quoted"]["systems"].setdefault(name, {})[variant] = split
     r.sets[s.name] = out
     ours = out["systems"][OURS]
     log(

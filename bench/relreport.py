@@ -72,7 +72,29 @@ def _set_table(name: str, figures: dict[str, Any]) -> list[str]:
             f"| {label} | {_num(d['mrr'])} | {_num(a['mrr'])} | {_num(d['recall'])} "
             f"| {_num(a['recall'])} | {_pct(d['nohit'])} | {_pct(a['nohit'])} |"
         )
-    lines += ["", *_verdicts(name, systems, figures)]
+    lines += ["", *_verdicts(name, systems, figures), *_quoted_table(figures)]
+    return lines
+
+
+def _quoted_table(figures: dict[str, Any]) -> list[str]:
+    """MRR@10 apart for the queries holding a ``"``: our query language reads a phrase there."""
+    split = figures.get("quoted")
+    if not split:
+        return []
+    n, total = split["queries"], figures["queries"]
+    lines = [
+        "",
+        f'{n} of the {total} queries hold an ASCII quote (`"`): to archive-search a phrase, which '
+        "stays required however many other words the query has (the peers read only words). "
+        "MRR@10 apart:",
+        "",
+        f"| system | {n} with a quote | accentless | {total - n} others | accentless |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for system, by in split["systems"].items():
+        (dq, dp), (aq, ap) = by["diacritics"], by["accentless"]
+        label = f"**{system}**" if system == OURS else system
+        lines.append(f"| {label} | {_num(dq)} | {_num(aq)} | {_num(dp)} | {_num(ap)} |")
     return lines
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from bench.relcore import OURS, scores
-from bench.relevance import main, parse_args, run
+from bench.relevance import _split, main, parse_args, run
+from bench.relreport import _set_table
 from bench.relsets import (
     Vocabulary,
     first_sentence,
@@ -30,6 +31,28 @@ def test_scores_count_rank_recall_and_empty_lists() -> None:
         "nohit": pytest.approx(1 / 3),
         "n": 3,
     }
+
+
+def test_queries_holding_a_quote_are_scored_apart_for_every_system() -> None:
+    ranked, answers = [["a"], ["x", "b"], ["c"], []], ["a", "b", "c", "d"]
+    assert _split(ranked, answers, [True, True, False, False]) == (0.75, 0.5)
+    systems = {OURS: {"diacritics": {"mrr": 0.5, "recall": 1, "nohit": 0}}}
+    systems[OURS]["accentless"] = systems[OURS]["diacritics"]
+    figures = {
+        "description": "d",
+        "docs": 4,
+        "queries": 4,
+        "systems": systems,
+        "stuck": {"diacritics": 0, "accentless": 0},
+        "latency": {v: {"p50": 1.0, "p99": 2.0} for v in ("diacritics", "accentless")},
+        "quoted": {
+            "queries": 2,
+            "systems": {OURS: {"diacritics": (0.75, 0.5), "accentless": (0.5, 0.25)}},
+        },
+    }
+    table = "\n".join(_set_table("headline", figures))
+    assert "2 of the 4 queries hold an ASCII quote" in table
+    assert "| **archive-search** | 0.750 | 0.500 | 0.500 | 0.250 |" in table
 
 
 def test_query_texts_as_typed() -> None:
