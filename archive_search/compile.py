@@ -54,6 +54,8 @@ TIERED_AT_MOST = 4
 # and ranked by score alone: its documents with every uncommon word are often texts that merely
 # use its words (docs/ranking.md).
 LONG_QUERY = 8
+VERBATIM_FROM = 24  # query words in order, word for word: a pasted passage (docs/ranking.md)
+VERBATIM_TIER = 10_000.0
 _YEARS_AT_MOST = 500  # years of a range searched one by one (a wider one reads the year column)
 # Filters a facet leaves out when it is counted (secrecy ≤ clearance always stays).
 FILTER_FACETS = ("fond", "doc_type", "issuer", "year")
@@ -265,10 +267,11 @@ class QueryCompiler:
         return self._words_root(parsed.root, (), rare, scored, pairs=pairs, tiered=tiered)
 
     def pairs_of(self, parsed: ParsedQuery) -> list[Query]:
-        """The adjacent pairs a relaxed ``document`` scores, each alone."""
+        """What a relaxed ``document`` leaves to a rescoring: pairs, passages word for word."""
         if parsed.root is None or not self.ranking:
             return []
-        return self._pairs(top_level(parsed.root))
+        nodes = top_level(parsed.root)
+        return self._pairs(nodes) + self._verbatim(nodes)
 
     def _words_root(
         self,
@@ -338,12 +341,7 @@ class QueryCompiler:
         As typed in a query with marks; their effect on ranking is in docs/ranking.md. Strict
         queries have compounds instead, at a fraction of the cost.
         """
-        runs: list[list[str]] = [[]]
-        for child in nodes:
-            if isinstance(child, Text) and child.kind is TextKind.WORD and not child.title_only:
-                runs[-1].extend(child.terms)
-            elif runs[-1]:
-                runs.append([])
+        runs = _runs(nodes)
         pairs = dict.fromkeys((run[i], run[i + 1]) for run in runs for i in range(len(run) - 1))
         return [
             Query.boost_query(
@@ -353,6 +351,21 @@ class QueryCompiler:
                 _PAIR_BOOST,
             )
             for pair in pairs
+        ]
+
+    def _verbatim(self, nodes: Sequence[Node]) -> list[Query]:
+        """Ranking only: a document holding a whole run of ``VERBATIM_FROM`` query words in order.
+
+        A pasted passage finds the text it was copied from above a near-copy lacking a word of it.
+        """
+        runs = _runs(nodes)
+        return [
+            Query.const_score_query(
+                Query.phrase_query(self.schema, "body_fold", [_folded(w) for w in run]),
+                VERBATIM_TIER,
+            )
+            for run in runs
+            if len(run) >= VERBATIM_FROM
         ]
 
     def _pages_of(self, nums: Sequence[int]) -> Query:
@@ -428,6 +441,17 @@ class QueryCompiler:
         parts = [] if text is None else [(Occur.Must, text)]
         parts += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in filters]
         return Query.boolean_query(parts)
+
+
+def _runs(nodes: Sequence[Node]) -> list[list[str]]:
+    """The query's plain words in runs: a phrase, symbol or other clause between them ends one."""
+    runs: list[list[str]] = [[]]
+    for child in nodes:
+        if isinstance(child, Text) and child.kind is TextKind.WORD and not child.title_only:
+            runs[-1].extend(child.terms)
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
 
 
 def marked(parsed: ParsedQuery) -> bool:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from archive_search import Archive, IngestOptions, QueryError
 from archive_search.cli import cli
+from archive_search.index.analysis import fold
 
 TEXTS = {
     # every word of "máy bay rơi trúng xe buýt"
@@ -303,3 +304,22 @@ def test_similar_finds_a_long_documents_near_duplicate_above_short_texts_on_its_
     with _archive_of(tmp_path, texts) as opened:
         report = next(h.id for h in opened.search(own[0]).hits if h.source.endswith("report.txt"))
         assert Path(opened.similar(report).hits[0].source).stem == "copy"
+
+
+_PASSAGE = (
+    "Ban Thường vụ Tỉnh ủy yêu cầu các cấp ủy tập trung lãnh đạo thực hiện tốt công tác phòng "
+    "chống thiên tai, bảo đảm an toàn tính mạng và tài sản của nhân dân trong mùa mưa bão năm nay"
+)
+
+
+def test_a_pasted_passage_finds_the_text_holding_it_word_for_word_first(tmp_path: Path) -> None:
+    """A near-copy that lost a word of the passage, shorter, ranks below the text it came from."""
+    words = _PASSAGE.split()
+    texts = {
+        "original": f"{_PASSAGE}. Các huyện báo cáo kết quả về Văn phòng Tỉnh ủy trước ngày 30.",
+        "copy": " ".join(words[:20] + words[21:]) + ".",  # one word of the passage lost
+        **{f"other{i}": text for i, text in enumerate(_MINISTER)},
+    }
+    with _archive_of(tmp_path, texts) as opened:
+        for query in (_PASSAGE, fold(_PASSAGE)):
+            assert _names(opened, query)[:2] == ["original", "copy"], query
