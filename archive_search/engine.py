@@ -40,6 +40,7 @@ from archive_search.query import (
     Meta,
     ParsedQuery,
     QuerySyntaxError,
+    has_phrase,
     loose_words,
     loosened,
     parse_query,
@@ -129,16 +130,21 @@ class SearchEngine:
     def _loosened(query: SearchQuery, parsed: ParsedQuery) -> ParsedQuery | None:
         """What a query that matched nothing is searched as: its phrases and symbols as words.
 
-        Only a query with plain words besides them (a pasted sentence, a title remembered with
-        quotes; a phrase alone stays a phrase) that gives ``RELAX_FROM_WORDS`` plain words or more,
-        never with ``all_words``.
+        A pasted sentence or a title remembered with quotes, when that gives ``RELAX_FROM_WORDS``
+        plain words or more; a quoted passage alone, of ``LONG_QUERY`` words or more (a shorter
+        phrase alone is searched for as such). Never with ``all_words``, nor a symbol alone (a
+        document's number names that document).
         """
-        if query.all_words or parsed.root is None or not loose_words(parsed.root):
+        if query.all_words or parsed.root is None:
+            return None
+        words = loose_words(parsed.root)
+        if not words and not has_phrase(parsed.root):
             return None
         loose = loosened(parsed)
         if loose is None or loose.root is None:
             return None
-        return loose if len(loose_words(loose.root)) >= RELAX_FROM_WORDS else None
+        enough = RELAX_FROM_WORDS if words else LONG_QUERY
+        return loose if len(loose_words(loose.root)) >= enough else None
 
     def _search(
         self, query: SearchQuery, parsed: ParsedQuery, warning: str | None

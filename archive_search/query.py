@@ -421,6 +421,13 @@ def query_words(root: Node | None) -> int:
     return len(loose_words(root)) + len(others)
 
 
+def has_phrase(root: Node) -> bool:
+    """Whether the query's top level holds a quoted phrase."""
+    return any(
+        isinstance(child, Text) and child.kind is TextKind.PHRASE for child in top_level(root)
+    )
+
+
 def loosened(parsed: ParsedQuery) -> ParsedQuery | None:
     """The query with its top-level phrases and symbols read as plain words (None: it has none).
 

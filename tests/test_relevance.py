@@ -112,8 +112,12 @@ def test_a_sentence_that_matches_nothing_as_written_is_searched_as_words(
     assert _names(archive, query)[0] == "all"
     assert next(Path(hit.source).stem for hit in archive.hits(query)) == "all"  # export too
     assert archive.search(query, all_words=True).total == 0
-    phrase = archive.search('"máy bay rơi trúng xe buýt chở khách"')  # a phrase alone stays one
-    assert (phrase.total, phrase.loosened) == (0, False)
+    phrase = archive.search('"máy bay rơi trúng xe buýt chở khách"')  # a quoted passage, too
+    assert phrase.loosened and _names(archive, '"máy bay rơi trúng xe buýt chở khách"')[0] == "all"
+    assert archive.search('"máy bay rơi trúng xe buýt chở khách"', all_words=True).total == 0
+    short = archive.search('"xe buýt máy bay rơi trúng"')  # 6 words: that phrase or nothing
+    assert (short.total, short.loosened) == (0, False)
+    assert archive.search("99-NQ/TW").total == 0  # a symbol alone names one document
     assert not archive.search('máy bay rơi trúng "xe buýt"').loosened  # it matches as written
 
 
