@@ -206,7 +206,8 @@ def render(r: Results) -> str:
         f"- Command: `{o.command}`",
         f"- Machine: {_machine()}",
         f"- Sizes: {o.docs:,} news articles, {o.queries} queries per news set, ALQAC questions: "
-        f"{'all' if o.alqac_queries is None else o.alqac_queries}, {o.similar_dups} "
+        f"{'all' if o.alqac_queries is None else o.alqac_queries}, "
+        f"{o.similar_dups if 'similar' in o.sets else 0} "
         f"near-duplicates in the headline set, {o.marks} mark pairs, {o.short} short queries; seed "
         f"{o.seed}{'; SYNTHETIC stand-in data' if o.synthetic else ''}",
         f"- Bench time: {r.timings.get('total', float('nan')):.0f} s",
