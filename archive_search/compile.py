@@ -252,7 +252,7 @@ class QueryCompiler:
         ``relaxed``: the plain words of the top level need not all be there, only one of those not
         ``common`` (words most documents hold, which then only add to the score); every other
         clause stays as strict. Requiring more of them ranked worse (docs/ranking.md). Without
-        ``pairs``, a relaxed query leaves its adjacent pairs to ``pairs_of`` (a rescoring).
+        ``pairs``, a relaxed query leaves its adjacent pairs to ``rescoring``.
         """
         if parsed.root is None:
             return None
@@ -266,7 +266,7 @@ class QueryCompiler:
         tiered = len(loose) < LONG_QUERY
         return self._words_root(parsed.root, (), rare, scored, pairs=pairs, tiered=tiered)
 
-    def pairs_of(self, parsed: ParsedQuery) -> list[Query]:
+    def rescoring(self, parsed: ParsedQuery) -> list[Query]:
         """What a relaxed ``document`` leaves to a rescoring: pairs, passages word for word."""
         if parsed.root is None or not self.ranking:
             return []

@@ -59,7 +59,7 @@ _WORDS_PER_SEARCH = 20  # sums of distinct powers of two below 2**24 are exact i
 RELAX_FROM_WORDS = 4  # shorter queries are relaxed only when nothing has every word
 # A word in more than this share of the documents is common (function words: của, và, là, được).
 COMMON_SHARE = 0.5
-# A relaxed search ranks this many hits by their words, then adds their adjacent pairs' scores
+# A relaxed search ranks this many hits by their words, then adds their pairs' and passages' scores
 # (docs/ranking.md): phrase queries over every document holding a word cost more than the rest.
 RESCORED = 30
 # The words `similar` looks for: a document's own names and figures, not only its subject's.
@@ -189,7 +189,7 @@ class SearchEngine:
 
         The facet thread counts the same documents meanwhile.
         """
-        text, pairs, common = self._scored(searchers, query, parsed, relaxed)
+        text, rescoring, common = self._scored(searchers, query, parsed, relaxed)
         # Compiled by the first aggregation, on the facet thread, while this one ranks.
         matching = cache(
             lambda: self._compiler(query, ranking=False).document(
@@ -197,30 +197,31 @@ class SearchEngine:
             )
         )
         aggregations = Aggregations(self._aggregations(searchers, matching, query))
-        if not pairs:
+        if not rescoring:
             ranked, counting = self._rank_and_count(searchers, text, query, aggregations)
             return ranked, counting, aggregations
         deep = max(RESCORED, query.offset + query.limit)
         first = dataclasses.replace(query, offset=0, limit=deep)
         (top, total), counting = self._rank_and_count(searchers, text, first, aggregations)
-        page = self._rescored(searchers, top, pairs)[query.offset : query.offset + query.limit]
+        page = self._rescored(searchers, top, rescoring)[query.offset : query.offset + query.limit]
         return (page, total), counting, aggregations
 
     def _scored(
         self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery, relaxed: bool
     ) -> tuple[tantivy.Query | None, list[tantivy.Query], frozenset[str]]:
-        """The scored query of ``parsed``, the pairs left to ``_rescored``, its common words.
+        """The scored query of ``parsed``, what it leaves to ``_rescored``, its common words.
 
-        A relaxed search by relevance leaves its pairs out of the query, to rescore its first hits.
+        A relaxed search by relevance leaves its pairs and passages out of the query, to rescore
+        its first hits.
         """
         common = self._common(searchers, parsed) if relaxed else frozenset()
         compiler = self._compiler(query, parsed=parsed)
-        rescoring = relaxed and query.sort == "relevance"
-        pairs = _compiled(lambda: compiler.pairs_of(parsed)) if rescoring else []
+        by_relevance = relaxed and query.sort == "relevance"
+        later = _compiled(lambda: compiler.rescoring(parsed)) if by_relevance else []
         text = _compiled(
-            lambda: compiler.document(parsed, relaxed=relaxed, common=common, pairs=not pairs)
+            lambda: compiler.document(parsed, relaxed=relaxed, common=common, pairs=not later)
         )
-        return text, pairs, common
+        return text, later, common
 
     def _among(self, nums: list[int]) -> tantivy.Query:
         """The entries of the documents ``nums`` (and of their pages), unscored."""
@@ -230,13 +231,13 @@ class SearchEngine:
         self,
         searchers: Searchers,
         top: list[Ranking],
-        pairs: list[tantivy.Query],
+        rescoring: list[tantivy.Query],
     ) -> list[Ranking]:
-        """``top`` with its first ``RESCORED`` hits ordered by their score plus their pairs'.
+        """``top`` with its first ``RESCORED`` hits ordered by their score plus ``rescoring``'s.
 
         The window is the same whatever page is asked for, so pages follow one order.
 
-        Each pair is matched within those hits alone (an intersection led by them): a union of the
+        Each query is matched within those hits alone (an intersection led by them): a union of the
         pairs would read their postings through the whole index.
         """
         top, rest = top[:RESCORED], top[RESCORED:]
@@ -247,16 +248,16 @@ class SearchEngine:
             mine = [num for num, (_, level, _) in zip(nums, top, strict=True) if level == rank]
             if not mine:
                 continue
-            within = self._among(mine)  # pairs are in document fields: pages never match
+            within = self._among(mine)  # they match document fields: pages never match
             which = tantivy.Query.boolean_query(
                 [
                     (
                         tantivy.Occur.Should,
                         tantivy.Query.boolean_query(
-                            [(tantivy.Occur.Must, within), (tantivy.Occur.Must, pair)]
+                            [(tantivy.Occur.Must, within), (tantivy.Occur.Must, extra)]
                         ),
                     )
-                    for pair in pairs
+                    for extra in rescoring
                 ]
             )
             found = _compiled(partial(searcher.search, which, len(mine), count=False))
@@ -332,24 +333,24 @@ class SearchEngine:
         parsed, _ = parse(query)
         searchers = self.index.searchers(query.clearance)
         query, parsed = self._resolved(searchers, query, parsed)
-        relaxed, main, pairs = self._selection(searchers, query, parsed)
+        relaxed, main, rescoring = self._selection(searchers, query, parsed)
         loose = self._loosened(query, parsed)
         if loose is not None and not self._selected(searchers, main):
             parsed = loose
-            relaxed, main, pairs = self._selection(searchers, query, parsed)
-        return self._batches(searchers, main, parsed, query, relaxed, pairs)
+            relaxed, main, rescoring = self._selection(searchers, query, parsed)
+        return self._batches(searchers, main, parsed, query, relaxed, rescoring)
 
     def _selection(
         self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery
     ) -> tuple[bool, tantivy.Query, list[tantivy.Query]]:
-        """Whether ``parsed`` is searched relaxed, the scored query of its documents, its pairs.
+        """Whether ``parsed`` is searched relaxed, the scored query of its documents, its rescoring.
 
-        The pairs, as a search rescores its first hits with them (``_rescored``).
+        The rescoring, pairs and passages, as a search rescores its first hits (``_rescored``).
         """
         below = self._relax_below(query, parsed)
         relaxed = below > 0 and self._strict_total(searchers, query, parsed) < below
-        text, pairs, _ = self._scored(searchers, query, parsed, relaxed)
-        return relaxed, self._documents(text, query), pairs
+        text, rescoring, _ = self._scored(searchers, query, parsed, relaxed)
+        return relaxed, self._documents(text, query), rescoring
 
     @staticmethod
     def _selected(searchers: Searchers, main: tantivy.Query) -> int:
@@ -366,11 +367,11 @@ class SearchEngine:
         parsed: ParsedQuery,
         query: SearchQuery,
         relaxed: bool,
-        pairs: list[tantivy.Query],
+        rescoring: list[tantivy.Query],
     ) -> Iterator[Hit]:
         slices = [_Slice(level, searcher) for level, searcher in searchers]
         for offset in itertools.count(query.offset, _EXPORT_BATCH):
-            rescore = bool(pairs) and offset < RESCORED  # the window a search rescores
+            rescore = bool(rescoring) and offset < RESCORED  # the window a search rescores
             start = 0 if rescore else offset
             ranked, _ = _compiled(
                 partial(
@@ -378,7 +379,7 @@ class SearchEngine:
                 )
             )
             if rescore:
-                ranked = self._rescored(searchers, ranked, pairs)[offset:]
+                ranked = self._rescored(searchers, ranked, rescoring)[offset:]
             yield from self._hits(searchers, ranked, parsed, query, relaxed=relaxed)
             if len(ranked) < _EXPORT_BATCH:
                 return
