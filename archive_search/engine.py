@@ -64,6 +64,7 @@ COMMON_SHARE = 0.5
 RESCORED = 30
 # The words `similar` looks for: a document's own names and figures, not only its subject's.
 SIMILAR_WORDS = 80
+RECORD = "record"  # the kind of a catalogue record: a title, no text
 _SPLIT_AT_MOST = 1_000  # hits (offset + limit) of a search ranked in parts, on two threads
 T = TypeVar("T")
 # A ranked hit: its score or sort key, the rank of its level, its address in that level's index.
@@ -274,7 +275,9 @@ class SearchEngine:
         """The query's plain words that most documents the reader may see hold.
 
         Spelled as typed in a query with diacritics (where every word favours its spelling), else
-        folded.
+        folded. Most documents with text hold it in their body, or most entries (catalogue records
+        included, whose titles are all they hold) in title or body: the archive's records, three
+        times its texts, would otherwise leave ``của`` uncommon and make ``hồ sơ`` common alone.
 
         A relaxed search lets them add to a document's score but not count towards the words it must
         hold.
@@ -285,17 +288,18 @@ class SearchEngine:
         def held(field: str, term: str) -> int:
             return sum(searcher.doc_freq(field, term) for _, searcher in searchers)
 
-        documents = max(1, held("level", LEVEL_DOCUMENT))
+        entries = held("level", LEVEL_DOCUMENT)
+        texts = _with_text(searchers)
         words = {leaf.terms[0] for leaf in loose_words(parsed.root)}
         if marked(parsed):  # as typed: ``tù`` is rare where ``tu``, ``tư``, ``từ``… are common
-            return frozenset(
-                word
-                for word in words
-                if max(held("body_exact", word), held("title_exact", word))
-                > COMMON_SHARE * documents
-            )
+            spelled = {word: ("body_exact", word, "title_exact") for word in words}
+        else:
+            spelled = {word: ("body_fold", fold(word), MATCH_FIELD) for word in words}
         return frozenset(
-            word for word in words if held(MATCH_FIELD, fold(word)) > COMMON_SHARE * documents
+            word
+            for word, (body, term, anywhere) in spelled.items()
+            if held(body, term) > COMMON_SHARE * texts
+            or max(held(body, term), held(anywhere, term)) > COMMON_SHARE * entries
         )
 
     def _strict_total(self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery) -> int:
@@ -711,16 +715,15 @@ class SearchEngine:
     def similar(self, doc: StoredDocument, body: str, query: SearchQuery) -> SearchResults:
         """Documents like ``doc`` (more like this over the folded text), within the clearance.
 
-        Its words are chosen in each level's index by that index's statistics, leaving out the
-        common ones (held by more than half the documents the reader may see, as in a search).
+        Its words are chosen in each level's index by that index's statistics, leaving out those
+        more than half the documents with text the reader may see hold.
         """
         searchers = self.index.searchers(query.clearance)
-        documents = sum(searcher.doc_freq("level", LEVEL_DOCUMENT) for _, searcher in searchers)
         like = tantivy.Query.more_like_this_document_fields_query(
             self.index.schema,
             {"body_fold": [folded_field(body)]},
             min_doc_frequency=1,
-            max_doc_frequency=max(1, int(COMMON_SHARE * documents)),
+            max_doc_frequency=max(1, int(COMMON_SHARE * _with_text(searchers))),
             min_term_frequency=1,
             max_query_terms=SIMILAR_WORDS,
             min_word_length=2,
@@ -775,6 +778,14 @@ class SearchEngine:
         if stored is None:
             raise NotFoundError(f"no document with id {doc_id!r}")
         return stored
+
+
+def _with_text(searchers: Searchers) -> int:
+    """How many documents with text the searchers hold: their entries but catalogue records."""
+    return sum(
+        searcher.doc_freq("level", LEVEL_DOCUMENT) - searcher.doc_freq("kind", RECORD)
+        for _, searcher in searchers
+    )
 
 
 def _or(value: int | None, default: int) -> int:

@@ -327,3 +327,41 @@ def test_a_pasted_passage_finds_the_text_holding_it_word_for_word_first(tmp_path
     with _archive_of(tmp_path, texts) as opened:
         for query in (_PASSAGE, fold(_PASSAGE)):
             assert _names(opened, query)[:2] == ["original", "copy"], query
+
+
+def test_a_word_most_texts_hold_is_common_however_many_catalogue_records(tmp_path: Path) -> None:
+    """Records (a title each) outnumber the texts: ``của``, in every text, is still common.
+
+    A relaxed search then needs one of the query's other words: the text holding ``của`` alone
+    is not among its results.
+    """
+    texts = {
+        "story": "Đề xuất áp dụng hình thức tù tại gia của Bộ trưởng được nhiều người đồng tình.",
+        "minister": "Bộ trưởng nói về đề xuất xây cầu mới của huyện.",
+        "only": "Báo cáo tổng kết của xã năm nay.",  # of the query's words, của alone
+    }
+    (tmp_path / "texts").mkdir()
+    rows = [f"texts/{name}.txt,TU,,,,,,,,," for name in texts]
+    for name, text in texts.items():
+        (tmp_path / "texts" / f"{name}.txt").write_text(text, encoding="utf-8")
+    rows += [
+        f",TU,{n}-QD/VP,QD,VP,,Quyết định khen thưởng tập thể số {n},,2001,," for n in range(9)
+    ]
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(
+        "path,fond,symbol,doc_type,issuer,date,title,secrecy,year,ghi_chu,extra\n"
+        + "\n".join(rows)
+        + "\n",
+        encoding="utf-8",
+    )
+    with Archive.open(tmp_path / "archive", create=True) as opened:
+        opened.ingest(
+            [tmp_path / "texts"],
+            options=IngestOptions(workers=1, ocr="never", manifest=manifest),
+        )
+        assert opened.statistics().records == 9
+        for query in (
+            "Bộ trưởng nói gì về đề xuất tù tại gia của",
+            "bo truong noi gi ve de xuat tu tai gia cua",
+        ):
+            assert sorted(_names(opened, query, limit=20)) == ["minister", "story"], query
