@@ -270,8 +270,8 @@ class QueryCompiler:
         """What a relaxed ``document`` leaves to a rescoring: pairs, passages word for word."""
         if parsed.root is None or not self.ranking:
             return []
-        nodes = top_level(parsed.root)
-        return self._pairs(nodes) + self._verbatim(nodes)
+        runs = _runs(top_level(parsed.root))
+        return self._pairs(runs) + self._verbatim(runs)
 
     def _words_root(
         self,
@@ -307,7 +307,7 @@ class QueryCompiler:
             if tiered:
                 clauses += [(Occur.Should, q) for q in self._tiers(required, enough)]
             if enough and pairs:  # see _pairs
-                clauses += [(Occur.Should, q) for q in self._pairs(children)]
+                clauses += [(Occur.Should, q) for q in self._pairs(_runs(children))]
         return Query.boolean_query(clauses)
 
     def _tiers(self, required: Sequence[Text], enough: Sequence[Text]) -> list[Query]:
@@ -335,13 +335,12 @@ class QueryCompiler:
         ]
         return Query.boolean_query(options)
 
-    def _pairs(self, nodes: Sequence[Node]) -> list[Query]:
+    def _pairs(self, runs: Sequence[Sequence[str]]) -> list[Query]:
         """Ranking only, in relaxed queries: each two adjacent query words adjacent in the body.
 
         As typed in a query with marks; their effect on ranking is in docs/ranking.md. Strict
         queries have compounds instead, at a fraction of the cost.
         """
-        runs = _runs(nodes)
         pairs = dict.fromkeys((run[i], run[i + 1]) for run in runs for i in range(len(run) - 1))
         return [
             Query.boost_query(
@@ -353,12 +352,11 @@ class QueryCompiler:
             for pair in pairs
         ]
 
-    def _verbatim(self, nodes: Sequence[Node]) -> list[Query]:
+    def _verbatim(self, runs: Sequence[Sequence[str]]) -> list[Query]:
         """Ranking only: a document holding a whole run of ``VERBATIM_FROM`` query words in order.
 
         A pasted passage finds the text it was copied from above a near-copy lacking a word of it.
         """
-        runs = _runs(nodes)
         return [
             Query.const_score_query(
                 Query.phrase_query(self.schema, "body_fold", [_folded(w) for w in run]),

@@ -288,19 +288,20 @@ class SearchEngine:
         def held(field: str, term: str) -> int:
             return sum(searcher.doc_freq(field, term) for _, searcher in searchers)
 
-        entries = held("level", LEVEL_DOCUMENT)
-        texts = _with_text(searchers)
+        entries, texts = _entries_and_texts(searchers)
         words = {leaf.terms[0] for leaf in loose_words(parsed.root)}
         if marked(parsed):  # as typed: ``tù`` is rare where ``tu``, ``tư``, ``từ``… are common
             spelled = {word: ("body_exact", word, "title_exact") for word in words}
         else:
             spelled = {word: ("body_fold", fold(word), MATCH_FIELD) for word in words}
-        return frozenset(
-            word
-            for word, (body, term, anywhere) in spelled.items()
-            if held(body, term) > COMMON_SHARE * texts
-            or max(held(body, term), held(anywhere, term)) > COMMON_SHARE * entries
-        )
+
+        def common(body: str, term: str, anywhere: str) -> bool:
+            in_body = held(body, term)
+            if in_body > COMMON_SHARE * texts:
+                return True
+            return max(in_body, held(anywhere, term)) > COMMON_SHARE * entries
+
+        return frozenset(word for word, spelling in spelled.items() if common(*spelling))
 
     def _strict_total(self, searchers: Searchers, query: SearchQuery, parsed: ParsedQuery) -> int:
         """How many visible documents hold every word of ``parsed``, counted unscored.
@@ -723,7 +724,7 @@ class SearchEngine:
             self.index.schema,
             {"body_fold": [folded_field(body)]},
             min_doc_frequency=1,
-            max_doc_frequency=max(1, int(COMMON_SHARE * _with_text(searchers))),
+            max_doc_frequency=max(1, int(COMMON_SHARE * _entries_and_texts(searchers)[1])),
             min_term_frequency=1,
             max_query_terms=SIMILAR_WORDS,
             min_word_length=2,
@@ -780,12 +781,14 @@ class SearchEngine:
         return stored
 
 
-def _with_text(searchers: Searchers) -> int:
-    """How many documents with text the searchers hold: their entries but catalogue records."""
-    return sum(
-        searcher.doc_freq("level", LEVEL_DOCUMENT) - searcher.doc_freq("kind", RECORD)
-        for _, searcher in searchers
-    )
+def _entries_and_texts(searchers: Searchers) -> tuple[int, int]:
+    """How many document entries the searchers hold, and of those the documents with text.
+
+    The texts are the entries but the catalogue records.
+    """
+    entries = sum(searcher.doc_freq("level", LEVEL_DOCUMENT) for _, searcher in searchers)
+    records = sum(searcher.doc_freq("kind", RECORD) for _, searcher in searchers)
+    return entries, entries - records
 
 
 def _or(value: int | None, default: int) -> int:
